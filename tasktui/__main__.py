@@ -1,0 +1,5 @@
+"""`python -m tasktui` runs the command line."""
+
+from tasktui.cli import main
+
+main()

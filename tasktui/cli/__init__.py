@@ -1,0 +1,111 @@
+"""The command line. `tasktui` alone starts the TUI; subcommands serve scripts.
+
+Commands are thin: parse, call a service, print. Every `TaskTuiError` becomes one
+line on stderr and its exit code (0 ok, 1 refused, 2 invalid, 3 not found,
+4 database busy or unavailable); no traceback reaches the user (set
+`TASKTUI_DEBUG=1` to see one). Textual is imported only when the TUI starts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Optional
+
+import peewee as pw
+import typer
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
+
+from tasktui import __version__
+from tasktui.cli.state import CliState
+from tasktui.errors import TaskTuiError
+
+INTERNAL_ERROR = 70
+
+
+def fail(message: str, code: int) -> None:
+    """Print one error line and exit with `code`."""
+    typer.echo(f"tasktui: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+class ErrorMappingGroup(TyperGroup):
+    """The root group: maps every error raised by a command to one line and an exit
+    code, for real runs and for `CliRunner` tests alike."""
+
+    def invoke(self, ctx: typer.Context):  # noqa: D102
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except TaskTuiError as e:
+            fail(str(e), e.exit_code)
+        except pw.OperationalError as e:
+            if os.environ.get("TASKTUI_DEBUG"):
+                raise
+            text = str(e)
+            if "locked" in text or "busy" in text:
+                fail("database is busy: another process held the write lock too long", 4)
+            fail(f"database error: {text}", 4)
+        except pw.DatabaseError as e:
+            if os.environ.get("TASKTUI_DEBUG"):
+                raise
+            fail(f"database is unusable: {e}", 4)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise typer.Exit(0)
+        except Exception as e:  # the last line of defence: never a traceback
+            if os.environ.get("TASKTUI_DEBUG"):
+                raise
+            fail(f"internal error: {type(e).__name__}: {e} (set TASKTUI_DEBUG=1 for details)", INTERNAL_ERROR)
+
+
+app = typer.Typer(
+    cls=ErrorMappingGroup,
+    help="tasktui: triage the work that machines could not finish. Without a command, starts the TUI.",
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    no_args_is_help=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"tasktui {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def root(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(None, "--db", help="Database file (env TASKTUI_DB; default: user data dir)."),
+    user: Optional[str] = typer.Option(None, "--user", help="Act as this user (env TASKTUI_USER; default: OS login)."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="UI language: en or de (env TASKTUI_LANG)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Global options; with no command, start the TUI."""
+    ctx.obj = CliState(db=db, user=user, lang=lang)
+    if ctx.invoked_subcommand is None:
+        from tasktui.cli.tui_command import start_tui
+
+        start_tui(ctx.obj)
+
+
+def _register() -> None:
+    from tasktui.cli import events, people, tasks
+
+    tasks.register(app)
+    events.register(app)
+    people.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,148 @@
+"""`tasktui event ...`: list, show, create, edit, delete, obsolete."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Optional
+
+import typer
+
+from tasktui import formats
+from tasktui.cli.state import FORMAT_HELP, check_format, state
+
+event_app = typer.Typer(help="Manage events (the kinds of occurrence that create tasks).", no_args_is_help=True)
+
+COLUMNS = ["id", "identifier", "name", "plugin", "responsible_user", "responsible_group", "state"]
+
+
+def _dict(info) -> dict:
+    data = dataclasses.asdict(info)
+    data["plugin"] = info.plugin_label if data["plugin"] is None else data["plugin"]
+    data["state"] = info.state
+    data.pop("warnings")
+    if data["task_count"] is None:
+        data.pop("task_count")
+    return data
+
+
+def _print(info, fmt: str = "table") -> None:
+    if fmt == "json":
+        typer.echo(formats.json_text(_dict(info)))
+    else:
+        for key, value in _dict(info).items():
+            typer.echo(f"{key.replace('_', ' '):<18} {formats._text(value) or '-'}")
+    for warning in info.warnings:
+        typer.echo(f"tasktui: warning: {warning}", err=True)
+
+
+@event_app.command("list")
+def list_(
+    ctx: typer.Context,
+    search: Optional[str] = typer.Option(None, "--search", "-q", help="Text in identifier, names or plugin."),
+    active: bool = typer.Option(False, "--active", help="Only active events."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+) -> None:
+    """List events."""
+    from tasktui.services.events import list_events
+
+    check_format(fmt)
+    actor = state(ctx).open()
+    rows = [_dict(e) for e in list_events(search or "", actor.lang, include_obsolete=not active)]
+    text = formats.render(rows, COLUMNS, fmt)
+    if text:
+        typer.echo(text)
+
+
+@event_app.command("show")
+def show(
+    ctx: typer.Context,
+    identifier: str = typer.Argument(..., help="Event identifier (or id)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Show one event, with its number of tasks."""
+    from tasktui.services.events import event_info, get_event
+
+    actor = state(ctx).open()
+    _print(event_info(get_event(identifier), actor.lang, with_count=True), fmt)
+
+
+@event_app.command("create")
+def create(
+    ctx: typer.Context,
+    identifier: str = typer.Argument(..., help="A-Z a-z 0-9 _, not starting with a digit, no __, not ending with _."),
+    name: str = typer.Option(..., "--name", help="English name (required)."),
+    name_de: Optional[str] = typer.Option(None, "--name-de", help="German name."),
+    user: Optional[str] = typer.Option(None, "--responsible-user", help="Responsible user (login)."),
+    group: Optional[str] = typer.Option(None, "--responsible-group", help="Responsible group."),
+    attribute_set: Optional[str] = typer.Option(None, "--attribute-set", help="Attribute set (fixed once created)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Create an event by hand (plugin: "Manually created")."""
+    from tasktui.services.events import create_event
+
+    actor = state(ctx).open()
+    _print(create_event(identifier, name, name_de, None, user, group, attribute_set, actor.lang), fmt)
+
+
+@event_app.command("edit")
+def edit(
+    ctx: typer.Context,
+    identifier: str = typer.Argument(..., help="Event identifier (or id)."),
+    name: Optional[str] = typer.Option(None, "--name", help="New English name."),
+    name_de: Optional[str] = typer.Option(None, "--name-de", help="New German name ('' clears it)."),
+    user: Optional[str] = typer.Option(None, "--responsible-user", help="New responsible user ('' clears it)."),
+    group: Optional[str] = typer.Option(None, "--responsible-group", help="New responsible group ('' clears it)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Edit the names and responsibility of an event (identifier, plugin and
+    attribute set are locked). Changes apply to tasks raised from now on."""
+    from tasktui.services.events import edit_event
+
+    actor = state(ctx).open()
+    changes: dict = {}
+    if name_de is not None:
+        changes["name_de"] = name_de
+    if user is not None:
+        changes["responsible_user"] = user
+    if group is not None:
+        changes["responsible_group"] = group
+    _print(edit_event(identifier, name_en=name, lang=actor.lang, **changes), fmt)
+
+
+@event_app.command("delete")
+def delete(
+    ctx: typer.Context,
+    identifier: str = typer.Argument(..., help="Event identifier (or id)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+) -> None:
+    """Delete an event that has no tasks (one with tasks can only be marked obsolete)."""
+    from tasktui.services.events import delete_event, get_event
+
+    st = state(ctx)
+    st.open()
+    event = get_event(identifier)
+    if not yes:
+        typer.confirm(
+            f"Delete event {event.identifier!r} with its names and settings? This cannot be undone.", abort=True
+        )
+    info = delete_event(identifier)
+    typer.echo(f"deleted event {info.identifier}")
+
+
+@event_app.command("obsolete")
+def obsolete(
+    ctx: typer.Context,
+    identifier: str = typer.Argument(..., help="Event identifier (or id)."),
+    undo: bool = typer.Option(False, "--undo", help="Make the event active again."),
+) -> None:
+    """Mark an event obsolete: it keeps its tasks but raises no new ones."""
+    from tasktui.services.events import set_obsolete
+
+    actor = state(ctx).open()
+    info = set_obsolete(identifier, not undo, actor.lang)
+    typer.echo(f"event {info.identifier} is now {info.state.lower()}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    app.add_typer(event_app, name="event")

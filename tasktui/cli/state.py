@@ -1,0 +1,75 @@
+"""What every command shares: the global options, the open database, the actor."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import typer
+
+from tasktui import config
+from tasktui.errors import Invalid
+from tasktui.formats import FORMATS
+
+
+@dataclass
+class CliState:
+    """Global options of the command line, resolved lazily (the database is opened
+    only by commands that need it)."""
+
+    db: str | None = None
+    user: str | None = None
+    lang: str | None = None
+    _settings: config.Settings | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> config.Settings:
+        """The resolved settings (flags > env > config file > defaults)."""
+        if self._settings is None:
+            self._settings = config.resolve(self.db, self.user, self.lang)
+        return self._settings
+
+    def open(self, migrate: bool = True):
+        """Open the database and return the acting user (registered on first use)."""
+        from tasktui.db import open_database
+        from tasktui.services.context import acting_user
+
+        s = self.settings
+        open_database(s.db_path, migrate=migrate)
+        return acting_user(s.login, s.os_login, s.lang)
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The CliState of the root command."""
+    return ctx.find_root().obj
+
+
+def check_format(fmt: str) -> str:
+    """One of table|json|csv|ids, or Invalid."""
+    if fmt not in FORMATS:
+        raise Invalid(f"unknown format {fmt!r}: use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+FORMAT_HELP = "Output format: table, json, csv or ids."
+
+
+def read_ids(args: list[str]) -> list[int]:
+    """Task ids from the arguments, or one per line on stdin (`-`, or no argument
+    with stdin not a terminal). Blank lines are ignored; anything else is Invalid."""
+    words = list(args)
+    if words == ["-"] or (not words and not sys.stdin.isatty()):
+        words = [line.strip() for line in sys.stdin.read().splitlines()]
+    elif "-" in words:
+        raise Invalid("'-' (read ids from stdin) must be the only id argument")
+    ids: list[int] = []
+    for word in words:
+        if not word:
+            continue
+        word = word.lstrip("#")
+        if not word.isdigit():
+            raise Invalid(f"task id {word!r} is not a number")
+        ids.append(int(word))
+    if not ids:
+        raise Invalid("no task ids given (pass ids as arguments or one per line on stdin)")
+    return ids

@@ -1,0 +1,280 @@
+"""`tasktui init`, `tasktui raise` and `tasktui task ...`."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from typing import Optional
+
+import typer
+
+from tasktui import formats
+from tasktui.cli.state import FORMAT_HELP, check_format, read_ids, state
+from tasktui.errors import Invalid, Refused
+
+task_app = typer.Typer(help="List, show and change tasks.", no_args_is_help=True)
+
+LIST_COLUMNS = ["id", "created_at", "status", "title", "event", "assignee", "group", "occurrences"]
+
+
+def _read_text(value: str | None) -> str:
+    """A text option, or stdin when the value is `-`."""
+    if value == "-":
+        return sys.stdin.read()
+    return value or ""
+
+
+def init(ctx: typer.Context) -> None:
+    """Create the database (or migrate it) and register the shipped event catalogue."""
+    st = state(ctx)
+    st.open()
+    from tasktui.db import SCHEMA_VERSION
+
+    typer.echo(f"database ready: {st.settings.db_path} (schema version {SCHEMA_VERSION})")
+
+
+def raise_event(
+    ctx: typer.Context,
+    event: str = typer.Argument(..., help="Event identifier."),
+    title: str = typer.Option(..., "--title", "-t", help="Task title (one line)."),
+    description: Optional[str] = typer.Option(None, "--description", "-d", help="Description; '-' reads stdin."),
+    link: str = typer.Option("", "--link", "-l", help="URL or reference of the object concerned."),
+    assignee: Optional[str] = typer.Option(None, "--assignee", help="Assign to this user instead of the event's."),
+    group: Optional[str] = typer.Option(None, "--group", help="Assign to this group instead of the event's."),
+    dedup_key: Optional[str] = typer.Option(None, "--dedup-key", help="Count repeats on the open task with this key."),
+    reopen: bool = typer.Option(False, "--reopen", help="With --dedup-key: a done task with the key is reopened."),
+    process: Optional[str] = typer.Option(None, "--process", help="Id of the external run that raised this."),
+    process_source: str = typer.Option("", "--process-source", help="Where that run comes from (e.g. cron, ci)."),
+    exit_code: Optional[int] = typer.Option(None, "--exit-code", help="Exit code of that run."),
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table or json."),
+) -> None:
+    """Raise EVENT: create a task for the event's responsible user and group."""
+    from tasktui.services.tasks import ProcessRef, raise_task
+
+    if fmt not in ("table", "json", "ids"):
+        raise Invalid(f"unknown format {fmt!r} for raise: use table, json or ids")
+    if reopen and dedup_key is None:
+        raise Invalid("--reopen needs --dedup-key")
+    actor = state(ctx).open()
+    processes = [ProcessRef(process, process_source, None, exit_code)] if process else []
+    result = raise_task(
+        actor, event, title, _read_text(description), link, assignee, group, dedup_key, reopen, processes
+    )
+    if fmt == "json":
+        typer.echo(formats.json_text(dataclasses.asdict(result)))
+    elif fmt == "ids":
+        typer.echo(str(result.task_id))
+    else:
+        typer.echo(f"{result.outcome} task {result.task_id} ({result.event}, occurrences: {result.occurrences})")
+
+
+def _filter(actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search):
+    from tasktui.services.events import get_event
+    from tasktui.services.people import get_group, get_user
+    from tasktui.services.tasks import TaskFilter
+
+    mode = assigned.replace("-", "_")
+    if assignee:
+        if mode not in ("all", "direct"):
+            raise Invalid("--assignee cannot be combined with --assigned")
+        mode, user = "direct", assignee
+    user_id = get_user(user).id if user else actor.user_id
+    return TaskFilter(
+        assignee_mode=mode,
+        user_id=user_id,
+        event_id=get_event(event).id if event else None,
+        group_id=get_group(group).id if group else None,
+        status=status,
+        text=search or "",
+    )
+
+
+def _row_dict(row) -> dict:
+    data = dataclasses.asdict(row)
+    data.pop("cursor")
+    return data
+
+
+@task_app.command("list")
+def list_(
+    ctx: typer.Context,
+    assigned: str = typer.Option(
+        "all", "--assigned", help="all, direct, groups, direct-or-groups or unassigned (relative to --for)."
+    ),
+    for_user: Optional[str] = typer.Option(None, "--for", help="Whose tasks --assigned means (default: you)."),
+    assignee: Optional[str] = typer.Option(None, "--assignee", help="Only tasks assigned directly to this user."),
+    group: Optional[str] = typer.Option(None, "--group", help="Only tasks of this group."),
+    event: Optional[str] = typer.Option(None, "--event", "-e", help="Only tasks of this event."),
+    status: str = typer.Option("open", "--status", "-s", help="open, done or all."),
+    search: Optional[str] = typer.Option(None, "--search", "-q", help="Text in title, description, link, attributes."),
+    sort: str = typer.Option("created", "--sort", help="Column to sort by."),
+    ascending: bool = typer.Option(False, "--asc", help="Sort ascending (default: descending)."),
+    limit: int = typer.Option(100, "--limit", "-n", min=1, help="At most this many tasks."),
+    all_rows: bool = typer.Option(False, "--all", help="Every matching task (no limit)."),
+    count: bool = typer.Option(False, "--count", help="Print only the number of matching tasks."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+) -> None:
+    """List tasks (newest first), with the filters of the tasks screen."""
+    from tasktui.services.tasks import count_tasks, iter_tasks, list_tasks
+
+    check_format(fmt)
+    actor = state(ctx).open()
+    flt = _filter(actor, assigned, for_user, assignee, group, event, status, search)
+    if count:
+        typer.echo(str(count_tasks(flt)))
+        return
+    if all_rows:
+        rows = list(iter_tasks(flt, sort, not ascending, lang=actor.lang))
+    else:
+        rows = list_tasks(flt, sort, not ascending, limit=limit, lang=actor.lang)
+    text = formats.render([_row_dict(r) for r in rows], LIST_COLUMNS, fmt)
+    if text:
+        typer.echo(text)
+
+
+@task_app.command("show")
+def show(
+    ctx: typer.Context,
+    task_id: int = typer.Argument(..., help="Task id."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Show one task with its attributes, dependencies, processes, history and comments."""
+    from tasktui.services.task_detail import task_detail
+
+    if fmt not in ("table", "json"):
+        raise Invalid(f"unknown format {fmt!r} for show: use table or json")
+    actor = state(ctx).open()
+    detail = task_detail(task_id, actor.lang)
+    data = dataclasses.asdict(detail)
+    if fmt == "json":
+        typer.echo(formats.json_text(data))
+        return
+    lists = ("attributes", "depends_on", "blocks", "processes", "history", "comments", "description")
+    width = max(len(k) for k in data)
+    for key, value in data.items():
+        if key not in lists:
+            typer.echo(f"{key.replace('_', ' '):<{width}}  {formats._text(value)}")
+    typer.echo("\ndescription:\n" + (detail.description or "(none)"))
+    for key in lists[:-1]:
+        items = data[key]
+        if items:
+            typer.echo(f"\n{key.replace('_', ' ')}:")
+            typer.echo(formats.table(items, list(items[0])))
+
+
+def _report(result, fmt: str) -> None:
+    if fmt == "json":
+        typer.echo(formats.json_text(dataclasses.asdict(result)))
+    else:
+        typer.echo(result.summary())
+    if result.skipped:
+        reasons = "; ".join(
+            f"{len(ids)} {reason} ({', '.join('#' + str(i) for i in ids[:10])}{' ...' if len(ids) > 10 else ''})"
+            for reason, ids in result.skipped.items()
+        )
+        raise Refused(f"{result.action}: {result.skipped_count} task(s) refused: {reasons}")
+
+
+IDS_HELP = "Task ids, or '-' to read one per line from stdin."
+BULK_FORMAT_HELP = "table or json."
+
+
+@task_app.command("done")
+def done(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Mark tasks done (exit 1 when some were already done)."""
+    from tasktui.services.tasks import mark_done
+
+    task_ids = read_ids(ids or [])
+    _report(mark_done(state(ctx).open(), task_ids), fmt)
+
+
+@task_app.command("reopen")
+def reopen(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Reopen done tasks (exit 1 when some were open)."""
+    from tasktui.services.tasks import reopen as reopen_tasks
+
+    task_ids = read_ids(ids or [])
+    _report(reopen_tasks(state(ctx).open(), task_ids), fmt)
+
+
+@task_app.command("assign")
+def assign(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    to: Optional[str] = typer.Option(None, "--to", help="Assign to this user (default: you)."),
+    group: Optional[str] = typer.Option(None, "--group", help="Set the group instead of the assignee."),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Assign tasks to you, to --to USER, or to --group GROUP."""
+    from tasktui.services.tasks import assign as assign_tasks
+    from tasktui.services.tasks import assign_group
+
+    if to and group:
+        raise Invalid("give either --to or --group, not both")
+    task_ids = read_ids(ids or [])
+    actor = state(ctx).open()
+    result = assign_group(actor, task_ids, group) if group else assign_tasks(actor, task_ids, to)
+    _report(result, fmt)
+
+
+@task_app.command("unassign")
+def unassign(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    group: bool = typer.Option(False, "--group", help="Clear the group instead of the assignee."),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Remove the assignee (or with --group, the group) of tasks."""
+    from tasktui.services.tasks import assign_group
+    from tasktui.services.tasks import unassign as unassign_tasks
+
+    task_ids = read_ids(ids or [])
+    actor = state(ctx).open()
+    _report(assign_group(actor, task_ids, None) if group else unassign_tasks(actor, task_ids), fmt)
+
+
+@task_app.command("comment")
+def comment(
+    ctx: typer.Context,
+    task_id: int = typer.Argument(..., help="Task id."),
+    text: str = typer.Argument(..., help="The comment; '-' reads stdin."),
+) -> None:
+    """Add a comment to a task."""
+    from tasktui.services.task_detail import add_comment
+
+    add_comment(state(ctx).open(), task_id, _read_text(text))
+    typer.echo(f"comment added to task {task_id}")
+
+
+@task_app.command("depend")
+def depend(
+    ctx: typer.Context,
+    task_id: int = typer.Argument(..., help="The task that waits."),
+    on: int = typer.Option(..., "--on", help="The task it waits on."),
+    remove: bool = typer.Option(False, "--remove", help="Remove the dependency instead."),
+) -> None:
+    """Make a task depend on another (cycles are refused), or --remove it."""
+    from tasktui.services.task_detail import add_dependency, remove_dependency
+
+    actor = state(ctx).open()
+    if remove:
+        remove_dependency(actor, task_id, on)
+        typer.echo(f"task {task_id} no longer depends on task {on}")
+    else:
+        add_dependency(actor, task_id, on)
+        typer.echo(f"task {task_id} now depends on task {on}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add these commands to the root app."""
+    app.command("init")(init)
+    app.command("raise")(raise_event)
+    app.add_typer(task_app, name="task")

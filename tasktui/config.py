@@ -1,0 +1,92 @@
+"""Resolved settings: database path, acting user, OS login and language.
+
+Precedence: command-line flags > environment (`TASKTUI_DB`, `TASKTUI_USER`,
+`TASKTUI_LANG`) > the config file (`config.toml` in the user config directory, keys
+`db`, `user`, `lang`) > defaults (a SQLite file in the user data directory, the OS
+login, English)."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasktui.errors import Invalid
+
+LANGUAGES = ("en", "de")
+APP_NAME = "tasktui"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a command or the TUI runs with. `lang` is None when nothing chose one,
+    so the acting user's remembered language applies."""
+
+    db_path: Path
+    login: str
+    os_login: str
+    lang: str | None
+    db_is_default: bool = False
+
+
+def os_login() -> str:
+    """The login of the OS user running this process."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
+
+
+def _config_file() -> dict[str, str]:
+    import platformdirs
+
+    path = Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+    if not path.is_file():
+        return {}
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise Invalid(f"{path}: {e}") from None
+    return {k: str(v) for k, v in data.items() if k in ("db", "user", "lang")}
+
+
+def default_db_path() -> Path:
+    """The default database: `tasktui.db` in the user data directory."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "tasktui.db"
+
+
+def check_lang(lang: str) -> str:
+    """A supported UI language code, or Invalid."""
+    if lang not in LANGUAGES:
+        raise Invalid(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+def resolve(db: str | None = None, user: str | None = None, lang: str | None = None) -> Settings:
+    """Resolve settings from flags, environment, config file and defaults."""
+    env = os.environ
+    db = db or env.get("TASKTUI_DB") or None
+    user = user or env.get("TASKTUI_USER") or None
+    lang = lang or env.get("TASKTUI_LANG") or None
+    if db is None or user is None or lang is None:
+        file = _config_file()
+        db = db or file.get("db")
+        user = user or file.get("user")
+        lang = lang or file.get("lang")
+    is_default = db is None
+    path = default_db_path() if db is None else Path(db).expanduser()
+    if is_default:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    login = os_login()
+    return Settings(
+        db_path=path,
+        login=(user or login).strip(),
+        os_login=login,
+        lang=check_lang(lang) if lang else None,
+        db_is_default=is_default,
+    )

@@ -1,0 +1,308 @@
+"""The database: opening, pragmas, transactions and migrations.
+
+Everything specific to SQLite lives in this module (pragmas, `user_version`,
+`application_id`, FTS5, `EXPLAIN QUERY PLAN`, `data_version`, the online backup), so a
+second backend (PostgreSQL) can be added here without touching the services.
+
+Opening a file is careful: a file that is not SQLite, an SQLite file of another
+application, a corrupt file or one written by a newer tasktui is refused with a clear
+error *before* anything is written to it. A new file is created readable by its owner
+only. Migrations run on open, in order, each inside one `BEGIN IMMEDIATE` transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import stat
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import peewee as pw
+
+from tasktui.errors import Unavailable
+from tasktui.models import database_proxy
+
+#: Written to the `application_id` header field so a tasktui file is recognised.
+APPLICATION_ID = 0x7A5C7001
+SQLITE_MAGIC = b"SQLite format 3\x00"
+BUSY_TIMEOUT_S = 30.0
+PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",
+    "busy_timeout": int(BUSY_TIMEOUT_S * 1000),
+    "cache_size": -16000,
+}
+
+# Schema version 1, frozen: later changes are new migrations, never edits here.
+SCHEMA_V1 = """
+CREATE TABLE "user" ("id" INTEGER NOT NULL PRIMARY KEY, "login" VARCHAR(255) NOT NULL, "display_name" VARCHAR(255) NOT NULL, "email" VARCHAR(255), "active" INTEGER NOT NULL, "created_at" DATETIME NOT NULL);
+CREATE UNIQUE INDEX "user_login" ON "user" ("login");
+CREATE TABLE "user_group" ("id" INTEGER NOT NULL PRIMARY KEY, "name" VARCHAR(255) NOT NULL, "description" TEXT NOT NULL, "created_at" DATETIME NOT NULL);
+CREATE UNIQUE INDEX "user_group_name" ON "user_group" ("name");
+CREATE TABLE "membership" ("id" INTEGER NOT NULL PRIMARY KEY, "user_id" INTEGER NOT NULL, "group_id" INTEGER NOT NULL, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE, FOREIGN KEY ("group_id") REFERENCES "user_group" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "membership_user_id_group_id" ON "membership" ("user_id", "group_id");
+CREATE INDEX "membership_group_id_user_id" ON "membership" ("group_id", "user_id");
+CREATE TABLE "user_setting" ("id" INTEGER NOT NULL PRIMARY KEY, "user_id" INTEGER NOT NULL, "key" VARCHAR(255) NOT NULL, "value" TEXT NOT NULL, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "user_setting_user_id_key" ON "user_setting" ("user_id", "key");
+CREATE TABLE "attribute_group" ("id" INTEGER NOT NULL PRIMARY KEY, "key" VARCHAR(255) NOT NULL, "label_en" VARCHAR(255) NOT NULL, "label_de" VARCHAR(255), "position" INTEGER NOT NULL);
+CREATE UNIQUE INDEX "attribute_group_key" ON "attribute_group" ("key");
+CREATE TABLE "attribute_def" ("id" INTEGER NOT NULL PRIMARY KEY, "key" VARCHAR(255) NOT NULL, "label_en" VARCHAR(255) NOT NULL, "label_de" VARCHAR(255), "type" VARCHAR(255) NOT NULL, "required" INTEGER NOT NULL, "default" TEXT, "choices" TEXT, "group_id" INTEGER, "position" INTEGER NOT NULL, FOREIGN KEY ("group_id") REFERENCES "attribute_group" ("id") ON DELETE SET NULL);
+CREATE UNIQUE INDEX "attribute_def_key" ON "attribute_def" ("key");
+CREATE INDEX "attribute_def_group_id" ON "attribute_def" ("group_id");
+CREATE TABLE "attribute_set" ("id" INTEGER NOT NULL PRIMARY KEY, "key" VARCHAR(255) NOT NULL, "name" VARCHAR(255) NOT NULL);
+CREATE UNIQUE INDEX "attribute_set_key" ON "attribute_set" ("key");
+CREATE TABLE "attribute_set_item" ("id" INTEGER NOT NULL PRIMARY KEY, "attribute_set_id" INTEGER NOT NULL, "attribute_id" INTEGER NOT NULL, "position" INTEGER NOT NULL, FOREIGN KEY ("attribute_set_id") REFERENCES "attribute_set" ("id") ON DELETE CASCADE, FOREIGN KEY ("attribute_id") REFERENCES "attribute_def" ("id") ON DELETE RESTRICT);
+CREATE INDEX "attribute_set_item_attribute_id" ON "attribute_set_item" ("attribute_id");
+CREATE UNIQUE INDEX "attribute_set_item_attribute_set_id_attribute_id" ON "attribute_set_item" ("attribute_set_id", "attribute_id");
+CREATE TABLE "event" ("id" INTEGER NOT NULL PRIMARY KEY, "identifier" VARCHAR(255) NOT NULL, "name_en" VARCHAR(255) NOT NULL, "name_de" VARCHAR(255), "plugin" VARCHAR(255), "responsible_user_id" INTEGER, "responsible_group_id" INTEGER, "attribute_set_id" INTEGER, "obsolete" INTEGER NOT NULL, "created_at" DATETIME NOT NULL, FOREIGN KEY ("responsible_user_id") REFERENCES "user" ("id") ON DELETE RESTRICT, FOREIGN KEY ("responsible_group_id") REFERENCES "user_group" ("id") ON DELETE RESTRICT, FOREIGN KEY ("attribute_set_id") REFERENCES "attribute_set" ("id") ON DELETE RESTRICT);
+CREATE UNIQUE INDEX "event_identifier" ON "event" ("identifier");
+CREATE INDEX "event_responsible_user_id" ON "event" ("responsible_user_id");
+CREATE INDEX "event_responsible_group_id" ON "event" ("responsible_group_id");
+CREATE INDEX "event_attribute_set_id" ON "event" ("attribute_set_id");
+CREATE TABLE "task" ("id" INTEGER NOT NULL PRIMARY KEY, "created_at" DATETIME NOT NULL, "status" VARCHAR(255) NOT NULL, "title" VARCHAR(255) NOT NULL, "description" TEXT NOT NULL, "link" TEXT NOT NULL, "event_id" INTEGER NOT NULL, "plugin" VARCHAR(255), "assignee_id" INTEGER, "group_id" INTEGER, "done_at" DATETIME, "done_by_id" INTEGER, "dedup_key" VARCHAR(255), "occurrences" INTEGER NOT NULL, "last_seen_at" DATETIME NOT NULL, "updated_at" DATETIME NOT NULL, FOREIGN KEY ("event_id") REFERENCES "event" ("id") ON DELETE RESTRICT, FOREIGN KEY ("assignee_id") REFERENCES "user" ("id") ON DELETE RESTRICT, FOREIGN KEY ("group_id") REFERENCES "user_group" ("id") ON DELETE RESTRICT, FOREIGN KEY ("done_by_id") REFERENCES "user" ("id") ON DELETE RESTRICT);
+CREATE INDEX "task_done_by_id" ON "task" ("done_by_id");
+CREATE INDEX "task_status_id" ON "task" ("status", "id");
+CREATE INDEX "task_assignee_id_status_id" ON "task" ("assignee_id", "status", "id");
+CREATE INDEX "task_group_id_status_id" ON "task" ("group_id", "status", "id");
+CREATE INDEX "task_event_id_status_id" ON "task" ("event_id", "status", "id");
+CREATE INDEX "task_event_id_dedup_key_status" ON "task" ("event_id", "dedup_key", "status");
+CREATE TABLE "task_attribute" ("id" INTEGER NOT NULL PRIMARY KEY, "task_id" INTEGER NOT NULL, "attribute_id" INTEGER NOT NULL, "value" TEXT, FOREIGN KEY ("task_id") REFERENCES "task" ("id") ON DELETE CASCADE, FOREIGN KEY ("attribute_id") REFERENCES "attribute_def" ("id") ON DELETE RESTRICT);
+CREATE UNIQUE INDEX "task_attribute_task_id_attribute_id" ON "task_attribute" ("task_id", "attribute_id");
+CREATE INDEX "task_attribute_attribute_id_value" ON "task_attribute" ("attribute_id", "value");
+CREATE TABLE "task_history" ("id" INTEGER NOT NULL PRIMARY KEY, "task_id" INTEGER NOT NULL, "at" DATETIME NOT NULL, "actor_id" INTEGER NOT NULL, "os_login" VARCHAR(255) NOT NULL, "action" VARCHAR(255) NOT NULL, "field" VARCHAR(255), "old" TEXT, "new" TEXT, FOREIGN KEY ("task_id") REFERENCES "task" ("id") ON DELETE CASCADE, FOREIGN KEY ("actor_id") REFERENCES "user" ("id") ON DELETE RESTRICT);
+CREATE INDEX "task_history_actor_id" ON "task_history" ("actor_id");
+CREATE INDEX "task_history_task_id_id" ON "task_history" ("task_id", "id");
+CREATE TABLE "comment" ("id" INTEGER NOT NULL PRIMARY KEY, "task_id" INTEGER NOT NULL, "at" DATETIME NOT NULL, "author_id" INTEGER NOT NULL, "os_login" VARCHAR(255) NOT NULL, "body" TEXT NOT NULL, FOREIGN KEY ("task_id") REFERENCES "task" ("id") ON DELETE CASCADE, FOREIGN KEY ("author_id") REFERENCES "user" ("id") ON DELETE RESTRICT);
+CREATE INDEX "comment_author_id" ON "comment" ("author_id");
+CREATE INDEX "comment_task_id_id" ON "comment" ("task_id", "id");
+CREATE TABLE "task_dependency" ("id" INTEGER NOT NULL PRIMARY KEY, "task_id" INTEGER NOT NULL, "depends_on_id" INTEGER NOT NULL, FOREIGN KEY ("task_id") REFERENCES "task" ("id") ON DELETE CASCADE, FOREIGN KEY ("depends_on_id") REFERENCES "task" ("id") ON DELETE CASCADE);
+CREATE INDEX "task_dependency_depends_on_id" ON "task_dependency" ("depends_on_id");
+CREATE UNIQUE INDEX "task_dependency_task_id_depends_on_id" ON "task_dependency" ("task_id", "depends_on_id");
+CREATE TABLE "related_process" ("id" INTEGER NOT NULL PRIMARY KEY, "task_id" INTEGER NOT NULL, "process_id" VARCHAR(255) NOT NULL, "source" VARCHAR(255) NOT NULL, "started_at" DATETIME, "exit_code" INTEGER, FOREIGN KEY ("task_id") REFERENCES "task" ("id") ON DELETE CASCADE);
+CREATE INDEX "related_process_task_id" ON "related_process" ("task_id");
+"""
+
+# Full-text search over title, description, link and attribute values (trigram, so
+# any substring of three characters or more is found, case-insensitively).
+FTS_V1 = """
+CREATE VIRTUAL TABLE task_fts USING fts5(title, description, link, attrs, tokenize='trigram');
+CREATE TRIGGER task_fts_ai AFTER INSERT ON task BEGIN
+  INSERT INTO task_fts(rowid, title, description, link, attrs)
+  VALUES (new.id, new.title, new.description, new.link, '');
+END;
+CREATE TRIGGER task_fts_au AFTER UPDATE OF title, description, link ON task BEGIN
+  UPDATE task_fts SET title = new.title, description = new.description, link = new.link
+  WHERE rowid = new.id;
+END;
+CREATE TRIGGER task_fts_ad AFTER DELETE ON task BEGIN
+  DELETE FROM task_fts WHERE rowid = old.id;
+END;
+CREATE TRIGGER task_attr_fts_ai AFTER INSERT ON task_attribute BEGIN
+  UPDATE task_fts SET attrs = (SELECT coalesce(group_concat(value, ' '), '')
+    FROM task_attribute WHERE task_id = new.task_id) WHERE rowid = new.task_id;
+END;
+CREATE TRIGGER task_attr_fts_au AFTER UPDATE ON task_attribute BEGIN
+  UPDATE task_fts SET attrs = (SELECT coalesce(group_concat(value, ' '), '')
+    FROM task_attribute WHERE task_id = new.task_id) WHERE rowid = new.task_id;
+END;
+CREATE TRIGGER task_attr_fts_ad AFTER DELETE ON task_attribute BEGIN
+  UPDATE task_fts SET attrs = (SELECT coalesce(group_concat(value, ' '), '')
+    FROM task_attribute WHERE task_id = old.task_id) WHERE rowid = old.task_id;
+END;
+"""
+
+
+def _run_script(db: pw.SqliteDatabase, script: str) -> None:
+    """Run several `;`-separated statements inside the current transaction
+    (`executescript` would commit it). Triggers keep their inner `;`."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute_sql(statement.strip())
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in migration: {statement[:60]!r}")
+
+
+def _migrate_1(db: pw.SqliteDatabase) -> None:
+    """The first schema: every table of PRODUCT.md section 1, indexes, text search."""
+    _run_script(db, SCHEMA_V1 + FTS_V1)
+
+
+#: Ordered migrations; migration N brings the schema from version N-1 to N.
+#: Append only: a released migration never changes.
+MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_migrate_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _header_fields(path: Path) -> tuple[int, int] | None:
+    """(user_version, application_id) read from the file header, or None when the
+    file is not an SQLite database. Reads bytes only; opens no connection."""
+    with path.open("rb") as f:
+        head = f.read(100)
+    if len(head) < 100 or not head.startswith(SQLITE_MAGIC):
+        return None
+    return int.from_bytes(head[60:64], "big"), int.from_bytes(head[68:72], "big")
+
+
+def _inspect(path: Path) -> tuple[int, int, int]:
+    """(user_version, application_id, number of schema objects) through a plain
+    connection that only reads. Raises Unavailable for a corrupt file."""
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as e:
+        raise Unavailable(f"cannot open database {path}: {e}") from None
+    try:
+        version = con.execute("PRAGMA user_version").fetchone()[0]
+        app_id = con.execute("PRAGMA application_id").fetchone()[0]
+        objects = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as e:
+        raise Unavailable(f"{path} is corrupt or not a tasktui database ({e})") from None
+    finally:
+        con.close()
+    return version, app_id, objects
+
+
+def check_file(path: Path) -> bool:
+    """Refuse a file tasktui must not touch; True when the file is new or empty.
+
+    Nothing is written: header bytes first, then a read-only connection."""
+    if not path.parent.is_dir():
+        raise Unavailable(f"cannot create database {path}: directory {path.parent} does not exist")
+    if not path.exists():
+        return True
+    if not path.is_file():
+        raise Unavailable(f"{path} is not a file")
+    if path.stat().st_size == 0:
+        return True
+    header = _header_fields(path)
+    if header is None:
+        raise Unavailable(f"{path} is not a tasktui database (not an SQLite file)")
+    version, app_id, objects = _inspect(path)
+    if app_id != APPLICATION_ID:
+        if objects == 0 and version == 0:
+            return True
+        raise Unavailable(f"{path} is an SQLite database of another application, not tasktui")
+    if version > SCHEMA_VERSION:
+        raise Unavailable(
+            f"{path} has schema version {version}, newer than this tasktui knows "
+            f"({SCHEMA_VERSION}); upgrade tasktui"
+        )
+    return False
+
+
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable and writable by its owner only (0600)."""
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, stat.S_IRUSR | stat.S_IWUSR)
+    except FileExistsError:
+        return
+    except OSError as e:
+        raise Unavailable(f"cannot create database {path}: {e.strerror}") from None
+    os.close(fd)
+
+
+class TaskDatabase(pw.SqliteDatabase):
+    """SQLite with tasktui's pragmas; every transaction takes the write lock up front."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path, pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=BUSY_TIMEOUT_S)
+
+
+def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> TaskDatabase:
+    """Open (creating if needed) the tasktui database at `path` and bind the models.
+
+    With `migrate`, pending migrations are applied; otherwise an out-of-date schema is
+    an error telling the user to run `tasktui db migrate`."""
+    p = Path(path).expanduser()
+    if check_file(p):
+        create_private_file(p)
+    db = TaskDatabase(str(p))
+    try:
+        db.connect()
+    except pw.OperationalError as e:
+        raise Unavailable(f"cannot open database {p}: {e}") from None
+    database_proxy.initialize(db)
+    try:
+        if schema_version(db) != SCHEMA_VERSION:
+            if not migrate:
+                raise Unavailable(f"{p} needs migrating: run `tasktui db migrate`")
+            apply_migrations(db)
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
+def schema_version(db: pw.SqliteDatabase) -> int:
+    """The schema version stored in the database."""
+    return db.execute_sql("PRAGMA user_version").fetchone()[0]
+
+
+def apply_migrations(db: pw.SqliteDatabase, *, target: int = SCHEMA_VERSION) -> list[int]:
+    """Apply pending migrations up to `target`; returns the versions applied.
+
+    All run in one write transaction: another process opening the same file at the
+    same moment waits, then finds the work done."""
+    applied: list[int] = []
+    with write_transaction(db):
+        current = schema_version(db)
+        if current > SCHEMA_VERSION:
+            raise Unavailable(f"schema version {current} is newer than this tasktui knows")
+        for version in range(current + 1, target + 1):
+            MIGRATIONS[version - 1](db)
+            applied.append(version)
+        db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID:d}")
+        db.execute_sql(f"PRAGMA user_version = {target:d}")
+    return applied
+
+
+def _is_busy(error: Exception) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+@contextlib.contextmanager
+def write_transaction(db: pw.Database | None = None) -> Iterator[None]:
+    """One `BEGIN IMMEDIATE` transaction (nested calls become savepoints). A database
+    still locked after the busy timeout becomes `Unavailable` (exit code 4)."""
+    db = db or database_proxy
+    try:
+        with db.atomic():
+            yield
+    except pw.OperationalError as e:
+        if _is_busy(e):
+            raise Unavailable("database is busy: another process held the write lock too long") from None
+        raise
+
+
+def text_condition(task_model: type[pw.Model], text: str) -> pw.Expression:
+    """A condition matching tasks whose title, description, link or attribute values
+    contain `text` (case-insensitive). FTS5 trigram for three characters or more."""
+    if len(text) >= 3:
+        phrase = '"' + text.replace('"', '""') + '"'
+        return task_model.id.in_(pw.SQL("(SELECT rowid FROM task_fts WHERE task_fts MATCH ?)", [phrase]))
+    pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    like = pw.SQL(
+        "(title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\' OR link LIKE ? ESCAPE '\\'"
+        " OR id IN (SELECT task_id FROM task_attribute WHERE value LIKE ? ESCAPE '\\'))",
+        [pattern] * 4,
+    )
+    return like
+
+
+def query_plan(query: pw.Query) -> list[str]:
+    """The `EXPLAIN QUERY PLAN` lines of a query (for tests and benchmarks)."""
+    sql, params = query.sql()
+    cursor = database_proxy.execute_sql("EXPLAIN QUERY PLAN " + sql, params)
+    return [row[3] for row in cursor.fetchall()]
+
+
+def data_version(db: pw.Database | None = None) -> int:
+    """A number that changes when another connection commits (for live refresh)."""
+    db = db or database_proxy
+    return db.execute_sql("PRAGMA data_version").fetchone()[0]

@@ -1,0 +1,95 @@
+"""Rendering rows as table, JSON, CSV or ids: shared by the CLI and the exports.
+
+JSON shape (stable): a list of objects, one per row, keys as the column names;
+datetimes in ISO 8601 UTC with a `Z`, absent values as `null`."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+FORMATS = ("table", "json", "csv", "ids")
+MAX_CELL = 60
+
+
+def iso(value: dt.datetime | None) -> str | None:
+    """A stored (naive UTC) datetime as ISO 8601 with a `Z`."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.isoformat(timespec="seconds") + "Z"
+
+
+def local(value: dt.datetime | None) -> str:
+    """A stored (naive UTC) datetime in the local time zone, to the minute."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return local(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _cell(value: Any) -> str:
+    text = _text(value).replace("\n", " ")
+    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
+    """A plain aligned text table with a header line."""
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def json_text(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
+    """Rows (or one object) as indented JSON."""
+    if isinstance(rows, dict):
+        return json.dumps({k: _json_value(v) for k, v in rows.items()}, indent=2, ensure_ascii=False)
+    return json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2, ensure_ascii=False)
+
+
+def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str], header: bool = True) -> str:
+    """Rows as CSV (datetimes in ISO 8601)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    if header:
+        writer.writerow(columns)
+    for r in rows:
+        writer.writerow([iso(v) if isinstance(v, dt.datetime) else ("" if v is None else v) for v in (r.get(c) for c in columns)])
+    return out.getvalue().rstrip("\n")
+
+
+def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, id_key: str = "id") -> str:
+    """Rows in one of FORMATS; JSON keeps every key of the rows, the others `columns`."""
+    if fmt == "json":
+        return json_text(rows)
+    if fmt == "csv":
+        return csv_text(rows, columns)
+    if fmt == "ids":
+        return "\n".join(str(r[id_key]) for r in rows)
+    return table(rows, columns)

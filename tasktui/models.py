@@ -1,0 +1,257 @@
+"""Peewee models: the tables of tasktui and nothing else.
+
+Models are bound to `database_proxy`, which `db.open_database` initialises from the
+resolved configuration; nothing is opened at import time. Behaviour lives in
+`tasktui.services`; here are only fields, indexes and small properties.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import peewee as pw
+
+database_proxy = pw.DatabaseProxy()
+
+
+def utcnow() -> dt.datetime:
+    """The current time in UTC, naive (the database stores UTC without an offset)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class BaseModel(pw.Model):
+    """Every table uses the shared proxy and keeps its own short table name."""
+
+    class Meta:
+        database = database_proxy
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    """A person who can be assigned tasks; `login` is unique and never reused."""
+
+    login = pw.CharField(unique=True)
+    display_name = pw.CharField(default="")
+    email = pw.CharField(null=True)
+    active = pw.BooleanField(default=True)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    @property
+    def label(self) -> str:
+        """The display name, or the login when there is none."""
+        return self.display_name or self.login
+
+
+class Group(BaseModel):
+    """A named set of users (e.g. `warehouse`)."""
+
+    name = pw.CharField(unique=True)
+    description = pw.TextField(default="")
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "user_group"
+
+
+class Membership(BaseModel):
+    """A user belongs to a group."""
+
+    user = pw.ForeignKeyField(User, backref="memberships", on_delete="CASCADE", index=False)
+    group = pw.ForeignKeyField(Group, backref="memberships", on_delete="CASCADE", index=False)
+
+    class Meta:
+        indexes = ((("user", "group"), True), (("group", "user"), False))
+
+
+class UserSetting(BaseModel):
+    """A remembered per-user preference (column choice, language, theme...)."""
+
+    user = pw.ForeignKeyField(User, backref="settings", on_delete="CASCADE", index=False)
+    key = pw.CharField()
+    value = pw.TextField()
+
+    class Meta:
+        indexes = ((("user", "key"), True),)
+
+
+class AttributeGroup(BaseModel):
+    """A display section for attributes in the task detail."""
+
+    key = pw.CharField(unique=True)
+    label_en = pw.CharField()
+    label_de = pw.CharField(null=True)
+    position = pw.IntegerField(default=0)
+
+
+class AttributeDef(BaseModel):
+    """A typed custom field: key, labels, type, required flag, default, choices."""
+
+    key = pw.CharField(unique=True)
+    label_en = pw.CharField()
+    label_de = pw.CharField(null=True)
+    type = pw.CharField()  # text|integer|decimal|boolean|date|datetime|choice|url
+    required = pw.BooleanField(default=False)
+    default = pw.TextField(null=True)  # stored in canonical text form
+    choices = pw.TextField(null=True)  # JSON list, for the choice type
+    group = pw.ForeignKeyField(AttributeGroup, null=True, backref="attributes", on_delete="SET NULL")
+    position = pw.IntegerField(default=0)
+
+
+class AttributeSet(BaseModel):
+    """Which attributes the tasks of an event carry."""
+
+    key = pw.CharField(unique=True)
+    name = pw.CharField(default="")
+
+
+class AttributeSetItem(BaseModel):
+    """An attribute belongs to an attribute set."""
+
+    attribute_set = pw.ForeignKeyField(AttributeSet, backref="items", on_delete="CASCADE", index=False)
+    attribute = pw.ForeignKeyField(AttributeDef, backref="set_items", on_delete="RESTRICT")
+    position = pw.IntegerField(default=0)
+
+    class Meta:
+        indexes = ((("attribute_set", "attribute"), True),)
+
+
+class Event(BaseModel):
+    """A kind of occurrence that creates tasks; see PRODUCT.md section 1."""
+
+    identifier = pw.CharField(unique=True)
+    name_en = pw.CharField()
+    name_de = pw.CharField(null=True)
+    plugin = pw.CharField(null=True)  # None: manually created
+    responsible_user = pw.ForeignKeyField(User, null=True, backref="events", on_delete="RESTRICT")
+    responsible_group = pw.ForeignKeyField(Group, null=True, backref="events", on_delete="RESTRICT")
+    attribute_set = pw.ForeignKeyField(AttributeSet, null=True, backref="events", on_delete="RESTRICT")
+    obsolete = pw.BooleanField(default=False)
+    created_at = pw.DateTimeField(default=utcnow)
+
+    def name(self, lang: str = "en") -> str:
+        """The name in `lang`, falling back to English."""
+        if lang == "de" and self.name_de:
+            return self.name_de
+        return self.name_en
+
+    @property
+    def state(self) -> str:
+        """`active` or `obsolete`."""
+        return "obsolete" if self.obsolete else "active"
+
+
+OPEN = "open"
+DONE = "done"
+
+
+class Task(BaseModel):
+    """One thing to handle. `status` is `open` or `done`."""
+
+    created_at = pw.DateTimeField(default=utcnow)
+    status = pw.CharField(default=OPEN)
+    title = pw.CharField()
+    description = pw.TextField(default="")
+    link = pw.TextField(default="")
+    event = pw.ForeignKeyField(Event, backref="tasks", on_delete="RESTRICT", index=False)
+    plugin = pw.CharField(null=True)
+    assignee = pw.ForeignKeyField(
+        User, null=True, backref="assigned_tasks", on_delete="RESTRICT", index=False
+    )
+    group = pw.ForeignKeyField(Group, null=True, backref="tasks", on_delete="RESTRICT", index=False)
+    done_at = pw.DateTimeField(null=True)
+    done_by = pw.ForeignKeyField(User, null=True, backref="done_tasks", on_delete="RESTRICT")
+    dedup_key = pw.CharField(null=True)
+    occurrences = pw.IntegerField(default=1)
+    last_seen_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            # Every filter of the tasks screen, each together with the sort key (id,
+            # which follows creation order), so a first page never sorts.
+            (("status", "id"), False),
+            (("assignee", "status", "id"), False),
+            (("group", "status", "id"), False),
+            (("event", "status", "id"), False),
+            (("event", "dedup_key", "status"), False),
+        )
+
+
+class TaskAttribute(BaseModel):
+    """A custom attribute value of a task, in canonical text form."""
+
+    task = pw.ForeignKeyField(Task, backref="attribute_values", on_delete="CASCADE", index=False)
+    attribute = pw.ForeignKeyField(AttributeDef, backref="values", on_delete="RESTRICT", index=False)
+    value = pw.TextField(null=True)
+
+    class Meta:
+        indexes = ((("task", "attribute"), True), (("attribute", "value"), False))
+
+
+class TaskHistory(BaseModel):
+    """One change of a task: who (acting user and OS login), when, what, old -> new."""
+
+    task = pw.ForeignKeyField(Task, backref="history", on_delete="CASCADE", index=False)
+    at = pw.DateTimeField(default=utcnow)
+    actor = pw.ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    os_login = pw.CharField()
+    action = pw.CharField()
+    field = pw.CharField(null=True)
+    old = pw.TextField(null=True)
+    new = pw.TextField(null=True)
+
+    class Meta:
+        indexes = ((("task", "id"), False),)
+
+
+class Comment(BaseModel):
+    """A comment on a task."""
+
+    task = pw.ForeignKeyField(Task, backref="comments", on_delete="CASCADE", index=False)
+    at = pw.DateTimeField(default=utcnow)
+    author = pw.ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    os_login = pw.CharField()
+    body = pw.TextField()
+
+    class Meta:
+        indexes = ((("task", "id"), False),)
+
+
+class TaskDependency(BaseModel):
+    """`task` depends on (waits for) `depends_on`."""
+
+    task = pw.ForeignKeyField(Task, backref="dependencies", on_delete="CASCADE", index=False)
+    depends_on = pw.ForeignKeyField(Task, backref="dependents", on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("task", "depends_on"), True),)
+
+
+class RelatedProcess(BaseModel):
+    """An external run that produced a task (the original's "ETL processes" tab)."""
+
+    task = pw.ForeignKeyField(Task, backref="processes", on_delete="CASCADE")
+    process_id = pw.CharField()
+    source = pw.CharField(default="")
+    started_at = pw.DateTimeField(null=True)
+    exit_code = pw.IntegerField(null=True)
+
+
+#: Every table, in creation order (referenced tables first).
+ALL_MODELS: list[type[BaseModel]] = [
+    User,
+    Group,
+    Membership,
+    UserSetting,
+    AttributeGroup,
+    AttributeDef,
+    AttributeSet,
+    AttributeSetItem,
+    Event,
+    Task,
+    TaskAttribute,
+    TaskHistory,
+    Comment,
+    TaskDependency,
+    RelatedProcess,
+]

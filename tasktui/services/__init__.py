@@ -1,0 +1,1 @@
+"""The domain: every rule of PRODUCT.md lives in exactly one function here."""

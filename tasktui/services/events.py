@@ -1,0 +1,233 @@
+"""Events: identifier rules, create, edit (with the locks), delete, obsolete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tasktui.db import write_transaction
+from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.models import AttributeSet, Event, Group, Task, User
+from tasktui.services.people import get_group, get_user
+
+MANUAL_PLUGIN_LABEL = "Manually created"
+#: Fields that may change after an event is created; the others are locked.
+EDITABLE = ("name_en", "name_de", "responsible_user", "responsible_group")
+LOCKED = ("identifier", "plugin", "attribute_set")
+MAX_IDENTIFIER = 100
+MAX_NAME = 200
+
+
+def identifier_problem(identifier: str) -> str | None:
+    """The first identifier rule that `identifier` breaks, or None when it is valid.
+
+    The five rules of PRODUCT.md: only A-Z a-z 0-9 _; not empty; must not start with
+    a digit; no double underscore; must not end with an underscore."""
+    if not identifier:
+        return "must not be empty"
+    bad = sorted({c for c in identifier if not (c.isascii() and (c.isalnum() or c == "_"))})
+    if bad:
+        return "may only contain A-Z, a-z, 0-9 and _ (found " + " ".join(repr(c) for c in bad) + ")"
+    if identifier[0].isdigit():
+        return "must not start with a digit"
+    if "__" in identifier:
+        return "must not contain a double underscore __"
+    if identifier.endswith("_"):
+        return "must not end with _"
+    if len(identifier) > MAX_IDENTIFIER:
+        return f"must be at most {MAX_IDENTIFIER} characters"
+    return None
+
+
+def check_identifier(identifier: str) -> str:
+    """The identifier, or Invalid naming the rule it breaks."""
+    problem = identifier_problem(identifier)
+    if problem:
+        raise Invalid(f"invalid identifier {identifier!r}: {problem}")
+    return identifier
+
+
+def _check_name(name: str | None, lang: str, required: bool) -> str | None:
+    name = (name or "").strip()
+    if not name:
+        if required:
+            raise Invalid(f"the {'English' if lang == 'en' else 'German'} name is required")
+        return None
+    if len(name) > MAX_NAME or "\n" in name:
+        raise Invalid(f"the {lang} name must be one line of at most {MAX_NAME} characters")
+    return name
+
+
+@dataclass(frozen=True)
+class EventInfo:
+    """An event as listings and screens show it."""
+
+    id: int
+    identifier: str
+    name_en: str
+    name_de: str | None
+    name: str
+    plugin: str | None
+    responsible_user: str | None
+    responsible_group: str | None
+    attribute_set: str | None
+    obsolete: bool
+    task_count: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def plugin_label(self) -> str:
+        """The plugin, or "Manually created"."""
+        return self.plugin or MANUAL_PLUGIN_LABEL
+
+    @property
+    def state(self) -> str:
+        """"Active" or "Obsolete"."""
+        return "Obsolete" if self.obsolete else "Active"
+
+
+def _responsibility_warnings(event: Event) -> list[str]:
+    if event.responsible_user_id is None and event.responsible_group_id is None:
+        return [f"event {event.identifier!r} has no responsible user or group: its tasks will be unassigned"]
+    return []
+
+
+def event_info(event: Event, lang: str = "en", with_count: bool = False) -> EventInfo:
+    """The plain view of an event."""
+    user = User.get_by_id(event.responsible_user_id) if event.responsible_user_id else None
+    group = Group.get_by_id(event.responsible_group_id) if event.responsible_group_id else None
+    aset = AttributeSet.get_by_id(event.attribute_set_id) if event.attribute_set_id else None
+    return EventInfo(
+        id=event.id,
+        identifier=event.identifier,
+        name_en=event.name_en,
+        name_de=event.name_de,
+        name=event.name(lang),
+        plugin=event.plugin,
+        responsible_user=user.login if user else None,
+        responsible_group=group.name if group else None,
+        attribute_set=aset.key if aset else None,
+        obsolete=event.obsolete,
+        task_count=Task.select().where(Task.event == event.id).count() if with_count else None,
+        warnings=_responsibility_warnings(event),
+    )
+
+
+def get_event(identifier: str) -> Event:
+    """The event with this identifier (or numeric id), or NotFound."""
+    event = Event.get_or_none(Event.identifier == identifier)
+    if event is None and identifier.isdigit():
+        event = Event.get_or_none(Event.id == int(identifier))
+    if event is None:
+        raise NotFound(f"unknown event {identifier!r}")
+    return event
+
+
+def create_event(
+    identifier: str,
+    name_en: str,
+    name_de: str | None = None,
+    plugin: str | None = None,
+    responsible_user: str | None = None,
+    responsible_group: str | None = None,
+    attribute_set: str | None = None,
+    lang: str = "en",
+) -> EventInfo:
+    """Create an event. Having neither a responsible user nor group is allowed, with a
+    warning in the result."""
+    check_identifier(identifier)
+    name_en = _check_name(name_en, "en", required=True)
+    name_de = _check_name(name_de, "de", required=False)
+    with write_transaction():
+        if Event.select().where(Event.identifier == identifier).exists():
+            raise Refused(f"event {identifier!r} already exists")
+        user = get_user(responsible_user) if responsible_user else None
+        group = get_group(responsible_group) if responsible_group else None
+        aset = None
+        if attribute_set:
+            aset = AttributeSet.get_or_none(AttributeSet.key == attribute_set)
+            if aset is None:
+                raise NotFound(f"unknown attribute set {attribute_set!r}")
+        event = Event.create(
+            identifier=identifier,
+            name_en=name_en,
+            name_de=name_de,
+            plugin=(plugin or "").strip() or None,
+            responsible_user=user,
+            responsible_group=group,
+            attribute_set=aset,
+        )
+    return event_info(event, lang)
+
+
+_UNSET = object()
+
+
+def edit_event(
+    identifier: str,
+    *,
+    name_en: str | None = None,
+    name_de: str | None | object = _UNSET,
+    responsible_user: str | None | object = _UNSET,
+    responsible_group: str | None | object = _UNSET,
+    lang: str = "en",
+    **locked: object,
+) -> EventInfo:
+    """Change the editable fields of an event. `None` (or "") for name_de, the user or
+    the group clears it; any other keyword (identifier, plugin, attribute_set) is
+    refused because those fields are locked after creation. Changes affect only
+    tasks raised later."""
+    for key in locked:
+        if key in LOCKED:
+            raise Refused(f"the {key.replace('_', ' ')} of an event cannot be changed after creation")
+        raise Invalid(f"unknown event field {key!r}")
+    with write_transaction():
+        event = get_event(identifier)
+        if name_en is not None:
+            event.name_en = _check_name(name_en, "en", required=True)
+        if name_de is not _UNSET:
+            event.name_de = _check_name(name_de, "de", required=False)  # type: ignore[arg-type]
+        if responsible_user is not _UNSET:
+            event.responsible_user = get_user(responsible_user) if responsible_user else None  # type: ignore[arg-type]
+        if responsible_group is not _UNSET:
+            event.responsible_group = get_group(responsible_group) if responsible_group else None  # type: ignore[arg-type]
+        event.save()
+    return event_info(event, lang)
+
+
+def delete_event(identifier: str) -> EventInfo:
+    """Delete an event that has no tasks; one with tasks can only be marked obsolete."""
+    with write_transaction():
+        event = get_event(identifier)
+        count = Task.select().where(Task.event == event.id).count()
+        if count:
+            raise Refused(
+                f"event {event.identifier!r} has {count} task{'s' if count != 1 else ''} and cannot be "
+                "deleted; mark it obsolete instead"
+            )
+        info = event_info(event)
+        event.delete_instance()
+    return info
+
+
+def set_obsolete(identifier: str, obsolete: bool = True, lang: str = "en") -> EventInfo:
+    """Mark an event obsolete (it raises no new tasks) or active again."""
+    with write_transaction():
+        event = get_event(identifier)
+        event.obsolete = obsolete
+        event.save()
+    return event_info(event, lang)
+
+
+def list_events(search: str = "", lang: str = "en", include_obsolete: bool = True) -> list[EventInfo]:
+    """Events sorted by identifier; `search` matches identifier, names and plugin."""
+    query = Event.select().order_by(Event.identifier)
+    if search:
+        query = query.where(
+            Event.identifier.contains(search)
+            | Event.name_en.contains(search)
+            | Event.name_de.contains(search)
+            | Event.plugin.contains(search)
+        )
+    if not include_obsolete:
+        query = query.where(Event.obsolete == False)  # noqa: E712
+    return [event_info(e, lang) for e in query]

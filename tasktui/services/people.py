@@ -1,0 +1,165 @@
+"""Users, groups and memberships."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import peewee as pw
+
+from tasktui.db import write_transaction
+from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.models import Group, Membership, User
+from tasktui.services.context import check_login
+
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+GROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    """A user as shown in listings."""
+
+    id: int
+    login: str
+    display_name: str
+    email: str | None
+    active: bool
+    groups: list[str]
+
+
+@dataclass(frozen=True)
+class GroupInfo:
+    """A group with its members' logins."""
+
+    id: int
+    name: str
+    description: str
+    members: list[str]
+
+
+def check_email(email: str | None) -> str | None:
+    """An email address, or None for an empty one; Invalid when malformed."""
+    if email is None or not email.strip():
+        return None
+    email = email.strip()
+    if not EMAIL_RE.match(email):
+        raise Invalid(f"email {email!r} is not a valid address")
+    return email
+
+
+def get_user(login: str) -> User:
+    """The user with this login, or NotFound."""
+    user = User.get_or_none(User.login == login)
+    if user is None:
+        raise NotFound(f"unknown user {login!r}")
+    return user
+
+
+def get_group(name: str) -> Group:
+    """The group with this name, or NotFound."""
+    group = Group.get_or_none(Group.name == name)
+    if group is None:
+        raise NotFound(f"unknown group {name!r}")
+    return group
+
+
+def _user_info(user: User) -> UserInfo:
+    groups = [
+        g.name
+        for g in Group.select(Group.name).join(Membership).where(Membership.user == user.id).order_by(Group.name)
+    ]
+    return UserInfo(user.id, user.login, user.display_name, user.email, user.active, groups)
+
+
+def add_user(login: str, display_name: str = "", email: str | None = None) -> UserInfo:
+    """Register a user; a login already taken is refused."""
+    login = check_login(login)
+    email = check_email(email)
+    with write_transaction():
+        if User.select().where(User.login == login).exists():
+            raise Refused(f"user {login!r} already exists")
+        user = User.create(login=login, display_name=display_name.strip() or login, email=email)
+    return _user_info(user)
+
+
+def edit_user(
+    login: str,
+    display_name: str | None = None,
+    email: str | None = None,
+    active: bool | None = None,
+) -> UserInfo:
+    """Change a user's display name, email (empty string clears it) or active flag."""
+    with write_transaction():
+        user = get_user(login)
+        if display_name is not None:
+            user.display_name = display_name.strip() or user.login
+        if email is not None:
+            user.email = check_email(email)
+        if active is not None:
+            user.active = active
+        user.save()
+    return _user_info(user)
+
+
+def list_users(search: str = "", include_inactive: bool = True) -> list[UserInfo]:
+    """Users sorted by login, optionally filtered by a substring of login or name."""
+    query = User.select().order_by(User.login)
+    if search:
+        query = query.where(User.login.contains(search) | User.display_name.contains(search))
+    if not include_inactive:
+        query = query.where(User.active == True)  # noqa: E712
+    return [_user_info(u) for u in query]
+
+
+def _group_info(group: Group) -> GroupInfo:
+    members = [
+        u.login for u in User.select(User.login).join(Membership).where(Membership.group == group.id).order_by(User.login)
+    ]
+    return GroupInfo(group.id, group.name, group.description, members)
+
+
+def add_group(name: str, description: str = "") -> GroupInfo:
+    """Create a group; names are letters, digits, `_ . -`, at most 64 characters."""
+    name = name.strip()
+    if not GROUP_RE.match(name):
+        raise Invalid(f"group name {name!r} must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+    with write_transaction():
+        if Group.select().where(Group.name == name).exists():
+            raise Refused(f"group {name!r} already exists")
+        group = Group.create(name=name, description=description)
+    return _group_info(group)
+
+
+def list_groups(search: str = "") -> list[GroupInfo]:
+    """Groups sorted by name."""
+    query = Group.select().order_by(Group.name)
+    if search:
+        query = query.where(Group.name.contains(search))
+    return [_group_info(g) for g in query]
+
+
+def add_member(group_name: str, login: str) -> GroupInfo:
+    """Add a user to a group (adding an existing member changes nothing)."""
+    with write_transaction():
+        group = get_group(group_name)
+        user = get_user(login)
+        Membership.insert(user=user.id, group=group.id).on_conflict_ignore().execute()
+    return _group_info(group)
+
+
+def remove_member(group_name: str, login: str) -> GroupInfo:
+    """Remove a user from a group; refused when the user is not a member."""
+    with write_transaction():
+        group = get_group(group_name)
+        user = get_user(login)
+        deleted = Membership.delete().where((Membership.user == user.id) & (Membership.group == group.id)).execute()
+        if not deleted:
+            raise Refused(f"user {login!r} is not a member of group {group_name!r}")
+    return _group_info(group)
+
+
+def group_ids_of(user_id: int) -> pw.Select:
+    """A subquery of the ids of the groups a user belongs to."""
+    return Membership.select(Membership.group).where(Membership.user == user_id)
+

@@ -1,0 +1,1 @@
+"""The Textual app. Imported only when the TUI starts (never by `raise`)."""
