@@ -1,0 +1,80 @@
+"""Shared fixtures: real SQLite files in tmp_path, an acting user, CLI runners."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tasktui import db as dbmod
+from tasktui.services.context import Actor, acting_user
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    """A path for a new database file (not created yet)."""
+    return tmp_path / "tasks.db"
+
+
+@pytest.fixture
+def database(db_path: Path):
+    """An opened, migrated database bound to the models."""
+    database = dbmod.open_database(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def actor(database) -> Actor:
+    """The acting user `alice` (OS login `ops`)."""
+    return acting_user("alice", "ops")
+
+
+@dataclass
+class CliResult:
+    """What a command printed and returned."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+class Cli:
+    """Runs `tasktui --db <db_path> ...` in-process (CliRunner) or as a real subprocess."""
+
+    def __init__(self, db_path: Path, user: str = "alice") -> None:
+        self.db_path = db_path
+        self.user = user
+
+    def __call__(self, *args: str, input: str | None = None, user: str | None = None) -> CliResult:
+        from tasktui.cli import app
+
+        runner = CliRunner()
+        result = runner.invoke(
+            app, ["--db", str(self.db_path), "--user", user or self.user, *args], input=input, catch_exceptions=False
+        )
+        return CliResult(result.exit_code, result.stdout, result.stderr)
+
+    def run(self, *args: str, input: str | None = None, env: dict | None = None, timeout: float = 60) -> CliResult:
+        """A real `python -m tasktui` subprocess."""
+        full_env = {**os.environ, "TASKTUI_USER": self.user, **(env or {})}
+        proc = subprocess.run(
+            [sys.executable, "-m", "tasktui", "--db", str(self.db_path), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=timeout,
+        )
+        return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def cli(db_path: Path) -> Cli:
+    """Run tasktui commands against the test database."""
+    return Cli(db_path)
