@@ -237,6 +237,53 @@ class RelatedProcess(BaseModel):
     exit_code = pw.IntegerField(null=True)
 
 
+class EmailSettings(BaseModel):
+    """The SMTP settings (one row, id 1). The password itself is never stored: only
+    where to read it from (an environment variable name or a password file path)."""
+
+    host = pw.CharField(default="")
+    port = pw.IntegerField(null=True)  # None: the default port of `security`
+    security = pw.CharField(default="starttls")  # none|starttls|tls
+    login = pw.CharField(default="")
+    from_address = pw.CharField(default="")
+    password_env = pw.CharField(null=True)
+    password_file = pw.TextField(null=True)
+    ca_file = pw.TextField(null=True)  # extra CA certificates to trust (self-made certificates)
+    apply_default = pw.BooleanField(default=True)  # True: every event sends
+    updated_at = pw.DateTimeField(default=utcnow)
+
+
+class EventEmailSwitch(BaseModel):
+    """Whether an event sends email when the default is not applied."""
+
+    event = pw.ForeignKeyField(Event, backref="+", on_delete="CASCADE", unique=True)
+    enabled = pw.BooleanField(default=False)
+
+
+class OutboxMessage(BaseModel):
+    """One email to one recipient, written in the transaction that created the task
+    and delivered later by `tasktui notify`. `state`: pending, sending, sent, failed."""
+
+    created_at = pw.DateTimeField(default=utcnow)
+    task = pw.ForeignKeyField(Task, null=True, backref="+", on_delete="SET NULL", index=False)
+    event = pw.ForeignKeyField(Event, null=True, backref="+", on_delete="SET NULL", index=False)
+    user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL", index=False)
+    recipient = pw.CharField()
+    subject = pw.TextField()
+    body = pw.TextField()
+    state = pw.CharField(default="pending")
+    attempts = pw.IntegerField(default=0)
+    next_attempt_at = pw.DateTimeField(default=utcnow)
+    claimed_by = pw.CharField(null=True)
+    claimed_at = pw.DateTimeField(null=True)
+    last_error = pw.TextField(null=True)
+    server_reply = pw.TextField(null=True)
+    sent_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "next_attempt_at"), False), (("task",), False))
+
+
 #: Every table, in creation order (referenced tables first).
 ALL_MODELS: list[type[BaseModel]] = [
     User,
@@ -254,4 +301,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     Comment,
     TaskDependency,
     RelatedProcess,
+    EmailSettings,
+    EventEmailSwitch,
+    OutboxMessage,
 ]
