@@ -1,4 +1,4 @@
-"""`tasktui event ...`: list, show, create, edit, delete, obsolete."""
+"""`tasktui event ...`: list, show, create, edit, delete, obsolete, register."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import typer
 
 from tasktui import formats
 from tasktui.cli.state import FORMAT_HELP, check_format, state
+from tasktui.errors import Invalid
 
 event_app = typer.Typer(help="Manage events (the kinds of occurrence that create tasks).", no_args_is_help=True)
 
@@ -143,6 +144,33 @@ def obsolete(
     typer.echo(f"event {info.identifier} is now {info.state.lower()}")
 
 
+@event_app.command("register")
+def register_manifest(
+    ctx: typer.Context,
+    manifests: list[str] = typer.Argument(..., help="Plugin manifest files (TOML)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Register a plugin's events from MANIFEST.toml, all or nothing. Idempotent:
+    names follow the manifest, responsibility and state set locally are kept.
+    Format and rules: see `tasktui/services/manifest.py`."""
+    from pathlib import Path
+
+    from tasktui.services.manifest import register_manifests
+
+    if fmt not in ("table", "json"):
+        raise Invalid(f"unknown format {fmt!r} for register: use table or json")
+    state(ctx).open()
+    result = register_manifests([Path(m) for m in manifests])
+    if fmt == "json":
+        typer.echo(formats.json_text(dataclasses.asdict(result)))
+    else:
+        typer.echo(result.summary())
+
+
 def register(app: typer.Typer) -> None:
-    """Add these commands to the root app."""
+    """Add these commands to the root app (and `tasktui lang`, which switches the
+    language event names are shown in)."""
+    from tasktui.cli import language
+
     app.add_typer(event_app, name="event")
+    language.register(app)

@@ -29,8 +29,10 @@ def init(ctx: typer.Context) -> None:
     st = state(ctx)
     st.open()
     from tasktui.db import SCHEMA_VERSION
+    from tasktui.services.manifest import register_catalogue
 
     typer.echo(f"database ready: {st.settings.db_path} (schema version {SCHEMA_VERSION})")
+    typer.echo(f"event catalogue: {register_catalogue().summary()}")
 
 
 def raise_event(

@@ -57,6 +57,12 @@ def _check_name(name: str | None, lang: str, required: bool) -> str | None:
     return name
 
 
+def check_name(name: str | None, lang: str, required: bool) -> str | None:
+    """An event name stripped (None when empty and optional), or Invalid: the English
+    name is required, names are one line of at most MAX_NAME characters."""
+    return _check_name(name, lang, required)
+
+
 @dataclass(frozen=True)
 class EventInfo:
     """An event as listings and screens show it."""
