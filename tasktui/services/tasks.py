@@ -8,7 +8,7 @@ reported with the reason. Every change writes a history entry.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -66,6 +66,8 @@ class TaskFilter:
     group_id: int | None = None
     status: str = "open"
     text: str = ""
+    #: (attribute key, value) pairs every matching task holds (canonical comparison).
+    attributes: tuple[tuple[str, str], ...] = ()
 
     def condition(self) -> pw.Expression | None:
         """The SQL condition of this filter (None: every task)."""
@@ -93,6 +95,10 @@ class TaskFilter:
             parts.append(Task.group == self.group_id)
         if self.text.strip():
             parts.append(text_condition(Task, self.text.strip()))
+        if self.attributes:
+            from tasktui.services.attribute_values import attribute_condition
+
+            parts.append(attribute_condition(self.attributes))
         if not parts:
             return None
         condition = parts[0]
@@ -333,10 +339,17 @@ def raise_task(
     dedup_key: str | None = None,
     reopen: bool = False,
     processes: Iterable[ProcessRef] = (),
+    attributes: Mapping[str, str] | None = None,
 ) -> RaiseResult:
     """Raise an event: create a task for its responsible user and group (unless the
     raiser names them), or, with a dedup key, count another occurrence of the open
-    task with that key (`reopen`: also of a done one, which is reopened)."""
+    task with that key (`reopen`: also of a done one, which is reopened).
+
+    `attributes` (key -> text) are validated and converted for the event's attribute
+    set, defaults filled in (see `attribute_values.values_for_raise`); a deduplicated
+    raise validates them too but keeps the values the task was created with."""
+    from tasktui.services.attribute_values import store_values, values_for_raise
+
     title = _check_title(title)
     if len(link) > MAX_LINK:
         raise Invalid(f"the link must be at most {MAX_LINK} characters")
@@ -346,6 +359,7 @@ def raise_task(
         ev = get_event(event)
         if ev.obsolete:
             raise Refused(f"event {ev.identifier!r} is obsolete and raises no new tasks")
+        attribute_values = values_for_raise(ev, attributes)
         assignee_id = get_user(assignee).id if assignee else ev.responsible_user_id
         group_id = get_group(group).id if group else ev.responsible_group_id
         now = utcnow()
@@ -366,6 +380,7 @@ def raise_task(
             last_seen_at=now,
             updated_at=now,
         )
+        store_values(task.id, attribute_values)
         _insert_history([history(task.id, actor, "created", new=title)])
         _add_processes(task.id, processes)
     return RaiseResult(task.id, "created", 1, ev.identifier)
