@@ -39,6 +39,10 @@ def _json_value(value: Any) -> Any:
         return iso(value)
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _json_value(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_json_value(v) for v in value]
     return value
 
 

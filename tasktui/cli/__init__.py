@@ -101,6 +101,9 @@ def _register() -> None:
     tasks.register(app)
     events.register(app)
     people.register(app)
+    from tasktui.cli import attributes as attribute_commands
+
+    attribute_commands.register(app)
 
 
 _register()

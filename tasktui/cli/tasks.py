@@ -24,6 +24,19 @@ def _read_text(value: str | None) -> str:
     return value or ""
 
 
+def _attr_pairs(values: list[str] | None, option: str = "--attr") -> list[tuple[str, str]]:
+    """`key=value` words as (key, value) pairs; a key given twice is Invalid."""
+    pairs: list[tuple[str, str]] = []
+    for word in values or []:
+        key, sep, value = word.partition("=")
+        if not sep or not key.strip():
+            raise Invalid(f"{option} expects key=value, got {word!r}")
+        if any(k == key.strip() for k, _ in pairs):
+            raise Invalid(f"attribute {key.strip()!r} is given twice")
+        pairs.append((key.strip(), value))
+    return pairs
+
+
 def init(ctx: typer.Context) -> None:
     """Create the database (or migrate it) and register the shipped event catalogue."""
     st = state(ctx)
@@ -48,6 +61,9 @@ def raise_event(
     process: Optional[str] = typer.Option(None, "--process", help="Id of the external run that raised this."),
     process_source: str = typer.Option("", "--process-source", help="Where that run comes from (e.g. cron, ci)."),
     exit_code: Optional[int] = typer.Option(None, "--exit-code", help="Exit code of that run."),
+    attrs: Optional[list[str]] = typer.Option(
+        None, "--attr", "-a", help="Custom attribute value key=value (repeatable), validated for its type."
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="Output format: table or json."),
 ) -> None:
     """Raise EVENT: create a task for the event's responsible user and group."""
@@ -59,9 +75,11 @@ def raise_event(
         raise Invalid("--reopen needs --dedup-key")
     actor = state(ctx).open()
     processes = [ProcessRef(process, process_source, None, exit_code)] if process else []
+    attributes = dict(_attr_pairs(attrs))
     result = raise_task(
-        actor, event, title, _read_text(description), link, assignee, group, dedup_key, reopen, processes
-    )
+        actor, event, title, _read_text(description), link, assignee, group, dedup_key, reopen, processes,
+        attributes=attributes,
+    )  # fmt: skip
     if fmt == "json":
         typer.echo(formats.json_text(dataclasses.asdict(result)))
     elif fmt == "ids":
@@ -70,7 +88,7 @@ def raise_event(
         typer.echo(f"{result.outcome} task {result.task_id} ({result.event}, occurrences: {result.occurrences})")
 
 
-def _filter(actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search):
+def _filter(actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search, attrs=None):
     from tasktui.services.events import get_event
     from tasktui.services.people import get_group, get_user
     from tasktui.services.tasks import TaskFilter
@@ -88,6 +106,7 @@ def _filter(actor, assigned: str, user: Optional[str], assignee: Optional[str], 
         group_id=get_group(group).id if group else None,
         status=status,
         text=search or "",
+        attributes=tuple(_attr_pairs(attrs)),
     )
 
 
@@ -109,6 +128,9 @@ def list_(
     event: Optional[str] = typer.Option(None, "--event", "-e", help="Only tasks of this event."),
     status: str = typer.Option("open", "--status", "-s", help="open, done or all."),
     search: Optional[str] = typer.Option(None, "--search", "-q", help="Text in title, description, link, attributes."),
+    attrs: Optional[list[str]] = typer.Option(
+        None, "--attr", "-a", help="Only tasks whose attribute has this value: key=value (repeatable; typed comparison)."
+    ),
     sort: str = typer.Option("created", "--sort", help="Column to sort by."),
     ascending: bool = typer.Option(False, "--asc", help="Sort ascending (default: descending)."),
     limit: int = typer.Option(100, "--limit", "-n", min=1, help="At most this many tasks."),
@@ -121,7 +143,7 @@ def list_(
 
     check_format(fmt)
     actor = state(ctx).open()
-    flt = _filter(actor, assigned, for_user, assignee, group, event, status, search)
+    flt = _filter(actor, assigned, for_user, assignee, group, event, status, search, attrs)
     if count:
         typer.echo(str(count_tasks(flt)))
         return
@@ -129,7 +151,14 @@ def list_(
         rows = list(iter_tasks(flt, sort, not ascending, lang=actor.lang))
     else:
         rows = list_tasks(flt, sort, not ascending, limit=limit, lang=actor.lang)
-    text = formats.render([_row_dict(r) for r in rows], LIST_COLUMNS, fmt)
+    dicts = [_row_dict(r) for r in rows]
+    if fmt == "json":
+        from tasktui.services.attribute_values import typed_values
+
+        values = typed_values([r.id for r in rows])
+        for d in dicts:
+            d["attributes"] = values[d["id"]]
+    text = formats.render(dicts, LIST_COLUMNS, fmt)
     if text:
         typer.echo(text)
 
@@ -149,6 +178,10 @@ def show(
     detail = task_detail(task_id, actor.lang)
     data = dataclasses.asdict(detail)
     if fmt == "json":
+        from tasktui.services.attribute_types import json_value
+
+        for attribute in data["attributes"]:
+            attribute["value"] = json_value(attribute["type"], attribute["value"])
         typer.echo(formats.json_text(data))
         return
     lists = ("attributes", "depends_on", "blocks", "processes", "history", "comments", "description")
@@ -273,6 +306,23 @@ def depend(
     else:
         add_dependency(actor, task_id, on)
         typer.echo(f"task {task_id} now depends on task {on}")
+
+
+@task_app.command("set-attr")
+def set_attr(
+    ctx: typer.Context,
+    task_id: int = typer.Argument(..., help="Task id."),
+    values: list[str] = typer.Argument(..., help="key=value pairs; an empty value (key=) clears the attribute."),
+) -> None:
+    """Set custom attribute values of a task (validated; recorded in its history)."""
+    from tasktui.services.attribute_values import set_task_attributes
+
+    pairs = dict(_attr_pairs(values, "set-attr"))
+    changes = set_task_attributes(state(ctx).open(), task_id, pairs)
+    for change in changes:
+        typer.echo(f"task {task_id}: {change.key}: {change.old or '(none)'} -> {change.new or '(none)'}")
+    if not changes:
+        typer.echo(f"task {task_id}: no attribute changed")
 
 
 def register(app: typer.Typer) -> None:
