@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +39,19 @@ def os_login() -> str:
         return f"uid{os.getuid()}"
 
 
-def _config_file() -> dict[str, str]:
+def config_dir() -> Path:
+    """The user config directory. On Linux this is the XDG rule, computed directly:
+    importing platformdirs costs ~4 ms on every `tasktui raise`."""
+    if sys.platform.startswith("linux"):
+        base = os.environ.get("XDG_CONFIG_HOME", "").strip()
+        return (Path(base) if base else Path.home() / ".config") / APP_NAME
     import platformdirs
 
-    path = Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def _config_file() -> dict[str, str]:
+    path = config_dir() / "config.toml"
     if not path.is_file():
         return {}
     import tomllib

@@ -151,7 +151,24 @@ def _migrate_email(db: pw.SqliteDatabase) -> None:
     _run_script(db, SCHEMA_V2_EMAIL)
 
 
-MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_migrate_1, _migrate_email]
+# Schema version 3 (task filter indexes), frozen like v1. With "open and done" the
+# tasks screen filters by assignee, group or event without a status: these serve the
+# first page newest-first without sorting. The wide one answers counts of any filter
+# combination of one status from the index alone (no table reads).
+SCHEMA_V3_FILTER_INDEXES = """
+CREATE INDEX "task_assignee_id_id" ON "task" ("assignee_id", "id");
+CREATE INDEX "task_group_id_id" ON "task" ("group_id", "id");
+CREATE INDEX "task_event_id_id" ON "task" ("event_id", "id");
+CREATE INDEX "task_status_assignee_id_group_id_event_id" ON "task" ("status", "assignee_id", "group_id", "event_id");
+"""
+
+
+def _migrate_filter_indexes(db: pw.SqliteDatabase) -> None:
+    """Indexes for the task filters without a status, and for counts."""
+    _run_script(db, SCHEMA_V3_FILTER_INDEXES)
+
+
+MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [_migrate_1, _migrate_email, _migrate_filter_indexes]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -174,6 +174,11 @@ class Task(BaseModel):
             (("group", "status", "id"), False),
             (("event", "status", "id"), False),
             (("event", "dedup_key", "status"), False),
+            # Schema version 3: filters without a status, and counts from the index.
+            (("assignee", "id"), False),
+            (("group", "id"), False),
+            (("event", "id"), False),
+            (("status", "assignee", "group", "event"), False),
         )
 
 

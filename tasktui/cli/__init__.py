@@ -8,6 +8,7 @@ line on stderr and its exit code (0 ok, 1 refused, 2 invalid, 3 not found,
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 from typing import Optional
@@ -18,8 +19,11 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from tasktui import __version__
+from tasktui.cli import light_coercion
 from tasktui.cli.state import CliState
 from tasktui.errors import TaskTuiError
+
+light_coercion.install()
 
 INTERNAL_ERROR = 70
 
@@ -33,6 +37,25 @@ def fail(message: str, code: int) -> None:
 class ErrorMappingGroup(TyperGroup):
     """The root group: maps every error raised by a command to one line and an exit
     code, for real runs and for `CliRunner` tests alike."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+        # Typer prints usage errors as a multi-line box; scripts get one line instead:
+        # `tasktui: error: No such option: --bogus (try 'tasktui task list --help')`.
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except TyperException as e:  # usage errors (exit 2) and other Typer errors
+            if type(e).__name__ == "NoArgsIsHelpError":  # the help was printed already
+                sys.exit(e.exit_code)
+            ctx = getattr(e, "ctx", None)
+            hint = f" (try '{ctx.command_path} --help')" if ctx is not None and e.exit_code == 2 else ""
+            typer.echo(f"tasktui: error: {e.format_message()}{hint}", err=True)
+            sys.exit(e.exit_code)
+        except typer.Abort:
+            typer.echo("tasktui: error: aborted", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: typer.Context):  # noqa: D102
         try:
@@ -104,11 +127,49 @@ def _register() -> None:
     from tasktui.cli import attributes as attribute_commands
 
     attribute_commands.register(app)
+    from tasktui.cli import email as email_commands
+
+    email_commands.register(app)
 
 
 _register()
 
 
+#: Global options that take a value (skipped when looking for the command name).
+_GLOBAL_VALUE_OPTIONS = ("--db", "--user", "--lang")
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The first command word of a command line, after the global options."""
+    words = iter(args)
+    for word in words:
+        if word == "--":
+            return None
+        if word in _GLOBAL_VALUE_OPTIONS:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The root app with only the command that `args` names registered (the full app
+    when no registered command matches). Typer builds the parser of every registered
+    command on each run — about 10 ms for all of them — and `tasktui raise` must stay
+    light; help, errors and behaviour of the named command are the same."""
+    name = _command_name(args)
+    if name is None:
+        return app
+    commands = [c for c in app.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return app
+    slim = copy.copy(app)
+    slim.registered_commands = commands
+    slim.registered_groups = groups
+    return slim
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app_for(sys.argv[1:])()

@@ -86,7 +86,9 @@ class TaskFilter:
         elif mode == "groups":
             parts.append(Task.group.in_(group_ids_of(self.user_id)))
         elif mode == "direct_or_groups":
-            parts.append((Task.assignee == self.user_id) | Task.group.in_(group_ids_of(self.user_id)))
+            # `+ 0` keeps the planner from a multi-index OR, which must sort every
+            # match before the first page; scanning newest first stops after a page.
+            parts.append(((Task.assignee + 0) == self.user_id) | Task.group.in_(group_ids_of(self.user_id)))
         elif mode == "unassigned":
             parts.append(Task.assignee.is_null())
         if self.event_id is not None:

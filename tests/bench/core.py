@@ -1,0 +1,90 @@
+"""The core figures of issue 3: `tasktui raise` in a fresh process against the floor,
+first-page queries and counts of the tasks screen's filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.bench.context import BenchContext
+from tests.bench.seed import FOCUS_GROUP, FOCUS_USER, RAISE_EVENT
+
+FLOOR_CODE = "import typer, peewee"
+
+
+def _raise_argv(ctx: BenchContext, db_path) -> list[str]:
+    return [str(ctx.tasktui), "--db", str(db_path), "raise", RAISE_EVENT, "--title", "benchmark raise", "-l", "bench"]
+
+
+def fresh_process_figures(ctx: BenchContext) -> dict[str, Any]:
+    """Median wall time of one `tasktui raise` at N tasks and at the small size, and of
+    the floor (a Python that only imports typer and peewee), measured interleaved."""
+    timed = ctx.time_processes(
+        {
+            "floor": [str(ctx.python), "-c", FLOOR_CODE],
+            "raise": _raise_argv(ctx, ctx.db_path),
+            "raise_small": _raise_argv(ctx, ctx.small_db_path),
+        }
+    )
+    floor = timed["floor"]["median_ms"]
+    big = timed["raise"]["median_ms"]
+    small = timed["raise_small"]["median_ms"]
+    return {
+        "floor_import_typer_peewee": timed["floor"],
+        f"raise_at_{ctx.tasks}": timed["raise"],
+        f"raise_at_{ctx.small_tasks}": timed["raise_small"],
+        "raise_minus_floor_ms": round(big - floor, 3),
+        "raise_small_minus_floor_ms": round(small - floor, 3),
+        "raise_big_minus_small_ms": round(big - small, 3),
+        "targets": "raise_minus_floor_ms <= 40 and raise_big_minus_small_ms <= ~0 (noise)",
+    }
+
+
+def _filters(ctx: BenchContext) -> dict[str, Any]:
+    from tasktui.models import Event, Group, User
+    from tasktui.services.tasks import TaskFilter
+
+    user = User.get(User.login == FOCUS_USER).id
+    event = Event.get(Event.identifier == RAISE_EVENT).id
+    group = Group.get(Group.name == FOCUS_GROUP).id
+    return {
+        "all_open (default view)": TaskFilter(),
+        "all_open_and_done": TaskFilter(status="all"),
+        f"direct_open ({FOCUS_USER})": TaskFilter("direct", user),
+        f"groups_open ({FOCUS_USER})": TaskFilter("groups", user),
+        f"direct_or_groups_open ({FOCUS_USER})": TaskFilter("direct_or_groups", user),
+        "unassigned_open": TaskFilter("unassigned"),
+        f"event_open ({RAISE_EVENT})": TaskFilter(event_id=event),
+        f"group_open ({FOCUS_GROUP})": TaskFilter(group_id=group),
+        f"direct_event_all ({FOCUS_USER})": TaskFilter("direct", user, event_id=event, status="all"),
+        "search_open ('SKU-00042')": TaskFilter(text="SKU-00042"),
+    }
+
+
+def query_figures(ctx: BenchContext) -> dict[str, Any]:
+    """First page (50 rows, default sort: newest first) and count of each filter, in
+    this process against the big database (warm cache, as in a running TUI)."""
+    from tasktui import db as dbmod
+    from tasktui.services.tasks import count_tasks, list_tasks, page_query
+
+    database = dbmod.open_database(ctx.db_path)
+    try:
+        figures: dict[str, Any] = {}
+        for name, flt in _filters(ctx).items():
+            figures[name] = {
+                "first_page_query": ctx.time_call(lambda: list(page_query(flt, limit=50).tuples()))["median_ms"],
+                "first_page_with_rows": ctx.time_call(lambda: list_tasks(flt, limit=50))["median_ms"],
+                "count": ctx.time_call(lambda: count_tasks(flt), repeat=5)["median_ms"],
+                "matching": count_tasks(flt),
+            }
+        return {
+            "unit": "median ms",
+            "targets": "first_page_query <= 5 ms, filtered count <= 20 ms",
+            "filters": figures,
+        }
+    finally:
+        database.close()
+
+
+def run(ctx: BenchContext) -> dict[str, Any]:
+    """The core section: fresh-process raise against the floor, page queries, counts."""
+    return {"fresh_process": fresh_process_figures(ctx), "queries": query_figures(ctx)}
