@@ -385,6 +385,9 @@ def raise_task(
         store_values(task.id, attribute_values)
         _insert_history([history(task.id, actor, "created", new=title)])
         _add_processes(task.id, processes)
+        from tasktui.services.notify import enqueue_for_new_task  # light: no smtplib
+
+        enqueue_for_new_task(task, ev)  # the outbox is written with the task, or not at all
     return RaiseResult(task.id, "created", 1, ev.identifier)
 
 

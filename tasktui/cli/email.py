@@ -1,0 +1,242 @@
+"""`tasktui email ...` (settings, per-event switches, outbox, test) and `tasktui notify`."""
+
+from __future__ import annotations
+
+import dataclasses
+import signal
+import time
+from typing import Optional
+
+import typer
+
+from tasktui import formats
+from tasktui.cli.state import FORMAT_HELP, check_format, state
+from tasktui.errors import Invalid, TaskTuiError
+
+email_app = typer.Typer(
+    help="Email notifications: SMTP settings, which events send, the outbox, a test message.",
+    no_args_is_help=True,
+)
+settings_app = typer.Typer(help="Show or change the SMTP settings.", no_args_is_help=True)
+email_app.add_typer(settings_app, name="settings")
+
+
+def _on_off(value: str) -> bool:
+    word = value.strip().lower()
+    if word not in ("on", "off"):
+        raise Invalid(f"expected on or off, not {value!r}")
+    return word == "on"
+
+
+def _echo(text: str) -> None:
+    if text:
+        typer.echo(text)
+
+
+@settings_app.command("show")
+def settings_show(
+    ctx: typer.Context,
+    fmt: str = typer.Option("table", "--format", "-f", help="Output format: table or json."),
+) -> None:
+    """Show the SMTP settings (the password source, never a password) and warnings."""
+    from tasktui.services.email_settings import get_settings, settings_warnings
+
+    if fmt not in ("table", "json"):
+        raise Invalid(f"unknown format {fmt!r}: use table or json")
+    state(ctx).open()
+    settings = get_settings()
+    data = settings.as_dict()
+    data["password_source"] = settings.password_source
+    data["warnings"] = settings_warnings(settings)
+    if fmt == "json":
+        typer.echo(formats.json_text(data))
+        return
+    for key in ("host", "port", "security", "login", "from_address", "password_source", "ca_file"):
+        typer.echo(f"{key:<16} {data[key] if data[key] not in (None, '') else '-'}")
+    typer.echo(f"{'apply_default':<16} {'on (every event sends)' if settings.apply_default else 'off (per-event switches)'}")
+    for warning in data["warnings"]:
+        typer.echo(f"warning: {warning}", err=True)
+
+
+@settings_app.command("set")
+def settings_set(
+    ctx: typer.Context,
+    host: Optional[str] = typer.Option(None, "--host", help="SMTP server host name or address ('' unsets it)."),
+    port: Optional[int] = typer.Option(None, "--port", help="SMTP port (default: 25, 587 or 465 by security)."),
+    default_port: bool = typer.Option(False, "--default-port", help="Use the usual port of the security mode."),
+    security: Optional[str] = typer.Option(None, "--security", help="none, starttls or tls."),
+    login: Optional[str] = typer.Option(None, "--login", help="SMTP login ('' for none)."),
+    from_address: Optional[str] = typer.Option(None, "--from", help="The From address of notifications."),
+    password_env: Optional[str] = typer.Option(
+        None, "--password-env", help="NAME of the environment variable holding the password."
+    ),
+    password_file: Optional[str] = typer.Option(
+        None, "--password-file", help="Absolute path of a file holding the password (chmod 600)."
+    ),
+    no_password: bool = typer.Option(False, "--no-password", help="Remove the password source."),
+    ca_file: Optional[str] = typer.Option(
+        None, "--ca-file", help="PEM file of extra CA certificates to trust ('' removes it)."
+    ),
+) -> None:
+    """Change SMTP settings. The password itself is never stored: name where to read it."""
+    from tasktui.services.email_settings import settings_warnings, update_settings
+
+    state(ctx).open()
+    settings = update_settings(
+        host=host,
+        port=port,
+        default_port=default_port,
+        security=security,
+        login=login,
+        from_address=from_address,
+        password_env=password_env,
+        password_file=password_file,
+        no_password=no_password,
+        ca_file=ca_file,
+    )
+    typer.echo(
+        f"email settings saved: {settings.host or '-'}:{settings.effective_port} ({settings.security}), "
+        f"from {settings.from_address or '-'}, password from {settings.password_source}"
+    )
+    for warning in settings_warnings(settings):
+        typer.echo(f"warning: {warning}", err=True)
+
+
+@email_app.command("default")
+def default_switch(
+    ctx: typer.Context,
+    value: str = typer.Argument(..., help="on: every event sends; off: only events switched on send."),
+) -> None:
+    """Turn "apply the default" on (every event sends email) or off (per-event switches)."""
+    from tasktui.services.email_settings import set_apply_default
+
+    on = _on_off(value)
+    state(ctx).open()
+    set_apply_default(on)
+    typer.echo("every event sends email" if on else "only events switched on send email (see `tasktui email events`)")
+
+
+@email_app.command("events")
+def events_list(
+    ctx: typer.Context,
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+) -> None:
+    """List every event with its email switch and whether it sends now."""
+    from tasktui.services.email_settings import list_event_sending
+
+    check_format(fmt)
+    actor = state(ctx).open()
+    rows = [dataclasses.asdict(e) for e in list_event_sending(actor.lang)]
+    if fmt in ("table", "csv"):
+        for row in rows:
+            row["switch"] = {None: "-", True: "on", False: "off"}[row["switch"]]
+    _echo(formats.render(rows, ["identifier", "name", "switch", "sends"], fmt, id_key="identifier"))
+
+
+@email_app.command("event")
+def event_switch(
+    ctx: typer.Context,
+    event: str = typer.Argument(..., help="Event identifier."),
+    value: str = typer.Argument(..., help="on or off."),
+) -> None:
+    """Switch email on or off for one event (counts while the default is off)."""
+    from tasktui.services.email_settings import get_settings, set_event_sending
+
+    on = _on_off(value)
+    state(ctx).open()
+    result = set_event_sending(event, on)
+    note = " (no effect while the default is on: `tasktui email default off`)" if get_settings().apply_default else ""
+    typer.echo(f"event {result.identifier}: email {'on' if on else 'off'}{note}")
+
+
+@email_app.command("outbox")
+def outbox(
+    ctx: typer.Context,
+    failed: bool = typer.Option(False, "--failed", help="Only messages that failed for good."),
+    state_name: Optional[str] = typer.Option(None, "--state", help="Only pending, sending, sent or failed."),
+    task: Optional[int] = typer.Option(None, "--task", help="Only the messages of this task."),
+    limit: int = typer.Option(100, "--limit", help="At most this many, newest first."),
+    fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
+) -> None:
+    """List outbox messages with their state, attempts and last error."""
+    from tasktui.services.notify import list_outbox
+
+    check_format(fmt)
+    if failed and state_name and state_name != "failed":
+        raise Invalid("--failed and --state contradict each other")
+    states = ["failed"] if failed else ([state_name] if state_name else [])
+    state(ctx).open()
+    rows = [dataclasses.asdict(e) for e in list_outbox(states, task, limit)]
+    columns = ["id", "created_at", "task_id", "recipient", "state", "attempts", "next_attempt_at", "last_error"]
+    _echo(formats.render(rows, columns, fmt))
+
+
+@email_app.command("retry")
+def retry(
+    ctx: typer.Context,
+    ids: list[int] = typer.Argument(None, help="Outbox message ids."),
+    all_failed: bool = typer.Option(False, "--all-failed", help="Every failed message."),
+) -> None:
+    """Make failed (or waiting) messages due now, with a fresh count of attempts."""
+    from tasktui.services.notify import requeue
+
+    state(ctx).open()
+    count = requeue(ids or [], all_failed)
+    typer.echo(f"{count} message{'s' if count != 1 else ''} queued again")
+
+
+@email_app.command("test")
+def test_message(
+    ctx: typer.Context,
+    address: str = typer.Argument(..., help="Where to send the test message."),
+) -> None:
+    """Send a test message now and print the server's answer (exit 4: unreachable, 2: bad settings)."""
+    from tasktui.services.mail_delivery import send_test_message
+
+    state(ctx).open()
+    typer.echo(send_test_message(address))
+
+
+def notify(
+    ctx: typer.Context,
+    loop: bool = typer.Option(False, "--loop", help="Keep running; deliver new messages as they come."),
+    interval: float = typer.Option(30.0, "--interval", help="With --loop: seconds between two looks at the outbox."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Send at most this many messages per run."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when there was nothing to do."),
+) -> None:
+    """Deliver the email outbox (for cron, or --loop). Exit 4: server unreachable, 2: bad settings."""
+    from tasktui.services.mail_delivery import deliver_outbox, new_sender_id
+
+    if interval <= 0:
+        raise Invalid("--interval must be more than 0 seconds")
+    if limit is not None and limit < 1:
+        raise Invalid("--limit must be at least 1")
+    state(ctx).open()
+    sender_id = new_sender_id()
+    if not loop:
+        report = deliver_outbox(sender_id, limit)
+        if report.sent or report.retry or report.failed or not quiet:
+            typer.echo(report.summary())
+        if report.stopped_by is not None:
+            raise report.stopped_by
+        return
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while True:
+            try:
+                report = deliver_outbox(sender_id, limit)
+                if report.sent or report.retry or report.failed:
+                    typer.echo(report.summary())
+                if report.stopped_by is not None:
+                    typer.echo(f"tasktui: error: {report.stopped_by}", err=True)
+            except TaskTuiError as e:  # bad settings, busy database: say so, try again later
+                typer.echo(f"tasktui: error: {e}", err=True)
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        typer.echo("notify: stopped")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `email ...` and `notify` to the root app."""
+    app.add_typer(email_app, name="email")
+    app.command("notify")(notify)
