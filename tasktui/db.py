@@ -185,8 +185,11 @@ def _header_fields(path: Path) -> tuple[int, int] | None:
 def _inspect(path: Path) -> tuple[int, int, int]:
     """(user_version, application_id, number of schema objects) through a plain
     connection that only reads. Raises Unavailable for a corrupt file."""
+    # Without a -wal file nobody is writing it: read it as immutable, so that not even
+    # the -wal/-shm side files of a WAL-mode file are created next to a file we refuse.
+    immutable = "&immutable=1" if not Path(f"{path}-wal").exists() else ""
     try:
-        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro{immutable}", uri=True, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as e:
         raise Unavailable(f"cannot open database {path}: {e}") from None
     try:
@@ -276,11 +279,13 @@ def schema_version(db: pw.SqliteDatabase) -> int:
     return db.execute_sql("PRAGMA user_version").fetchone()[0]
 
 
-def apply_migrations(db: pw.SqliteDatabase, *, target: int = SCHEMA_VERSION) -> list[int]:
-    """Apply pending migrations up to `target`; returns the versions applied.
+def apply_migrations(db: pw.SqliteDatabase, *, target: int | None = None) -> list[int]:
+    """Apply pending migrations up to `target` (default: the latest); returns the
+    versions applied.
 
     All run in one write transaction: another process opening the same file at the
     same moment waits, then finds the work done."""
+    target = SCHEMA_VERSION if target is None else target
     applied: list[int] = []
     with write_transaction(db):
         current = schema_version(db)

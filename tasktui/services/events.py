@@ -170,6 +170,7 @@ _UNSET = object()
 
 def edit_event(
     identifier: str,
+    /,
     *,
     name_en: str | None = None,
     name_de: str | None | object = _UNSET,
