@@ -1,11 +1,26 @@
-"""Fixtures: a database with a few typed attributes, a group, a set and an event using it."""
+"""Fixtures: a database with a few typed attributes, a group, a set and an event
+using it; and a tiny runner for `async def` (Pilot) tests, so no asyncio plugin is
+needed: each coroutine test runs in its own event loop."""
 
 from __future__ import annotations
+
+import asyncio
+import inspect
 
 import pytest
 
 from tasktui.services import attributes as attrs
 from tasktui.services.events import create_event
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run `async def` tests of this folder with `asyncio.run`."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+    return True
 
 
 @pytest.fixture

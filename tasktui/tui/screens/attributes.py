@@ -1,0 +1,310 @@
+"""The custom attributes screen: definitions, attribute groups and attribute sets, in
+three tabs, with add / edit / delete and adding or removing a set's attributes.
+
+Every change goes through `services.attributes`; refusals (a type change or delete
+that would destroy stored values...) are shown with the service's message. The lists
+are small, so each change re-reads them.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+
+from tasktui.errors import TaskTuiError
+from tasktui.services import attributes as svc
+from tasktui.services.attribute_types import TYPES
+from tasktui.services.context import Actor
+from tasktui.tui.screens.attribute_forms import FormField, FormScreen
+from tasktui.tui.screens.confirm import Choice, ChoiceScreen
+from tasktui.tui.widgets.picker import PickerScreen
+
+TABS = ("tab-attributes", "tab-groups", "tab-sets")
+
+
+def _choices(text: object) -> list[str]:
+    return [c.strip() for c in str(text).split(",") if c.strip()]
+
+
+class AttributesScreen(Screen[None]):
+    """Manage attribute definitions, groups and sets."""
+
+    BINDINGS = [
+        Binding("a", "add", "Add"),
+        Binding("e", "edit", "Edit"),
+        Binding("d", "delete", "Delete"),
+        Binding("plus", "add_to_set", "Add to set"),
+        Binding("minus", "remove_from_set", "Remove from set"),
+        Binding("1", "tab('tab-attributes')", "Attributes", show=False),
+        Binding("2", "tab('tab-groups')", "Groups", show=False),
+        Binding("3", "tab('tab-sets')", "Sets", show=False),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+
+    def compose(self) -> ComposeResult:
+        yield Static("Custom attributes   (keys 1 2 3 switch tabs)", id="attributes-title")
+        with TabbedContent(id="attributes-tabs"):
+            with TabPane("Attributes", id="tab-attributes"):
+                yield DataTable(id="attributes-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Groups", id="tab-groups"):
+                yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)
+            with TabPane("Sets", id="tab-sets"):
+                yield DataTable(id="sets-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="attributes-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#attributes-table", DataTable).add_columns(
+            "Key", "Label", "Type", "Required", "Default", "Choices", "Group", "Values", "Sets"
+        )
+        self.query_one("#groups-table", DataTable).add_columns("Key", "Label", "Label (de)", "Position", "Attributes")
+        self.query_one("#sets-table", DataTable).add_columns("Key", "Name", "Attributes", "Events")
+        self.reload()
+        self.query_one("#attributes-table", DataTable).focus()
+
+    # ------------------------------------------------------------------ data
+
+    def reload(self) -> None:
+        """Re-read the three lists, keeping each table's cursor row."""
+        lang = self.actor.lang
+        self._fill(
+            "#attributes-table",
+            [
+                (a.key, [a.key, a.label, a.type, "yes" if a.required else "", a.default or "", ", ".join(a.choices),
+                         a.group or "", str(a.value_count), ", ".join(a.sets)])
+                for a in svc.list_attributes(lang, with_usage=True)
+            ],
+        )  # fmt: skip
+        self._fill(
+            "#groups-table",
+            [
+                (g.key, [g.key, g.label_en, g.label_de or "", str(g.position), ", ".join(g.attributes)])
+                for g in svc.list_attribute_groups(lang)
+            ],
+        )
+        self._fill(
+            "#sets-table",
+            [(s.key, [s.key, s.name, ", ".join(s.attributes), str(s.event_count)]) for s in svc.list_attribute_sets()],
+        )
+
+    def _fill(self, selector: str, rows: list[tuple[str, list[str]]]) -> None:
+        table = self.query_one(selector, DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        if rows:
+            table.move_cursor(row=min(cursor, len(rows) - 1))
+
+    @property
+    def active_tab(self) -> str:
+        """The id of the tab shown."""
+        return self.query_one(TabbedContent).active or TABS[0]
+
+    def _selected(self, selector: str) -> str | None:
+        table = self.query_one(selector, DataTable)
+        if table.row_count == 0:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    def _status(self, text: str, error: bool = False) -> None:
+        status = self.query_one("#attributes-status", Static)
+        status.update(text)
+        status.set_class(error, "-error")
+        if error:
+            self.notify(text, severity="error", timeout=6)
+
+    def _after_form(self, message: str | None) -> None:
+        if message:
+            self.reload()
+            self._status(message)
+
+    def _run(self, action, success: str) -> None:
+        try:
+            action()
+        except TaskTuiError as e:
+            self._status(str(e), error=True)
+            return
+        self.reload()
+        self._status(success)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_tab(self, tab: str) -> None:
+        """Show one of the three tabs."""
+        self.query_one(TabbedContent).active = tab
+        self.query_one(f"#{tab} DataTable", DataTable).focus()
+
+    def action_back(self) -> None:
+        """Leave the screen."""
+        self.dismiss(None)
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_edit()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        self._status("")
+
+    def _group_options(self) -> list[tuple[str, str]]:
+        return [(f"{g.label} ({g.key})", g.key) for g in svc.list_attribute_groups(self.actor.lang)]
+
+    def _attribute_form(self, info: svc.AttributeInfo | None) -> FormScreen:
+        fields = [
+            FormField("key", "Key", value=info.key if info else "", locked=info is not None, placeholder="e.g. qty"),
+            FormField("label_en", "Label (en)", value=info.label_en if info else ""),
+            FormField("label_de", "Label (de)", value=(info.label_de or "") if info else ""),
+            FormField("type", "Type", "select", value=info.type if info else "text", options=[(t, t) for t in TYPES]),
+            FormField("required", "Required", "checkbox", value=info.required if info else False),
+            FormField("default", "Default", value=(info.default or "") if info else ""),
+            FormField("choices", "Choices", value=", ".join(info.choices) if info else "", placeholder="a, b, c"),
+            FormField("group", "Group", "select", value=(info.group or "") if info else "", options=self._group_options()),
+        ]
+
+        def submit(v: dict[str, object]) -> str:
+            type_name = str(v["type"]) or "text"
+            choices = _choices(v["choices"]) if type_name == "choice" else None
+            if info is None:
+                svc.create_attribute(
+                    str(v["key"]).strip(), str(v["label_en"]), type_name, label_de=str(v["label_de"]),
+                    required=bool(v["required"]), default=str(v["default"]), choices=choices,
+                    group=str(v["group"]) or None, lang=self.actor.lang,
+                )  # fmt: skip
+                return f"added attribute {str(v['key']).strip()}"
+            svc.edit_attribute(
+                info.key, label_en=str(v["label_en"]), label_de=str(v["label_de"]), type_name=type_name,
+                required=bool(v["required"]), default=str(v["default"]), choices=choices or None,
+                group=str(v["group"]) or None, lang=self.actor.lang,
+            )  # fmt: skip
+            return f"changed attribute {info.key}"
+
+        return FormScreen("Edit attribute" if info else "New attribute", fields, submit)
+
+    def _group_form(self, info: svc.GroupInfo | None) -> FormScreen:
+        fields = [
+            FormField("key", "Key", value=info.key if info else "", locked=info is not None),
+            FormField("label_en", "Label (en)", value=info.label_en if info else ""),
+            FormField("label_de", "Label (de)", value=(info.label_de or "") if info else ""),
+            FormField("position", "Position", value=str(info.position) if info else "", placeholder="(after the others)"),
+        ]
+
+        def submit(v: dict[str, object]) -> str:
+            position_text = str(v["position"]).strip()
+            if position_text and not position_text.lstrip("-").isdigit():
+                from tasktui.errors import Invalid
+
+                raise Invalid(f"the position {position_text!r} is not a whole number")
+            position = int(position_text) if position_text else None
+            if info is None:
+                svc.create_attribute_group(
+                    str(v["key"]).strip(), str(v["label_en"]), str(v["label_de"]), position, self.actor.lang
+                )
+                return f"added attribute group {str(v['key']).strip()}"
+            svc.edit_attribute_group(
+                info.key, label_en=str(v["label_en"]), label_de=str(v["label_de"]), position=position
+            )
+            return f"changed attribute group {info.key}"
+
+        return FormScreen("Edit attribute group" if info else "New attribute group", fields, submit)
+
+    def _set_form(self, info: svc.SetInfo | None) -> FormScreen:
+        fields = [
+            FormField("key", "Key", value=info.key if info else "", locked=info is not None),
+            FormField("name", "Name", value=info.name if info else ""),
+        ]
+        if info is None:
+            fields.append(FormField("attributes", "Attributes", placeholder="keys, comma-separated"))
+
+        def submit(v: dict[str, object]) -> str:
+            if info is None:
+                svc.create_attribute_set(str(v["key"]).strip(), str(v["name"]), _choices(v["attributes"]))
+                return f"added attribute set {str(v['key']).strip()}"
+            svc.edit_attribute_set(info.key, str(v["name"]))
+            return f"renamed attribute set {info.key}"
+
+        return FormScreen("Edit attribute set" if info else "New attribute set", fields, submit)
+
+    def action_add(self) -> None:
+        """Add a definition, group or set (by tab)."""
+        tab = self.active_tab
+        form = (
+            self._attribute_form(None)
+            if tab == "tab-attributes"
+            else self._group_form(None) if tab == "tab-groups" else self._set_form(None)
+        )
+        self.app.push_screen(form, self._after_form)
+
+    def action_edit(self) -> None:
+        """Edit the selected definition, group or set."""
+        tab = self.active_tab
+        try:
+            if tab == "tab-attributes" and (key := self._selected("#attributes-table")):
+                form = self._attribute_form(svc.attribute_info(svc.get_attribute(key), self.actor.lang))
+            elif tab == "tab-groups" and (key := self._selected("#groups-table")):
+                form = self._group_form(svc.group_info(svc.get_attribute_group(key), self.actor.lang))
+            elif tab == "tab-sets" and (key := self._selected("#sets-table")):
+                form = self._set_form(svc.set_info(svc.get_attribute_set(key)))
+            else:
+                return
+        except TaskTuiError as e:
+            self._status(str(e), error=True)
+            return
+        self.app.push_screen(form, self._after_form)
+
+    def action_delete(self) -> None:
+        """Delete the selected definition, group or set, after a confirmation."""
+        tab = self.active_tab
+        table = {"tab-attributes": "#attributes-table", "tab-groups": "#groups-table", "tab-sets": "#sets-table"}[tab]
+        key = self._selected(table)
+        if key is None:
+            return
+        what, delete, note = {
+            "tab-attributes": ("attribute", svc.delete_attribute, "Refused while tasks hold values for it."),
+            "tab-groups": ("attribute group", svc.delete_attribute_group, "Its attributes stay, ungrouped."),
+            "tab-sets": ("attribute set", svc.delete_attribute_set, "Refused while events use it."),
+        }[tab]
+
+        def confirmed(choice: str | None) -> None:
+            if choice == "delete":
+                self._run(lambda: delete(key), f"deleted {what} {key}")
+
+        choices = [Choice("cancel", "Cancel", "n"), Choice("delete", "Delete", "d", "error")]
+        self.app.push_screen(ChoiceScreen(f"Delete {what} {key}?", note, choices), confirmed)
+
+    def action_add_to_set(self) -> None:
+        """Add an attribute to the selected set (Sets tab)."""
+        set_key = self._selected("#sets-table") if self.active_tab == "tab-sets" else None
+        if set_key is None:
+            self._status("select a set in the Sets tab first", error=True)
+            return
+        present = set(svc.set_info(svc.get_attribute_set(set_key)).attributes)
+        items = [(a.key, f"{a.label} ({a.type})") for a in svc.list_attributes(self.actor.lang) if a.key not in present]
+
+        def picked(key: str | None) -> None:
+            if key:
+                self._run(lambda: svc.add_to_set(set_key, [key]), f"added {key} to set {set_key}")
+
+        self.app.push_screen(PickerScreen(f"Add to set {set_key}", items), picked)
+
+    def action_remove_from_set(self) -> None:
+        """Remove an attribute from the selected set (refused while values exist)."""
+        set_key = self._selected("#sets-table") if self.active_tab == "tab-sets" else None
+        if set_key is None:
+            self._status("select a set in the Sets tab first", error=True)
+            return
+        items = [(k, k) for k in svc.set_info(svc.get_attribute_set(set_key)).attributes]
+
+        def picked(key: str | None) -> None:
+            if key:
+                self._run(lambda: svc.remove_from_set(set_key, key), f"removed {key} from set {set_key}")
+
+        self.app.push_screen(PickerScreen(f"Remove from set {set_key}", items), picked)

@@ -1,0 +1,148 @@
+"""The attributes screen and the task's attribute editor, driven with Pilot, plus
+snapshots at 100x30."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Input, Static
+
+from tasktui.services import attributes as attrs
+from tasktui.services.attribute_values import history_of_attributes, task_attribute_fields
+from tasktui.services.context import Actor
+from tasktui.services.tasks import raise_task
+from tasktui.tui.screens.attribute_forms import FormScreen
+from tasktui.tui.screens.attributes import AttributesScreen
+from tasktui.tui.widgets.attribute_editor import AttributeEditor
+
+STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
+
+
+class ScreenHost(App):
+    """Shows the attributes screen with the real stylesheet."""
+
+    CSS_PATH = str(STYLESHEET)
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+
+    def on_mount(self) -> None:
+        self.push_screen(AttributesScreen(self.actor))
+
+
+class EditorHost(App):
+    """Shows one task's attribute editor, and records the Changed messages."""
+
+    CSS_PATH = str(STYLESHEET)
+
+    def __init__(self, actor: Actor, task_id: int) -> None:
+        super().__init__()
+        self.actor = actor
+        self.task_id = task_id
+        self.changed: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield AttributeEditor(self.task_id, self.actor)
+
+    def on_attribute_editor_changed(self, message: AttributeEditor.Changed) -> None:
+        self.changed.append(message.key)
+
+
+def _rows(table: DataTable) -> list[str]:
+    return [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+
+
+async def test_screen_adds_edits_and_refuses_destructive_changes(catalogue):
+    raise_task(catalogue, "stock_diff", "t", attributes={"qty": "1"})
+    app = ScreenHost(catalogue)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one("#attributes-table", DataTable)
+        assert _rows(table)[:2] == ["qty", "price"]
+        # add an attribute through the form
+        await pilot.press("a")
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#field-key", Input).value = "batch"
+        form.query_one("#field-label_en", Input).value = "Batch"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, AttributesScreen)
+        assert attrs.get_attribute("batch").type == "text"
+        # changing the type of qty (which has a value) is refused inline; the form stays open
+        await pilot.press("1")
+        table.move_cursor(row=0)
+        await pilot.press("e")
+        form = app.screen
+        form.query_one("#field-type").value = "decimal"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form
+        assert "has 1 stored value" in str(form.query_one("#form-error", Static).render())
+        await pilot.press("escape")
+        assert attrs.get_attribute("qty").type == "integer"
+        # deleting qty is refused after the confirmation, with the reason in the status line
+        await pilot.press("d")
+        await pilot.press("d")
+        await pilot.pause()
+        assert "cannot be deleted" in str(app.screen.query_one("#attributes-status", Static).render())
+        # add batch to the set from the Sets tab
+        await pilot.press("3")
+        await pilot.press("plus")
+        await pilot.pause()
+        app.screen.query_one(Input).value = "batch"
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert attrs.set_info(attrs.get_attribute_set("stock_set")).attributes[-1] == "batch"
+
+
+async def test_editor_groups_values_validates_and_records_history(catalogue):
+    task_id = raise_task(catalogue, "stock_diff", "t", attributes={"qty": "1"}).task_id
+    app = EditorHost(catalogue, task_id)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        table = app.query_one(DataTable)
+        assert _rows(table)[:4] == ["Stock", "  Quantity *", "  Price", "Other"]
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("e")
+        form = app.screen
+        form.query_one("#field-value", Input).value = "many"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert "attribute 'qty': 'many' is not an integer" in str(form.query_one("#form-error", Static).render())
+        form.query_one("#field-value", Input).value = "0042"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.changed == ["qty"]
+        assert str(table.get_row_at(1)[1]) == "42"
+        # a choice is edited with a select of its choices
+        colour_row = _rows(table).index("  Colour")
+        table.move_cursor(row=colour_row)
+        await pilot.press("enter")
+        app.screen.query_one("#field-value").value = "Light Blue"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    values = {f.key: f.value for f in task_attribute_fields(task_id)}
+    assert (values["qty"], values["colour"]) == ("42", "Light Blue")
+    assert [(h.field, h.old, h.new) for h in history_of_attributes(task_id)] == [
+        ("qty", "1", "42"),
+        ("colour", None, "Light Blue"),
+    ]
+
+
+def test_snapshot_attributes_screen(catalogue, snap_compare):
+    """The user opens the attributes screen: definitions with their usage."""
+    raise_task(catalogue, "stock_diff", "t", attributes={"qty": "1", "colour": "red"})
+    assert snap_compare(ScreenHost(catalogue), terminal_size=(100, 30))
+
+
+def test_snapshot_attribute_editor(catalogue, snap_compare):
+    """The Attributes tab of a task: values grouped by attribute group."""
+    task_id = raise_task(
+        catalogue, "stock_diff", "t", attributes={"qty": "7", "price": "2.50", "seen": "2024-05-01T12:00+02:00"}
+    ).task_id
+    assert snap_compare(EditorHost(catalogue, task_id), terminal_size=(100, 30))
