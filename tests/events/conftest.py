@@ -8,6 +8,10 @@ import inspect
 
 import pytest
 
+from tasktui.services import events as event_service
+from tasktui.services import people
+from tasktui.services.manifest import register_catalogue
+
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
@@ -17,3 +21,16 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     names = pyfuncitem._fixtureinfo.argnames
     asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
     return True
+
+
+@pytest.fixture
+def catalogue(actor):
+    """The shipped catalogue; bob and the group warehouse run stock_diff; one event
+    made by hand; channel_connection_failed is obsolete."""
+    register_catalogue()
+    people.add_user("bob", "Bob Baker")
+    people.add_group("warehouse")
+    event_service.edit_event("stock_diff", responsible_user="bob", responsible_group="warehouse")
+    event_service.create_event("parcel_lost", "Parcel lost", "Paket verloren", responsible_group="warehouse")
+    event_service.set_obsolete("channel_connection_failed")
+    return actor

@@ -1,0 +1,255 @@
+"""The event editor: create an event, or edit the names and responsibility of one.
+
+Identifier, plugin and attribute set are fixed once an event exists: in edit mode
+they are shown read-only. Fields are checked as you type with the rule that failed
+shown under the field (the rules live in `services.events`); Save (ctrl+s) is refused
+while anything is invalid; Escape with unsaved changes asks first. The screen's
+result is the identifier of the saved event, or None when nothing was saved.
+"""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Input, Label, Static
+
+from tasktui.errors import Invalid, NotFound, TaskTuiError
+from tasktui.services.context import Actor
+from tasktui.services.events import (
+    MANUAL_PLUGIN_LABEL,
+    check_name,
+    create_event,
+    edit_event,
+    event_info,
+    get_event,
+    identifier_problem,
+)
+from tasktui.tui.screens.confirm import Choice, ChoiceScreen
+from tasktui.tui.widgets.picker import PickerScreen
+
+IDENTIFIER_HINT = "A-Z a-z 0-9 _ · not starting with a digit · no __ · not ending with _"
+UNASSIGNED = "Unassigned"
+NO_ATTRIBUTE_SET = "None"
+NO_RESPONSIBLE_WARNING = (
+    "Neither a responsible user nor a group: tasks of this event will be unassigned "
+    "(allowed, but not recommended)."
+)
+
+
+class EventEditorScreen(Screen[str | None]):
+    """Create (`identifier=None`) or edit an event; see the module docstring."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, actor: Actor, identifier: str | None = None) -> None:
+        super().__init__()
+        self.actor = actor
+        self.creating = identifier is None
+        if identifier is None:
+            self.values: dict[str, str] = dict.fromkeys(
+                ("identifier", "name_en", "name_de", "responsible_user", "responsible_group", "attribute_set"), ""
+            )
+            self.plugin_label = MANUAL_PLUGIN_LABEL
+        else:
+            info = event_info(get_event(identifier), actor.lang)
+            self.values = {
+                "identifier": info.identifier,
+                "name_en": info.name_en,
+                "name_de": info.name_de or "",
+                "responsible_user": info.responsible_user or "",
+                "responsible_group": info.responsible_group or "",
+                "attribute_set": info.attribute_set or "",
+            }
+            self.plugin_label = info.plugin_label
+        self.saved_values = dict(self.values)
+
+    # -- layout -------------------------------------------------------------------
+
+    def _row(self, label: str, *widgets) -> Horizontal:
+        return Horizontal(Label(label, classes="editor-label"), *widgets, classes="editor-row")
+
+    def compose(self) -> ComposeResult:
+        title = "New event" if self.creating else f"Edit event {self.values['identifier']}"
+        yield Label(title, id="editor-title")
+        with VerticalScroll(id="editor-form"):
+            if self.creating:
+                yield self._row("Identifier", Input(placeholder="e.g. stock_diff", id="identifier"))
+                yield Static(IDENTIFIER_HINT, id="identifier-message", classes="field-message", markup=False)
+            else:
+                yield self._row(
+                    "Identifier", Static(f"{self.values['identifier']}  (locked)", id="identifier-locked", markup=False, classes="editor-value")
+                )
+            yield self._row("Name (English) *", Input(self.values["name_en"], id="name_en"))
+            yield Static("", id="name_en-message", classes="field-message", markup=False)
+            yield self._row("Name (German)", Input(self.values["name_de"], id="name_de"))
+            yield Static("", id="name_de-message", classes="field-message", markup=False)
+            yield self._row("Plugin", Static(f"{self.plugin_label}  (read-only)", id="plugin", markup=False, classes="editor-value"))
+            if self.creating:
+                yield self._row("Attribute set", Button(NO_ATTRIBUTE_SET, id="attribute_set", classes="picker-button"))
+            else:
+                aset = self.values["attribute_set"] or NO_ATTRIBUTE_SET
+                yield self._row("Attribute set", Static(f"{aset}  (locked)", id="attribute_set-locked", markup=False, classes="editor-value"))
+            yield self._row(
+                "Responsible user",
+                Button(self.values["responsible_user"] or UNASSIGNED, id="responsible_user", classes="picker-button"),
+            )
+            yield self._row(
+                "Responsible group",
+                Button(self.values["responsible_group"] or UNASSIGNED, id="responsible_group", classes="picker-button"),
+            )
+            yield Static("", id="responsible-warning", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#identifier" if self.creating else "#name_en", Input).focus()
+        for field in ("name_en", "name_de"):
+            self._show_problem(field, None)
+        self._show_responsible_warning()
+
+    # -- validation ---------------------------------------------------------------
+
+    def field_problem(self, field: str) -> str | None:
+        """What is wrong with a field's current value (None when it is fine)."""
+        value = self.values[field]
+        if field == "identifier":
+            if not self.creating:
+                return None
+            problem = identifier_problem(value)
+            if problem:
+                return f"Identifier {problem}"
+            try:
+                get_event(value)
+            except NotFound:
+                return None
+            return f"Identifier {value!r} is already used by another event"
+        if field in ("name_en", "name_de"):
+            try:
+                check_name(value, field[-2:], required=field == "name_en")
+            except Invalid as e:
+                return str(e)[0].upper() + str(e)[1:]
+        return None
+
+    def _show_problem(self, field: str, problem: str | None) -> None:
+        message = self.query_one(f"#{field}-message", Static)
+        if problem:
+            text = f"✗ {problem}"
+        else:
+            text = IDENTIFIER_HINT if field == "identifier" else ""
+        message.update(text)
+        message.set_class(bool(problem), "-error")
+        message.display = bool(text)
+
+    def problems(self) -> dict[str, str]:
+        """Every invalid field and its problem, shown inline as a side effect."""
+        found: dict[str, str] = {}
+        for field in ("identifier", "name_en", "name_de"):
+            if field == "identifier" and not self.creating:
+                continue
+            problem = self.field_problem(field)
+            self._show_problem(field, problem)
+            if problem:
+                found[field] = problem
+        return found
+
+    @property
+    def dirty(self) -> bool:
+        """Whether anything differs from what was loaded or last saved."""
+        return self.values != self.saved_values
+
+    def _show_responsible_warning(self) -> None:
+        missing = not self.values["responsible_user"] and not self.values["responsible_group"]
+        warning = self.query_one("#responsible-warning", Static)
+        warning.update(f"⚠ {NO_RESPONSIBLE_WARNING}" if missing else "")
+        warning.display = missing
+
+    @on(Input.Changed)
+    def _changed(self, event: Input.Changed) -> None:
+        field = event.input.id or ""
+        if field not in self.values:
+            return
+        self.values[field] = event.value
+        self._show_problem(field, self.field_problem(field))
+
+    # -- pickers ------------------------------------------------------------------
+
+    @on(Button.Pressed, ".picker-button")
+    def _open_picker(self, event: Button.Pressed) -> None:
+        from tasktui.services.choices import attribute_set_choices, group_choices, user_choices
+
+        field = event.button.id or ""
+        if field == "responsible_user":
+            picker = PickerScreen("Responsible user", user_choices(), UNASSIGNED, self.values[field])
+        elif field == "responsible_group":
+            picker = PickerScreen("Responsible group", group_choices(), UNASSIGNED, self.values[field])
+        else:
+            picker = PickerScreen("Attribute set (fixed once created)", attribute_set_choices(), NO_ATTRIBUTE_SET,
+                                  self.values[field])
+
+        def chosen(value: str | None) -> None:
+            if value is None:
+                return
+            self.values[field] = value
+            none_label = NO_ATTRIBUTE_SET if field == "attribute_set" else UNASSIGNED
+            self.query_one(f"#{field}", Button).label = value or none_label
+            self._show_responsible_warning()
+
+        self.app.push_screen(picker, chosen)
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Save through the events service; refused while a field is invalid."""
+        problems = self.problems()
+        if problems:
+            self.notify(
+                f"Not saved: {len(problems)} field{'s' if len(problems) != 1 else ''} to fix.",
+                severity="error",
+            )
+            return
+        v = self.values
+        try:
+            if self.creating:
+                info = create_event(
+                    v["identifier"], v["name_en"], v["name_de"] or None, None,
+                    v["responsible_user"] or None, v["responsible_group"] or None,
+                    v["attribute_set"] or None, self.actor.lang,
+                )
+            else:
+                info = edit_event(
+                    v["identifier"], name_en=v["name_en"], name_de=v["name_de"] or None,
+                    responsible_user=v["responsible_user"] or None,
+                    responsible_group=v["responsible_group"] or None, lang=self.actor.lang,
+                )
+        except TaskTuiError as e:
+            self.notify(f"Not saved: {e}", severity="error")
+            return
+        self.saved_values = dict(self.values)
+        self.notify(f"Saved event {info.identifier}.")
+        for warning in info.warnings:
+            self.notify(warning, severity="warning")
+        self.dismiss(info.identifier)
+
+    def action_cancel(self) -> None:
+        """Leave; with unsaved changes, ask first."""
+        if not self.dirty:
+            self.dismiss(None)
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "discard":
+                self.dismiss(None)
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "Discard changes?",
+                "This event has unsaved changes. Leave the editor and lose them?",
+                [Choice("keep", "Keep editing", "k", "primary"), Choice("discard", "Discard", "d", "error")],
+            ),
+            answered,
+        )

@@ -1,0 +1,377 @@
+"""The events screen: every event in a sortable, searchable table, with create, edit,
+delete / mark obsolete, and the UI language switch.
+
+Events are few (tens to hundreds), so the whole list is read through
+`services.events.list_events` on each change; sorting happens here, searching in SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Static
+
+from tasktui.errors import TaskTuiError
+from tasktui.services.context import Actor
+from tasktui.services.events import EventInfo, delete_event, event_info, get_event, list_events, set_obsolete
+from tasktui.tui.screens.confirm import Choice, ChoiceScreen
+
+UNASSIGNED = "Unassigned"
+OBSOLETE_STYLE = "dim"
+#: Longer names are cut with an ellipsis so the other columns stay in view.
+NAME_WIDTH = 32
+
+
+def _short(text: str, width: int = NAME_WIDTH) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@dataclass(frozen=True)
+class EventColumn:
+    """A column of the table: its key, header, cell text and sort key."""
+
+    key: str
+    header: str
+    cell: Callable[[EventInfo], str]
+    sort_key: Callable[[EventInfo], object]
+
+
+COLUMNS = [
+    EventColumn("name", "Name", lambda e: _short(e.name), lambda e: e.name.casefold()),
+    EventColumn("plugin", "Plugin", lambda e: e.plugin_label, lambda e: e.plugin_label.casefold()),
+    EventColumn(
+        "user", "Responsible user", lambda e: e.responsible_user or UNASSIGNED, lambda e: (e.responsible_user or "~")
+    ),
+    EventColumn(
+        "group", "Responsible group", lambda e: e.responsible_group or UNASSIGNED,
+        lambda e: (e.responsible_group or "~"),
+    ),
+    EventColumn("state", "State", lambda e: e.state, lambda e: e.state),
+    EventColumn("identifier", "Identifier", lambda e: e.identifier, lambda e: e.identifier),
+    EventColumn("id", "ID", lambda e: str(e.id), lambda e: e.id),
+]
+COLUMN_KEYS = [c.key for c in COLUMNS]
+
+
+class LanguageChanged(Message):
+    """Posted (bubbling to the app) after the user switched the UI language, so other
+    screens can show names in it. The app's `actor` is already updated."""
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+
+
+class ScreenBindingCommands(Provider):
+    """Command palette entries for the current screen's bindings (those with a
+    description), so the palette offers the same actions as the footer."""
+
+    def _commands(self) -> list[tuple[str, str]]:
+        seen: set[str] = set()
+        commands = []
+        for binding in getattr(self.screen, "BINDINGS", []):
+            if isinstance(binding, Binding) and binding.description and binding.action not in seen:
+                seen.add(binding.action)
+                commands.append((binding.description, binding.action))
+        return commands
+
+    async def discover(self) -> Hits:  # noqa: D102
+        for description, action in self._commands():
+            yield DiscoveryHit(f"Events: {description}", self._runner(action), help=f"key: {self._key(action)}")
+
+    async def search(self, query: str) -> Hits:  # noqa: D102
+        matcher = self.matcher(query)
+        for description, action in self._commands():
+            text = f"Events: {description}"
+            score = matcher.match(text)
+            if score > 0:
+                yield Hit(score, matcher.highlight(text), self._runner(action), help=f"key: {self._key(action)}")
+
+    def _key(self, action: str) -> str:
+        keys = [b.key_display or b.key for b in self.screen.BINDINGS if isinstance(b, Binding) and b.action == action]
+        return keys[0] if keys else ""
+
+    def _runner(self, action: str) -> Callable[[], object]:
+        screen = self.screen
+
+        async def run() -> None:
+            await screen.run_action(action)
+
+        return run
+
+
+class EventsScreen(Screen[None]):
+    """Events: Name (current language), Plugin, Responsible user and group, State,
+    Identifier, ID. Obsolete events are dimmed."""
+
+    COMMANDS = {ScreenBindingCommands}
+    BINDINGS = [
+        Binding("n", "new_event", "New"),
+        Binding("e", "edit_event", "Edit"),
+        Binding("d", "delete_event", "Delete"),
+        Binding("o", "toggle_obsolete", "Obsolete/active"),
+        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("s", "next_sort", "Sort"),
+        Binding("r", "reverse_sort", "Reverse"),
+        Binding("L", "switch_language", "Language"),
+        Binding("escape", "back", "Back"),
+    ]
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+        self.sort_column = "name"
+        self.descending = False
+        self.events: list[EventInfo] = []
+
+    def compose(self) -> ComposeResult:
+        yield Static("Events", id="events-title")
+        yield Input(placeholder="Search identifier, names, plugin  ( / )", id="events-search")
+        yield DataTable(id="events-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="events-selected")
+        yield Static("", id="events-status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        self.reload(self.selected_identifier())
+
+    def data_changed(self) -> None:
+        """Live refresh: the app calls this when another connection committed."""
+        self.reload(self.selected_identifier())
+
+    # -- data ---------------------------------------------------------------------
+
+    def reload(self, select: str | None = None) -> None:
+        """Read the events again (search applied), sort, and redraw; keep the cursor on
+        `select` (an identifier) when it is still listed."""
+        search = self.query_one("#events-search", Input).value.strip()
+        events = list_events(search, self.actor.lang)
+        column = COLUMNS[COLUMN_KEYS.index(self.sort_column)]
+        events.sort(key=lambda e: (column.sort_key(e), e.id), reverse=self.descending)
+        self.events = events
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        arrow = " ▼" if self.descending else " ▲"
+        for col in COLUMNS:
+            table.add_column(col.header + (arrow if col.key == self.sort_column else ""), key=col.key)
+        for info in events:
+            style = OBSOLETE_STYLE if info.obsolete else ""
+            table.add_row(*(Text(col.cell(info), style=style) for col in COLUMNS), key=info.identifier)
+        if select is not None:
+            index = next((i for i, e in enumerate(events) if e.identifier == select), None)
+            if index is not None:
+                table.move_cursor(row=index)
+        self._show_selected()
+        lang = {"en": "English", "de": "Deutsch"}.get(self.actor.lang, self.actor.lang)
+        obsolete = sum(e.obsolete for e in events)
+        self.query_one("#events-status", Static).update(
+            f"{len(events)} event{'s' if len(events) != 1 else ''}"
+            + (f" ({obsolete} obsolete)" if obsolete else "")
+            + (f" matching {search!r}" if search else "")
+            + f" · sorted by {column.header} {'descending' if self.descending else 'ascending'}"
+            + f" · names in {lang}"
+        )
+
+    def selected_identifier(self) -> str | None:
+        """The identifier of the event under the cursor, or None when the table is empty."""
+        table = self.query_one(DataTable)
+        if not self.events or table.cursor_row is None or not (0 <= table.cursor_row < len(self.events)):
+            return None
+        return self.events[table.cursor_row].identifier
+
+    def _selected_info(self) -> EventInfo | None:
+        identifier = self.selected_identifier()
+        if identifier is None:
+            self.notify("No event selected.", severity="warning")
+            return None
+        try:
+            return event_info(get_event(identifier), self.actor.lang, with_count=True)
+        except TaskTuiError as e:
+            self.notify(str(e), severity="error")
+            self.reload()
+            return None
+
+    @on(Input.Changed, "#events-search")
+    def _search_changed(self) -> None:
+        self.reload(self.selected_identifier())
+
+    @on(Input.Submitted, "#events-search")
+    def _search_submitted(self) -> None:
+        self.query_one(DataTable).focus()
+
+    @on(DataTable.HeaderSelected)
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        key = str(event.column_key.value)
+        self.descending = not self.descending if key == self.sort_column else False
+        self.sort_column = key
+        self.reload(self.selected_identifier())
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._show_selected()
+
+    def _show_selected(self) -> None:
+        """One line about the event under the cursor, so identifier, ID and state are
+        visible even when a narrow terminal scrolls those columns out of view."""
+        identifier = self.selected_identifier()
+        line = self.query_one("#events-selected", Static)
+        if identifier is None:
+            line.update("No events" + (" match the search" if self.query_one("#events-search", Input).value else ""))
+            return
+        info = next(e for e in self.events if e.identifier == identifier)
+        line.update(f"▸ {info.identifier} · ID {info.id} · {info.state} · {info.plugin_label} · {info.name}")
+
+    @on(DataTable.RowSelected)
+    def _row_chosen(self) -> None:
+        self.action_edit_event()
+
+    # -- actions ------------------------------------------------------------------
+
+    def action_new_event(self) -> None:
+        """Open the editor for a new event."""
+        from tasktui.tui.screens.event_editor import EventEditorScreen
+
+        self.app.push_screen(EventEditorScreen(self.actor), self._edited)
+
+    def action_edit_event(self) -> None:
+        """Open the editor on the selected event."""
+        from tasktui.tui.screens.event_editor import EventEditorScreen
+
+        identifier = self.selected_identifier()
+        if identifier is None:
+            self.notify("No event selected.", severity="warning")
+            return
+        self.app.push_screen(EventEditorScreen(self.actor, identifier), self._edited)
+
+    def _edited(self, identifier: str | None) -> None:
+        self.reload(identifier or self.selected_identifier())
+
+    def action_delete_event(self) -> None:
+        """Ask, then delete the selected event; one with tasks can only be marked
+        obsolete, which the dialog offers instead."""
+        info = self._selected_info()
+        if info is None:
+            return
+        if info.task_count:
+            self.app.push_screen(cannot_delete_dialog(info), lambda choice: self._after_cannot_delete(info, choice))
+        else:
+            self.app.push_screen(delete_dialog(info), lambda choice: self._after_delete(info, choice))
+
+    def _after_delete(self, info: EventInfo, choice: str | None) -> None:
+        if choice != "delete":
+            return
+        try:
+            delete_event(info.identifier)
+        except TaskTuiError as e:
+            self.notify(str(e), severity="error")
+        else:
+            self.notify(f"Deleted event {info.identifier}.")
+        self.reload()
+
+    def _after_cannot_delete(self, info: EventInfo, choice: str | None) -> None:
+        if choice == "obsolete":
+            self._set_obsolete(info.identifier, True)
+
+    def action_toggle_obsolete(self) -> None:
+        """Mark the selected event obsolete, or an obsolete one active again."""
+        info = self._selected_info()
+        if info is not None:
+            self._set_obsolete(info.identifier, not info.obsolete)
+
+    def _set_obsolete(self, identifier: str, obsolete: bool) -> None:
+        try:
+            info = set_obsolete(identifier, obsolete, self.actor.lang)
+        except TaskTuiError as e:
+            self.notify(str(e), severity="error")
+        else:
+            self.notify(f"Event {info.identifier} is now {info.state.lower()}.")
+        self.reload(identifier)
+
+    def action_focus_search(self) -> None:
+        """Put the cursor in the search field."""
+        self.query_one("#events-search", Input).focus()
+
+    def action_next_sort(self) -> None:
+        """Sort by the next column."""
+        self.sort_column = COLUMN_KEYS[(COLUMN_KEYS.index(self.sort_column) + 1) % len(COLUMN_KEYS)]
+        self.descending = False
+        self.reload(self.selected_identifier())
+
+    def action_reverse_sort(self) -> None:
+        """Reverse the sort order."""
+        self.descending = not self.descending
+        self.reload(self.selected_identifier())
+
+    def action_switch_language(self) -> None:
+        """Switch the UI language (English <-> German), remember it for this user,
+        and show event names in it."""
+        from tasktui.services.language import LANGUAGE_NAMES, next_language, remember_language
+
+        try:
+            self.actor = remember_language(self.actor, next_language(self.actor.lang))
+        except TaskTuiError as e:
+            self.notify(str(e), severity="error")
+            return
+        if hasattr(self.app, "actor"):
+            self.app.actor = self.actor
+        self.post_message(LanguageChanged(self.actor))
+        self.notify(f"Language: {LANGUAGE_NAMES[self.actor.lang]}")
+        self.reload(self.selected_identifier())
+
+    def action_back(self) -> None:
+        """Leave the search field, or else go back to the previous screen."""
+        if self.query_one("#events-search", Input).has_focus:
+            self.query_one(DataTable).focus()
+        elif len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+
+def _what_is_lost(info: EventInfo) -> str:
+    names = f"English name {info.name_en!r}" + (f", German name {info.name_de!r}" if info.name_de else "")
+    return (
+        f"Lost with it: its names ({names}); its responsibility (user: "
+        f"{info.responsible_user or UNASSIGNED}, group: {info.responsible_group or UNASSIGNED}); its settings "
+        f"(plugin: {info.plugin_label}, attribute set: {info.attribute_set or 'none'}, email notification switch)."
+    )
+
+
+def delete_dialog(info: EventInfo) -> ChoiceScreen:
+    """The confirmation for deleting an event without tasks: says what is lost."""
+    return ChoiceScreen(
+        "Delete event?",
+        f"Delete event {info.identifier} ({info.name})? It has no tasks.\n\n"
+        f"{_what_is_lost(info)}\n\nThis cannot be undone.",
+        [Choice("cancel", "Cancel", "n", "primary"), Choice("delete", "Delete", "d", "error")],
+    )
+
+
+def cannot_delete_dialog(info: EventInfo) -> ChoiceScreen:
+    """For an event with tasks: deleting is not possible; offer to mark it obsolete."""
+    count = info.task_count or 0
+    tasks = f"{count} task{'s' if count != 1 else ''}"
+    if info.obsolete:
+        return ChoiceScreen(
+            "Event cannot be deleted",
+            f"Event {info.identifier} ({info.name}) has {tasks}, so it cannot be deleted: its tasks "
+            "would lose their event. It is already obsolete: it keeps its tasks and raises no new ones.",
+            [Choice("close", "Close", "c", "primary")],
+        )
+    return ChoiceScreen(
+        "Event cannot be deleted",
+        f"Event {info.identifier} ({info.name}) has {tasks}, so it cannot be deleted: its tasks "
+        "would lose their event.\n\nMark it obsolete instead? It keeps its tasks, raises no new ones, "
+        "and can be made active again at any time.",
+        [Choice("cancel", "Cancel", "n"), Choice("obsolete", "Mark obsolete", "o", "warning")],
+    )

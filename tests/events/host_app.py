@@ -1,0 +1,33 @@
+"""A bare app that shows one of the events screens with the real stylesheet, for
+Pilot and snapshot tests independent of the tasks screen."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.app import App, ComposeResult
+from textual.screen import Screen
+from textual.widgets import Label
+
+from tasktui.services.context import Actor
+
+STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
+
+
+class HostApp(App):
+    """Pushes `make_screen(actor)` on mount and records what the screen returns."""
+
+    CSS_PATH = str(STYLESHEET)
+
+    def __init__(self, actor: Actor, make_screen: Callable[[Actor], Screen]) -> None:
+        super().__init__()
+        self.actor = actor
+        self.make_screen = make_screen
+        self.results: list[object] = []
+
+    def compose(self) -> ComposeResult:
+        yield Label("host")
+
+    def on_mount(self) -> None:
+        self.push_screen(self.make_screen(self.actor), self.results.append)

@@ -1,0 +1,88 @@
+"""Snapshots (100x30) of the events screen, the event editor and the event dialogs.
+
+Each test's docstring gives the user's steps; `pytest --snapshot-update` rewrites the
+SVGs under `__snapshots__/`, which are reviewed like code."""
+
+from __future__ import annotations
+
+
+from tasktui.services.tasks import raise_task
+from tasktui.tui.screens.event_editor import EventEditorScreen
+from tasktui.tui.screens.events import EventsScreen
+from tests.events.host_app import HostApp
+
+SIZE = (100, 30)
+
+
+async def _select(pilot, identifier: str) -> None:
+    from textual.widgets import DataTable
+
+    screen = pilot.app.screen
+    screen.query_one(DataTable).move_cursor(row=[e.identifier for e in screen.events].index(identifier))
+    await pilot.pause()
+
+
+def test_events_screen(snap_compare, catalogue) -> None:
+    """Open the events screen: the catalogue, one event made by hand, one obsolete
+    (dimmed), "Unassigned" where no one is responsible."""
+    assert snap_compare(HostApp(catalogue, EventsScreen), terminal_size=SIZE)
+
+
+def test_editor_create_mode(snap_compare, catalogue) -> None:
+    """Press `n` on the events screen: an empty form, plugin "Manually created", the
+    warning that no one is responsible."""
+    assert snap_compare(HostApp(catalogue, EventsScreen), press=["n"], terminal_size=SIZE)
+
+
+def test_editor_edit_mode_shows_locked_fields(snap_compare, catalogue) -> None:
+    """Select stock_diff and press `e`: identifier, plugin and attribute set are shown
+    read-only; names and responsibility can be changed."""
+
+    async def select(pilot) -> None:
+        await _select(pilot, "stock_diff")
+
+    assert snap_compare(HostApp(catalogue, EventsScreen), press=["e"], run_before=select, terminal_size=SIZE)
+
+
+def test_editor_validation_errors(snap_compare, catalogue) -> None:
+    """In a new event type the identifier `9a`, then press ctrl+s: the failed rule is
+    shown under the identifier, the missing English name under its field, and the save
+    is refused."""
+    app = HostApp(catalogue, EventEditorScreen)
+    assert snap_compare(app, press=["9", "a", "ctrl+s"], terminal_size=SIZE)
+
+
+def test_delete_dialog(snap_compare, catalogue) -> None:
+    """Select parcel_lost (no tasks) and press `d`: the dialog says what is lost and
+    that it cannot be undone."""
+
+    async def select(pilot) -> None:
+        await _select(pilot, "parcel_lost")
+
+    assert snap_compare(HostApp(catalogue, EventsScreen), press=["d"], run_before=select, terminal_size=SIZE)
+
+
+def test_cannot_delete_dialog_offers_obsolete(snap_compare, catalogue) -> None:
+    """stock_diff has tasks: pressing `d` explains that it cannot be deleted (with the
+    task count) and offers to mark it obsolete."""
+    raise_task(catalogue, "stock_diff", "Shelf 4 differs")
+    raise_task(catalogue, "stock_diff", "Shelf 9 differs")
+    raise_task(catalogue, "stock_diff", "Shelf 12 differs")
+
+    async def select(pilot) -> None:
+        await _select(pilot, "stock_diff")
+
+    assert snap_compare(HostApp(catalogue, EventsScreen), press=["d"], run_before=select, terminal_size=SIZE)
+
+
+def test_responsible_user_picker(snap_compare, catalogue) -> None:
+    """In the editor of stock_diff, open the responsible user picker and type `b`."""
+
+    async def open_picker(pilot) -> None:
+        from textual.widgets import Button
+
+        pilot.app.screen.query_one("#responsible_user", Button).press()
+        await pilot.pause()
+
+    app = HostApp(catalogue, lambda a: EventEditorScreen(a, "stock_diff"))
+    assert snap_compare(app, press=["b"], run_before=open_picker, terminal_size=SIZE)
