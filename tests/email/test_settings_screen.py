@@ -1,0 +1,191 @@
+"""The settings screen (email notifications), driven with Pilot against a real database,
+and its snapshot at 100x30."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
+
+from tasktui.models import OutboxMessage
+from tasktui.services import notify
+from tasktui.services.context import Actor, acting_user
+from tasktui.services.email_settings import get_settings, set_event_sending, update_settings
+from tasktui.services.tasks import raise_task
+from tasktui.tui.screens.settings import SettingsScreen
+from tests.email.conftest import configure
+
+SIZE = (100, 30)
+STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
+
+
+class SettingsHost(App):
+    """A bare app showing the settings screen with the real stylesheet (independent
+    of the tasks screen and its bindings)."""
+
+    CSS_PATH = str(STYLESHEET)
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+
+    def compose(self) -> ComposeResult:
+        yield Label("host")
+
+    def on_mount(self) -> None:
+        self.push_screen(SettingsScreen(self.actor))
+
+
+@pytest.fixture
+def utc(monkeypatch):
+    """Show times in UTC, whatever the machine's time zone."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def seeded(team, utc, monkeypatch):
+    """Settings, a switch, two tasks raised, one message failed, fixed times."""
+    monkeypatch.delenv("SMTP_PASSWORD", raising=False)
+    update_settings(host="smtp.example.com", security="starttls", from_address="tasks@example.com",
+                    login="mailer", password_env="SMTP_PASSWORD")
+    set_event_sending("stock_diff", True)
+    actor = acting_user("script", "ops")
+    raise_task(actor, "stock_diff", "Stock differs for SKU 42")
+    raise_task(actor, "order_import_failed", "Import of order 1001 failed")
+    fixed = dt.datetime(2026, 1, 5, 9, 30)
+    OutboxMessage.update(created_at=fixed, next_attempt_at=fixed + dt.timedelta(minutes=2), attempts=1,
+                         last_error="cannot connect to smtp.example.com:587: [Errno 111] Connection refused").execute()
+    (OutboxMessage.update(state="failed", attempts=8, last_error="recipient alice@example.com refused: 550 5.1.1 no such user")
+     .where(OutboxMessage.recipient == "alice@example.com").execute())
+    return actor
+
+
+def test_settings_screen_snapshot(snap_compare, seeded):
+    """Open the settings screen: form filled from the saved settings with a warning,
+    per-event switches, the outbox with the failed message first."""
+
+    async def focus_events(pilot):
+        pilot.app.screen.query_one("#email-events-table", DataTable).focus()
+        await pilot.pause()
+
+    assert snap_compare(SettingsHost(seeded), terminal_size=SIZE, run_before=focus_events)
+
+
+async def test_form_shows_and_saves_settings(seeded):
+    app = SettingsHost(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.query_one("#email-host", Input).value == "smtp.example.com"
+        assert screen.query_one("#email-password-env", Input).value == "SMTP_PASSWORD"
+        assert "SMTP_PASSWORD is not set" in str(screen.query_one("#email-form-message", Static).render())
+        screen.query_one("#email-port", Input).value = "2525"
+        screen.query_one("#email-security", Select).value = "tls"
+        screen.query_one("#email-password-env", Input).value = ""
+        screen.query_one("#email-password-file", Input).value = "/etc/tasktui/smtp-password"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    saved = get_settings()
+    assert (saved.port, saved.security) == (2525, "tls")
+    assert (saved.password_env, saved.password_file) == (None, "/etc/tasktui/smtp-password")
+
+
+async def test_form_refuses_a_password_and_bad_port_inline(seeded):
+    app = SettingsHost(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#email-password-env", Input).value = "my secret pw"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        message = screen.query_one("#email-form-message", Static)
+        assert message.has_class("-error") and "never the password itself" in str(message.render())
+        screen.query_one("#email-password-env", Input).value = "SMTP_PASSWORD"
+        screen.query_one("#email-port", Input).value = "25x"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert "the port must be a number" in str(message.render())
+    assert get_settings().password_env == "SMTP_PASSWORD" and get_settings().port is None
+
+
+async def test_apply_default_and_event_switches(seeded):
+    app = SettingsHost(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        checkbox = screen.query_one("#email-apply-default", Checkbox)
+        checkbox.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert get_settings().apply_default is False
+        table = screen.query_one("#email-events-table", DataTable)
+        sends = {str(table.get_row_at(i)[2]): str(table.get_row_at(i)[0]) for i in range(table.row_count)}
+        assert sends == {"order_import_failed": "silent", "stock_diff": "sends"}
+        table.focus()
+        table.move_cursor(row=0)  # order_import_failed
+        await pilot.press("space")
+        await pilot.pause()
+        assert str(table.get_row_at(0)[0]) == "sends" and str(table.get_row_at(0)[1]) == "on"
+        await pilot.press("enter")  # enter switches too
+        await pilot.pause()
+        assert str(table.get_row_at(0)[1]) == "off"
+    from tasktui.services.email_settings import list_event_sending
+
+    assert {e.identifier: e.sends for e in list_event_sending()} == {"order_import_failed": False, "stock_diff": True}
+
+
+async def test_outbox_lists_failed_first_and_retry_requeues(seeded):
+    app = SettingsHost(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#email-outbox-table", DataTable)
+        assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == ["failed", "pending", "pending"]
+        heading = str(screen.query_one("#email-outbox-heading", Static).render())
+        assert "2 waiting" in heading and "1 failed" in heading
+        assert "550 5.1.1 no such user" in str(screen.query_one("#email-outbox-detail", Static).render())
+        table.focus()
+        table.move_cursor(row=0)
+        await pilot.press("r")
+        await pilot.pause()
+        assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == ["pending"] * 3
+    assert notify.outbox_counts()["failed"] == 0
+
+
+async def test_send_test_message_from_the_screen(team, smtp_server):
+    configure(smtp_server)
+    app = SettingsHost(acting_user("script", "ops"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        field = screen.query_one("#email-test-address", Input)
+        field.focus()
+        field.value = "me@example.com"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "server answered: 250 OK queued as test-1" in str(screen.query_one("#email-form-message", Static).render())
+    assert smtp_server.handler.recipients() == ["me@example.com"]
+
+
+async def test_send_test_message_error_is_shown(team, smtp_server):
+    configure(smtp_server)
+    smtp_server.stop()
+    app = SettingsHost(acting_user("script", "ops"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        screen.query_one("#email-test-address", Input).value = "me@example.com"
+        await pilot.press("ctrl+t")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        message = screen.query_one("#email-form-message", Static)
+        assert message.has_class("-error") and "cannot connect to 127.0.0.1" in str(message.render())
