@@ -303,15 +303,3 @@ async def test_enter_opens_the_editor_on_the_selected_event(catalogue) -> None:
         await pilot.pause()
         assert isinstance(app.screen, EventEditorScreen)
         assert app.screen.values["identifier"] == "refund_approval"
-
-
-async def test_command_palette_lists_the_screen_actions(catalogue) -> None:
-    app = HostApp(catalogue, EventsScreen)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Events: Language")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
-        assert app.actor.lang == "de"

@@ -14,7 +14,6 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
@@ -62,57 +61,21 @@ COLUMN_KEYS = [c.key for c in COLUMNS]
 
 
 class LanguageChanged(Message):
-    """Posted (bubbling to the app) after the user switched the UI language, so other
-    screens can show names in it. The app's `actor` is already updated."""
+    """Posted (bubbling to the app) after the user switched the UI language. By then
+    the app's `actor` is updated and every other screen in the stack has been told:
+    its `language_changed()` (or else `data_changed()`) method was called."""
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
         self.actor = actor
 
 
-class ScreenBindingCommands(Provider):
-    """Command palette entries for the current screen's bindings (those with a
-    description), so the palette offers the same actions as the footer."""
-
-    def _commands(self) -> list[tuple[str, str]]:
-        seen: set[str] = set()
-        commands = []
-        for binding in getattr(self.screen, "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.description and binding.action not in seen:
-                seen.add(binding.action)
-                commands.append((binding.description, binding.action))
-        return commands
-
-    async def discover(self) -> Hits:  # noqa: D102
-        for description, action in self._commands():
-            yield DiscoveryHit(f"Events: {description}", self._runner(action), help=f"key: {self._key(action)}")
-
-    async def search(self, query: str) -> Hits:  # noqa: D102
-        matcher = self.matcher(query)
-        for description, action in self._commands():
-            text = f"Events: {description}"
-            score = matcher.match(text)
-            if score > 0:
-                yield Hit(score, matcher.highlight(text), self._runner(action), help=f"key: {self._key(action)}")
-
-    def _key(self, action: str) -> str:
-        keys = [b.key_display or b.key for b in self.screen.BINDINGS if isinstance(b, Binding) and b.action == action]
-        return keys[0] if keys else ""
-
-    def _runner(self, action: str) -> Callable[[], object]:
-        screen = self.screen
-
-        async def run() -> None:
-            await screen.run_action(action)
-
-        return run
-
-
 class EventsScreen(Screen[None]):
     """Events: Name (current language), Plugin, Responsible user and group, State,
-    Identifier, ID. Obsolete events are dimmed."""
+    Identifier, ID. Obsolete events are dimmed. Every action is a binding with a
+    description: the footer, the help screen and the app's command palette provider
+    list them."""
 
-    COMMANDS = {ScreenBindingCommands}
     BINDINGS = [
         Binding("n", "new_event", "New"),
         Binding("e", "edit_event", "Edit"),
@@ -326,6 +289,10 @@ class EventsScreen(Screen[None]):
             return
         if hasattr(self.app, "actor"):
             self.app.actor = self.actor
+        for screen in self.app.screen_stack:  # the screens below show names too
+            refresh = getattr(screen, "language_changed", None) or getattr(screen, "data_changed", None)
+            if screen is not self and refresh is not None:
+                refresh()
         self.post_message(LanguageChanged(self.actor))
         self.notify(f"Language: {LANGUAGE_NAMES[self.actor.lang]}")
         self.reload(self.selected_identifier())
