@@ -303,3 +303,20 @@ async def test_enter_opens_the_editor_on_the_selected_event(catalogue) -> None:
         await pilot.pause()
         assert isinstance(app.screen, EventEditorScreen)
         assert app.screen.values["identifier"] == "refund_approval"
+
+
+async def test_attribute_set_is_picked_on_creation(catalogue) -> None:
+    from tasktui.services.attributes import create_attribute_set
+
+    create_attribute_set("parcel", "Parcel data")
+    app = HostApp(catalogue, EventEditorScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"parcel_late", "tab", *"Parcel late")
+        app.screen.query_one("#attribute_set", Button).press()
+        await pilot.pause()
+        assert isinstance(app.screen, PickerScreen)
+        await pilot.press(*"parc", "enter")
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+    assert event_service.event_info(event_service.get_event("parcel_late")).attribute_set == "parcel"

@@ -199,3 +199,14 @@ def test_register_exit_code_in_a_real_process(cli) -> None:
     assert result.exit_code == 3
     assert result.stderr.startswith("tasktui: error: ")
     assert "Traceback" not in result.stderr
+
+
+def test_attribute_set_is_set_on_creation_and_locked_afterwards(people) -> None:
+    assert people("attribute", "set", "add", "parcel").exit_code == 0
+    assert people("event", "register", str(MANIFESTS / "with_attribute_set.toml")).exit_code == 0
+    assert _events(people)["parcel_lost"]["attribute_set"] == "parcel"
+    assert "1 unchanged" in people("event", "register", str(MANIFESTS / "with_attribute_set.toml")).stdout
+    result = people("event", "register", str(MANIFESTS / "attribute_set_changed.toml"))
+    assert result.exit_code == 1
+    assert "the attribute set of a registered event cannot change" in result.stderr
+    assert _events(people)["parcel_lost"]["attribute_set"] == "parcel"
