@@ -153,3 +153,25 @@ def test_retry_delays_grow_and_are_capped():
     assert delays[:4] == [60, 120, 240, 480]
     assert max(delays) == notify.RETRY_CAP_S
     assert delays == sorted(delays)
+
+
+def test_a_version_1_database_gets_the_email_tables(tmp_path):
+    """Migration 2 adds the email tables to a database made before them."""
+    from tasktui import db as dbmod
+    from tasktui.models import database_proxy
+
+    path = tmp_path / "old.db"
+    dbmod.create_private_file(path)
+    old = dbmod.TaskDatabase(str(path))
+    old.connect()
+    database_proxy.initialize(old)
+    dbmod.apply_migrations(old, target=1)
+    assert "outbox_message" not in old.get_tables()
+    old.close()
+    database = dbmod.open_database(path)
+    try:
+        assert dbmod.schema_version(database) == dbmod.SCHEMA_VERSION
+        assert {"email_settings", "event_email_switch", "outbox_message"} <= set(database.get_tables())
+        assert notify.outbox_counts() == {"pending": 0, "sending": 0, "sent": 0, "failed": 0}
+    finally:
+        database.close()

@@ -189,3 +189,23 @@ async def test_send_test_message_error_is_shown(team, smtp_server):
         await pilot.pause()
         message = screen.query_one("#email-form-message", Static)
         assert message.has_class("-error") and "cannot connect to 127.0.0.1" in str(message.render())
+
+
+async def test_live_refresh_follows_the_sender(team, smtp_server):
+    """When `tasktui notify` (another connection) delivers, the app's live refresh
+    calls data_changed and the outbox list follows."""
+    from tasktui.services.mail_delivery import deliver_outbox
+
+    configure(smtp_server)
+    raise_task(acting_user("script", "ops"), "order_import_failed", "to be sent")
+    app = SettingsHost(acting_user("script", "ops"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#email-outbox-table", DataTable)
+        assert table.row_count == 1
+        deliver_outbox()
+        screen.data_changed()
+        await pilot.pause()
+        assert table.row_count == 0
+        assert "1 sent" in str(screen.query_one("#email-outbox-heading", Static).render())

@@ -3,8 +3,8 @@ the per-event switches and the outbox (messages waiting or failed).
 
 Settings, switches and the outbox are small, so they are read and written through
 the services directly; only the test message, which talks to the network, runs in a
-worker thread. The outbox list refreshes itself every few seconds, so a running
-`tasktui notify` shows up here.
+worker thread. The app's live refresh calls `data_changed` when another process
+commits, so the outbox list follows a running `tasktui notify`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from tasktui.services.email_settings import (
     update_settings,
 )
 
-OUTBOX_REFRESH_S = 3.0
 OUTBOX_ROWS = 50
 #: (input id, label, placeholder) of the text fields of the form, in order.
 FIELDS = [
@@ -110,7 +109,6 @@ class SettingsScreen(Screen[None]):
         self.load_form()
         self.reload_events()
         self.reload_outbox()
-        self.set_interval(OUTBOX_REFRESH_S, self.reload_outbox)
         self.query_one("#email-host", Input).focus()
 
     # -- data ---------------------------------------------------------------------
@@ -193,6 +191,12 @@ class SettingsScreen(Screen[None]):
         if entries and row is not None:
             table.move_cursor(row=min(row, len(entries) - 1))
         self._show_outbox_detail(table.cursor_row if entries else None)
+
+    def data_changed(self) -> None:
+        """Another connection committed (live refresh): redraw the lists, never the
+        form (it may hold unsaved edits)."""
+        self.reload_events(self._selected_event())
+        self.reload_outbox()
 
     # -- actions ------------------------------------------------------------------
 
