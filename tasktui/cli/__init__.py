@@ -130,6 +130,10 @@ def _register() -> None:
     from tasktui.cli import email as email_commands
 
     email_commands.register(app)
+    from tasktui.cli import demo as demo_commands, export as export_commands
+
+    export_commands.register(app)
+    demo_commands.register(app)
 
 
 _register()

@@ -5,10 +5,13 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from textual.app import App, ComposeResult
-from textual.widgets import DataTable, Footer, Header
+from textual.app import App
+from textual.binding import Binding
 
 from tasktui.services.context import Actor
+
+#: How often the app asks SQLite whether another connection committed (seconds).
+POLL_INTERVAL_S = 1.0
 
 
 def stylesheet_path() -> Path:
@@ -21,28 +24,41 @@ def stylesheet_path() -> Path:
 
 
 class TaskTuiApp(App):
-    """The tasktui application."""
+    """The tasktui application: starts on the tasks screen and tells the open
+    screens when the database changed (live refresh)."""
 
     TITLE = "tasktui"
-    BINDINGS = [("q", "quit", "Quit")]
+    BINDINGS = [Binding("q", "quit", "Quit")]
 
     def __init__(self, db_path: Path, actor: Actor) -> None:
+        from tasktui.tui.commands import ScreenActionsProvider
+
         super().__init__(css_path=stylesheet_path())
         self.db_path = db_path
         self.actor = actor
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield DataTable(id="tasks")
-        yield Footer()
+        self.sub_title = actor.login
+        self.COMMANDS = App.COMMANDS | {ScreenActionsProvider}
+        self._data_version: int | None = None
 
     def on_mount(self) -> None:
-        from tasktui.services.tasks import TaskFilter, list_tasks
+        from tasktui.tui.screens.tasks import TasksScreen
 
-        table = self.query_one(DataTable)
-        table.add_columns("ID", "Status", "Title", "Event", "Assignee")
-        for row in list_tasks(TaskFilter(), limit=200, lang=self.actor.lang):
-            table.add_row(str(row.id), row.status, row.title, row.event_name, row.assignee or "")
+        self.push_screen(TasksScreen())
+        self.set_interval(POLL_INTERVAL_S, self.poll_changes)
+
+    def poll_changes(self) -> None:
+        """Live refresh: `PRAGMA data_version` on the UI thread's own connection costs
+        microseconds and changes when any other connection (another process, or one
+        of our worker threads) commits; then every screen that shows data refreshes."""
+        from tasktui.db import data_version
+
+        version = data_version()
+        if self._data_version is not None and version != self._data_version:
+            for screen in self.screen_stack:
+                refresh = getattr(screen, "data_changed", None)
+                if refresh is not None:
+                    refresh()
+        self._data_version = version
 
 
 def make_app(db_path: Path, actor: Actor) -> TaskTuiApp:

@@ -1,0 +1,177 @@
+"""Demo data: realistic users, groups, the shipped events and a few hundred tasks.
+
+`load_demo` is idempotent: people and groups are added when missing, the shipped
+event catalogue is registered (idempotent itself), and tasks are raised only when
+no demo task exists yet. The generator is seeded, so every demo looks the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from tasktui.db import write_transaction
+from tasktui.errors import NotFound
+from tasktui.models import Event, Group, Membership, Task, TaskHistory, User, utcnow
+from tasktui.services.context import Actor
+from tasktui.services.events import create_event, edit_event
+from tasktui.services.task_detail import add_comment, add_dependency
+from tasktui.services.tasks import ProcessRef, assign, mark_done, raise_task
+
+#: The dedup-key prefix that marks demo tasks (and makes a second run a no-op).
+DEMO_KEY = "demo-"
+
+USERS = [
+    ("anna", "Anna Schmidt", "anna@example.com"),
+    ("ben", "Ben Okafor", "ben@example.com"),
+    ("carla", "Carla Rossi", "carla@example.com"),
+    ("dmitri", "Dmitri Volkov", "dmitri@example.com"),
+    ("emre", "Emre Yilmaz", "emre@example.com"),
+    ("fatima", "Fatima Haddad", "fatima@example.com"),
+    ("georg", "Georg Weber", "georg@example.com"),
+    ("hanna", "Hanna Berg", "hanna@example.com"),
+]
+GROUPS = {
+    "warehouse": ("Stock counts and picking", ["anna", "ben", "carla"]),
+    "sales": ("Sales channels and marketplaces", ["dmitri", "emre"]),
+    "finance": ("Refunds and payments", ["fatima", "georg"]),
+    "it": ("Workflows, mail and integrations", ["hanna", "dmitri"]),
+}
+# identifier, English name, German name, plugin, responsible user, responsible group, title templates
+EVENTS = [
+    ("workflow_processes_execution", "Workflow process execution failed", "Ausführung des Workflow-Prozesses fehlgeschlagen",
+     "Workflows", None, "it", ["Workflow 'nightly-sync-{n}' failed with exit code {e}", "Workflow step 'export-invoices' failed ({n})"]),
+    ("stock_diff", "Difference in stock", "Bestandsdifferenz", "Warehouse", None, "warehouse",
+     ["Stock difference for SKU {sku}: counted {a}, expected {b}"]),
+    ("insufficient_inventory_stock", "Insufficient inventory stock", "Unzureichender Lagerbestand", "Warehouse", "ben", None,
+     ["Order #{n} cannot be reserved: SKU {sku} has {a} left"]),
+    ("channel_connection_failed", "Sales channel connection failed", "Verbindung zum Verkaufskanal fehlgeschlagen",
+     "Omni-Channel", None, "sales", ["Connection to {channel} failed: HTTP 5{e:02d}"]),
+    ("orders_import_failed", "Order import failed", "Order Import fehlgeschlagen", "Omni-Channel", "dmitri", "sales",
+     ["Order import failed for {channel} order #{n}"]),
+    ("offers_export_failed", "Offer export failed", "Angebotsexport fehlgeschlagen", "Omni-Channel", None, "sales",
+     ["Offer {sku} could not be exported to {channel}"]),
+    ("returns_import_failed", "Return import failed", "Retourenimport fehlgeschlagen", "Omni-Channel", "emre", None,
+     ["Return R-{n} from {channel} could not be imported"]),
+    ("order_manual_clearance", "Suspicious order needs manual clearance", "Verdächtige Bestellung manuell freigeben",
+     "Order management", None, "finance", ["Order #{n} flagged by the fraud check (score {a})"]),
+    ("refund_approval", "Refund needs approval", "Erstattung muss freigegeben werden", "Order management", "fatima", "finance",
+     ["Refund of {a}.{e:02d} EUR for order #{n} needs approval"]),
+    ("email_delivery_failed", "Email could not be delivered", "E-Mail konnte nicht zugestellt werden", "Email", None, "it",
+     ["Mail to customer{n}@example.org bounced: mailbox full"]),
+]
+CHANNELS = ["Amazon DE", "eBay", "Otto", "Zalando", "Shopify store"]
+DESCRIPTIONS = [
+    "The remote side answered with an error.\nThe run will be retried at the next schedule.",
+    "Raised by the nightly job. See the related process for the exit code and the log tail.",
+    "Customer is waiting; please handle today.",
+    "",
+]
+
+
+@dataclass(frozen=True)
+class DemoResult:
+    """What `load_demo` added."""
+
+    users: int
+    groups: int
+    events: int
+    tasks: int
+
+    def summary(self) -> str:
+        """One line for the command line."""
+        if not self.tasks:
+            return "demo data is already loaded (nothing added)"
+        return f"demo data loaded: {self.tasks} tasks, {self.events} events, {self.users} users, {self.groups} groups"
+
+
+def _people() -> tuple[int, int]:
+    with write_transaction():
+        users_before = User.select().count()
+        groups_before = Group.select().count()
+        for login, name, email in USERS:
+            User.insert(login=login, display_name=name, email=email).on_conflict_ignore().execute()
+        for name, (description, members) in GROUPS.items():
+            Group.insert(name=name, description=description).on_conflict_ignore().execute()
+            group_id = Group.get(Group.name == name).id
+            for login in members:
+                user_id = User.get(User.login == login).id
+                Membership.insert(user=user_id, group=group_id).on_conflict_ignore().execute()
+        return User.select().count() - users_before, Group.select().count() - groups_before
+
+
+def _events() -> int:
+    """The shipped catalogue (when available), with demo responsibilities set."""
+    before = Event.select().count()
+    try:
+        from tasktui.services.manifest import register_catalogue
+    except ImportError:
+        register_catalogue = None
+    if register_catalogue is not None:
+        register_catalogue()
+    for identifier, name_en, name_de, plugin, user, group, _ in EVENTS:
+        if Event.get_or_none(Event.identifier == identifier) is None:
+            create_event(identifier, name_en, name_de, plugin, user, group)
+        else:
+            edit_event(identifier, responsible_user=user, responsible_group=group)
+    return Event.select().count() - before
+
+
+def _title(rng: random.Random, template: str) -> str:
+    return template.format(
+        n=rng.randint(10000, 99999),
+        e=rng.randint(1, 99),
+        a=rng.randint(0, 400),
+        b=rng.randint(0, 400),
+        sku=f"{rng.choice('ABCDEFGH')}-{rng.randint(1000, 9999)}",
+        channel=rng.choice(CHANNELS),
+    )
+
+
+def load_demo(actor: Actor, tasks: int = 300, seed: int = 7) -> DemoResult:
+    """Fill the database with demo data (see the module docstring)."""
+    users, groups = _people()
+    events = _events()
+    if Task.select().where(Task.dedup_key.startswith(DEMO_KEY)).exists():
+        return DemoResult(users, groups, events, 0)
+    rng = random.Random(seed)
+    now = utcnow().replace(microsecond=0)
+    created: list[tuple[int, dt.datetime]] = []
+    for i in range(tasks):
+        identifier, _, _, _, _, _, templates = rng.choices(EVENTS, weights=[5, 6, 3, 2, 8, 3, 3, 2, 3, 1])[0]
+        link = f"https://shop.example/admin/{identifier.split('_')[0]}/{rng.randint(1000, 99999)}"
+        processes = [ProcessRef(f"run-{rng.randint(10000, 99999)}", "cron", None, rng.choice([1, 2, 124]))] if rng.random() < 0.3 else []
+        result = raise_task(
+            actor, identifier, _title(rng, rng.choice(templates)), rng.choice(DESCRIPTIONS), link,
+            dedup_key=f"{DEMO_KEY}{i}", processes=processes,
+        )
+        age = dt.timedelta(minutes=int((tasks - i) * 30 * 24 * 60 / tasks) + rng.randint(0, 20))
+        created.append((result.task_id, now - age))
+    _finish(actor, rng, created)
+    return DemoResult(users, groups, events, tasks)
+
+
+def _finish(actor: Actor, rng: random.Random, created: list[tuple[int, dt.datetime]]) -> None:
+    """Spread creation times over the last 30 days, close most old tasks, assign some,
+    add comments, repeats and dependencies."""
+    with write_transaction():
+        for task_id, at in created:
+            Task.update(created_at=at, last_seen_at=at, updated_at=at).where(Task.id == task_id).execute()
+            TaskHistory.update(at=at).where(TaskHistory.task == task_id).execute()
+    ids = [task_id for task_id, _ in created]
+    old = ids[: len(ids) * 2 // 3]
+    mark_done(actor, [i for i in old if rng.random() < 0.8])
+    for login in ("anna", "carla", "georg"):
+        try:
+            assign(actor, rng.sample(ids, min(len(ids), 12)), login)
+        except NotFound:
+            pass
+    for task_id in rng.sample(ids, min(len(ids), 15)):
+        add_comment(actor, task_id, rng.choice(["Looking into it.", "Vendor informed, waiting for an answer.", "Same as last week."]))
+    with write_transaction():
+        for task_id in rng.sample(ids, min(len(ids), 20)):
+            Task.update(occurrences=rng.randint(2, 9)).where(Task.id == task_id).execute()
+    recent = ids[-40:]
+    for a, b in zip(recent[::4], recent[1::4]):
+        add_dependency(actor, b, a)

@@ -1,0 +1,129 @@
+"""Export the tasks matching a filter to a CSV or JSON file.
+
+Rows are streamed with `iter_tasks` (keyset pages), so memory stays flat at any size.
+The file is written next to its destination under a temporary name and renamed into
+place at the end: an interrupted export never leaves half a file under the real name.
+An existing file is refused unless `overwrite` is given.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tasktui.errors import Invalid, Refused, Unavailable
+from tasktui.formats import iso
+from tasktui.services.tasks import TaskFilter, TaskRow, count_tasks, iter_tasks
+
+EXPORT_FORMATS = ("csv", "json")
+#: The fields of an exported task, in column order (the JSON objects use the same keys).
+EXPORT_FIELDS = [
+    "id",
+    "created_at",
+    "status",
+    "title",
+    "description",
+    "plugin",
+    "event",
+    "event_name",
+    "link",
+    "done_at",
+    "assignee",
+    "group",
+    "occurrences",
+    "last_seen_at",
+    "dedup_key",
+]
+#: The progress callback is called after this many rows (and at the end).
+PROGRESS_EVERY = 1000
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Where the tasks went and how many."""
+
+    path: Path
+    format: str
+    count: int
+
+
+def export_row(row: TaskRow) -> dict[str, Any]:
+    """One task as exported: the fields of EXPORT_FIELDS, datetimes in ISO 8601 UTC."""
+    data = {name: getattr(row, name) for name in EXPORT_FIELDS}
+    for name in ("created_at", "done_at", "last_seen_at"):
+        data[name] = iso(data[name])
+    return data
+
+
+def format_for(path: Path, fmt: str | None) -> str:
+    """The format named, or the one the file name ends with."""
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in EXPORT_FORMATS:
+        raise Invalid(f"unknown export format {fmt!r}: use csv or json")
+    return fmt
+
+
+def check_destination(path: Path, overwrite: bool) -> Path:
+    """The destination, refused when it exists (without `overwrite`) or its folder
+    does not."""
+    path = path.expanduser()
+    if path.exists() and not overwrite:
+        raise Refused(f"{path} already exists: choose another file or overwrite it (--force)")
+    if path.exists() and not path.is_file():
+        raise Invalid(f"{path} is not a file")
+    if not path.parent.is_dir():
+        raise Invalid(f"cannot write {path}: folder {path.parent} does not exist")
+    return path
+
+
+def export_tasks(
+    flt: TaskFilter,
+    path: Path,
+    fmt: str | None = None,
+    sort: str = "created",
+    descending: bool = True,
+    lang: str = "en",
+    overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> ExportResult:
+    """Write every task matching `flt` to `path` as CSV or JSON. `progress(done,
+    total)` is called every PROGRESS_EVERY rows and at the end."""
+    path = check_destination(Path(path), overwrite)
+    fmt = format_for(path, fmt)
+    total = count_tasks(flt)
+    written = 0
+    try:
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    except OSError as e:
+        raise Unavailable(f"cannot write {path}: {e.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+            writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n") if fmt == "csv" else None
+            if writer is not None:
+                writer.writeheader()
+            else:
+                out.write("[")
+            for row in iter_tasks(flt, sort, descending, lang=lang):
+                data = export_row(row)
+                if writer is not None:
+                    writer.writerow({k: "" if v is None else v for k, v in data.items()})
+                else:
+                    out.write(("\n  " if written == 0 else ",\n  ") + json.dumps(data, ensure_ascii=False))
+                written += 1
+                if progress is not None and written % PROGRESS_EVERY == 0:
+                    progress(written, max(total, written))
+            if writer is None:
+                out.write("\n]\n" if written else "]\n")
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+    if progress is not None:
+        progress(written, written)
+    return ExportResult(path, fmt, written)

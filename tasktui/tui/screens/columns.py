@@ -1,0 +1,45 @@
+"""The column chooser: a modal list of the table's columns to tick on or off."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, SelectionList
+
+from tasktui.tui.widgets.task_columns import COLUMNS
+
+
+class ColumnChooserScreen(ModalScreen[list[str] | None]):
+    """Tick the columns to show; Enter applies, Escape cancels. The title column
+    cannot be hidden. Result: the chosen column keys, or None when cancelled."""
+
+    BINDINGS = [
+        Binding("enter", "apply", "Apply", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, chosen: list[str]) -> None:
+        super().__init__()
+        self.chosen = list(chosen)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="columns-box"):
+            yield Label("Columns — space ticks, Enter applies, Escape cancels", id="columns-title")
+            yield SelectionList[str](
+                *[(c.full_name, c.key, c.key in self.chosen) for c in COLUMNS if c.key != "title"],
+                id="columns-list",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(SelectionList).focus()
+
+    def action_apply(self) -> None:
+        """Close, returning the ticked columns."""
+        ticked = set(self.query_one(SelectionList).selected) | {"title"}
+        self.dismiss([c.key for c in COLUMNS if c.key in ticked])
+
+    def action_cancel(self) -> None:
+        """Close without changing the columns."""
+        self.dismiss(None)

@@ -1,0 +1,118 @@
+"""The export dialog: write every task of the current view to a CSV or JSON file,
+with a progress bar; the export runs in a worker through services.export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet
+
+from tasktui.errors import TaskTuiError
+from tasktui.services.export import ExportResult, export_tasks
+from tasktui.tui.background import closing_connection
+from tasktui.tui.widgets.task_window import Query
+
+
+def default_path(fmt: str, now: dt.datetime | None = None) -> str:
+    """A new file name in the current folder, e.g. tasks-20240301-0800.csv."""
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return str(Path.cwd() / f"tasks-{stamp}.{fmt}")
+
+
+class ExportScreen(ModalScreen[ExportResult | None]):
+    """Choose a file and a format, then export (Enter); Escape closes."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Close"),
+        Binding("ctrl+s", "export", "Export"),
+    ]
+
+    def __init__(self, query: Query, total: int) -> None:
+        super().__init__()
+        self.view_query = query
+        self.total = total
+        self.running = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="export-box"):
+            yield Label(f"Export the current view: {self.total:,} task{'' if self.total == 1 else 's'}", id="export-title")
+            yield Input(default_path("csv"), id="export-path")
+            with Horizontal(id="export-options"):
+                with RadioSet(id="export-format"):
+                    yield RadioButton("CSV", value=True, id="format-csv")
+                    yield RadioButton("JSON", id="format-json")
+                yield Checkbox("Overwrite an existing file", id="export-overwrite")
+            yield ProgressBar(total=max(1, self.total), show_eta=False, id="export-progress")
+            yield Label("Enter or Ctrl+S exports · Escape closes", id="export-status")
+            with Horizontal(id="export-buttons"):
+                yield Button("Export", variant="primary", id="export-run")
+                yield Button("Close", id="export-close")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    @property
+    def fmt(self) -> str:
+        """The chosen format."""
+        return "json" if self.query_one("#format-json", RadioButton).value else "csv"
+
+    @on(RadioSet.Changed)
+    def _format_changed(self) -> None:
+        path_input = self.query_one("#export-path", Input)
+        path = Path(path_input.value)
+        if path.suffix.lower() in (".csv", ".json"):
+            path_input.value = str(path.with_suffix(f".{self.fmt}"))
+
+    @on(Input.Submitted, "#export-path")
+    @on(Button.Pressed, "#export-run")
+    def action_export(self) -> None:
+        """Start the export."""
+        if self.running:
+            return
+        path = Path(self.query_one("#export-path", Input).value.strip()).expanduser()
+        overwrite = self.query_one("#export-overwrite", Checkbox).value
+        self.running = True
+        self._status("Exporting…")
+        self._export(path, self.fmt, overwrite)
+
+    @on(Button.Pressed, "#export-close")
+    def action_cancel(self) -> None:
+        """Close the dialog (an export in progress finishes in the background)."""
+        self.dismiss(None)
+
+    def _status(self, text: str, error: bool = False) -> None:
+        label = self.query_one("#export-status", Label)
+        label.update(text)
+        label.set_class(error, "-error")
+
+    @work(thread=True, exclusive=True, group="export")
+    def _export(self, path: Path, fmt: str, overwrite: bool) -> None:
+        q = self.view_query
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self.query_one(ProgressBar).update, total=max(1, total), progress=done)
+
+        with closing_connection():
+            try:
+                result = export_tasks(q.flt, path, fmt, q.sort, q.descending, q.lang, overwrite, progress)
+            except TaskTuiError as e:
+                self.app.call_from_thread(self._failed, str(e))
+                return
+        self.app.call_from_thread(self._finished, result)
+
+    def _failed(self, message: str) -> None:
+        self.running = False
+        self._status(message, error=True)
+
+    def _finished(self, result: ExportResult) -> None:
+        self.running = False
+        message = f"Exported {result.count:,} tasks to {result.path}"
+        self.app.notify(message, title="Export")
+        if self.is_attached:
+            self.dismiss(result)

@@ -1,0 +1,301 @@
+"""The task detail screen: every field, the full description, the link, actions, and
+the tabs Attributes, Dependencies, Processes, History & comments."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.markup import escape
+from rich.table import Table
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets.option_list import Option
+
+from tasktui.formats import local
+from tasktui.services import task_detail as detail_service
+from tasktui.services import tasks as task_service
+from tasktui.services.task_detail import HistoryEntry, TaskDetail, TaskRef
+from tasktui.tui.background import report_errors
+from tasktui.tui.widgets.picker import PickerScreen
+from tasktui.tui.widgets.task_attributes import AttributesView
+from tasktui.tui.widgets.task_columns import DONE_MARK, OPEN_MARK
+from tasktui.tui.widgets.task_id_prompt import TaskIdPromptScreen
+
+TABS = ("attributes", "dependencies", "processes", "history")
+
+
+def _ref(ref: TaskRef) -> str:
+    mark = DONE_MARK if ref.status == "done" else OPEN_MARK
+    return f"{mark} #{ref.id}  {ref.title}"
+
+
+def _history_line(entry: HistoryEntry) -> str:
+    when = f"[dim]{local(entry.at)}[/dim]"
+    who = escape(entry.actor) + (f" [dim]({escape(entry.os_login)})[/dim]" if entry.os_login != entry.actor else "")
+    if entry.action == "comment":
+        body = escape(entry.new or "").replace("\n", "\n    ")
+        return f"{when} {who} [b]commented[/b]:\n    {body}"
+    change = ""
+    if entry.field:
+        change = f" {escape(entry.field)}: {escape(entry.old or '—')} → {escape(entry.new or '—')}"
+    elif entry.new:
+        change = f": {escape(entry.new)}"
+    return f"{when} {who} [b]{escape(entry.action)}[/b]{change}"
+
+
+def fields_table(task: TaskDetail) -> Table:
+    """The fields of a task as a two-pair-per-line grid."""
+    grid = Table.grid(padding=(0, 1), expand=True)
+    for _ in range(2):
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
+    done = f"{local(task.done_at)} by {task.done_by}" if task.done_at else "—"
+    seen = f"{task.occurrences} (last {local(task.last_seen_at)})" if task.occurrences > 1 else "1"
+    grid.add_row("Event", task.event_name, "Plugin", task.plugin or "Manually created")
+    grid.add_row("Identifier", task.event, "Dedup key", task.dedup_key or "—")
+    grid.add_row("Assignee", task.assignee or "Unassigned", "Group", task.group or "—")
+    grid.add_row("Created", local(task.created_at), "Done", done)
+    grid.add_row("Occurrences", seen, "", "")
+    return grid
+
+
+def processes_table(task: TaskDetail) -> Table | str:
+    """The related processes of a task."""
+    if not task.processes:
+        return "[dim]No related processes.[/dim]"
+    table = Table(expand=True, box=None, header_style="bold")
+    for name in ("Process", "Source", "Started", "Exit code"):
+        table.add_column(name)
+    for p in task.processes:
+        table.add_row(p.process_id, p.source, local(p.started_at), "" if p.exit_code is None else str(p.exit_code))
+    return table
+
+
+class TaskDetailScreen(Screen):
+    """One task in full, with its actions."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("d", "mark_done", "Done"),
+        Binding("o", "reopen", "Reopen"),
+        Binding("m", "assign_me", "Assign me"),
+        Binding("u", "assign_user", "Assign…"),
+        Binding("U", "unassign", "Unassign"),
+        Binding("l", "open_link", "Open link"),
+        Binding("y", "copy_link", "Copy link"),
+        Binding("c", "comment", "Comment"),
+        Binding("n", "add_dependency", "Add dependency"),
+        Binding("delete,minus", "remove_dependency", "Remove dependency"),
+        Binding("1", "tab('attributes')", "Attributes tab", show=False),
+        Binding("2", "tab('dependencies')", "Dependencies tab", show=False),
+        Binding("3", "tab('processes')", "Processes tab", show=False),
+        Binding("4", "tab('history')", "History tab", show=False),
+        Binding("question_mark", "help", "Help"),
+    ]
+
+    def __init__(self, task_id: int) -> None:
+        super().__init__(id="task-detail-screen")
+        self.task_id = task_id
+        self.detail: TaskDetail | None = None
+
+    @property
+    def actor(self):
+        """The acting user of the app."""
+        return self.app.actor
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="detail-top"):
+            yield Label(f"Task #{self.task_id}", id="detail-title")
+            yield Static("Loading…", id="detail-fields")
+            yield Label("", id="detail-link")
+            with VerticalScroll(id="detail-description-box"):
+                yield Static("", id="detail-description")
+        with TabbedContent(id="detail-tabs", initial="attributes"):
+            with TabPane("Attributes", id="attributes"):
+                with VerticalScroll():
+                    yield AttributesView(id="detail-attributes")
+            with TabPane("Dependencies", id="dependencies"):
+                yield Label("Depends on (waits for) — n adds, Delete removes", classes="detail-list-title")
+                yield OptionList(id="depends-on", markup=False)
+                yield Label("Blocks (these wait for this task)", classes="detail-list-title")
+                yield OptionList(id="blocks", markup=False)
+            with TabPane("Processes", id="processes"):
+                yield Static("", id="detail-processes")
+            with TabPane("History & comments", id="history"):
+                with VerticalScroll(id="detail-history-box"):
+                    yield Static("", id="detail-history")
+                yield Input(placeholder="c: write a comment, Enter adds it", id="comment-input")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def data_changed(self) -> None:
+        """The database changed: show the task as it is now."""
+        self.load()
+
+    def language_changed(self) -> None:
+        """The UI language changed: show names in the new language."""
+        self.load()
+
+    @work(thread=True, exclusive=True, group="detail-load")
+    def load(self) -> None:
+        """Read the task in a worker and show it."""
+        with report_errors(self.app):
+            task = detail_service.task_detail(self.task_id, self.actor.lang)
+            self.app.call_from_thread(self.show_task, task)
+
+    def show_task(self, task: TaskDetail) -> None:
+        """Fill every part of the screen from `task`."""
+        self.detail = task
+        mark = f"{DONE_MARK} Done" if task.status == "done" else f"{OPEN_MARK} Open"
+        self.query_one("#detail-title", Label).update(f"[b]#{task.id}[/b]  {mark}  [b]{escape(task.title)}[/b]")
+        self.query_one("#detail-fields", Static).update(fields_table(task))
+        link = f"[b]Link[/b]  {escape(task.link)}  [dim](l opens, y copies)[/dim]" if task.link else "[b]Link[/b]  —"
+        self.query_one("#detail-link", Label).update(link)
+        description = escape(task.description) if task.description else "[dim]No description.[/dim]"
+        self.query_one("#detail-description", Static).update(description)
+        self.query_one(AttributesView).show(task.attributes)
+        self._fill_refs("#depends-on", task.depends_on, "No dependencies.")
+        self._fill_refs("#blocks", task.blocks, "Blocks no task.")
+        self.query_one("#detail-processes", Static).update(processes_table(task))
+        entries = sorted(task.history + task.comments, key=lambda e: e.at)
+        self.query_one("#detail-history", Static).update("\n".join(_history_line(e) for e in entries))
+
+    def _fill_refs(self, selector: str, refs: list[TaskRef], empty: str) -> None:
+        options = self.query_one(selector, OptionList)
+        highlighted = options.highlighted
+        options.set_options([Option(_ref(r), id=str(r.id)) for r in refs] or [Option(empty, disabled=True)])
+        if refs:
+            options.highlighted = min(highlighted or 0, len(refs) - 1)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_back(self) -> None:
+        """Back to the tasks."""
+        comment = self.query_one("#comment-input", Input)
+        if comment.has_focus:
+            self.query_one("#detail-tabs").focus()
+            return
+        self.dismiss()
+
+    def action_tab(self, tab: str) -> None:
+        """Show one of the tabs."""
+        self.query_one(TabbedContent).active = tab
+
+    def _change(self, action: Callable[[], object], done: Callable[[object], str] | None = None) -> None:
+        self._run_change(action, done)
+
+    @work(thread=True, group="detail-change")
+    def _run_change(self, action: Callable[[], object], done: Callable[[object], str] | None) -> None:
+        with report_errors(self.app):
+            result = action()
+            message = done(result) if done else None
+            self.app.call_from_thread(self._changed, message)
+
+    def _changed(self, message: str | None) -> None:
+        if message:
+            self.notify(message)
+        self.load()
+
+    def _bulk(self, fn: Callable[..., task_service.BulkResult], *args) -> None:
+        self._change(lambda: fn(self.actor, [self.task_id], *args), lambda r: r.summary())
+
+    def action_mark_done(self) -> None:
+        """Mark this task done."""
+        self._bulk(task_service.mark_done)
+
+    def action_reopen(self) -> None:
+        """Reopen this task."""
+        self._bulk(task_service.reopen)
+
+    def action_assign_me(self) -> None:
+        """Assign this task to me."""
+        self._bulk(task_service.assign)
+
+    def action_unassign(self) -> None:
+        """Remove the assignee."""
+        self._bulk(task_service.unassign)
+
+    @work(thread=True, group="detail-pickers")
+    def action_assign_user(self) -> None:
+        """Assign this task to a user chosen in a picker."""
+        from tasktui.services.people import list_users
+
+        with report_errors(self.app):
+            users = [(u.login, f"{u.display_name or u.login} ({u.login})") for u in list_users(include_inactive=False)]
+            self.app.call_from_thread(self._push_user_picker, users)
+
+    def _push_user_picker(self, users: list[tuple[str, str]]) -> None:
+        def chosen(login: str | None) -> None:
+            if login:
+                self._bulk(task_service.assign, login)
+
+        current = self.detail.assignee if self.detail else None
+        self.app.push_screen(PickerScreen(f"Assign task #{self.task_id} to", users, current=current), chosen)
+
+    def action_open_link(self) -> None:
+        """Open the link in the browser."""
+        if self.detail and self.detail.link:
+            self.app.open_url(self.detail.link)
+            self.notify(f"Opening {self.detail.link}")
+        else:
+            self.notify("This task has no link", severity="warning")
+
+    def action_copy_link(self) -> None:
+        """Copy the link to the clipboard."""
+        if self.detail and self.detail.link:
+            self.app.copy_to_clipboard(self.detail.link)
+            self.notify("Link copied to the clipboard")
+        else:
+            self.notify("This task has no link", severity="warning")
+
+    def action_comment(self) -> None:
+        """Write a comment."""
+        self.action_tab("history")
+        self.query_one("#comment-input", Input).focus()
+
+    @on(Input.Submitted, "#comment-input")
+    def _comment_submitted(self, event: Input.Submitted) -> None:
+        body = event.value
+        event.input.value = ""
+        self._change(lambda: detail_service.add_comment(self.actor, self.task_id, body), lambda _: "Comment added")
+
+    def action_add_dependency(self) -> None:
+        """Make this task depend on another one (cycles are refused)."""
+        self.action_tab("dependencies")
+
+        def chosen(other: int | None) -> None:
+            if other is not None:
+                self._change(
+                    lambda: detail_service.add_dependency(self.actor, self.task_id, other),
+                    lambda _: f"Task #{self.task_id} now depends on task #{other}",
+                )
+
+        self.app.push_screen(TaskIdPromptScreen(f"Task #{self.task_id} depends on task:"), chosen)
+
+    def action_remove_dependency(self) -> None:
+        """Remove the highlighted dependency (in "Depends on" or "Blocks")."""
+        self.action_tab("dependencies")
+        focused = self.focused if isinstance(self.focused, OptionList) else self.query_one("#depends-on", OptionList)
+        index = focused.highlighted
+        if index is None or focused.get_option_at_index(index).id is None:
+            self.notify("No dependency highlighted", severity="warning")
+            return
+        other = int(focused.get_option_at_index(index).id)
+        task, depends_on = (self.task_id, other) if focused.id == "depends-on" else (other, self.task_id)
+        self._change(
+            lambda: detail_service.remove_dependency(self.actor, task, depends_on),
+            lambda _: f"Task #{task} no longer depends on task #{depends_on}",
+        )
+
+    def action_help(self) -> None:
+        """List every key of this screen."""
+        from tasktui.tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen.for_screen(self))

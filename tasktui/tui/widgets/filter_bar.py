@@ -1,0 +1,68 @@
+"""The filter bar above the tasks table: the search box, the live count, and a line
+saying which filters, sort and selection apply (with the key that changes each)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.markup import escape
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Input, Label
+
+#: Short labels of the assignee modes for the bar (the picker shows the full ones).
+ASSIGNEE_SHORT: dict[str, str] = {
+    "all": "All",
+    "direct": "Mine",
+    "groups": "My groups",
+    "direct_or_groups": "Mine or my groups",
+    "unassigned": "Unassigned",
+}
+
+
+@dataclass(frozen=True)
+class FilterSummary:
+    """What the bar shows besides the search text."""
+
+    assignee_mode: str = "all"
+    event_label: str = ""
+    status: str = "open"
+    sort_label: str = "Created"
+    descending: bool = True
+    selected: int = 0
+
+
+class FilterBar(Vertical):
+    """Search input and count on the first line, the active filters on the second."""
+
+    DEFAULT_CSS = """
+    FilterBar { height: 2; }
+    FilterBar > Horizontal { height: 1; }
+    FilterBar #search { border: none; height: 1; padding: 0 1; width: 1fr; }
+    FilterBar #count { width: auto; padding: 0 1; text-style: bold; }
+    FilterBar #filters { width: 1fr; height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Input(placeholder="/ Search title, description, link, attributes", id="search")
+            yield Label("", id="count")
+        yield Label("", id="filters")
+
+    def show_count(self, total: int | None) -> None:
+        """The number of matching tasks (None: still counting)."""
+        text = "…" if total is None else f"{total:,} task{'' if total == 1 else 's'}"
+        self.query_one("#count", Label).update(text)
+
+    def show_summary(self, summary: FilterSummary) -> None:
+        """Describe the filters, the sort and the selection."""
+        status = "Open" if summary.status == "open" else "Open and done"
+        parts = [
+            f"[b]a[/b] Assignee: {escape(ASSIGNEE_SHORT.get(summary.assignee_mode, summary.assignee_mode))}",
+            f"[b]v[/b] Event: {escape(summary.event_label or 'Any')}",
+            f"[b]t[/b] {status}",
+            f"[b]s[/b] Sort: {escape(summary.sort_label)} {'▼' if summary.descending else '▲'}",
+        ]
+        if summary.selected:
+            parts.insert(0, f"[reverse] {summary.selected:,} selected [/reverse]")
+        self.query_one("#filters", Label).update("  ".join(parts))

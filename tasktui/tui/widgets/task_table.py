@@ -1,0 +1,374 @@
+"""The tasks table: a virtual table that draws only the rows on screen.
+
+The widget's virtual height is the number of matching tasks (plus the header line);
+`render_line` draws each visible row from a small cache of pages (`task_window`) and
+asks a worker thread for the pages it does not have yet. Opening the table, jumping
+to the last of a million tasks or changing the filter each read a page or two and a
+count — never the whole list.
+
+Attributes down, messages up: the screen calls `set_query`, `reload`, `set_columns`
+and the selection methods; the table posts `Counted`, `Opened`, `SelectionChanged`
+and `SortRequested`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tasktui.services.tasks import TaskRow
+from tasktui.tui.background import closing_connection
+from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, fit_columns
+from tasktui.tui.widgets.task_window import PAGE_SIZE, PageCache, Query, count, fetch_page, page_bounds
+
+SELECTED_MARK = "●"
+GUTTER = 2
+#: Rows fetched around the visible ones, so scrolling rarely shows a placeholder.
+PREFETCH_ROWS = 50
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _clean(text: str) -> str:
+    """Cell text on one line: control characters (tabs, CR...) become spaces."""
+    return _CONTROL.sub(" ", text)
+
+
+class TaskTable(ScrollView, can_focus=True):
+    """A scrolling table of tasks fed page by page from the database."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open"),
+        Binding("space", "toggle_select", "Select"),
+        Binding("down,j", "move(1)", "Down", show=False),
+        Binding("up,k", "move(-1)", "Up", show=False),
+        Binding("pagedown,ctrl+f", "page(1)", "Page down", show=False),
+        Binding("pageup,ctrl+b", "page(-1)", "Page up", show=False),
+        Binding("home,g", "first", "First task", show=False),
+        Binding("end,G", "last", "Last task", show=False),
+    ]
+
+    COMPONENT_CLASSES = {
+        "task-table--header",
+        "task-table--cursor",
+        "task-table--cursor-blurred",
+        "task-table--selected",
+        "task-table--done",
+        "task-table--placeholder",
+    }
+
+    DEFAULT_CSS = """
+    TaskTable {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        scrollbar-size-vertical: 1;
+        background: $surface;
+    }
+    TaskTable > .task-table--header { text-style: bold; background: $panel; color: $text; }
+    TaskTable > .task-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    TaskTable > .task-table--cursor-blurred { background: $block-cursor-blurred-background; }
+    TaskTable > .task-table--selected { background: $accent 35%; }
+    TaskTable > .task-table--done { color: $text-muted; }
+    TaskTable > .task-table--placeholder { color: $text-disabled; }
+    """
+
+    @dataclass
+    class Counted(Message):
+        """The number of matching tasks is known (after a query change or refresh)."""
+
+        table: TaskTable
+        total: int
+
+    @dataclass
+    class Opened(Message):
+        """Enter (or a double click) on a task."""
+
+        task_id: int
+
+    @dataclass
+    class SelectionChanged(Message):
+        """The set of selected tasks changed."""
+
+        count: int
+
+    @dataclass
+    class SortRequested(Message):
+        """A click on a column header."""
+
+        key: str
+
+    def __init__(self, *, id: str | None = None, columns: list[str] | None = None) -> None:
+        super().__init__(id=id)
+        self.query: Query | None = None
+        self.total = 0
+        self.loaded = False
+        self.cursor = 0
+        self.selected: set[int] = set()
+        self.chosen_columns: list[str] = list(columns or DEFAULT_COLUMNS)
+        self.hidden_for_width = 0
+        self.cache = PageCache()
+        self.generation = 0
+        self._in_flight: set[tuple[int, int]] = set()
+        self._header_ranges: list[tuple[int, int, str]] = []
+
+    # ------------------------------------------------------------------ queries
+
+    def set_query(self, query: Query) -> None:
+        """Show another filter or sort: back to the first row, fetched in a worker."""
+        self.query = query
+        self.generation += 1
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False, immediate=True)
+        self._reload(self.generation, query, None, self._visible_range(0))
+
+    def reload(self) -> None:
+        """Fetch the count and the visible rows again (the data changed), keeping the
+        cursor on the same task and the selection as it is."""
+        if self.query is None:
+            return
+        self.generation += 1
+        current = self.current_row
+        anchor_id = current.id if current else None
+        self._reload(self.generation, self.query, anchor_id, self._visible_range(self.cursor))
+
+    def _visible_range(self, anchor: int) -> tuple[int, int]:
+        top = int(self.scroll_offset.y)
+        rows = max(1, self.size.height - 1)
+        start = max(0, min(top, anchor) - PREFETCH_ROWS)
+        return start, max(top + rows, anchor + 1) + PREFETCH_ROWS
+
+    @work(thread=True, exclusive=True, group="task-table-reload")
+    def _reload(self, generation: int, query: Query, anchor_id: int | None, rows: tuple[int, int]) -> None:
+        with closing_connection():
+            total = count(query)
+            start, end = rows
+            pages: dict[int, list[TaskRow]] = {}
+            for page in range(start // PAGE_SIZE, min(end, total) // PAGE_SIZE + 1):
+                if page_bounds(page, total)[1] <= page * PAGE_SIZE:
+                    break
+                before = pages[page - 1][-1] if page - 1 in pages else None
+                pages[page] = fetch_page(query, page, total, before=before)
+        self.app.call_from_thread(self._apply_reload, generation, total, pages, anchor_id)
+
+    def _apply_reload(self, generation: int, total: int, pages: dict[int, list[TaskRow]], anchor_id: int | None) -> None:
+        if generation != self.generation:
+            return
+        self.cache.clear()
+        self._in_flight.clear()
+        for page, rows in pages.items():
+            self.cache.put(page, rows)
+        self.total = total
+        self.loaded = True
+        if anchor_id is not None:
+            index = self.cache.index_of(anchor_id)
+            if index is not None and index != self.cursor:
+                shift = index - self.cursor
+                self.cursor = index
+                if self.scroll_offset.y > 0:
+                    self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
+        self.cursor = max(0, min(self.cursor, total - 1))
+        self._update_virtual_size()
+        self._scroll_to_cursor()
+        self.post_message(self.Counted(self, total))
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+
+    def _want_visible_pages(self) -> None:
+        """Ask for the pages of the rows on screen (and a margin) that are missing."""
+        if self.query is None or not self.loaded or self.total == 0:
+            return
+        start, end = self._visible_range(self.cursor)
+        for page in range(start // PAGE_SIZE, min(end, self.total - 1) // PAGE_SIZE + 1):
+            key = (self.generation, page)
+            if not self.cache.has(page) and key not in self._in_flight:
+                self._in_flight.add(key)
+                before, after = self.cache.neighbours(page)
+                self._fetch_page(self.generation, self.query, page, self.total, before, after)
+
+    @work(thread=True, group="task-table-pages")
+    def _fetch_page(self, generation: int, query: Query, page: int, total: int, before, after) -> None:
+        with closing_connection():
+            rows = fetch_page(query, page, total, before=before, after=after)
+        self.app.call_from_thread(self._store_page, generation, page, rows)
+
+    def _store_page(self, generation: int, page: int, rows: list[TaskRow]) -> None:
+        self._in_flight.discard((generation, page))
+        if generation != self.generation:
+            return
+        self.cache.put(page, rows)
+        self.refresh()
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def current_row(self) -> TaskRow | None:
+        """The task under the cursor (None while its page is being fetched)."""
+        return self.cache.row(self.cursor) if self.total else None
+
+    def set_columns(self, keys: list[str]) -> None:
+        """Show these columns (in the table's fixed order)."""
+        self.chosen_columns = [k for k in keys if k in COLUMNS_BY_KEY]
+        self.refresh()
+
+    def target_ids(self) -> list[int]:
+        """The selected tasks, or the task under the cursor when none is selected."""
+        if self.selected:
+            return sorted(self.selected, reverse=True)
+        row = self.current_row
+        return [row.id] if row else []
+
+    def select_ids(self, ids: list[int]) -> None:
+        """Select these tasks (e.g. every task matching the filter)."""
+        self.selected.update(ids)
+        self.post_message(self.SelectionChanged(len(self.selected)))
+        self.refresh()
+
+    def clear_selection(self) -> None:
+        """Select nothing."""
+        self.selected.clear()
+        self.post_message(self.SelectionChanged(0))
+        self.refresh()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_move(self, delta: int) -> None:
+        """Move the cursor by `delta` rows."""
+        self.go_to(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        """Move the cursor by one screen."""
+        self.go_to(self.cursor + direction * max(1, self.size.height - 2))
+
+    def action_first(self) -> None:
+        """Go to the first task."""
+        self.go_to(0)
+
+    def action_last(self) -> None:
+        """Go to the last task (its page is read in reversed order: no big OFFSET)."""
+        self.go_to(self.total - 1)
+
+    def action_open(self) -> None:
+        """Open the task under the cursor."""
+        row = self.current_row
+        if row is not None:
+            self.post_message(self.Opened(row.id))
+
+    def action_toggle_select(self) -> None:
+        """Select or unselect the task under the cursor, then move down."""
+        row = self.current_row
+        if row is None:
+            return
+        self.selected.symmetric_difference_update({row.id})
+        self.post_message(self.SelectionChanged(len(self.selected)))
+        self.go_to(self.cursor + 1)
+        self.refresh()
+
+    def go_to(self, index: int) -> None:
+        """Put the cursor on row `index` (clamped) and scroll it into view."""
+        if self.total == 0:
+            return
+        self.cursor = max(0, min(index, self.total - 1))
+        self._scroll_to_cursor()
+        self._want_visible_pages()
+        self.refresh()
+
+    def _scroll_to_cursor(self) -> None:
+        rows = max(1, self.size.height - 1)
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            top = self.cursor
+        elif self.cursor >= top + rows:
+            top = self.cursor - rows + 1
+        if top != int(self.scroll_offset.y):
+            self.scroll_to(y=top, animate=False, immediate=True)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._want_visible_pages()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._update_virtual_size()
+        self._want_visible_pages()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            for start, end, key in self._header_ranges:
+                if start <= event.x < end:
+                    self.post_message(self.SortRequested(key))
+            return
+        index = int(self.scroll_offset.y) + event.y - 1
+        if 0 <= index < self.total:
+            self.go_to(index)
+            if event.chain >= 2:
+                self.action_open()
+
+    # ------------------------------------------------------------------ drawing
+
+    def _layout(self, width: int) -> tuple[list[Column], list[int]]:
+        shown, widths, hidden = fit_columns(self.chosen_columns, width, GUTTER)
+        self.hidden_for_width = hidden
+        return shown, widths
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        columns, widths = self._layout(width)
+        if y == 0:
+            return self._header_strip(columns, widths, width)
+        index = int(self.scroll_offset.y) + y - 1
+        base = self.rich_style
+        if index >= self.total:
+            return Strip.blank(width, base)
+        row = self.cache.row(index)
+        if row is None:
+            style = base + self.get_component_rich_style("task-table--placeholder")
+            return Strip([Segment(set_cell_size("  …", width), style)], width)
+        style = base
+        if row.status == "done":
+            style += self.get_component_rich_style("task-table--done")
+        if row.id in self.selected:
+            style += self.get_component_rich_style("task-table--selected")
+        if index == self.cursor:
+            name = "task-table--cursor" if self.has_focus else "task-table--cursor-blurred"
+            style += self.get_component_rich_style(name)
+        gutter = (SELECTED_MARK if row.id in self.selected else " ") + " "
+        cells = [self._cell(c.cell(row), w, c.align_right) for c, w in zip(columns, widths)]
+        return Strip([Segment(set_cell_size(gutter + " ".join(cells), width), style)], width)
+
+    @staticmethod
+    def _cell(text: str, width: int, right: bool) -> str:
+        text = _clean(text)
+        if cell_len(text) > width:
+            return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
+        return text.rjust(width) if right else set_cell_size(text, width)
+
+    def _header_strip(self, columns: list[Column], widths: list[int], width: int) -> Strip:
+        style: Style = self.rich_style + self.get_component_rich_style("task-table--header")
+        sort = self.query.sort if self.query else "created"
+        arrow = "▼" if (self.query is None or self.query.descending) else "▲"
+        labels = []
+        self._header_ranges = []
+        x = GUTTER
+        for column, w in zip(columns, widths):
+            label = column.label + (arrow if column.key == sort else "")
+            labels.append(self._cell(label, w, column.align_right))
+            self._header_ranges.append((x, x + w, column.key))
+            x += w + 1
+        return Strip([Segment(set_cell_size(" " * GUTTER + " ".join(labels), width), style)], width)
