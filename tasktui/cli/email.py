@@ -220,20 +220,34 @@ def notify(
         if report.stopped_by is not None:
             raise report.stopped_by
         return
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        while True:
-            try:
-                report = deliver_outbox(sender_id, limit)
-                if report.sent or report.retry or report.failed:
-                    typer.echo(report.summary())
-                if report.stopped_by is not None:
-                    typer.echo(f"tasktui: error: {report.stopped_by}", err=True)
-            except TaskTuiError as e:  # bad settings, busy database: say so, try again later
-                typer.echo(f"tasktui: error: {e}", err=True)
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        typer.echo("notify: stopped")
+    stop = _StopFlag()
+    signal.signal(signal.SIGTERM, stop.set)
+    signal.signal(signal.SIGINT, stop.set)
+    while not stop.is_set:
+        try:
+            report = deliver_outbox(sender_id, limit, should_stop=lambda: stop.is_set)
+            if report.sent or report.retry or report.failed:
+                typer.echo(report.summary())
+            if report.stopped_by is not None:
+                typer.echo(f"tasktui: error: {report.stopped_by}", err=True)
+        except TaskTuiError as e:  # bad settings, busy database: say so, try again later
+            typer.echo(f"tasktui: error: {e}", err=True)
+        deadline = time.monotonic() + interval
+        while not stop.is_set and time.monotonic() < deadline:
+            time.sleep(min(0.2, interval))
+    typer.echo("notify: stopped")
+
+
+class _StopFlag:
+    """Set by SIGTERM or Ctrl-C: the loop finishes the message in hand, then stops
+    (a message is never left half-recorded by an interrupt)."""
+
+    def __init__(self) -> None:
+        self.is_set = False
+
+    def set(self, *_: object) -> None:
+        """Signal handler: ask the loop to stop."""
+        self.is_set = True
 
 
 def register(app: typer.Typer) -> None:

@@ -20,6 +20,7 @@ import smtplib
 import socket
 import ssl
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -188,11 +189,14 @@ def deliver_outbox(
     limit: int | None = None,
     now: dt.datetime | None = None,
     lease_s: float = notify.LEASE_S,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> DeliveryReport:
     """Send every due message (at most `limit`), one at a time, and record each outcome.
 
     With nothing due, nothing else is looked at. Bad settings (not configured,
-    password source unreadable) raise Invalid before any message is claimed. `now` is for tests (a fixed clock for the retry delays)."""
+    password source unreadable) raise Invalid before any message is claimed.
+    `should_stop` is asked before each message (a loop being stopped finishes the
+    message in hand). `now` is for tests (a fixed clock for the retry delays)."""
     report = DeliveryReport()
     if not notify.has_due(now, lease_s):
         return report
@@ -202,6 +206,8 @@ def deliver_outbox(
     connection: SmtpConnection | None = None
     try:
         while limit is None or len(report.sent) + len(report.retry) + len(report.failed) < limit:
+            if should_stop():
+                break
             message = notify.claim_next(sender_id, now=now, lease_s=lease_s)
             if message is None:
                 break

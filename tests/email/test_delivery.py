@@ -235,3 +235,17 @@ def test_send_test_message_errors(team, smtp_server):
     smtp_server.stop()
     with pytest.raises(MailServerUnreachable):
         send_test_message("someone@example.com")
+
+
+def test_a_stopping_loop_claims_nothing_more(script, smtp_server):
+    configure(smtp_server)
+    raise_task(script, "stock_diff", "two messages")
+    calls = []
+
+    def stop_after_first() -> bool:
+        calls.append(1)
+        return len(calls) > 1
+
+    report = deliver_outbox(should_stop=stop_after_first)
+    assert len(report.sent) == 1
+    assert notify.outbox_counts()["pending"] == 1
