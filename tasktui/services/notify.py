@@ -182,9 +182,12 @@ def enqueue_for_new_task(task: Task, event: Event) -> int:
     """Write one outbox message per recipient of a newly created task; returns how
     many. Call it inside the transaction that creates the task. Nothing is written
     when email is not configured (no host or From address) or the event does not send."""
+    row = EmailSettings.get_or_none(EmailSettings.id == 1)
+    if row is None:  # never configured: nothing to send (and no import on every raise)
+        return 0
     from tasktui.services.email_settings import _from_row, event_sends
 
-    settings = _from_row(EmailSettings.get_or_none(EmailSettings.id == 1))
+    settings = _from_row(row)
     if not settings.configured or not event_sends(event.id, settings):
         return 0
     recipients = recipients_for(event)

@@ -350,8 +350,6 @@ def raise_task(
     `attributes` (key -> text) are validated and converted for the event's attribute
     set, defaults filled in (see `attribute_values.values_for_raise`); a deduplicated
     raise validates them too but keeps the values the task was created with."""
-    from tasktui.services.attribute_values import store_values, values_for_raise
-
     title = _check_title(title)
     if len(link) > MAX_LINK:
         raise Invalid(f"the link must be at most {MAX_LINK} characters")
@@ -361,7 +359,11 @@ def raise_task(
         ev = get_event(event)
         if ev.obsolete:
             raise Refused(f"event {ev.identifier!r} is obsolete and raises no new tasks")
-        attribute_values = values_for_raise(ev, attributes)
+        attribute_values: dict[int, str] = {}
+        if ev.attribute_set_id is not None or attributes:  # else skip the import (raise stays light)
+            from tasktui.services.attribute_values import values_for_raise
+
+            attribute_values = values_for_raise(ev, attributes)
         assignee_id = get_user(assignee).id if assignee else ev.responsible_user_id
         group_id = get_group(group).id if group else ev.responsible_group_id
         now = utcnow()
@@ -382,7 +384,10 @@ def raise_task(
             last_seen_at=now,
             updated_at=now,
         )
-        store_values(task.id, attribute_values)
+        if attribute_values:
+            from tasktui.services.attribute_values import store_values
+
+            store_values(task.id, attribute_values)
         _insert_history([history(task.id, actor, "created", new=title)])
         _add_processes(task.id, processes)
         from tasktui.services.notify import enqueue_for_new_task  # light: no smtplib
