@@ -267,6 +267,10 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> Task
         if schema_version(db) != SCHEMA_VERSION:
             if not migrate:
                 raise Unavailable(f"{p} needs migrating: run `tasktui db migrate`")
+            if schema_version(db) > 0:  # never migrate a damaged file: it could lose more
+                damage = integrity_problems(p, quick=True, limit=1)
+                if damage:
+                    raise Unavailable(f"{p} is damaged, not migrating it ({damage[0]}): see `tasktui db check`")
             apply_migrations(db)
     except BaseException:
         db.close()
@@ -344,3 +348,124 @@ def data_version(db: pw.Database | None = None) -> int:
     """A number that changes when another connection commits (for live refresh)."""
     db = db or database_proxy
     return db.execute_sql("PRAGMA data_version").fetchone()[0]
+
+
+# --------------------------------------------------------------------------- maintenance
+# `tasktui db check|backup|migrate` (see tasktui/services/maintenance.py).
+
+
+def _read_only_connection(path: Path) -> sqlite3.Connection:
+    """A plain connection that can only read `path` (never writes the file)."""
+    try:
+        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as e:
+        raise Unavailable(f"cannot open database {path}: {e}") from None
+
+
+def integrity_problems(path: Path, *, quick: bool = False, limit: int = 20) -> list[str]:
+    """The problems `PRAGMA integrity_check` (or the faster `quick_check`) finds in the
+    file at `path`, one line each; empty when the file is sound. Only reads."""
+    con = _read_only_connection(path)
+    try:
+        rows = con.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchmany(limit)
+    except sqlite3.DatabaseError as e:
+        return [f"the file is corrupt: {e}"]
+    finally:
+        con.close()
+    return [str(row[0]) for row in rows if row[0] != "ok"]
+
+
+def foreign_key_problems(path: Path, *, limit: int = 20) -> list[str]:
+    """Rows whose foreign key points at a row that does not exist, one line each
+    (`PRAGMA foreign_key_check`); empty when every reference holds. Only reads."""
+    con = _read_only_connection(path)
+    problems: list[str] = []
+    try:
+        for table, rowid, parent, _fk in con.execute("PRAGMA foreign_key_check"):
+            problems.append(f"{table} row {rowid} refers to a missing {parent} row")
+            if len(problems) >= limit:
+                problems.append("(more not shown)")
+                break
+    except sqlite3.DatabaseError as e:
+        return [f"foreign keys cannot be checked: {e}"]
+    finally:
+        con.close()
+    return problems
+
+
+def file_schema_version(path: Path) -> int:
+    """The schema version stored in the file at `path` (0 for an empty file). Only reads."""
+    if not path.exists() or path.stat().st_size == 0:
+        return 0
+    return _inspect(path)[0]
+
+
+def migration_summaries() -> dict[int, str]:
+    """Schema version -> first line of the docstring of the migration that makes it."""
+    return {
+        version: ((migration.__doc__ or migration.__name__).strip().splitlines() or [""])[0]
+        for version, migration in enumerate(MIGRATIONS, start=1)
+    }
+
+
+def build_database_at(path: str | os.PathLike[str], version: int) -> TaskDatabase:
+    """Create a new database with only the first `version` migrations applied, bound
+    to the models (for migration tests: fill it at version k, then migrate it)."""
+    p = Path(path)
+    if not check_file(p):
+        raise Unavailable(f"{p} exists already")
+    if not 1 <= version <= SCHEMA_VERSION:
+        raise ValueError(f"no schema version {version}")
+    create_private_file(p)
+    db = TaskDatabase(str(p))
+    db.connect()
+    database_proxy.initialize(db)
+    apply_migrations(db, target=version)
+    return db
+
+
+def backup_database(
+    source: Path,
+    target: Path,
+    *,
+    pages_per_step: int = 1024,
+    pause_s: float = 0.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Copy the database file `source` into the existing empty file `target` (the
+    caller creates it 0600) with SQLite's online backup, `pages_per_step` pages at a
+    time; `pause_s` between steps spreads the I/O on a busy server.
+
+    The copy is one consistent snapshot even while other processes write: the source
+    connection holds a read transaction for the whole backup, so in WAL mode writers
+    carry on and the backup never restarts. The copy is left in the rollback journal
+    mode (one self-contained file); tasktui switches it to WAL when it opens it."""
+    import time
+
+    try:
+        src = sqlite3.connect(str(source), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    except sqlite3.Error as e:
+        raise Unavailable(f"cannot open database {source}: {e}") from None
+    try:
+        dest = sqlite3.connect(str(target), isolation_level=None)
+        try:
+            src.execute("BEGIN DEFERRED")
+            try:
+                src.execute("SELECT count(*) FROM sqlite_master").fetchone()  # takes the snapshot
+
+                def step(_status: int, remaining: int, total: int) -> None:
+                    if progress is not None:
+                        progress(total - remaining, total)
+                    if pause_s > 0 and remaining > 0:
+                        time.sleep(pause_s)
+
+                src.backup(dest, pages=max(1, pages_per_step), progress=step)
+            finally:
+                src.execute("COMMIT")
+            dest.execute("PRAGMA journal_mode = delete")
+        finally:
+            dest.close()
+    except sqlite3.DatabaseError as e:
+        raise Unavailable(f"backup of {source} failed: {e}") from None
+    finally:
+        src.close()

@@ -134,6 +134,9 @@ def _register() -> None:
 
     export_commands.register(app)
     demo_commands.register(app)
+    from tasktui.cli import db as db_commands
+
+    db_commands.register(app)
 
 
 _register()

@@ -1,0 +1,91 @@
+"""`tasktui db check|backup|migrate`: keep the database file healthy.
+
+These commands never open the database the ordinary way (which would create a
+missing file, migrate an old one and register the acting user): `check` and `backup`
+only read the file, `migrate` changes only the schema.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tasktui import formats
+from tasktui.cli.state import state
+from tasktui.errors import Invalid
+
+db_app = typer.Typer(help="Check, back up and migrate the database file.", no_args_is_help=True)
+
+#: Exit code of `db check` when it finds a problem: the database is not usable as is.
+CHECK_FAILED = 4
+
+
+def _check_format(fmt: str) -> None:
+    if fmt not in ("table", "json"):
+        raise Invalid(f"unknown format {fmt!r}: use table or json")
+
+
+@db_app.command("check")
+def check(
+    ctx: typer.Context,
+    quick: bool = typer.Option(False, "--quick", help="Faster structural check (skips index contents)."),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
+) -> None:
+    """Check the database: integrity of the file, foreign keys, schema version.
+    Exit 0 when all is well; otherwise one line per problem on stderr and exit 4."""
+    from tasktui.services.maintenance import check_database
+
+    _check_format(fmt)
+    report = check_database(state(ctx).settings.db_path, quick=quick)
+    if fmt == "json":
+        data = {"path": str(report.path), "ok": report.ok, "schema_version": report.schema_version,
+                "problems": report.problems}  # fmt: skip
+        typer.echo(formats.json_text(data))
+    else:
+        for name, found in report.problems.items():
+            suffix = f" (version {report.schema_version})" if name == "schema version" and not found else ""
+            typer.echo(f"{name}: {'ok' + suffix if not found else f'{len(found)} problem(s)'}")
+    for line in report.lines():
+        typer.echo(f"tasktui: error: {line}", err=True)
+    if not report.ok:
+        raise typer.Exit(CHECK_FAILED)
+
+
+@db_app.command("backup")
+def backup(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="File to write the backup to (created readable by you only)."),
+    force: bool = typer.Option(False, "--force", help="Overwrite PATH if it exists."),
+    pages: int = typer.Option(1024, "--pages", help="Pages copied per step.", min=1),
+    pause_ms: int = typer.Option(0, "--pause-ms", help="Pause between steps, to spread the I/O.", min=0),
+) -> None:
+    """Back up the database to PATH with SQLite's online backup: a consistent copy
+    even while scripts keep raising tasks. Restore: see the README."""
+    from tasktui.services.maintenance import backup as backup_database
+
+    result = backup_database(
+        state(ctx).settings.db_path, path, force=force, pages_per_step=pages, pause_s=pause_ms / 1000
+    )
+    size_mb = result.size_bytes / 1_000_000
+    typer.echo(f"backed up {result.source} to {result.target} ({size_mb:.1f} MB, schema version {result.schema_version})")
+
+
+@db_app.command("migrate")
+def migrate(ctx: typer.Context) -> None:
+    """Apply pending schema migrations now (tasktui also applies them when it opens
+    an older database) and say what was done."""
+    from tasktui.services.maintenance import migrate as migrate_database
+
+    result = migrate_database(state(ctx).settings.db_path)
+    if not result.applied:
+        typer.echo(f"{result.path} is at schema version {result.after}: nothing to migrate")
+        return
+    for version, summary in result.applied:
+        typer.echo(f"applied migration {version}: {summary}")
+    typer.echo(f"migrated {result.path} from schema version {result.before} to {result.after}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `tasktui db ...` to the root app."""
+    app.add_typer(db_app, name="db")

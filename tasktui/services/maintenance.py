@@ -1,0 +1,151 @@
+"""Database maintenance behind `tasktui db check|backup|migrate`.
+
+Checking and backing up only read the database file: a check never repairs, migrates
+or registers anyone, so it can be run on a file that is in trouble (corrupt, out of
+date) without changing a byte of it. The SQLite specifics live in `tasktui.db`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasktui import db
+from tasktui.errors import Invalid, NotFound, Refused, Unavailable
+
+
+@dataclass
+class CheckReport:
+    """The outcome of `db check`: for each check, the problems found (none = ok)."""
+
+    path: Path
+    schema_version: int
+    problems: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when no check found a problem."""
+        return not any(self.problems.values())
+
+    def lines(self) -> list[str]:
+        """One line per problem, `check: problem`."""
+        return [f"{name}: {problem}" for name, found in self.problems.items() for problem in found]
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    """Where the backup went, how big it is and which schema version it holds."""
+
+    source: Path
+    target: Path
+    size_bytes: int
+    schema_version: int
+
+
+@dataclass(frozen=True)
+class MigrateResult:
+    """The schema version before and after, and the migrations applied (version, what)."""
+
+    path: Path
+    before: int
+    after: int
+    applied: list[tuple[int, str]]
+
+
+def _existing_database(path: Path) -> None:
+    """Refuse a missing, foreign, corrupt-headed or newer file; never creates one."""
+    if not path.exists():
+        raise NotFound(f"no database at {path} (create one with `tasktui init`)")
+    if db.check_file(path):
+        raise NotFound(f"{path} is empty, not a tasktui database yet (create one with `tasktui init`)")
+
+
+def check_database(path: Path, *, quick: bool = False) -> CheckReport:
+    """Check the file at `path`: its structure (`integrity_check`, or `quick_check`
+    with `quick`), that every foreign key holds, and that its schema is current.
+    Refuses (Unavailable) a file that is not a tasktui database at all."""
+    _existing_database(path)
+    version = db.file_schema_version(path)
+    report = CheckReport(path, version)
+    report.problems["integrity"] = db.integrity_problems(path, quick=quick)
+    report.problems["foreign keys"] = db.foreign_key_problems(path)
+    schema: list[str] = []
+    if version < db.SCHEMA_VERSION:
+        schema.append(f"schema version {version} is older than {db.SCHEMA_VERSION}: run `tasktui db migrate`")
+    report.problems["schema version"] = schema
+    return report
+
+
+def _reserve(target: Path, force: bool) -> bool:
+    """Make sure `target` may be written; True when this call created it (an empty
+    placeholder, 0600, that reserves the name against a concurrent writer)."""
+    if target.is_dir():
+        raise Invalid(f"{target} is a directory: give a file name for the backup")
+    if not target.parent.is_dir():
+        raise NotFound(f"directory {target.parent} does not exist")
+    try:
+        fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        if not force:
+            raise Refused(f"{target} exists: use --force to overwrite it") from None
+        return False
+    except OSError as e:
+        raise Unavailable(f"cannot write {target}: {e.strerror}") from None
+    os.close(fd)
+    return True
+
+
+def backup(
+    source: Path,
+    target: Path,
+    *,
+    force: bool = False,
+    pages_per_step: int = 1024,
+    pause_s: float = 0.0,
+    progress: Callable[[int, int], None] | None = None,
+) -> BackupResult:
+    """Back up the database `source` to `target` (readable by its owner only) while
+    other processes may keep writing; the copy is checked before it replaces `target`.
+    An existing `target` is refused unless `force`."""
+    source, target = source.expanduser(), target.expanduser()
+    _existing_database(source)
+    if target.resolve() == source.resolve():
+        raise Invalid("the backup must go to another file than the database itself")
+    if pages_per_step < 1:
+        raise Invalid("pages per step must be at least 1")
+    reserved = _reserve(target, force)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        temporary.unlink(missing_ok=True)
+        db.create_private_file(temporary)
+        db.backup_database(source, temporary, pages_per_step=pages_per_step, pause_s=pause_s, progress=progress)
+        problems = db.integrity_problems(temporary, quick=True)
+        if problems:
+            raise Unavailable(f"the backup copy failed its check: {problems[0]}")
+        with temporary.open("rb") as f:
+            os.fsync(f.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        if reserved:
+            target.unlink(missing_ok=True)
+        raise
+    return BackupResult(source, target, target.stat().st_size, db.file_schema_version(target))
+
+
+def migrate(path: Path) -> MigrateResult:
+    """Apply the pending migrations to the database at `path` (each is described by
+    the first line of its docstring); nothing to do is not an error."""
+    _existing_database(path)
+    before = db.file_schema_version(path)
+    if before == db.SCHEMA_VERSION:
+        return MigrateResult(path, before, before, [])
+    database = db.open_database(path, migrate=True)
+    try:
+        after = db.schema_version(database)
+    finally:
+        database.close()
+    summaries = db.migration_summaries()
+    return MigrateResult(path, before, after, [(v, summaries[v]) for v in range(before + 1, after + 1)])
