@@ -469,3 +469,14 @@ def backup_database(
         raise Unavailable(f"backup of {source} failed: {e}") from None
     finally:
         src.close()
+
+
+def driver_error_message(error: BaseException) -> str | None:
+    """The one-line message for an error of the SQLite driver itself — one that
+    escaped peewee's wrapping, e.g. raised while iterating a cursor over a damaged
+    page — or None when `error` is not one (the CLI maps it to exit code 4)."""
+    if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
+        return "database is busy: another process held the write lock too long"
+    if isinstance(error, sqlite3.DatabaseError):
+        return f"database is unusable: {error}"
+    return None

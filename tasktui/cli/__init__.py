@@ -83,6 +83,11 @@ class ErrorMappingGroup(TyperGroup):
         except Exception as e:  # the last line of defence: never a traceback
             if os.environ.get("TASKTUI_DEBUG"):
                 raise
+            from tasktui.db import driver_error_message  # a driver error peewee did not wrap
+
+            message = driver_error_message(e)
+            if message is not None:
+                fail(message, 4)
             fail(f"internal error: {type(e).__name__}: {e} (set TASKTUI_DEBUG=1 for details)", INTERNAL_ERROR)
 
 
