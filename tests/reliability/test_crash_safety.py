@@ -1,0 +1,181 @@
+"""A kill (SIGKILL) at any moment leaves a consistent database, and a bulk action is
+applied wholly or not at all (PRODUCT.md section 5).
+
+A 100,000-task bulk "mark done" and a batch raise are killed at random moments
+(the delays are in the assertion messages); afterwards `tasktui db check` passes and
+the counts of changed tasks and history rows are all or nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tasktui import db as dbmod
+from tasktui.models import Event
+from tests.reliability.helpers import seed_open_tasks
+
+pytestmark = pytest.mark.slow
+
+TASKS = 100_000
+BATCH = 4_000
+KILLS = 3
+
+MARK_ALL_DONE = """
+import sys
+from tasktui.db import open_database
+from tasktui.models import Task
+from tasktui.services.context import acting_user
+from tasktui.services.tasks import mark_done
+open_database(sys.argv[1])
+actor = acting_user("alice", "ops")
+ids = [t.id for t in Task.select(Task.id)]
+print("ready", flush=True)
+result = mark_done(actor, ids)
+print("done", len(result.changed), flush=True)
+"""
+
+# Until `tasktui raise --batch` exists: many raise_task calls in ONE write transaction.
+RAISE_BATCH = """
+import sys
+from tasktui.db import open_database, write_transaction
+from tasktui.services.context import acting_user
+from tasktui.services.tasks import raise_task
+open_database(sys.argv[1])
+actor = acting_user("alice", "ops")
+print("ready", flush=True)
+with write_transaction():
+    for i in range(int(sys.argv[2])):
+        raise_task(actor, "batch", f"batch task {i}", link=f"order/{i}")
+print("done", flush=True)
+"""
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    """A database with 100,000 open tasks of event `bulk` (and an empty event `batch`)."""
+    path = tmp_path_factory.mktemp("crash") / "template.db"
+    database = dbmod.open_database(path)
+    from tasktui.services.context import acting_user
+    from tasktui.services.events import create_event
+
+    acting_user("alice", "ops")
+    create_event("bulk", "Bulk", None, None, "alice", None, None, "en")
+    create_event("batch", "Batch", None, None, "alice", None, None, "en")
+    seed_open_tasks(database, Event.get(identifier="bulk"), TASKS)
+    database.close()
+    return path
+
+
+def _fresh_copy(template: Path, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    shutil.copyfile(template, path)
+    return path
+
+
+def _start(script: str, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, text=True)
+
+
+def _run_uninterrupted(script: str, *args: str) -> float:
+    """Seconds from 'ready' to 'done' of a run left alone."""
+    proc = _start(script, *args)
+    assert proc.stdout.readline().strip() == "ready"
+    started = time.monotonic()
+    line = proc.stdout.readline()
+    elapsed = time.monotonic() - started
+    assert line.startswith("done"), line
+    assert proc.wait(timeout=120) == 0
+    return elapsed
+
+
+def _kill_at(script: str, delay: float, *args: str) -> bool:
+    """Start the script, SIGKILL it `delay` seconds after it is ready; True when it
+    was still working at that moment (the kill hit the middle of the action)."""
+    proc = _start(script, *args)
+    assert proc.stdout.readline().strip() == "ready"
+    time.sleep(delay)
+    in_flight = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    proc.stdout.close()
+    return in_flight
+
+
+def _db_check(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "tasktui", "--db", str(path), "db", "check"], capture_output=True, text=True, timeout=120
+    )
+
+
+def _counts(path: Path, sql: dict[str, str]) -> dict[str, int]:
+    con = sqlite3.connect(path)
+    try:
+        return {name: con.execute(query).fetchone()[0] for name, query in sql.items()}
+    finally:
+        con.close()
+
+
+DONE_COUNTS = {
+    "done": "SELECT count(*) FROM task WHERE status = 'done'",
+    "done_complete": "SELECT count(*) FROM task WHERE status = 'done' AND done_at IS NOT NULL AND done_by_id = 1",
+    "history": "SELECT count(*) FROM task_history WHERE action = 'done'",
+    "open": "SELECT count(*) FROM task WHERE status = 'open'",
+}
+
+
+def test_killing_a_bulk_mark_done_of_100k_tasks_applies_it_wholly_or_not_at_all(template, tmp_path):
+    measured = _fresh_copy(template, tmp_path, "measured.db")
+    duration = _run_uninterrupted(MARK_ALL_DONE, str(measured))
+    assert _counts(measured, DONE_COUNTS) == {"done": TASKS, "done_complete": TASKS, "history": TASKS, "open": 0}
+
+    rng = random.Random()
+    delays = [round(rng.uniform(0, duration * 0.9), 3) for _ in range(KILLS)]
+    outcomes = []
+    for n, delay in enumerate(delays):
+        path = _fresh_copy(template, tmp_path, f"killed{n}.db")
+        in_flight = _kill_at(MARK_ALL_DONE, delay, str(path))
+        check = _db_check(path)
+        assert check.returncode == 0, (delays, delay, check.stdout, check.stderr)
+        counts = _counts(path, DONE_COUNTS)
+        outcomes.append((delay, in_flight, counts["done"]))
+        assert counts["done"] in (0, TASKS), (delays, outcomes)
+        assert counts["done"] == counts["done_complete"] == counts["history"], (delays, counts)
+        assert counts["open"] == TASKS - counts["done"]
+    assert any(in_flight for _, in_flight, _ in outcomes), f"no kill hit a running bulk action: {outcomes}"
+
+
+BATCH_COUNTS = {
+    "tasks": "SELECT count(*) FROM task t JOIN event e ON e.id = t.event_id WHERE e.identifier = 'batch'",
+    "history": "SELECT count(*) FROM task_history WHERE action = 'created' AND task_id > 100000",
+    "text_index": "SELECT count(*) FROM task_fts WHERE rowid > 100000",
+}
+
+
+def test_killing_a_batch_raise_applies_it_wholly_or_not_at_all(template, tmp_path):
+    measured = _fresh_copy(template, tmp_path, "measured.db")
+    duration = _run_uninterrupted(RAISE_BATCH, str(measured), str(BATCH))
+    assert _counts(measured, BATCH_COUNTS) == {"tasks": BATCH, "history": BATCH, "text_index": BATCH}
+
+    rng = random.Random()
+    delays = [round(rng.uniform(0, duration * 0.9), 3) for _ in range(KILLS)]
+    outcomes = []
+    for n, delay in enumerate(delays):
+        path = _fresh_copy(template, tmp_path, f"killed{n}.db")
+        in_flight = _kill_at(RAISE_BATCH, delay, str(path), str(BATCH))
+        check = _db_check(path)
+        assert check.returncode == 0, (delays, delay, check.stdout, check.stderr)
+        counts = _counts(path, BATCH_COUNTS)
+        outcomes.append((delay, in_flight, counts["tasks"]))
+        assert counts["tasks"] in (0, BATCH), (delays, outcomes)
+        assert counts["tasks"] == counts["history"] == counts["text_index"], (delays, counts)
+    assert any(in_flight for _, in_flight, _ in outcomes), f"no kill hit a running batch: {outcomes}"
