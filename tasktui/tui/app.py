@@ -43,6 +43,7 @@ class TaskTuiApp(App):
     def on_mount(self) -> None:
         from tasktui.tui.screens.tasks import TasksScreen
 
+        self.poll_changes()  # the version the first fetch sees: later commits are news
         self.push_screen(TasksScreen())
         self.set_interval(POLL_INTERVAL_S, self.poll_changes)
 

@@ -1,0 +1,69 @@
+"""Live refresh from another process, and the keys: help screen and command palette
+list every action of the screen."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+
+from tasktui.tui.commands import ScreenActionsProvider
+from tasktui.tui.screens.help import HelpScreen, screen_keys
+from tasktui.tui.screens.tasks import TasksScreen
+from tasktui.tui.widgets.task_table import TaskTable
+from tests.tui.conftest import settle
+
+
+async def test_task_raised_by_another_process_appears_keeping_cursor_and_selection(seeded, app, db_path):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TaskTable)
+        await pilot.press("j", "space")  # select task 12, cursor moves to task 11
+        assert table.current_row.id == 11 and table.selected == {12}
+        env = {**os.environ, "TASKTUI_USER": "bob"}
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "tasktui", "--db", str(db_path), "raise", "stock_diff",
+            "--title", "Raised by a script", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        _, err = await proc.communicate()
+        assert proc.returncode == 0, err
+        raised_at = time.monotonic()
+        while table.total != 13 and time.monotonic() - raised_at < 2.0:
+            await pilot.pause(0.05)
+        assert table.total == 13, "the new task did not appear within 2 seconds"
+        await settle(pilot)
+        assert table.cache.row(0).title == "Raised by a script"
+        assert table.current_row.id == 11  # the cursor stayed on its task
+        assert table.selected == {12}
+
+
+async def test_help_lists_every_key_of_the_tasks_screen(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        text = str(app.screen.query_one("#help-lines").render())
+        for binding in TasksScreen.BINDINGS + TaskTable.BINDINGS:
+            assert binding.description in text
+        assert "j" in text and "Quit" in text
+
+
+async def test_palette_offers_the_same_actions_as_the_bindings(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        provider = ScreenActionsProvider(screen)
+        names = {name for name, _, _ in provider._commands()}
+        described = {k.description for k in screen_keys(screen)}
+        assert {b.description for b in TasksScreen.BINDINGS} <= names
+        assert names <= described
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Open/done")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.status == "all"  # the palette ran the action

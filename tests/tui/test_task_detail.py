@@ -1,0 +1,99 @@
+"""Pilot tests of the task detail screen: fields, actions, dependencies (cycles
+refused), comments, link, tabs."""
+
+from __future__ import annotations
+
+from textual.widgets import OptionList, TabbedContent
+
+from tasktui.models import Comment, Task, TaskDependency
+from tasktui.tui.screens.task_detail import TaskDetailScreen
+from tests.tui.conftest import settle
+from tests.tui.test_tasks_screen import notifications
+
+
+async def open_task(pilot, task_id: int) -> TaskDetailScreen:
+    """From the tasks screen, open `task_id` with Enter."""
+    await settle(pilot)
+    table = pilot.app.screen.table
+    for _ in range(table.total):
+        if table.current_row.id == task_id:
+            break
+        await pilot.press("j")
+    await pilot.press("enter")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, TaskDetailScreen)
+    return pilot.app.screen
+
+
+async def test_detail_shows_every_field_and_full_description(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_task(pilot, 1)
+        assert screen.detail.id == 1
+        assert "Order import failed for order #10042" in str(screen.query_one("#detail-title").render())
+        assert "Retry later" in str(screen.query_one("#detail-description").render())  # second line
+        assert "https://shop.example/orders/1" in str(screen.query_one("#detail-link").render())
+        await pilot.press("y")
+        assert app.clipboard == "https://shop.example/orders/1"
+        await pilot.press("3")
+        assert screen.query_one(TabbedContent).active == "processes"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.id == "tasks-screen"
+
+
+async def test_done_reopen_and_assign_from_the_detail(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_task(pilot, 1)
+        await pilot.press("d")
+        await settle(pilot)
+        assert screen.detail.status == "done" and screen.detail.done_by == "alice"
+        await pilot.press("d")
+        await settle(pilot)
+        assert "mark done: 0 changed, 1 skipped (1 already done)" in notifications(app)
+        await pilot.press("o")
+        await settle(pilot)
+        assert screen.detail.status == "open" and screen.detail.done_at is None
+        await pilot.press("u", *"carol", "enter")
+        await settle(pilot)
+        assert screen.detail.assignee == "carol"
+        await pilot.press("m")
+        await settle(pilot)
+        assert Task.get_by_id(1).assignee.login == "alice"
+        await pilot.press("U")
+        await settle(pilot)
+        assert screen.detail.assignee is None
+
+
+async def test_dependencies_add_remove_and_cycles_refused(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_task(pilot, 3)
+        assert [r.id for r in screen.detail.blocks] == [1]  # 1 depends on 3
+        await pilot.press("n", *"1", "enter")  # 3 -> 1 would close a cycle
+        await settle(pilot)
+        assert any("cycle" in m for m in notifications(app))
+        assert not TaskDependency.select().where(TaskDependency.task == 3).exists()
+        await pilot.press("n", *"5", "enter")
+        await settle(pilot)
+        assert [r.id for r in screen.detail.depends_on] == [5]
+        screen.query_one("#depends-on", OptionList).focus()
+        await pilot.press("delete")
+        await settle(pilot)
+        assert screen.detail.depends_on == []
+        screen.query_one("#blocks", OptionList).focus()
+        await pilot.press("delete")  # task 1 no longer waits on 3
+        await settle(pilot)
+        assert screen.detail.blocks == []
+        assert TaskDependency.select().count() == 0
+
+
+async def test_comment_is_added_and_listed_in_history(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_task(pilot, 13)
+        await pilot.press("c", *"Called the vendor", "enter")
+        await settle(pilot)
+        assert screen.query_one(TabbedContent).active == "history"
+        assert [c.body for c in Comment.select().where(Comment.task == 13)] == ["Called the vendor"]
+        assert "Called the vendor" in str(screen.query_one("#detail-history").render())
+        await pilot.press("escape")  # leaves the comment box first
+        await settle(pilot)
+        assert isinstance(app.screen, TaskDetailScreen)
