@@ -1,0 +1,48 @@
+"""Bench section `tui`: the tasks screen on the big database, in fresh processes.
+
+Figures (see tests/bench/tui_probe.py for how each is taken): time to first paint
+from process start, filter changes and text searches, jump to the last task, peak
+memory. Targets at 1,000,000 tasks (issue 4): first paint <= 500 ms, filter change
+<= 100 ms, jump to end <= 50 ms, memory <= 100 MB. Printed, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import subprocess
+import time
+from typing import Any
+
+from tests.bench.context import BenchContext
+from tests.bench.seed import BENCH_USER
+
+RUNS = 3
+
+
+def _probe(ctx: BenchContext) -> dict[str, Any]:
+    env = {**ctx.env, "BENCH_T0": repr(time.time())}
+    proc = subprocess.run(
+        [str(ctx.python), "-m", "tests.bench.tui_probe", str(ctx.db_path), BENCH_USER],
+        capture_output=True, text=True, env=env, timeout=300,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"tui probe failed: {proc.stderr.strip().splitlines()[-1:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run(ctx: BenchContext) -> dict[str, Any]:
+    """Start the TUI headless RUNS times; report medians (and the worst filter)."""
+    runs = [_probe(ctx) for _ in range(RUNS)]
+    filters = {name: statistics.median(r["filter_ms"][name] for r in runs) for name in runs[0]["filter_ms"]}
+    return {
+        "tasks": ctx.tasks,
+        "tasks_shown": runs[0]["tasks_shown"],
+        "first_paint_ms": statistics.median(r["first_paint_ms"] for r in runs),
+        "filter_ms": filters,
+        "filter_max_ms": max(filters.values()),
+        "jump_end_ms": statistics.median(r["jump_end_ms"] for r in runs),
+        "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
+        "cached_pages_after_jump": runs[0]["cached_pages"],
+        "targets": {"first_paint_ms": 500, "filter_ms": 100, "jump_end_ms": 50, "peak_rss_mb": 100},
+    }

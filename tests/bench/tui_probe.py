@@ -1,0 +1,117 @@
+"""Run in a fresh process by tests/bench/tui.py: start the TUI headless on a seeded
+database and print one JSON line of timings.
+
+`python -m tests.bench.tui_probe DB LOGIN` with `BENCH_T0` (the parent's
+`time.time()` just before starting this process) in the environment.
+
+Times are measured to the moment `TaskTable.render_line` first draws a row with
+data after the event: that is when the user sees it.
+- first_paint_ms: from process start to the first row of tasks drawn;
+- filter_ms: per filter change, from the change to its first row drawn (or, when
+  nothing matches, to the count arriving);
+- jump_end_ms: from pressing End to the last task drawn;
+- peak_rss_mb: the process's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import sys
+import time
+
+
+def main(db: str, login: str) -> None:
+    """Start the app, measure, print JSON."""
+    started = float(os.environ["BENCH_T0"])
+    from tasktui.db import open_database
+    from tasktui.services.context import acting_user
+    from tasktui.tui.app import make_app
+    from tasktui.tui.widgets.task_table import TaskTable
+
+    painted: dict[str, float] = {}
+    waiting: dict[str, int] = {}
+    original = TaskTable.render_line
+
+    def render_line(self, y):
+        strip = original(self, y)
+        index = int(self.scroll_offset.y) + y - 1
+        if y >= 1 and self.loaded and self.cache.row(index) is not None:
+            for name, wanted in list(waiting.items()):
+                if wanted in (-1, index):
+                    painted[name] = time.perf_counter()
+                    del waiting[name]
+        return strip
+
+    TaskTable.render_line = render_line
+    waiting["first"] = -1
+    open_database(db)
+    app = make_app(db, acting_user(login, login))
+    figures: dict[str, object] = {}
+
+    async def until(name: str, table: TaskTable, limit: float = 30.0) -> None:
+        deadline = time.perf_counter() + limit
+        while name in waiting and time.perf_counter() < deadline:
+            if table.loaded and table.total == 0 and name.startswith("filter"):
+                painted[name] = time.perf_counter()
+                waiting.pop(name)
+                break
+            await asyncio.sleep(0.0005)
+
+    async def run() -> None:
+        async with app.run_test(size=(120, 40)) as pilot:
+            while "first" not in painted:
+                await asyncio.sleep(0.0005)
+            figures["first_paint_ms"] = round((time.time() - (time.perf_counter() - painted["first"]) - started) * 1000, 1)
+            screen = app.screen
+            table = screen.table
+            figures["tasks_shown"] = table.total
+            figures["rss_at_first_paint_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            changes = {
+                "status_open_and_done": lambda: setattr(screen, "status", "all"),
+                "assignee_mine": lambda: setattr(screen, "assignee_mode", "direct"),
+                "back_to_all": lambda: setattr(screen, "assignee_mode", "all"),
+                "text_search": lambda: setattr(screen, "text", "failed"),
+                "text_search_rare": lambda: setattr(screen, "text", "nightly-sync-7"),
+            }
+            filter_ms: dict[str, float] = {}
+            for name, change in changes.items():
+                await pilot.pause(0.2)
+                key = f"filter_{name}"
+                table.loaded = False
+                waiting[key] = -1
+                t = time.perf_counter()
+                change()
+                screen.apply_filters()
+                await until(key, table)
+                filter_ms[name] = round((painted.get(key, float("nan")) - t) * 1000, 1)
+                figures[f"rss_after_{name}"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+            figures["filter_ms"] = filter_ms
+            figures["filter_max_ms"] = max(filter_ms.values())
+            setattr(screen, "text", "")
+            screen.apply_filters()
+            await pilot.pause(0.3)
+            jumps = []
+            for _ in range(3):
+                await pilot.press("home")
+                await pilot.pause(0.2)
+                table.cache.clear()  # a cold jump: the last page is not cached
+                waiting["end"] = table.total - 1
+                t = time.perf_counter()
+                await pilot.press("end")
+                await until("end", table)
+                jumps.append(round((painted.get("end", float("nan")) - t) * 1000, 1))
+                painted.pop("end", None)
+            figures["jump_end_ms"] = min(jumps)
+            figures["jump_end_all_ms"] = jumps
+            figures["cached_pages"] = len(table.cache.pages)
+
+    asyncio.run(run())
+    figures["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
