@@ -34,6 +34,15 @@ def fail(message: str, code: int) -> None:
     raise typer.Exit(code)
 
 
+def _bad_byte(error: UnicodeError) -> str:
+    """' (byte 0xff)' for the first byte that is not UTF-8 (an undecodable byte comes
+    from argv and stdin as a lone surrogate), or '' when it cannot be told."""
+    start = getattr(error, "start", 0)
+    bad = getattr(error, "object", b"")[start : start + 1]
+    code = ord(bad) - 0xDC00 if isinstance(bad, str) and bad else (bad[0] if bad else -1)
+    return f" (byte 0x{code:02x})" if 0 <= code < 256 else ""
+
+
 class ErrorMappingGroup(TyperGroup):
     """The root group: maps every error raised by a command to one line and an exit
     code, for real runs and for `CliRunner` tests alike."""
@@ -80,6 +89,10 @@ class ErrorMappingGroup(TyperGroup):
         except BrokenPipeError:
             sys.stderr.close()
             raise typer.Exit(0)
+        except UnicodeError as e:  # bytes that are not UTF-8 in an argument or on stdin
+            if os.environ.get("TASKTUI_DEBUG"):
+                raise
+            fail(f"the input is not valid UTF-8 text{_bad_byte(e)}", 2)
         except Exception as e:  # the last line of defence: never a traceback
             if os.environ.get("TASKTUI_DEBUG"):
                 raise
