@@ -120,7 +120,14 @@ def export_tasks(
                     progress(written, max(total, written))
             if writer is None:
                 out.write("\n]\n" if written else "]\n")
-        os.replace(temp_name, path)
+        if overwrite:
+            os.replace(temp_name, path)
+        else:  # a hard link never replaces a file that appeared while the export ran
+            try:
+                os.link(temp_name, path)
+            except FileExistsError:
+                raise Refused(f"{path} already exists: choose another file or overwrite it (--force)") from None
+            os.unlink(temp_name)
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
