@@ -146,3 +146,35 @@ def test_snapshot_attribute_editor(catalogue, snap_compare):
         catalogue, "stock_diff", "t", attributes={"qty": "7", "price": "2.50", "seen": "2024-05-01T12:00+02:00"}
     ).task_id
     assert snap_compare(EditorHost(catalogue, task_id), terminal_size=(100, 30))
+
+
+async def test_task_detail_attributes_tab_edits_values_and_shows_the_history(catalogue, db_path):
+    """In the real app: open a task's detail, edit a value in the Attributes tab; the
+    history tab shows the change."""
+    from tasktui.tui.app import make_app
+    from tasktui.tui.screens.task_detail import TaskDetailScreen
+
+    task_id = raise_task(catalogue, "stock_diff", "count differs", attributes={"qty": "5"}).task_id
+    app = make_app(db_path, catalogue)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        app.push_screen(TaskDetailScreen(task_id))
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, TaskDetailScreen) and app.screen.detail is not None:
+                break
+        screen = app.screen
+        editor = screen.query_one(AttributeEditor)
+        table = editor.query_one(DataTable)
+        assert _rows(table)[:2] == ["Stock", "  Quantity *"]
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.press("enter")
+        app.screen.query_one("#field-value", Input).value = "6"
+        await pilot.press("enter")
+        for _ in range(20):
+            await pilot.pause(0.05)
+            if any(h.action == "attribute" for h in screen.detail.history):
+                break
+        assert [(h.field, h.old, h.new) for h in screen.detail.history if h.action == "attribute"] == [("qty", "5", "6")]
+        assert "qty" in str(screen.query_one("#detail-history").render())

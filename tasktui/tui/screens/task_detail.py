@@ -21,7 +21,7 @@ from tasktui.services import tasks as task_service
 from tasktui.services.task_detail import HistoryEntry, TaskDetail, TaskRef
 from tasktui.tui.background import report_errors
 from tasktui.tui.widgets.picker import PickerScreen
-from tasktui.tui.widgets.task_attributes import AttributesView
+from tasktui.tui.widgets.attribute_editor import AttributeEditor
 from tasktui.tui.widgets.task_columns import DONE_MARK, OPEN_MARK
 from tasktui.tui.widgets.task_id_prompt import TaskIdPromptScreen
 
@@ -117,8 +117,7 @@ class TaskDetailScreen(Screen):
                 yield Static("", id="detail-description")
         with TabbedContent(id="detail-tabs", initial="attributes"):
             with TabPane("Attributes", id="attributes"):
-                with VerticalScroll():
-                    yield AttributesView(id="detail-attributes")
+                yield AttributeEditor(self.task_id, self.actor, id="detail-attributes")
             with TabPane("Dependencies", id="dependencies"):
                 yield Label("Depends on (waits for) — n adds, Delete removes", classes="detail-list-title")
                 yield OptionList(id="depends-on", markup=False)
@@ -133,6 +132,10 @@ class TaskDetailScreen(Screen):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.load()
+
+    def on_attribute_editor_changed(self, message: AttributeEditor.Changed) -> None:
+        """An attribute value was edited in the Attributes tab: show the new history."""
         self.load()
 
     def data_changed(self) -> None:
@@ -160,7 +163,7 @@ class TaskDetailScreen(Screen):
         self.query_one("#detail-link", Label).update(link)
         description = escape(task.description) if task.description else "[dim]No description.[/dim]"
         self.query_one("#detail-description", Static).update(description)
-        self.query_one(AttributesView).show(task.attributes)
+        self.query_one(AttributeEditor).reload()
         self._fill_refs("#depends-on", task.depends_on, "No dependencies.")
         self._fill_refs("#blocks", task.blocks, "Blocks no task.")
         self.query_one("#detail-processes", Static).update(processes_table(task))
