@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from itertools import zip_longest
+
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -21,12 +25,25 @@ class KeyHelp:
     description: str
 
 
+#: Scrolling actions Textual's scrollable widgets bring along: not worth listing.
+_SCROLLING = {"scroll_left", "scroll_right", "page_left", "page_right", "scroll_up", "scroll_down",
+              "scroll_home", "scroll_end", "page_up", "page_down"}
+#: Textual's own actions, listed after the app's.
+_GENERIC = {"focus_next", "focus_previous", "copy_text", "screenshot", "command_palette"}
+#: Keys per column of the help (two columns when there are more).
+COLUMN_LENGTH = 14
+
+
 def screen_keys(screen: Screen) -> list[KeyHelp]:
-    """Every binding with a description that is active on `screen` (focused widget,
-    screen and app), one line per action, keys of the same action joined."""
+    """Every binding with a description that is active on `screen`: the screen's own
+    actions first, then the focused widget's, then the app's; one line per action,
+    keys of the same action joined."""
     by_action: dict[tuple[int, str], tuple[list[str], str]] = {}
-    for node, binding, _enabled, _tooltip in screen.active_bindings.values():
-        if not binding.description:
+    active = list(screen.active_bindings.values())
+    rank = {id(screen): 0, id(screen.app): 2}
+    active.sort(key=lambda e: 3 if e[1].action.split(".")[-1] in _GENERIC else rank.get(id(e[0]), 1))
+    for node, binding, _enabled, _tooltip in active:
+        if not binding.description or binding.action in _SCROLLING:
             continue
         key = (id(node), binding.action)
         keys, _ = by_action.setdefault(key, ([], binding.description))
@@ -55,12 +72,22 @@ class HelpScreen(ModalScreen[None]):
         return cls(f"Keys — {screen.__class__.__name__.removesuffix('Screen')}", screen_keys(screen), notes)
 
     def compose(self) -> ComposeResult:
-        width = max((len(k.keys) for k in self.keys), default=4) + 2
-        lines = [f"[b]{escape(k.keys).ljust(width)}[/b]{escape(k.description)}" for k in self.keys]
+        width = min(12, max((len(k.keys) for k in self.keys), default=4) + 1)
+        cells = [f"[b]{escape(k.keys[:width - 1]).ljust(width)}[/b]{escape(k.description)}" for k in self.keys]
+        if len(cells) > COLUMN_LENGTH:
+            half = (len(cells) + 1) // 2
+            grid = Table.grid(padding=(0, 2), expand=True)
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+            grid.add_column(ratio=1, no_wrap=True, overflow="ellipsis")
+            for left, right in zip_longest(cells[:half], cells[half:], fillvalue=""):
+                grid.add_row(Text.from_markup(left), Text.from_markup(right))
+            content: Table | str = grid
+        else:
+            content = "\n".join(cells)
         with Vertical(id="help-box"):
             yield Label(self.help_title, id="help-title")
             with VerticalScroll(id="help-keys"):
-                yield Static("\n".join(lines), id="help-lines")
+                yield Static(content, id="help-lines")
                 if self.notes:
                     yield Static(self.notes, id="help-notes")
             yield Label("Escape closes · Ctrl+P opens the command palette", id="help-hint")

@@ -1,0 +1,58 @@
+"""Snapshots of the tasks screen, each detail tab and the help screen, at 100x30 and
+80x24. Seeded data has fixed times and the acting user is alice (see conftest), so
+the pictures are the same on every machine.
+
+Update after a deliberate change: `pytest tests/tui/test_snapshots.py --snapshot-update`,
+then open the SVGs under __snapshots__/ and review them like code."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.tui.conftest import settle
+
+SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24")]
+
+
+def steps(*keys: str):
+    """A run_before that waits for the data, presses `keys`, and waits again."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot, rounds=2)
+        await pilot.pause(0.1)
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tasks_default(seeded, app, snap_compare, size):
+    """Open the app: open tasks, newest first, cursor on the first row."""
+    assert snap_compare(app, terminal_size=size, run_before=steps())
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tasks_filtered(seeded, app, snap_compare, size):
+    """Show done tasks too (t), then search for "stock" (/ stock Enter)."""
+    assert snap_compare(app, terminal_size=size, run_before=steps("t", "slash", *"stock", "enter"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_tasks_with_selection(seeded, app, snap_compare, size):
+    """Select two tasks with space and move down one more."""
+    assert snap_compare(app, terminal_size=size, run_before=steps("space", "j", "space"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("tab", ["1", "2", "3", "4"], ids=["attributes", "dependencies", "processes", "history"])
+def test_detail_tabs(seeded, app, snap_compare, size, tab):
+    """Go to the oldest task (End), open it (Enter), show a tab (1-4)."""
+    assert snap_compare(app, terminal_size=size, run_before=steps("end", "enter", tab))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help(seeded, app, snap_compare, size):
+    """Press ? on the tasks screen."""
+    assert snap_compare(app, terminal_size=size, run_before=steps("question_mark"))
