@@ -383,10 +383,6 @@ class TasksScreen(Screen):
         query = Query(self.current_filter(), self.sort, self.descending, self.actor.lang)
         self.app.push_screen(ExportScreen(query, self.table.total))
 
-    def language_changed(self) -> None:
-        """The UI language was switched (events screen): fetch event names in it."""
-        self.apply_filters()
-
     def action_events(self) -> None:
         """Open the events screen (create, edit, delete or retire events)."""
         from tasktui.tui.screens.events import EventsScreen

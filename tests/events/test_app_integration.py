@@ -1,0 +1,54 @@
+"""The events screen inside the real app: one key from the tasks screen, and the
+language switch reaching the tasks screen."""
+
+from __future__ import annotations
+
+from tasktui.services.context import get_setting
+from tasktui.services.tasks import raise_task
+from tasktui.tui.app import make_app
+from tasktui.tui.screens.events import EventsScreen
+
+
+async def test_e_on_the_tasks_screen_opens_events_and_escape_returns(catalogue, db_path) -> None:
+    app = make_app(db_path, catalogue)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        tasks_screen = app.screen
+        await pilot.press("e")
+        await pilot.pause()
+        assert isinstance(app.screen, EventsScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is tasks_screen
+
+
+async def test_language_switched_on_the_events_screen_applies_to_the_app(catalogue, db_path) -> None:
+    raise_task(catalogue, "stock_diff", "Shelf 4 differs")
+    app = make_app(db_path, catalogue)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("L")
+        await pilot.pause()
+        assert app.actor.lang == "de"
+        assert get_setting(catalogue, "lang") == "de"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.actor.lang == "de"
+        assert app.screen.table.query.lang == "de"  # the task table fetches names in German
+
+
+async def test_command_palette_offers_the_events_actions(catalogue, db_path) -> None:
+    app = make_app(db_path, catalogue)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Language")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert app.actor.lang == "de"
