@@ -21,15 +21,10 @@ class ScreenActionsProvider(Provider):
 
     def _commands(self) -> list[tuple[str, str, object]]:
         commands = []
-        seen: set[tuple[int, str]] = set()
-        for node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if not binding.description or not enabled or binding.action in _SKIPPED:
+        for key in screen_keys(self.screen):
+            if key.action in _SKIPPED or key.node is None:
                 continue
-            if (id(node), binding.action) in seen:
-                continue
-            seen.add((id(node), binding.action))
-            keys = next((k.keys for k in screen_keys(self.screen) if k.description == binding.description), binding.key)
-            commands.append((binding.description, f"Key: {keys}", partial(node.run_action, binding.action)))
+            commands.append((key.description, f"Key: {key.keys}", partial(key.node.run_action, key.action)))
         return commands
 
     async def discover(self) -> Hits:

@@ -45,10 +45,10 @@ async def test_help_lists_every_key_of_the_tasks_screen(seeded, app):
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
-        text = str(app.screen.query_one("#help-lines").render())
+        listed = {k.description: k.keys for k in app.screen.keys}
         for binding in TasksScreen.BINDINGS + TaskTable.BINDINGS:
-            assert binding.description in text
-        assert "j" in text and "Quit" in text
+            assert binding.description in listed
+        assert "j" in listed["Down"] and "q" in listed["Quit"]
 
 
 async def test_palette_offers_the_same_actions_as_the_bindings(seeded, app):
@@ -59,7 +59,7 @@ async def test_palette_offers_the_same_actions_as_the_bindings(seeded, app):
         names = {name for name, _, _ in provider._commands()}
         described = {k.description for k in screen_keys(screen)}
         assert {b.description for b in TasksScreen.BINDINGS} <= names
-        assert names <= described
+        assert names <= described and "Quit" in names
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"Open/done")

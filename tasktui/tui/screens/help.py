@@ -23,6 +23,8 @@ class KeyHelp:
 
     keys: str
     description: str
+    node: object = None
+    action: str = ""
 
 
 #: Scrolling actions Textual's scrollable widgets bring along: not worth listing.
@@ -38,7 +40,7 @@ def screen_keys(screen: Screen) -> list[KeyHelp]:
     """Every binding with a description that is active on `screen`: the screen's own
     actions first, then the focused widget's, then the app's; one line per action,
     keys of the same action joined."""
-    by_action: dict[tuple[int, str], tuple[list[str], str]] = {}
+    by_action: dict[tuple[int, str], tuple[list[str], str, object, str]] = {}
     active = list(screen.active_bindings.values())
     rank = {id(screen): 0, id(screen.app): 2}
     active.sort(key=lambda e: 3 if e[1].action.split(".")[-1] in _GENERIC else rank.get(id(e[0]), 1))
@@ -46,11 +48,11 @@ def screen_keys(screen: Screen) -> list[KeyHelp]:
         if not binding.description or binding.action in _SCROLLING:
             continue
         key = (id(node), binding.action)
-        keys, _ = by_action.setdefault(key, ([], binding.description))
+        keys = by_action.setdefault(key, ([], binding.description, node, binding.action))[0]
         shown = screen.app.get_key_display(binding)
         if shown not in keys:
             keys.append(shown)
-    return [KeyHelp(" ".join(keys), description) for keys, description in by_action.values()]
+    return [KeyHelp(" ".join(keys), description, node, action) for keys, description, node, action in by_action.values()]
 
 
 class HelpScreen(ModalScreen[None]):
