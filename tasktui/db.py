@@ -122,7 +122,7 @@ def _run_script(db: pw.SqliteDatabase, script: str) -> None:
     for line in script.splitlines(keepends=True):
         statement += line
         if sqlite3.complete_statement(statement):
-            db.execute_sql(statement.strip())
+            db.execute_sql(statement.strip())  # frozen migration SQL only (allow-listed in test_security)
             statement = ""
     if statement.strip():
         raise ValueError(f"incomplete SQL statement in migration: {statement[:60]!r}")
@@ -298,6 +298,7 @@ def apply_migrations(db: pw.SqliteDatabase, *, target: int | None = None) -> lis
         for version in range(current + 1, target + 1):
             MIGRATIONS[version - 1](db)
             applied.append(version)
+        # PRAGMAs take no parameters: a constant and an int (allow-listed in test_security).
         db.execute_sql(f"PRAGMA application_id = {APPLICATION_ID:d}")
         db.execute_sql(f"PRAGMA user_version = {target:d}")
     return applied
@@ -340,7 +341,7 @@ def text_condition(task_model: type[pw.Model], text: str) -> pw.Expression:
 def query_plan(query: pw.Query) -> list[str]:
     """The `EXPLAIN QUERY PLAN` lines of a query (for tests and benchmarks)."""
     sql, params = query.sql()
-    cursor = database_proxy.execute_sql("EXPLAIN QUERY PLAN " + sql, params)
+    cursor = database_proxy.execute_sql("EXPLAIN QUERY PLAN " + sql, params)  # peewee's SQL; values are params
     return [row[3] for row in cursor.fetchall()]
 
 

@@ -27,7 +27,7 @@ from tests.reliability.helpers import seed_open_tasks
 pytestmark = pytest.mark.slow
 
 TASKS = 100_000
-BATCH = 4_000
+BATCH = 2_500
 KILLS = 3
 
 MARK_ALL_DONE = """

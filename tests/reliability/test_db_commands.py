@@ -167,3 +167,34 @@ def test_backup_while_another_process_raises_is_a_consistent_prefix(cli, db_path
     assert copied == raised_ids[: len(copied)], "the copy is not a prefix of the raised tasks"
     assert 5 <= len(copied) < len(raised_ids)
     assert set(copied) <= created  # every copied task has its history row
+
+
+def test_restore_as_the_readme_describes_brings_the_backup_back(cli, db_path, tmp_path):
+    """README "Backup and restore": stop writers, copy the backup over the database
+    file, remove stale -wal/-shm files, run `tasktui db check`. Real processes only:
+    the test itself must hold no connection to the file it restores."""
+    import shutil
+    import signal
+
+    assert cli.run("init").exit_code == 0
+    assert cli.run("event", "create", "ev", "--name", "ev", "--responsible-user", "alice").exit_code == 0
+    assert cli.run("raise", "ev", "--title", "before the backup").exit_code == 0
+    backup_path = tmp_path / "nightly.db"
+    assert cli.run("db", "backup", str(backup_path)).exit_code == 0
+    # A writer that crashed after raising: its -wal/-shm files stay behind.
+    writer = subprocess.Popen(
+        [sys.executable, "-c", RAISER, str(db_path), str(tmp_path / "never")], stdout=subprocess.PIPE, text=True
+    )
+    assert writer.stdout.readline()
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    writer.stdout.close()
+    assert Path(f"{db_path}-wal").exists()
+
+    shutil.copyfile(backup_path, db_path)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{db_path}{suffix}").unlink(missing_ok=True)
+    check = cli.run("db", "check")
+    assert check.exit_code == 0, check.stderr
+    titles = cli.run("task", "list", "--status", "all", "--format", "json").stdout
+    assert "before the backup" in titles and "raised 0" not in titles
