@@ -29,7 +29,7 @@ from textual.strip import Strip
 from tasktui.services.tasks import TaskRow
 from tasktui.tui.background import closing_connection
 from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, fit_columns
-from tasktui.tui.widgets.task_window import PAGE_SIZE, PageCache, Query, count, fetch_page, page_bounds
+from tasktui.tui.widgets.task_window import PAGE_SIZE, PageCache, Query, count, fetch_page, first_page, page_bounds
 
 SELECTED_MARK = "●"
 GUTTER = 2
@@ -150,15 +150,33 @@ class TaskTable(ScrollView, can_focus=True):
     @work(thread=True, exclusive=True, group="task-table-reload")
     def _reload(self, generation: int, query: Query, anchor_id: int | None, rows: tuple[int, int]) -> None:
         with closing_connection():
+            pages: dict[int, list[TaskRow]] = {}
+            if anchor_id is None and rows[0] == 0:
+                # A new query, shown from the top: draw the first page before counting
+                # (a count can take a while on a million tasks; the rows cannot wait).
+                pages[0] = first_page(query)
+                self.app.call_from_thread(self._apply_first_page, generation, pages[0])
             total = count(query)
             start, end = rows
-            pages: dict[int, list[TaskRow]] = {}
             for page in range(start // PAGE_SIZE, min(end, total) // PAGE_SIZE + 1):
                 if page_bounds(page, total)[1] <= page * PAGE_SIZE:
                     break
+                if page in pages and len(pages[page]) == page_bounds(page, total)[1] - page * PAGE_SIZE:
+                    continue
                 before = pages[page - 1][-1] if page - 1 in pages else None
                 pages[page] = fetch_page(query, page, total, before=before)
         self.app.call_from_thread(self._apply_reload, generation, total, pages, anchor_id)
+
+    def _apply_first_page(self, generation: int, rows: list[TaskRow]) -> None:
+        """Show the first rows of a new query while its count is still running."""
+        if generation != self.generation:
+            return
+        self.cache.clear()
+        self.cache.put(0, rows)
+        self.total = len(rows)
+        self.loaded = True
+        self._update_virtual_size()
+        self.refresh()
 
     def _apply_reload(self, generation: int, total: int, pages: dict[int, list[TaskRow]], anchor_id: int | None) -> None:
         if generation != self.generation:

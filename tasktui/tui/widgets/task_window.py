@@ -66,6 +66,11 @@ def fetch_page(
     return list_tasks(flt, sort, desc, limit=size, offset=start, lang=lang)
 
 
+def first_page(query: Query) -> list[TaskRow]:
+    """The first page of a query, read before its count is known."""
+    return list_tasks(query.flt, query.sort, query.descending, limit=PAGE_SIZE, lang=query.lang)
+
+
 def count(query: Query) -> int:
     """How many tasks the query matches."""
     return count_tasks(query.flt)
