@@ -71,6 +71,7 @@ class TasksScreen(Screen):
         Binding("x", "export", "Export"),
         Binding("question_mark", "help", "Help"),
         Binding("e", "events", "Events"),
+        Binding("S", "settings", "Settings"),
     ]
 
     def __init__(self) -> None:
@@ -383,23 +384,17 @@ class TasksScreen(Screen):
         query = Query(self.current_filter(), self.sort, self.descending, self.actor.lang)
         self.app.push_screen(ExportScreen(query, self.table.total))
 
+    def action_settings(self) -> None:
+        """Open the settings screen (email notifications: SMTP, per-event switches, outbox)."""
+        from tasktui.tui.screens.settings import SettingsScreen
+
+        self.app.push_screen(SettingsScreen(self.actor))
+
     def action_events(self) -> None:
         """Open the events screen (create, edit, delete or retire events)."""
         from tasktui.tui.screens.events import EventsScreen
 
         self.app.push_screen(EventsScreen(self.actor))
-
-    def action_open_events(self) -> None:
-        """Manage events (create, edit, delete, mark obsolete)."""
-        from tasktui.tui.screens.events import EventsScreen
-
-        self.app.push_screen(EventsScreen(self.actor))
-
-    def action_open_settings(self) -> None:
-        """Settings: email notifications."""
-        from tasktui.tui.screens.settings import SettingsScreen
-
-        self.app.push_screen(SettingsScreen(self.actor))
 
     def action_help(self) -> None:
         """List every key of this screen."""
