@@ -209,3 +209,19 @@ async def test_live_refresh_follows_the_sender(team, smtp_server):
         await pilot.pause()
         assert table.row_count == 0
         assert "1 sent" in str(screen.query_one("#email-outbox-heading", Static).render())
+
+
+async def test_capital_s_on_the_tasks_screen_opens_the_settings(team, db_path):
+    """The real app: `S` on the tasks screen opens this screen, escape goes back."""
+    from tasktui.tui.app import make_app
+
+    app = make_app(db_path, acting_user("script", "ops"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("S")
+        await pilot.pause()
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one("#email-events-table", DataTable).focus()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, SettingsScreen)
