@@ -249,12 +249,28 @@ class TaskDatabase(pw.SqliteDatabase):
         super().__init__(path, pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=BUSY_TIMEOUT_S)
 
 
+def close_database() -> None:
+    """Close this thread's connection of the database the models are bound to, if
+    open (the CLI calls it when a command ends; `open_database` before it reopens).
+
+    Why it matters: `check_file` reads the header of the file with a plain open/close; POSIX locks
+    belong to the process and any close of the file drops them all, including those
+    of a connection of ours that is still open. Another process could then think it
+    is the last one and delete the -wal/-shm files under that connection ("database
+    disk image is malformed"). Reopening happens in tests (in-process CLI runs
+    alongside real processes) and whenever a process opens a database again."""
+    old = database_proxy.obj
+    if old is not None and not old.is_closed() and not old.in_transaction():
+        old.close()
+
+
 def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> TaskDatabase:
     """Open (creating if needed) the tasktui database at `path` and bind the models.
 
     With `migrate`, pending migrations are applied; otherwise an out-of-date schema is
     an error telling the user to run `tasktui db migrate`."""
     p = Path(path).expanduser()
+    close_database()
     if check_file(p):
         create_private_file(p)
     db = TaskDatabase(str(p))

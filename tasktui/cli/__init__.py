@@ -68,7 +68,7 @@ class ErrorMappingGroup(TyperGroup):
 
     def invoke(self, ctx: typer.Context):  # noqa: D102
         try:
-            return super().invoke(ctx)
+            return self._invoke_and_close(ctx)
         except (typer.Exit, typer.Abort, TyperException):
             raise
         except TaskTuiError as e:
@@ -102,6 +102,19 @@ class ErrorMappingGroup(TyperGroup):
             if message is not None:
                 fail(message, 4)
             fail(f"internal error: {type(e).__name__}: {e} (set TASKTUI_DEBUG=1 for details)", INTERNAL_ERROR)
+
+    def _invoke_and_close(self, ctx: typer.Context):
+        """Run the command, then close the database it opened (if any): a connection
+        left open in a process that opens the file again can lose its locks (see
+        `db.close_database`), which matters for in-process runs such as tests."""
+        try:
+            return super().invoke(ctx)
+        finally:
+            if "tasktui.db" in sys.modules:
+                try:
+                    sys.modules["tasktui.db"].close_database()
+                except Exception:  # closing must never hide the command's own result
+                    pass
 
 
 app = typer.Typer(
@@ -155,6 +168,9 @@ def _register() -> None:
     from tasktui.cli import db as db_commands
 
     db_commands.register(app)
+    from tasktui.cli import run as run_command
+
+    run_command.register(app)
 
 
 _register()

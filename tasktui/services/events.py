@@ -121,7 +121,7 @@ def event_info(event: Event, lang: str = "en", with_count: bool = False) -> Even
 def get_event(identifier: str) -> Event:
     """The event with this identifier (or numeric id), or NotFound."""
     event = Event.get_or_none(Event.identifier == identifier)
-    if event is None and identifier.isdigit():
+    if event is None and identifier.isascii() and identifier.isdigit() and int(identifier) < 2**63:
         event = Event.get_or_none(Event.id == int(identifier))
     if event is None:
         raise NotFound(f"unknown event {identifier!r}")
