@@ -50,8 +50,8 @@ def init(ctx: typer.Context) -> None:
 
 def raise_event(
     ctx: typer.Context,
-    event: str = typer.Argument(..., help="Event identifier."),
-    title: str = typer.Option(..., "--title", "-t", help="Task title (one line)."),
+    event: Optional[str] = typer.Argument(None, help="Event identifier (not with --batch)."),
+    title: Optional[str] = typer.Option(None, "--title", "-t", help="Task title (one line); required without --batch."),
     description: Optional[str] = typer.Option(None, "--description", "-d", help="Description; '-' reads stdin."),
     link: str = typer.Option("", "--link", "-l", help="URL or reference of the object concerned."),
     assignee: Optional[str] = typer.Option(None, "--assignee", help="Assign to this user instead of the event's."),
@@ -65,12 +65,30 @@ def raise_event(
         None, "--attr", "-a", help="Custom attribute value key=value (repeatable), validated for its type."
     ),
     fmt: str = typer.Option("table", "--format", "-f", help="Output format: table or json."),
+    batch: bool = typer.Option(
+        False, "--batch", help="Raise one task per JSON line on stdin, all or nothing (see the README)."
+    ),
 ) -> None:
     """Raise EVENT: create a task for the event's responsible user and group."""
-    from tasktui.services.tasks import ProcessRef, raise_task
-
     if fmt not in ("table", "json", "ids"):
         raise Invalid(f"unknown format {fmt!r} for raise: use table, json or ids")
+    if batch:
+        given = [name for name, value in (("EVENT", event), ("--title", title), ("--description", description),
+                 ("--link", link), ("--assignee", assignee), ("--group", group), ("--dedup-key", dedup_key),
+                 ("--reopen", reopen), ("--process", process), ("--process-source", process_source),
+                 ("--exit-code", exit_code), ("--attr", attrs)) if value is not None and value not in ("", [])
+                 and value is not False]  # fmt: skip
+        if given:
+            raise Invalid(f"with --batch every field comes from the JSON lines on stdin: leave out {', '.join(given)}")
+        from tasktui.cli.batch import raise_batch_from_stdin
+
+        return raise_batch_from_stdin(ctx, fmt)
+    if event is None:
+        raise Invalid("Missing argument 'EVENT' (or --batch to read JSON lines from stdin)")
+    if title is None:
+        raise Invalid("Missing option '--title'")
+    from tasktui.services.tasks import ProcessRef, raise_task
+
     if reopen and dedup_key is None:
         raise Invalid("--reopen needs --dedup-key")
     actor = state(ctx).open()

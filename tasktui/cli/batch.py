@@ -1,0 +1,47 @@
+"""`tasktui raise --batch`: one raise per JSON line on stdin, all or nothing.
+
+See `tasktui.services.batch` for the line format and the rule. Output: one result per
+line — table `line 3: created task 12 (event, occurrences: 1)`, JSON a list of
+`{"line", "task_id", "outcome", "occurrences", "event"}`, ids one task id per line.
+A bad batch prints one `tasktui: error: line N: ...` line per bad line on stderr,
+then a summary line, and exits 2 with nothing raised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+
+import typer
+
+from tasktui import formats
+from tasktui.cli.state import state
+
+
+def raise_batch_from_stdin(ctx: typer.Context, fmt: str) -> None:
+    """Read the batch from stdin, raise it, print one result per line."""
+    from tasktui.services.batch import BatchRejected, parse_lines, raise_batch
+
+    # Lines end at "\n" only: a JSON string may hold U+2028 and other line breaks raw.
+    items, bad_lines = parse_lines(sys.stdin.read().split("\n"))
+    actor = state(ctx).open()
+    try:
+        results = raise_batch(actor, items, bad_lines)
+    except BatchRejected as e:
+        for error in e.errors:
+            typer.echo(f"tasktui: error: {error}", err=True)
+        raise
+    if fmt == "json":
+        typer.echo(formats.json_text([_result_dict(r) for r in results]))
+    elif fmt == "ids":
+        if results:
+            typer.echo("\n".join(str(r.task_id) for r in results))
+    else:
+        lines = [f"line {r.line}: {r.outcome} task {r.task_id} ({r.event}, occurrences: {r.occurrences})" for r in results]
+        if lines:
+            typer.echo("\n".join(lines))
+
+
+def _result_dict(result) -> dict:
+    data = dataclasses.asdict(result)
+    return {"line": data.pop("line"), **data}

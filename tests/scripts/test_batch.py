@@ -1,0 +1,242 @@
+"""`tasktui raise --batch`: the line format, the whole-batch rule (any bad line: every
+bad line reported with its number, nothing raised, exit 2), the outputs, and that a
+batch does exactly what one `raise_task` per line would do."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tasktui import db as dbmod
+from tasktui.errors import Invalid
+from tasktui.services import attributes as attrs
+from tasktui.services import tasks
+from tasktui.services.batch import BatchRejected, parse_line, parse_lines, raise_batch
+from tasktui.services.context import acting_user
+from tasktui.services.email_settings import update_settings
+from tasktui.services.events import create_event, set_obsolete
+from tasktui.services.people import add_group, add_member, add_user
+from tests.reliability.helpers import dump_tables
+
+#: Columns holding the time of the write: they differ between two runs.
+TIME_COLUMNS = {"created_at", "last_seen_at", "updated_at", "done_at", "at", "next_attempt_at"}
+
+
+def _world(path: Path):
+    """A database with users, a group, an attribute set, three events (one obsolete),
+    email configured, and tasks a batch can deduplicate on or reopen."""
+    dbmod.open_database(path)
+    actor = acting_user("alice", "ops")
+    add_user("bob", "Bob", "bob@example.com")
+    add_group("ops", "")
+    add_member("ops", "bob")
+    attrs.create_attribute("qty", "Quantity", "integer", required=True)
+    attrs.create_attribute("checked", "Checked", "boolean", default="false")
+    attrs.create_attribute_set("stock_set", "Stock", ["qty", "checked"])
+    create_event("plain", "Plain", responsible_user="bob", responsible_group="ops")
+    create_event("stock", "Stock", attribute_set="stock_set", responsible_group="ops")
+    create_event("old", "Old", responsible_user="bob")
+    set_obsolete("old", True)
+    update_settings(host="smtp.example", security="none", from_address="tasks@example.com")
+    tasks.raise_task(actor, "plain", "open before", dedup_key="k-open")
+    done = tasks.raise_task(actor, "plain", "done before", dedup_key="k-done")
+    tasks.mark_done(actor, [done.task_id])
+    return actor
+
+
+MIXED_BATCH = [
+    {"event": "plain", "title": "a"},
+    {"event": "plain", "title": "b", "dedup_key": "k-open"},
+    {"event": "plain", "title": "c", "dedup_key": "k-new", "process": {"id": 17, "source": "cron", "exit_code": 3}},
+    {"event": "plain", "title": "d", "dedup_key": "k-new", "process": [{"id": "r-2"}, {"id": "r-3", "started_at": "2024-05-01T10:00:00Z"}]},
+    {"event": "plain", "title": "e", "dedup_key": "k-done", "reopen": True},
+    {"event": "plain", "title": "f", "dedup_key": "k-done"},
+    {"event": "plain", "title": "g", "dedup_key": "k-none", "reopen": True},
+    {"event": "stock", "title": "h", "attributes": {"qty": 3}},
+    {"event": "stock", "title": "i", "dedup_key": "k-new", "attributes": {"qty": "4", "checked": True}},
+    {"event": "plain", "title": "j", "assignee": "alice", "group": "ops", "link": "https://x/1", "description": "two\nlines"},
+    {"event": "plain", "title": "k", "dedup_key": "k-new"},
+    {"event": "plain", "title": "l", "dedup_key": "k-done", "reopen": True},
+]  # fmt: skip
+
+
+def _comparable(path: Path) -> dict[str, list[dict]]:
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'task_fts%'")]
+        return {
+            table: [{k: row[k] for k in row.keys() if k not in TIME_COLUMNS} for row in con.execute(f'SELECT * FROM "{table}" ORDER BY rowid')]
+            for table in tables
+        } | {"task_fts": [tuple(r) for r in con.execute("SELECT rowid, * FROM task_fts ORDER BY rowid")]}
+    finally:
+        con.close()
+
+
+def test_a_batch_does_exactly_what_one_raise_per_line_does(tmp_path):
+    lines = [json.dumps(item) for item in MIXED_BATCH]
+    actor = _world(tmp_path / "batch.db")
+    items, bad = parse_lines(lines)
+    assert bad == []
+    batch_results = raise_batch(actor, items)
+
+    actor = _world(tmp_path / "single.db")
+    single_results = [
+        tasks.raise_task(
+            actor, i.event, i.title, i.description, i.link, i.assignee, i.group, i.dedup_key, i.reopen, i.processes,
+            attributes=i.attributes,
+        )
+        for i in items
+    ]  # fmt: skip
+    assert [(r.task_id, r.outcome, r.occurrences, r.event) for r in batch_results] == [
+        (r.task_id, r.outcome, r.occurrences, r.event) for r in single_results
+    ]
+    assert [r.line for r in batch_results] == list(range(1, len(MIXED_BATCH) + 1))
+    outcomes = [r.outcome for r in batch_results]
+    assert outcomes == ["created", "deduplicated", "created", "deduplicated", "reopened", "deduplicated",
+                        "created", "created", "created", "created", "deduplicated", "deduplicated"]  # fmt: skip
+    dbmod.close_database()
+    batch_db, single_db = _comparable(tmp_path / "batch.db"), _comparable(tmp_path / "single.db")
+    assert batch_db["outbox_message"], "email is configured: new tasks were queued"
+    for table in single_db:
+        assert batch_db[table] == single_db[table], table
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ('{"title": "t"}', "'event' is required"),
+        ('{"event": "plain"}', "'title' is required"),
+        ('{"event": "plain", "title": "  "}', "needs a title"),
+        ('{"event": "plain", "title": "a\\nb"}', "one line"),
+        ('{"event": "plain", "title": "t", "tilte": "x"}', "unknown key 'tilte'"),
+        ('{"event": 5, "title": "t"}', "'event' must be a string"),
+        ('{"event": "plain", "title": "t", "reopen": true}', "'reopen' needs a 'dedup_key'"),
+        ('{"event": "plain", "title": "t", "reopen": "yes", "dedup_key": "k"}', "'reopen' must be true or false"),
+        ('{"event": "plain", "title": "t", "dedup_key": " "}', "dedup key must not be empty"),
+        ('{"event": "plain", "title": "t", "attributes": [1]}', "'attributes' must be an object"),
+        ('{"event": "plain", "title": "t", "attributes": {"qty": [1]}}', "attribute 'qty' must be a string"),
+        ('{"event": "plain", "title": "t", "process": {"source": "cron"}}', "a process needs an 'id'"),
+        ('{"event": "plain", "title": "t", "process": {"id": 1, "exit_code": "3"}}', "'exit_code' must be an integer"),
+        ('{"event": "plain", "title": "t", "process": {"id": 1, "started_at": "yesterday"}}', "not an ISO 8601"),
+        ('{"event": "plain", "title": "t", "process": {"id": 1, "pid": 2}}', "unknown process key 'pid'"),
+        ('{"event": "plain", "title": "t", "link": "' + "x" * 2001 + '"}', "link must be at most"),
+    ],
+)
+def test_bad_lines_say_what_is_wrong(text, message):
+    with pytest.raises(Invalid, match=message):
+        parse_line(1, text)
+
+
+def test_any_bad_line_rejects_the_whole_batch_with_every_line_reported(tmp_path):
+    actor = _world(tmp_path / "t.db")
+    lines = [
+        '{"event": "plain", "title": "fine"}',
+        "",
+        '{"event": "plain", "title": "fine too", "dedup_key": "k-open"}',
+        "not json",
+        '{"event": "nope", "title": "t"}',
+        '{"event": "old", "title": "t"}',
+        '{"event": "plain", "title": "t", "assignee": "nobody"}',
+        '{"event": "plain", "title": "t", "group": "nogroup"}',
+        '{"event": "stock", "title": "t", "attributes": {"qty": "many"}}',
+        '{"event": "stock", "title": "t"}',
+        '{"event": "plain", "title": "t", "attributes": {"qty": 1}}',
+    ]
+    dbmod.close_database()
+    before = dump_tables(tmp_path / "t.db")
+    dbmod.open_database(tmp_path / "t.db")
+    items, bad = parse_lines(lines)
+    with pytest.raises(BatchRejected) as caught:
+        raise_batch(actor, items, bad)
+    errors = {e.line: e.message for e in caught.value.errors}
+    assert sorted(errors) == [4, 5, 6, 7, 8, 9, 10, 11]
+    assert "not valid JSON" in errors[4] and "unknown event 'nope'" in errors[5] and "obsolete" in errors[6]
+    assert "unknown user 'nobody'" in errors[7] and "unknown group 'nogroup'" in errors[8]
+    assert "qty" in errors[9] and "required" in errors[10] and "no attribute set" in errors[11]
+    assert str(caught.value) == "8 bad lines in the batch: nothing was raised"
+    dbmod.close_database()
+    assert dump_tables(tmp_path / "t.db") == before
+
+
+@pytest.fixture
+def ready(cli):
+    assert cli("event", "create", "disk_full", "--name", "Disk full").exit_code == 0
+    return cli
+
+
+def test_cli_bad_batch_reports_each_line_on_stderr_and_exits_2(ready, db_path):
+    batch = '{"event": "disk_full", "title": "ok"}\nnot json\n{"event": "nope", "title": "x"}\n'
+    before = dump_tables(db_path)
+    result = ready.run("raise", "--batch", input=batch)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "tasktui: error: line 2: not valid JSON (Expecting value at column 1)",
+        "tasktui: error: line 3: unknown event 'nope'",
+        "tasktui: error: 2 bad lines in the batch: nothing was raised",
+    ]
+    assert dump_tables(db_path) == before
+
+
+def test_cli_outputs_one_result_per_line(ready):
+    batch = "\n".join(
+        json.dumps(d)
+        for d in (
+            {"event": "disk_full", "title": "first", "dedup_key": "sda"},
+            {"event": "disk_full", "title": "again", "dedup_key": "sda"},
+            {"event": "disk_full", "title": "other"},
+        )
+    )
+    table = ready("raise", "--batch", input=batch + "\n\n")
+    assert table.exit_code == 0, table.stderr
+    assert table.stdout.splitlines() == [
+        "line 1: created task 1 (disk_full, occurrences: 1)",
+        "line 2: deduplicated task 1 (disk_full, occurrences: 2)",
+        "line 3: created task 2 (disk_full, occurrences: 1)",
+    ]
+    as_json = json.loads(ready("raise", "--batch", "--format", "json", input=batch).stdout)
+    assert as_json == [
+        {"line": 1, "task_id": 1, "outcome": "deduplicated", "occurrences": 3, "event": "disk_full"},
+        {"line": 2, "task_id": 1, "outcome": "deduplicated", "occurrences": 4, "event": "disk_full"},
+        {"line": 3, "task_id": 3, "outcome": "created", "occurrences": 1, "event": "disk_full"},
+    ]
+    assert ready("raise", "--batch", "-f", "ids", input=batch).stdout.split() == ["1", "1", "4"]
+    empty = ready("raise", "--batch", input="")
+    assert (empty.exit_code, empty.stdout, empty.stderr) == (0, "", "")
+
+
+def test_cli_batch_refuses_per_task_options_and_raise_still_needs_event_and_title(ready):
+    mixed = ready("raise", "disk_full", "--batch", input="")
+    assert mixed.exit_code == 2 and "leave out EVENT" in mixed.stderr
+    assert "--title" in ready("raise", "--batch", "-t", "x", input="").stderr
+    assert ready("raise", "-t", "x").exit_code == 2 and "Missing argument 'EVENT'" in ready("raise", "-t", "x").stderr
+    no_title = ready("raise", "disk_full")
+    assert no_title.exit_code == 2 and "Missing option '--title'" in no_title.stderr
+
+
+def test_a_json_string_may_hold_unicode_line_separators(ready):
+    line = json.dumps({"event": "disk_full", "title": "t", "description": "a\u2028b\u0085c"}, ensure_ascii=False)
+    result = ready.run("raise", "--batch", "-f", "ids", input=line + "\n")
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(ready("task", "show", result.stdout.strip(), "-f", "json").stdout)
+    assert shown["description"] == "a\u2028b\u0085c"
+
+
+def test_a_big_batch_is_stored_whole(ready, db_path):
+    count = 20_000
+    batch = "".join(json.dumps({"event": "disk_full", "title": f"task {i}", "dedup_key": f"k{i % 5000}"}) + "\n" for i in range(count))
+    result = ready.run("raise", "--batch", "-f", "ids", input=batch, timeout=120)
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.split()) == count
+    assert ready("task", "list", "--count").stdout.strip() == "5000"
+    con = sqlite3.connect(db_path)
+    try:
+        assert con.execute("SELECT sum(occurrences), count(*) FROM task").fetchone() == (count, 5000)
+        assert con.execute("SELECT count(*) FROM task_history").fetchone()[0] == count
+    finally:
+        con.close()
