@@ -264,6 +264,23 @@ def close_database() -> None:
         old.close()
 
 
+def _connect(db: TaskDatabase, path: Path) -> None:
+    """Connect and set the pragmas. Switching a brand-new file to WAL needs a lock that
+    SQLite does not wait for (no busy handler), so when several processes open a new
+    file at once the losers retry until the busy timeout instead of failing."""
+    import time
+
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            db.connect()
+            return
+        except pw.OperationalError as e:
+            if not _is_busy(e) or time.monotonic() > deadline:
+                raise Unavailable(f"cannot open database {path}: {e}") from None
+            time.sleep(0.01)
+
+
 def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> TaskDatabase:
     """Open (creating if needed) the tasktui database at `path` and bind the models.
 
@@ -274,10 +291,7 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> Task
     if check_file(p):
         create_private_file(p)
     db = TaskDatabase(str(p))
-    try:
-        db.connect()
-    except pw.OperationalError as e:
-        raise Unavailable(f"cannot open database {p}: {e}") from None
+    _connect(db, p)
     database_proxy.initialize(db)
     try:
         if schema_version(db) != SCHEMA_VERSION:
