@@ -49,7 +49,7 @@ def run(
     link: str = typer.Option("", "--link", "-l", help="URL or reference of the object concerned."),
     assignee: Optional[str] = typer.Option(None, "--assignee", help="Assign to this user instead of the event's."),
     group: Optional[str] = typer.Option(None, "--group", help="Assign to this group instead of the event's."),
-    command: list[str] = typer.Argument(..., metavar="-- CMD [ARGS]...", help="The command to run."),
+    command: list[str] = typer.Argument(..., metavar="CMD", help="The command and its arguments, after --."),
 ) -> None:
     """Run CMD with its output passed through; when it fails, raise a task of EVENT with
     the command line, exit code, duration and the last 50 lines of output. Exits with

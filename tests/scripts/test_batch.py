@@ -240,3 +240,25 @@ def test_a_big_batch_is_stored_whole(ready, db_path):
         assert con.execute("SELECT count(*) FROM task_history").fetchone()[0] == count
     finally:
         con.close()
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch):
+    """All lines are written in one transaction: a failure after the task, history and
+    process rows were inserted (here: while queueing notifications) rolls all back."""
+    from tasktui.services import batch
+
+    actor = _world(tmp_path / "t.db")
+    dbmod.close_database()
+    before = dump_tables(tmp_path / "t.db")
+    dbmod.open_database(tmp_path / "t.db")
+
+    def broken(rows, ids, events):
+        assert ids == [3, 4, 5, 6, 7, 8]  # the six new tasks are in the transaction already
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(batch, "_enqueue_notifications", broken)
+    items, _ = parse_lines(json.dumps(item) for item in MIXED_BATCH)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        raise_batch(actor, items)
+    dbmod.close_database()
+    assert dump_tables(tmp_path / "t.db") == before
