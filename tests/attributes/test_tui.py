@@ -178,3 +178,46 @@ async def test_task_detail_attributes_tab_edits_values_and_shows_the_history(cat
                 break
         assert [(h.field, h.old, h.new) for h in screen.detail.history if h.action == "attribute"] == [("qty", "5", "6")]
         assert "qty" in str(screen.query_one("#detail-history").render())
+
+
+async def test_capital_f_on_the_tasks_screen_opens_the_attributes_screen(catalogue, db_path):
+    """The real app: `F` on the tasks screen opens this screen as the acting user, and
+    escape goes back to the same tasks screen."""
+    from tasktui.tui.app import make_app
+
+    app = make_app(db_path, catalogue)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        tasks_screen = app.screen
+        await pilot.press("F")
+        await pilot.pause()
+        assert isinstance(app.screen, AttributesScreen)
+        assert app.screen.actor is app.actor
+        assert _rows(app.screen.query_one("#attributes-table", DataTable))[:2] == ["qty", "price"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is tasks_screen
+
+
+async def test_attributes_action_is_in_the_help_and_the_command_palette(catalogue, db_path):
+    """`?` lists `F Attributes`; the palette finds "Attributes" and running it opens
+    the screen (both are generated from the tasks screen's bindings)."""
+    from tasktui.tui.app import make_app
+    from tasktui.tui.screens.help import HelpScreen
+
+    app = make_app(db_path, catalogue)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert ("F", "Attributes") in [(k.keys, k.description) for k in app.screen.keys]
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"Attributes")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.3)
+        assert isinstance(app.screen, AttributesScreen)

@@ -1,8 +1,8 @@
 """The tasks screen (the start screen): filter bar, the virtual task table, bulk actions.
 
 Every action is a binding with a description, so the footer, the help screen (`?`)
-and the command palette list the same actions. Other screens add their keys with a
-small edit to BINDINGS (`e` events and `S` settings are kept free for them).
+and the command palette list the same actions. The other screens are one key away:
+`e` events, `F` custom attributes ("fields"), `S` settings.
 """
 
 from __future__ import annotations
@@ -53,6 +53,10 @@ This screen updates by itself when tasks arrive."""
 class TasksScreen(Screen):
     """Triage: find tasks with the filters, select them, act on them."""
 
+    #: The table has the focus from the first frame (before the preferences are read)
+    #: and again whenever a screen on top closes, so keys pressed early act on it.
+    AUTO_FOCUS = "#task-table"
+
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("d", "mark_done", "Done"),
@@ -71,6 +75,7 @@ class TasksScreen(Screen):
         Binding("x", "export", "Export"),
         Binding("question_mark", "help", "Help"),
         Binding("e", "events", "Events"),
+        Binding("F", "attributes", "Attributes"),
         Binding("S", "settings", "Settings"),
     ]
 
@@ -395,6 +400,12 @@ class TasksScreen(Screen):
         from tasktui.tui.screens.events import EventsScreen
 
         self.app.push_screen(EventsScreen(self.actor))
+
+    def action_attributes(self) -> None:
+        """Open the custom attributes screen (definitions, groups and sets)."""
+        from tasktui.tui.screens.attributes import AttributesScreen
+
+        self.app.push_screen(AttributesScreen(self.actor))
 
     def action_help(self) -> None:
         """List every key of this screen."""
