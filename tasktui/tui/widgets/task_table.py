@@ -115,7 +115,6 @@ class TaskTable(ScrollView, can_focus=True):
         self.cursor = 0
         self.selected: set[int] = set()
         self.chosen_columns: list[str] = list(columns or DEFAULT_COLUMNS)
-        self.hidden_for_width = 0
         self.cache = PageCache()
         self.generation = 0
         self._in_flight: set[tuple[int, int]] = set()
@@ -341,8 +340,7 @@ class TaskTable(ScrollView, can_focus=True):
     # ------------------------------------------------------------------ drawing
 
     def _layout(self, width: int) -> tuple[list[Column], list[int]]:
-        shown, widths, hidden = fit_columns(self.chosen_columns, width, GUTTER)
-        self.hidden_for_width = hidden
+        shown, widths, _hidden = fit_columns(self.chosen_columns, width, GUTTER)
         return shown, widths
 
     def render_line(self, y: int) -> Strip:
