@@ -1,10 +1,11 @@
 """The attributes screen and the task's attribute editor, driven with Pilot, plus
-snapshots at 100x30."""
+snapshots at 100x30 and 80x24."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static
 
@@ -17,6 +18,7 @@ from tasktui.tui.screens.attributes import AttributesScreen
 from tasktui.tui.widgets.attribute_editor import AttributeEditor
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
+SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24")]
 
 
 class ScreenHost(App):
@@ -134,18 +136,42 @@ async def test_editor_groups_values_validates_and_records_history(catalogue):
     ]
 
 
-def test_snapshot_attributes_screen(catalogue, snap_compare):
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_attributes_screen(catalogue, snap_compare, size):
     """The user opens the attributes screen: definitions with their usage."""
     raise_task(catalogue, "stock_diff", "t", attributes={"qty": "1", "colour": "red"})
-    assert snap_compare(ScreenHost(catalogue), terminal_size=(100, 30))
+    assert snap_compare(ScreenHost(catalogue), terminal_size=size)
 
 
-def test_snapshot_attribute_editor(catalogue, snap_compare):
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_attribute_form(catalogue, snap_compare, size):
+    """On the attributes screen, press `a`: the form for a new attribute (key, labels,
+    type, required, default, choices, group)."""
+    assert snap_compare(ScreenHost(catalogue), press=["a"], terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_attribute_editor(catalogue, snap_compare, size):
     """The Attributes tab of a task: values grouped by attribute group."""
     task_id = raise_task(
         catalogue, "stock_diff", "t", attributes={"qty": "7", "price": "2.50", "seen": "2024-05-01T12:00+02:00"}
     ).task_id
-    assert snap_compare(EditorHost(catalogue, task_id), terminal_size=(100, 30))
+    assert snap_compare(EditorHost(catalogue, task_id), terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_snapshot_attribute_value_form(catalogue, snap_compare, size):
+    """In a task's Attributes tab, choose Quantity and press `e`: the form to change
+    one value."""
+    task_id = raise_task(catalogue, "stock_diff", "t", attributes={"qty": "7"}).task_id
+
+    async def edit_quantity(pilot) -> None:
+        table = pilot.app.query_one(DataTable)
+        table.focus()
+        table.move_cursor(row=1)
+        await pilot.pause()
+
+    assert snap_compare(EditorHost(catalogue, task_id), press=["e"], run_before=edit_quantity, terminal_size=size)
 
 
 async def test_task_detail_attributes_tab_edits_values_and_shows_the_history(catalogue, db_path):

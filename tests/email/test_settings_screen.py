@@ -1,5 +1,5 @@
 """The settings screen (email notifications), driven with Pilot against a real database,
-and its snapshot at 100x30."""
+and its snapshots at 100x30 and 80x24."""
 
 from __future__ import annotations
 
@@ -68,7 +68,8 @@ def seeded(team, utc, monkeypatch):
     return actor
 
 
-def test_settings_screen_snapshot(snap_compare, seeded):
+@pytest.mark.parametrize("size", [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24")])
+def test_settings_screen_snapshot(snap_compare, seeded, size):
     """Open the settings screen: form filled from the saved settings with a warning,
     per-event switches, the outbox with the failed message first."""
 
@@ -76,7 +77,7 @@ def test_settings_screen_snapshot(snap_compare, seeded):
         pilot.app.screen.query_one("#email-events-table", DataTable).focus()
         await pilot.pause()
 
-    assert snap_compare(SettingsHost(seeded), terminal_size=SIZE, run_before=focus_events)
+    assert snap_compare(SettingsHost(seeded), terminal_size=size, run_before=focus_events)
 
 
 async def test_form_shows_and_saves_settings(seeded):

@@ -1,4 +1,5 @@
-"""Snapshots of the tasks screen, each detail tab and the help screen, at 100x30 and
+"""Snapshots of the tasks screen, each detail tab, the help screen and the dialogs the
+tasks screen opens (columns, export, assignee picker, dependency prompt), at 100x30 and
 80x24. Seeded data has fixed times and the acting user is alice (see conftest), so
 the pictures are the same on every machine.
 
@@ -56,3 +57,31 @@ def test_detail_tabs(seeded, app, snap_compare, size, tab):
 def test_help(seeded, app, snap_compare, size):
     """Press ? on the tasks screen."""
     assert snap_compare(app, terminal_size=size, run_before=steps("question_mark"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_column_chooser(seeded, app, snap_compare, size):
+    """Press c on the tasks screen: every column with its check box."""
+    assert snap_compare(app, terminal_size=size, run_before=steps("c"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_export(seeded, app, snap_compare, size, monkeypatch):
+    """Press x on the tasks screen: the export dialog for the current view (its
+    default file name, made of the directory and the time, fixed here)."""
+    from tasktui.tui.screens import export
+
+    monkeypatch.setattr(export, "default_path", lambda fmt, now=None: f"/home/alice/tasks-20240301-120000.{fmt}")
+    assert snap_compare(app, terminal_size=size, run_before=steps("x"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_assignee_picker(seeded, app, snap_compare, size):
+    """Press a on the tasks screen: the assignee filters, the current one marked."""
+    assert snap_compare(app, terminal_size=size, run_before=steps("a"))
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_dependency_prompt(seeded, app, snap_compare, size):
+    """Open the oldest task (End, Enter) and press n: the prompt for a task id."""
+    assert snap_compare(app, terminal_size=size, run_before=steps("end", "enter", "n"))
