@@ -320,3 +320,21 @@ async def test_attribute_set_is_picked_on_creation(catalogue) -> None:
         await pilot.press("ctrl+s")
         await pilot.pause()
     assert event_service.event_info(event_service.get_event("parcel_late")).attribute_set == "parcel"
+
+
+async def test_editor_fits_80x24_without_scrolling(catalogue) -> None:
+    """Over SSH at 80x24 the whole create form (with the two inline errors and the
+    no-one-responsible warning) is on screen: one-line fields below 30 rows."""
+    app = HostApp(catalogue, EventEditorScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert screen.has_class("-short")
+        await pilot.press("9", "a", "ctrl+s")
+        await pilot.pause()
+        form = screen.query_one("#editor-form")
+        assert form.max_scroll_y == 0
+        assert screen.query_one("#responsible-warning").region.bottom <= 23  # above the footer
+    async with HostApp(catalogue, EventEditorScreen).run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert not pilot.app.screen.has_class("-short")  # the roomy layout from 30 rows up

@@ -42,6 +42,10 @@ NO_RESPONSIBLE_WARNING = (
 class EventEditorScreen(Screen[str | None]):
     """Create (`identifier=None`) or edit an event; see the module docstring."""
 
+    #: Below 30 rows (80x24 over SSH) the screen gets the class `-short`: one-line
+    #: fields (tasktui.tcss), so the whole form fits without scrolling.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("escape", "cancel", "Cancel"),
