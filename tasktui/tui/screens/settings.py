@@ -50,6 +50,12 @@ FIELDS = [
 class SettingsScreen(Screen[None]):
     """Email notification settings: form, per-event switches, outbox."""
 
+    #: Narrower than 90 columns (`-narrow`) or shorter than 30 rows (`-short`), e.g.
+    #: 80x24 over SSH, tasktui.tcss tightens the form so the event identifiers and
+    #: the outbox rows stay visible.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (90, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+
     BINDINGS = [
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+t", "send_test", "Test message"),
