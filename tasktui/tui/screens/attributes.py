@@ -61,8 +61,10 @@ class AttributesScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Usage (values, sets) before default and the long choices: at 80 columns
+        # everything but the choices is in view (the form shows them in full).
         self.query_one("#attributes-table", DataTable).add_columns(
-            "Key", "Label", "Type", "Required", "Default", "Choices", "Group", "Values", "Sets"
+            "Key", "Label", "Type", "Required", "Group", "Values", "Sets", "Default", "Choices"
         )
         self.query_one("#groups-table", DataTable).add_columns("Key", "Label", "Label (de)", "Position", "Attributes")
         self.query_one("#sets-table", DataTable).add_columns("Key", "Name", "Attributes", "Events")
@@ -77,8 +79,8 @@ class AttributesScreen(Screen[None]):
         self._fill(
             "#attributes-table",
             [
-                (a.key, [a.key, a.label, a.type, "yes" if a.required else "", a.default or "", ", ".join(a.choices),
-                         a.group or "", str(a.value_count), ", ".join(a.sets)])
+                (a.key, [a.key, a.label, a.type, "yes" if a.required else "", a.group or "", str(a.value_count),
+                         ", ".join(a.sets), a.default or "", ", ".join(a.choices)])
                 for a in svc.list_attributes(lang, with_usage=True)
             ],
         )  # fmt: skip
