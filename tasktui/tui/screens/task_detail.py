@@ -80,6 +80,8 @@ class TaskDetailScreen(Screen):
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
+        # early, so the footer shows it even at 80 columns: it lists every other key
+        Binding("question_mark", "help", "Help"),
         Binding("d", "mark_done", "Done"),
         Binding("o", "reopen", "Reopen"),
         Binding("m", "assign_me", "Assign me"),
@@ -94,7 +96,6 @@ class TaskDetailScreen(Screen):
         Binding("2", "tab('dependencies')", "Dependencies tab", show=False),
         Binding("3", "tab('processes')", "Processes tab", show=False),
         Binding("4", "tab('history')", "History tab", show=False),
-        Binding("question_mark", "help", "Help"),
     ]
 
     def __init__(self, task_id: int) -> None:

@@ -58,6 +58,8 @@ class TasksScreen(Screen):
     AUTO_FOCUS = "#task-table"
 
     BINDINGS = [
+        # first, so the footer shows it even at 80 columns: it lists every other key
+        Binding("question_mark", "help", "Help"),
         Binding("slash", "search", "Search"),
         Binding("d", "mark_done", "Done"),
         Binding("o", "reopen", "Reopen"),
@@ -73,7 +75,6 @@ class TasksScreen(Screen):
         Binding("r", "reverse_sort", "Reverse sort"),
         Binding("c", "choose_columns", "Columns"),
         Binding("x", "export", "Export"),
-        Binding("question_mark", "help", "Help"),
         Binding("e", "events", "Events"),
         Binding("F", "attributes", "Attributes"),
         Binding("S", "settings", "Settings"),
