@@ -338,3 +338,22 @@ async def test_editor_fits_80x24_without_scrolling(catalogue) -> None:
     async with HostApp(catalogue, EventEditorScreen).run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         assert not pilot.app.screen.has_class("-short")  # the roomy layout from 30 rows up
+
+
+async def test_every_footer_key_fits_80_columns_and_search_stays_in_the_help(catalogue) -> None:
+    """At 80x24 no footer key of the events screen hides behind the palette key; `/`
+    (shown in the search box itself) is left out of the footer but is still listed
+    for the help and the command palette."""
+    from textual.widgets._footer import FooterKey
+
+    from tasktui.tui.screens.help import screen_keys
+
+    app = HostApp(catalogue, EventsScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.2)
+        keys = list(app.screen.query(FooterKey))
+        palette = next(k for k in keys if k.has_class("-command-palette"))
+        shown = [k for k in keys if k is not palette]
+        assert [k.description for k in shown][-2:] == ["Language", "Back"]
+        assert all(k.region.right <= palette.region.x for k in shown)
+        assert ("/", "Search") in [(k.keys, k.description) for k in screen_keys(app.screen)]

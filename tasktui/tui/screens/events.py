@@ -80,8 +80,9 @@ class EventsScreen(Screen[None]):
         Binding("n", "new_event", "New"),
         Binding("e", "edit_event", "Edit"),
         Binding("d", "delete_event", "Delete"),
-        Binding("o", "toggle_obsolete", "Obsolete/active"),
-        Binding("slash", "focus_search", "Search", key_display="/"),
+        Binding("o", "toggle_obsolete", "Obsolete"),
+        # not in the footer (the search box shows its key), so the footer fits 80 columns
+        Binding("slash", "focus_search", "Search", key_display="/", show=False),
         Binding("s", "next_sort", "Sort"),
         Binding("r", "reverse_sort", "Reverse"),
         Binding("L", "switch_language", "Language"),
