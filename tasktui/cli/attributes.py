@@ -202,7 +202,7 @@ def group_add(
     position: Optional[int] = typer.Option(None, "--position", help="Display order (default: after the others)."),
 ) -> None:
     """Create an attribute group (a display section)."""
-    from tasktui.services.attributes import create_attribute_group
+    from tasktui.services.attribute_groups import create_attribute_group
 
     actor = state(ctx).open()
     info = create_attribute_group(key, label, label_de, position, actor.lang)
@@ -212,7 +212,7 @@ def group_add(
 @group_app.command("list")
 def group_list(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP)) -> None:
     """List attribute groups in display order, with their attributes."""
-    from tasktui.services.attributes import list_attribute_groups
+    from tasktui.services.attribute_groups import list_attribute_groups
 
     check_format(fmt)
     actor = state(ctx).open()
@@ -228,7 +228,7 @@ def group_edit(
     position: Optional[int] = typer.Option(None, "--position", help="New display order."),
 ) -> None:
     """Change the labels or position of an attribute group."""
-    from tasktui.services.attributes import edit_attribute_group
+    from tasktui.services.attribute_groups import edit_attribute_group
 
     actor = state(ctx).open()
     optional = {"label_de": label_de} if label_de is not None else {}
@@ -239,7 +239,7 @@ def group_edit(
 @group_app.command("delete")
 def group_delete(ctx: typer.Context, key: str = typer.Argument(..., help="Group key.")) -> None:
     """Delete an attribute group; its attributes and their values stay (ungrouped)."""
-    from tasktui.services.attributes import delete_attribute_group
+    from tasktui.services.attribute_groups import delete_attribute_group
 
     state(ctx).open()
     info = delete_attribute_group(key)
@@ -264,7 +264,7 @@ def set_add(
     attributes: Optional[list[str]] = typer.Option(None, "--attr", help="An attribute of the set (repeat, in order)."),
 ) -> None:
     """Create an attribute set."""
-    from tasktui.services.attributes import create_attribute_set
+    from tasktui.services.attribute_sets import create_attribute_set
 
     state(ctx).open()
     info = create_attribute_set(key, name, attributes or [])
@@ -274,7 +274,7 @@ def set_add(
 @set_app.command("list")
 def set_list(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP)) -> None:
     """List attribute sets with their attributes and the number of events using them."""
-    from tasktui.services.attributes import list_attribute_sets
+    from tasktui.services.attribute_sets import list_attribute_sets
 
     check_format(fmt)
     state(ctx).open()
@@ -288,7 +288,9 @@ def set_show(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Show one attribute set and the definitions of its attributes."""
-    from tasktui.services.attributes import attribute_info, get_attribute_set, set_attributes, set_info
+    from tasktui.services.attribute_checks import get_attribute_set
+    from tasktui.services.attribute_sets import set_attributes, set_info
+    from tasktui.services.attributes import attribute_info
 
     _one_format(fmt)
     actor = state(ctx).open()
@@ -312,7 +314,7 @@ def set_add_attr(
     attributes: list[str] = typer.Argument(..., help="Attribute keys to add (at the end, in order)."),
 ) -> None:
     """Add attributes to a set: tasks raised from now on carry them."""
-    from tasktui.services.attributes import add_to_set
+    from tasktui.services.attribute_sets import add_to_set
 
     state(ctx).open()
     info = add_to_set(key, attributes)
@@ -328,7 +330,7 @@ def set_remove_attr(
     """Remove an attribute from a set (refused while tasks hold values for it).
 
     Refused with exit code 1 while tasks of events using the set hold values for it."""
-    from tasktui.services.attributes import remove_from_set
+    from tasktui.services.attribute_sets import remove_from_set
 
     state(ctx).open()
     info = remove_from_set(key, attribute)
@@ -342,7 +344,7 @@ def set_rename(
     name: str = typer.Argument(..., help="The new descriptive name."),
 ) -> None:
     """Change the descriptive name of an attribute set."""
-    from tasktui.services.attributes import edit_attribute_set
+    from tasktui.services.attribute_sets import edit_attribute_set
 
     state(ctx).open()
     edit_attribute_set(key, name)
@@ -352,7 +354,7 @@ def set_rename(
 @set_app.command("delete")
 def set_delete(ctx: typer.Context, key: str = typer.Argument(..., help="Set key.")) -> None:
     """Delete an attribute set no event uses (refused, exit 1, otherwise)."""
-    from tasktui.services.attributes import delete_attribute_set
+    from tasktui.services.attribute_sets import delete_attribute_set
 
     state(ctx).open()
     delete_attribute_set(key)

@@ -16,8 +16,9 @@ import peewee as pw
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid
 from tasktui.models import AttributeDef, AttributeGroup, Event, Task, TaskAttribute, TaskHistory, utcnow
+from tasktui.services.attribute_checks import choices_of, get_attribute
+from tasktui.services.attribute_sets import set_attributes
 from tasktui.services.attribute_types import canonicalise, expected, json_value
-from tasktui.services.attributes import choices_of, get_attribute, set_attributes
 from tasktui.services.context import Actor
 
 CHUNK = 500

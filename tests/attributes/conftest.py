@@ -9,6 +9,8 @@ import inspect
 
 import pytest
 
+from tasktui.services import attribute_groups as attr_groups
+from tasktui.services import attribute_sets as attr_sets
 from tasktui.services import attributes as attrs
 from tasktui.services.events import create_event
 
@@ -28,7 +30,7 @@ def catalogue(actor):
     """Attributes qty (integer, required), price (decimal), ok (boolean, default
     false), colour (choice), site (url), note (text), due (date), seen (datetime);
     group `stock`; set `stock_set` with all of them; event `stock_diff` using it."""
-    attrs.create_attribute_group("stock", "Stock", label_de="Bestand")
+    attr_groups.create_attribute_group("stock", "Stock", label_de="Bestand")
     attrs.create_attribute("qty", "Quantity", "integer", required=True, group="stock", label_de="Menge")
     attrs.create_attribute("price", "Price", "decimal", group="stock")
     attrs.create_attribute("ok", "Checked", "boolean", default="no")
@@ -37,7 +39,7 @@ def catalogue(actor):
     attrs.create_attribute("note", "Note", "text")
     attrs.create_attribute("due", "Due", "date")
     attrs.create_attribute("seen", "Seen at", "datetime")
-    attrs.create_attribute_set(
+    attr_sets.create_attribute_set(
         "stock_set", "Stock checks", ["qty", "price", "ok", "colour", "site", "note", "due", "seen"]
     )
     create_event("stock_diff", "Difference in stock", attribute_set="stock_set")

@@ -8,6 +8,8 @@ import pytest
 from tasktui.db import query_plan
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import Task
+from tasktui.services import attribute_groups as attr_groups
+from tasktui.services import attribute_sets as attr_sets
 from tasktui.services import attributes as attrs
 from tasktui.services.attribute_values import (
     history_of_attributes,
@@ -152,32 +154,32 @@ def test_changing_a_definition_in_use_never_destroys_values(catalogue):
     with pytest.raises(Refused, match=r"'qty' has 1 stored value on tasks and cannot be deleted"):
         attrs.delete_attribute("qty")
     with pytest.raises(Refused, match=r"'qty' has 1 stored value on tasks of events using set 'stock_set': it cannot be removed"):
-        attrs.remove_from_set("stock_set", "qty")
+        attr_sets.remove_from_set("stock_set", "qty")
     with pytest.raises(Refused, match="used by 1 event"):
-        attrs.delete_attribute_set("stock_set")
+        attr_sets.delete_attribute_set("stock_set")
     assert typed_values([task_id])[task_id]["qty"] == 1
     # without values, the same changes are allowed
     info = attrs.edit_attribute("site", type_name="text", label_de="Ort")
     assert (info.type, info.label_de, info.sets) == ("text", "Ort", ["stock_set"])
     attrs.edit_attribute("colour", choices=["red", "blue"])
-    attrs.remove_from_set("stock_set", "due")
+    attr_sets.remove_from_set("stock_set", "due")
     attrs.delete_attribute("due")
-    assert "due" not in attrs.set_info(attrs.get_attribute_set("stock_set")).attributes
+    assert "due" not in attr_sets.set_info(attr_sets.get_attribute_set("stock_set")).attributes
     with pytest.raises(Invalid, match=r"the default 'x' is not an integer"):
         attrs.edit_attribute("note", type_name="integer", default="x")
 
 
 def test_groups_and_sets(catalogue):
-    groups = attrs.list_attribute_groups(lang="de")
+    groups = attr_groups.list_attribute_groups(lang="de")
     assert [(g.key, g.label, g.attributes) for g in groups] == [("stock", "Bestand", ["qty", "price"])]
-    attrs.delete_attribute_group("stock")
+    attr_groups.delete_attribute_group("stock")
     assert attrs.get_attribute("qty").group_id is None
-    aset = attrs.create_attribute_set("small", "Small", ["qty"])
+    aset = attr_sets.create_attribute_set("small", "Small", ["qty"])
     assert (aset.attributes, aset.event_count) == (["qty"], 0)
     with pytest.raises(Refused, match="already in set"):
-        attrs.add_to_set("small", ["qty"])
-    assert attrs.add_to_set("small", ["note", "ok"]).attributes == ["qty", "note", "ok"]
+        attr_sets.add_to_set("small", ["qty"])
+    assert attr_sets.add_to_set("small", ["note", "ok"]).attributes == ["qty", "note", "ok"]
     with pytest.raises(NotFound, match="'due' is not in set 'small'"):
-        attrs.remove_from_set("small", "due")
-    assert attrs.delete_attribute_set("small").key == "small"
-    assert [s.key for s in attrs.list_attribute_sets()] == ["stock_set"]
+        attr_sets.remove_from_set("small", "due")
+    assert attr_sets.delete_attribute_set("small").key == "small"
+    assert [s.key for s in attr_sets.list_attribute_sets()] == ["stock_set"]

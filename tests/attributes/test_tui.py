@@ -9,6 +9,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static
 
+from tasktui.services import attribute_sets as attr_sets
 from tasktui.services import attributes as attrs
 from tasktui.services.attribute_values import history_of_attributes, task_attribute_fields
 from tasktui.services.context import Actor
@@ -98,7 +99,7 @@ async def test_screen_adds_edits_and_refuses_destructive_changes(catalogue):
         await pilot.pause()
         await pilot.press("enter")
         await pilot.pause()
-        assert attrs.set_info(attrs.get_attribute_set("stock_set")).attributes[-1] == "batch"
+        assert attr_sets.set_info(attr_sets.get_attribute_set("stock_set")).attributes[-1] == "batch"
 
 
 async def test_editor_groups_values_validates_and_records_history(catalogue):

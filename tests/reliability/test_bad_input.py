@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from tasktui.services import attribute_sets as attr_sets
 from tasktui.services import attributes as attrs
 from tasktui.services.events import create_event, set_obsolete
 from tasktui.services.people import add_group, add_user
@@ -39,7 +40,7 @@ def shop(actor, database):
     attrs.create_attribute("site", "Site", "url")
     attrs.create_attribute("due", "Due", "date")
     attrs.create_attribute("seen", "Seen at", "datetime")
-    attrs.create_attribute_set("stock_set", "Stock", ["qty", "price", "ok", "colour", "site", "due", "seen"])
+    attr_sets.create_attribute_set("stock_set", "Stock", ["qty", "price", "ok", "colour", "site", "due", "seen"])
     create_event("stock_diff", "Difference in stock", attribute_set="stock_set", responsible_user="alice")
     create_event("plain", "Plain", responsible_group="ops")
     create_event("old_event", "Old", responsible_user="bob")

@@ -12,6 +12,7 @@ import pytest
 
 from tasktui import db as dbmod
 from tasktui.errors import Invalid
+from tasktui.services import attribute_sets as attr_sets
 from tasktui.services import attributes as attrs
 from tasktui.services import tasks
 from tasktui.services.batch import BatchRejected, parse_line, parse_lines, raise_batch
@@ -35,7 +36,7 @@ def _world(path: Path):
     add_member("ops", "bob")
     attrs.create_attribute("qty", "Quantity", "integer", required=True)
     attrs.create_attribute("checked", "Checked", "boolean", default="false")
-    attrs.create_attribute_set("stock_set", "Stock", ["qty", "checked"])
+    attr_sets.create_attribute_set("stock_set", "Stock", ["qty", "checked"])
     create_event("plain", "Plain", responsible_user="bob", responsible_group="ops")
     create_event("stock", "Stock", attribute_set="stock_set", responsible_group="ops")
     create_event("old", "Old", responsible_user="bob")
