@@ -150,10 +150,11 @@ def root(
 
 
 def _register() -> None:
-    from tasktui.cli import events, people, tasks
+    from tasktui.cli import events, language, people, tasks
 
     tasks.register(app)
     events.register(app)
+    language.register(app)
     people.register(app)
     from tasktui.cli import attributes as attribute_commands
 

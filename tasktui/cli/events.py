@@ -168,9 +168,5 @@ def register_manifest(
 
 
 def register(app: typer.Typer) -> None:
-    """Add these commands to the root app (and `tasktui lang`, which switches the
-    language event names are shown in)."""
-    from tasktui.cli import language
-
+    """Add `tasktui event ...` to the root app."""
     app.add_typer(event_app, name="event")
-    language.register(app)
