@@ -1,9 +1,10 @@
 """A kill (SIGKILL) at any moment leaves a consistent database, and a bulk action is
 applied wholly or not at all (PRODUCT.md section 5).
 
-A 100,000-task bulk "mark done" and a batch raise are killed at random moments
-(the delays are in the assertion messages); afterwards `tasktui db check` passes and
-the counts of changed tasks and history rows are all or nothing.
+A 100,000-task bulk "mark done" and a 20,000-line batch raise (`raise_batch`, as
+`tasktui raise --batch` runs it) are killed at random moments (the delays are in the
+assertion messages); afterwards `tasktui db check` passes and the counts of changed
+tasks, history, text index and process rows are all or nothing.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from tests.reliability.helpers import seed_open_tasks
 pytestmark = pytest.mark.slow
 
 TASKS = 100_000
-BATCH = 2_500
+BATCH = 20_000  # lines: about 1.5 s of raise_batch, long enough to kill it midway
 KILLS = 3
 
 MARK_ALL_DONE = """
@@ -44,19 +45,25 @@ result = mark_done(actor, ids)
 print("done", len(result.changed), flush=True)
 """
 
-# Until `tasktui raise --batch` exists: many raise_task calls in ONE write transaction.
+# The real `tasktui raise --batch` service: the lines are parsed before "ready", so the
+# kill lands in raise_batch (its checks, multi-row inserts and commit).
 RAISE_BATCH = """
+import json
 import sys
-from tasktui.db import open_database, write_transaction
+from tasktui.db import open_database
+from tasktui.services.batch import parse_lines, raise_batch
 from tasktui.services.context import acting_user
-from tasktui.services.tasks import raise_task
 open_database(sys.argv[1])
 actor = acting_user("alice", "ops")
+lines = [
+    json.dumps({"event": "batch", "title": f"batch task {i}", "link": f"order/{i}", "process": {"id": f"run-{i}"}})
+    for i in range(int(sys.argv[2]))
+]
+items, bad_lines = parse_lines(lines)
+assert not bad_lines, bad_lines
 print("ready", flush=True)
-with write_transaction():
-    for i in range(int(sys.argv[2])):
-        raise_task(actor, "batch", f"batch task {i}", link=f"order/{i}")
-print("done", flush=True)
+results = raise_batch(actor, items)
+print("done", len(results), flush=True)
 """
 
 
@@ -125,6 +132,24 @@ def _counts(path: Path, sql: dict[str, str]) -> dict[str, int]:
         con.close()
 
 
+def _killed_runs(template: Path, tmp_path: Path, script: str, sql: dict[str, str], *args: str):
+    """Run `script` on a copy of the template left alone, then on KILLS fresh copies
+    killed at random moments within that run's duration; `db check` must pass on each.
+    Returns the counts of `sql` after the whole run, and (delay, in flight, counts) per kill."""
+    measured = _fresh_copy(template, tmp_path, "measured.db")
+    duration = _run_uninterrupted(script, str(measured), *args)
+    rng = random.Random()
+    delays = [round(rng.uniform(0, duration * 0.9), 3) for _ in range(KILLS)]
+    outcomes = []
+    for n, delay in enumerate(delays):
+        path = _fresh_copy(template, tmp_path, f"killed{n}.db")
+        in_flight = _kill_at(script, delay, str(path), *args)
+        check = _db_check(path)
+        assert check.returncode == 0, (delays, delay, check.stdout, check.stderr)
+        outcomes.append((delay, in_flight, _counts(path, sql)))
+    return _counts(measured, sql), outcomes
+
+
 DONE_COUNTS = {
     "done": "SELECT count(*) FROM task WHERE status = 'done'",
     "done_complete": "SELECT count(*) FROM task WHERE status = 'done' AND done_at IS NOT NULL AND done_by_id = 1",
@@ -134,23 +159,12 @@ DONE_COUNTS = {
 
 
 def test_killing_a_bulk_mark_done_of_100k_tasks_applies_it_wholly_or_not_at_all(template, tmp_path):
-    measured = _fresh_copy(template, tmp_path, "measured.db")
-    duration = _run_uninterrupted(MARK_ALL_DONE, str(measured))
-    assert _counts(measured, DONE_COUNTS) == {"done": TASKS, "done_complete": TASKS, "history": TASKS, "open": 0}
-
-    rng = random.Random()
-    delays = [round(rng.uniform(0, duration * 0.9), 3) for _ in range(KILLS)]
-    outcomes = []
-    for n, delay in enumerate(delays):
-        path = _fresh_copy(template, tmp_path, f"killed{n}.db")
-        in_flight = _kill_at(MARK_ALL_DONE, delay, str(path))
-        check = _db_check(path)
-        assert check.returncode == 0, (delays, delay, check.stdout, check.stderr)
-        counts = _counts(path, DONE_COUNTS)
-        outcomes.append((delay, in_flight, counts["done"]))
-        assert counts["done"] in (0, TASKS), (delays, outcomes)
-        assert counts["done"] == counts["done_complete"] == counts["history"], (delays, counts)
-        assert counts["open"] == TASKS - counts["done"]
+    whole, outcomes = _killed_runs(template, tmp_path, MARK_ALL_DONE, DONE_COUNTS)
+    assert whole == {"done": TASKS, "done_complete": TASKS, "history": TASKS, "open": 0}
+    for _, _, counts in outcomes:
+        assert counts["done"] in (0, TASKS), outcomes
+        assert counts["done"] == counts["done_complete"] == counts["history"], outcomes
+        assert counts["open"] == TASKS - counts["done"], outcomes
     assert any(in_flight for _, in_flight, _ in outcomes), f"no kill hit a running bulk action: {outcomes}"
 
 
@@ -158,24 +172,13 @@ BATCH_COUNTS = {
     "tasks": "SELECT count(*) FROM task t JOIN event e ON e.id = t.event_id WHERE e.identifier = 'batch'",
     "history": "SELECT count(*) FROM task_history WHERE action = 'created' AND task_id > 100000",
     "text_index": "SELECT count(*) FROM task_fts WHERE rowid > 100000",
+    "processes": "SELECT count(*) FROM related_process WHERE process_id LIKE 'run-%'",
 }
 
 
 def test_killing_a_batch_raise_applies_it_wholly_or_not_at_all(template, tmp_path):
-    measured = _fresh_copy(template, tmp_path, "measured.db")
-    duration = _run_uninterrupted(RAISE_BATCH, str(measured), str(BATCH))
-    assert _counts(measured, BATCH_COUNTS) == {"tasks": BATCH, "history": BATCH, "text_index": BATCH}
-
-    rng = random.Random()
-    delays = [round(rng.uniform(0, duration * 0.9), 3) for _ in range(KILLS)]
-    outcomes = []
-    for n, delay in enumerate(delays):
-        path = _fresh_copy(template, tmp_path, f"killed{n}.db")
-        in_flight = _kill_at(RAISE_BATCH, delay, str(path), str(BATCH))
-        check = _db_check(path)
-        assert check.returncode == 0, (delays, delay, check.stdout, check.stderr)
-        counts = _counts(path, BATCH_COUNTS)
-        outcomes.append((delay, in_flight, counts["tasks"]))
-        assert counts["tasks"] in (0, BATCH), (delays, outcomes)
-        assert counts["tasks"] == counts["history"] == counts["text_index"], (delays, counts)
+    whole, outcomes = _killed_runs(template, tmp_path, RAISE_BATCH, BATCH_COUNTS, str(BATCH))
+    assert whole == {"tasks": BATCH, "history": BATCH, "text_index": BATCH, "processes": BATCH}
+    for _, _, counts in outcomes:
+        assert set(counts.values()) in ({0}, {BATCH}), outcomes
     assert any(in_flight for _, in_flight, _ in outcomes), f"no kill hit a running batch: {outcomes}"
