@@ -9,6 +9,18 @@ from typing import Optional
 import typer
 
 from tasktui.cli.state import state
+from tasktui.cli.tasks import (
+    ASCENDING_OPTION,
+    ASSIGNED_OPTION,
+    ASSIGNEE_OPTION,
+    EVENT_OPTION,
+    FOR_USER_OPTION,
+    GROUP_OPTION,
+    SEARCH_OPTION,
+    SORT_OPTION,
+    STATUS_OPTION,
+    task_filter,
+)
 
 
 def export(
@@ -16,26 +28,23 @@ def export(
     path: Path = typer.Argument(..., help="File to write (.csv or .json)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="csv or json (default: from the file name)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
-    assigned: str = typer.Option(
-        "all", "--assigned", help="all, direct, groups, direct-or-groups or unassigned (relative to --for)."
-    ),
-    for_user: Optional[str] = typer.Option(None, "--for", help="Whose tasks --assigned means (default: you)."),
-    assignee: Optional[str] = typer.Option(None, "--assignee", help="Only tasks assigned directly to this user."),
-    group: Optional[str] = typer.Option(None, "--group", help="Only tasks of this group."),
-    event: Optional[str] = typer.Option(None, "--event", "-e", help="Only tasks of this event."),
-    status: str = typer.Option("open", "--status", "-s", help="open, done or all."),
-    search: Optional[str] = typer.Option(None, "--search", "-q", help="Text in title, description, link, attributes."),
-    sort: str = typer.Option("created", "--sort", help="Column to sort by."),
-    ascending: bool = typer.Option(False, "--asc", help="Sort ascending (default: descending)."),
+    assigned: str = ASSIGNED_OPTION,
+    for_user: Optional[str] = FOR_USER_OPTION,
+    assignee: Optional[str] = ASSIGNEE_OPTION,
+    group: Optional[str] = GROUP_OPTION,
+    event: Optional[str] = EVENT_OPTION,
+    status: str = STATUS_OPTION,
+    search: Optional[str] = SEARCH_OPTION,
+    sort: str = SORT_OPTION,
+    ascending: bool = ASCENDING_OPTION,
 ) -> None:
     """Export every task matching the filters (as `task list`) to a CSV or JSON file."""
-    from tasktui.cli.tasks import _filter
     from tasktui.services.export import check_destination, export_tasks, format_for
 
     check_destination(path, force)
     format_for(path, fmt)
     actor = state(ctx).open()
-    flt = _filter(actor, assigned, for_user, assignee, group, event, status, search)
+    flt = task_filter(actor, assigned, for_user, assignee, group, event, status, search)
     show_progress = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:

@@ -106,7 +106,22 @@ def raise_event(
         typer.echo(f"{result.outcome} task {result.task_id} ({result.event}, occurrences: {result.occurrences})")
 
 
-def _filter(actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search, attrs=None):
+# The filters and order of `task list`, which `export` takes too (the tasks screen's).
+ASSIGNED_OPTION = typer.Option(
+    "all", "--assigned", help="all, direct, groups, direct-or-groups or unassigned (relative to --for)."
+)
+FOR_USER_OPTION = typer.Option(None, "--for", help="Whose tasks --assigned means (default: you).")
+ASSIGNEE_OPTION = typer.Option(None, "--assignee", help="Only tasks assigned directly to this user.")
+GROUP_OPTION = typer.Option(None, "--group", help="Only tasks of this group.")
+EVENT_OPTION = typer.Option(None, "--event", "-e", help="Only tasks of this event.")
+STATUS_OPTION = typer.Option("open", "--status", "-s", help="open, done or all.")
+SEARCH_OPTION = typer.Option(None, "--search", "-q", help="Text in title, description, link, attributes.")
+SORT_OPTION = typer.Option("created", "--sort", help="Column to sort by.")
+ASCENDING_OPTION = typer.Option(False, "--asc", help="Sort ascending (default: descending).")
+
+
+def task_filter(actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search, attrs=None):
+    """The TaskFilter the list options mean (`--assignee X` is `--assigned direct --for X`)."""
     from tasktui.services.events import get_event
     from tasktui.services.people import get_group, get_user
     from tasktui.services.tasks import TaskFilter
@@ -137,20 +152,18 @@ def _row_dict(row) -> dict:
 @task_app.command("list")
 def list_(
     ctx: typer.Context,
-    assigned: str = typer.Option(
-        "all", "--assigned", help="all, direct, groups, direct-or-groups or unassigned (relative to --for)."
-    ),
-    for_user: Optional[str] = typer.Option(None, "--for", help="Whose tasks --assigned means (default: you)."),
-    assignee: Optional[str] = typer.Option(None, "--assignee", help="Only tasks assigned directly to this user."),
-    group: Optional[str] = typer.Option(None, "--group", help="Only tasks of this group."),
-    event: Optional[str] = typer.Option(None, "--event", "-e", help="Only tasks of this event."),
-    status: str = typer.Option("open", "--status", "-s", help="open, done or all."),
-    search: Optional[str] = typer.Option(None, "--search", "-q", help="Text in title, description, link, attributes."),
+    assigned: str = ASSIGNED_OPTION,
+    for_user: Optional[str] = FOR_USER_OPTION,
+    assignee: Optional[str] = ASSIGNEE_OPTION,
+    group: Optional[str] = GROUP_OPTION,
+    event: Optional[str] = EVENT_OPTION,
+    status: str = STATUS_OPTION,
+    search: Optional[str] = SEARCH_OPTION,
     attrs: Optional[list[str]] = typer.Option(
         None, "--attr", "-a", help="Only tasks whose attribute has this value: key=value (repeatable; typed comparison)."
     ),
-    sort: str = typer.Option("created", "--sort", help="Column to sort by."),
-    ascending: bool = typer.Option(False, "--asc", help="Sort ascending (default: descending)."),
+    sort: str = SORT_OPTION,
+    ascending: bool = ASCENDING_OPTION,
     limit: int = typer.Option(100, "--limit", "-n", min=1, help="At most this many tasks."),
     all_rows: bool = typer.Option(False, "--all", help="Every matching task (no limit)."),
     count: bool = typer.Option(False, "--count", help="Print only the number of matching tasks."),
@@ -161,7 +174,7 @@ def list_(
 
     check_format(fmt)
     actor = state(ctx).open()
-    flt = _filter(actor, assigned, for_user, assignee, group, event, status, search, attrs)
+    flt = task_filter(actor, assigned, for_user, assignee, group, event, status, search, attrs)
     if count:
         typer.echo(str(count_tasks(flt)))
         return
