@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from tasktui import formats
-from tasktui.cli.state import FORMAT_HELP, check_format, state
+from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, given, state
 
 TYPES_HELP = "text, integer, decimal, boolean, date, datetime, choice or url."
 attribute_app = typer.Typer(
@@ -57,12 +57,12 @@ def _echo_one(data: dict, fmt: str) -> None:
         typer.echo(f"{key.replace('_', ' '):<12} {shown or '-'}")
 
 
-def _one_format(fmt: str) -> str:
-    from tasktui.errors import Invalid
-
-    if fmt not in ("table", "json"):
-        raise Invalid(f"unknown format {fmt!r}: use table or json")
-    return fmt
+def _listing_dict(info, fmt: str) -> dict:
+    """A group or set as a row: its attribute keys joined, but a list in JSON."""
+    data = dataclasses.asdict(info)
+    if fmt != "json":
+        data["attributes"] = ", ".join(info.attributes)
+    return data
 
 
 # --------------------------------------------------------------------------- attributes
@@ -85,7 +85,7 @@ def add(
     """Define a custom attribute."""
     from tasktui.services.attributes import create_attribute
 
-    _one_format(fmt)
+    check_format_in(fmt)
     actor = state(ctx).open()
     info = create_attribute(
         key, label, type_name, label_de=label_de, required=required, default=default,
@@ -118,7 +118,7 @@ def show(
     """Show one attribute with its number of stored values and the sets it is in."""
     from tasktui.services.attributes import attribute_info, get_attribute
 
-    _one_format(fmt)
+    check_format_in(fmt)
     actor = state(ctx).open()
     _echo_one(_attribute_dict(attribute_info(get_attribute(key), actor.lang, with_usage=True), fmt), fmt)
 
@@ -147,18 +147,11 @@ def edit(
     is refused with exit code 1 and the number of values concerned."""
     from tasktui.services.attributes import edit_attribute
 
-    _one_format(fmt)
+    check_format_in(fmt)
     actor = state(ctx).open()
-    optional: dict = {}
-    if label_de is not None:
-        optional["label_de"] = label_de
-    if default is not None:
-        optional["default"] = default
-    if group is not None:
-        optional["group"] = group
     info = edit_attribute(
         key, label_en=label, type_name=type_name, required=required, choices=choices or None,
-        position=position, lang=actor.lang, **optional,
+        position=position, lang=actor.lang, **given(label_de=label_de, default=default, group=group),
     )  # fmt: skip
     _echo_one(_attribute_dict(info, fmt), fmt)
 
@@ -186,13 +179,6 @@ def delete(
 # --------------------------------------------------------------------------- groups
 
 
-def _group_dict(info, fmt: str) -> dict:
-    data = dataclasses.asdict(info)
-    if fmt != "json":
-        data["attributes"] = ", ".join(info.attributes)
-    return data
-
-
 @group_app.command("add")
 def group_add(
     ctx: typer.Context,
@@ -216,7 +202,7 @@ def group_list(ctx: typer.Context, fmt: str = typer.Option("table", "--format", 
 
     check_format(fmt)
     actor = state(ctx).open()
-    _echo([_group_dict(g, fmt) for g in list_attribute_groups(actor.lang)], GROUP_COLUMNS, fmt)
+    _echo([_listing_dict(g, fmt) for g in list_attribute_groups(actor.lang)], GROUP_COLUMNS, fmt)
 
 
 @group_app.command("edit")
@@ -231,8 +217,7 @@ def group_edit(
     from tasktui.services.attribute_groups import edit_attribute_group
 
     actor = state(ctx).open()
-    optional = {"label_de": label_de} if label_de is not None else {}
-    edit_attribute_group(key, label_en=label, position=position, lang=actor.lang, **optional)
+    edit_attribute_group(key, label_en=label, position=position, lang=actor.lang, **given(label_de=label_de))
     typer.echo(f"changed attribute group {key}")
 
 
@@ -247,13 +232,6 @@ def group_delete(ctx: typer.Context, key: str = typer.Argument(..., help="Group 
 
 
 # --------------------------------------------------------------------------- sets
-
-
-def _set_dict(info, fmt: str) -> dict:
-    data = dataclasses.asdict(info)
-    if fmt != "json":
-        data["attributes"] = ", ".join(info.attributes)
-    return data
 
 
 @set_app.command("add")
@@ -278,7 +256,7 @@ def set_list(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-
 
     check_format(fmt)
     state(ctx).open()
-    _echo([_set_dict(s, fmt) for s in list_attribute_sets()], SET_COLUMNS, fmt)
+    _echo([_listing_dict(s, fmt) for s in list_attribute_sets()], SET_COLUMNS, fmt)
 
 
 @set_app.command("show")
@@ -292,10 +270,10 @@ def set_show(
     from tasktui.services.attribute_sets import set_attributes, set_info
     from tasktui.services.attributes import attribute_info
 
-    _one_format(fmt)
+    check_format_in(fmt)
     actor = state(ctx).open()
     aset = get_attribute_set(key)
-    data = _set_dict(set_info(aset), fmt)
+    data = _listing_dict(set_info(aset), fmt)
     defs = [_attribute_dict(attribute_info(d, actor.lang), fmt) for d in set_attributes(aset.id)]
     if fmt == "json":
         data["attributes"] = defs

@@ -12,18 +12,12 @@ from pathlib import Path
 import typer
 
 from tasktui import formats
-from tasktui.cli.state import state
-from tasktui.errors import Invalid
+from tasktui.cli.state import check_format_in, state
 
 db_app = typer.Typer(help="Check, back up and migrate the database file.", no_args_is_help=True)
 
 #: Exit code of `db check` when it finds a problem: the database is not usable as is.
 CHECK_FAILED = 4
-
-
-def _check_format(fmt: str) -> None:
-    if fmt not in ("table", "json"):
-        raise Invalid(f"unknown format {fmt!r}: use table or json")
 
 
 @db_app.command("check")
@@ -36,7 +30,7 @@ def check(
     Exit 0 when all is well; otherwise one line per problem on stderr and exit 4."""
     from tasktui.services.maintenance import check_database
 
-    _check_format(fmt)
+    check_format_in(fmt)
     report = check_database(state(ctx).settings.db_path, quick=quick)
     if fmt == "json":
         data = {"path": str(report.path), "ok": report.ok, "schema_version": report.schema_version,

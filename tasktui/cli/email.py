@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 
 from tasktui import formats
-from tasktui.cli.state import FORMAT_HELP, check_format, state
+from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, state
 from tasktui.errors import Invalid, TaskTuiError
 
 email_app = typer.Typer(
@@ -41,8 +41,7 @@ def settings_show(
     """Show the SMTP settings (the password source, never a password) and warnings."""
     from tasktui.services.email_settings import get_settings, settings_warnings
 
-    if fmt not in ("table", "json"):
-        raise Invalid(f"unknown format {fmt!r}: use table or json")
+    check_format_in(fmt)
     state(ctx).open()
     settings = get_settings()
     data = settings.as_dict()

@@ -8,8 +8,7 @@ from typing import Optional
 import typer
 
 from tasktui import formats
-from tasktui.cli.state import FORMAT_HELP, check_format, state
-from tasktui.errors import Invalid
+from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, given, state
 
 event_app = typer.Typer(help="Manage events (the kinds of occurrence that create tasks).", no_args_is_help=True)
 
@@ -100,13 +99,7 @@ def edit(
     from tasktui.services.events import edit_event
 
     actor = state(ctx).open()
-    changes: dict = {}
-    if name_de is not None:
-        changes["name_de"] = name_de
-    if user is not None:
-        changes["responsible_user"] = user
-    if group is not None:
-        changes["responsible_group"] = group
+    changes = given(name_de=name_de, responsible_user=user, responsible_group=group)
     _print(edit_event(identifier, name_en=name, lang=actor.lang, **changes), fmt)
 
 
@@ -157,8 +150,7 @@ def register_manifest(
 
     from tasktui.services.manifest import register_manifests
 
-    if fmt not in ("table", "json"):
-        raise Invalid(f"unknown format {fmt!r} for register: use table or json")
+    check_format_in(fmt, command="register")
     state(ctx).open()
     result = register_manifests([Path(m) for m in manifests])
     if fmt == "json":

@@ -54,6 +54,20 @@ def check_format(fmt: str) -> str:
 FORMAT_HELP = "Output format: table, json, csv or ids."
 
 
+def check_format_in(fmt: str, allowed: tuple[str, ...] = ("table", "json"), command: str | None = None) -> str:
+    """`fmt` for a command that prints only the `allowed` formats, or Invalid naming them."""
+    if fmt not in allowed:
+        where = f" for {command}" if command else ""
+        raise Invalid(f"unknown format {fmt!r}{where}: use {', '.join(allowed[:-1])} or {allowed[-1]}")
+    return fmt
+
+
+def given(**options: object) -> dict:
+    """The options that were given (not None), as keyword arguments for an edit
+    service: an option left out keeps the value, an empty one clears it."""
+    return {name: value for name, value in options.items() if value is not None}
+
+
 def read_ids(args: list[str]) -> list[int]:
     """Task ids from the arguments, or one per line on stdin (`-`, or no argument
     with stdin not a terminal). Blank lines are ignored; anything else is Invalid."""

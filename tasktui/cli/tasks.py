@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from tasktui import formats
-from tasktui.cli.state import FORMAT_HELP, check_format, read_ids, state
+from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, read_ids, state
 from tasktui.errors import Invalid, Refused
 
 task_app = typer.Typer(help="List, show and change tasks.", no_args_is_help=True)
@@ -70,8 +70,7 @@ def raise_event(
     ),
 ) -> None:
     """Raise EVENT: create a task for the event's responsible user and group."""
-    if fmt not in ("table", "json", "ids"):
-        raise Invalid(f"unknown format {fmt!r} for raise: use table, json or ids")
+    check_format_in(fmt, ("table", "json", "ids"), command="raise")
     if batch:
         given = [name for name, value in (("EVENT", event), ("--title", title), ("--description", description),
                  ("--link", link), ("--assignee", assignee), ("--group", group), ("--dedup-key", dedup_key),
@@ -203,8 +202,7 @@ def show(
     """Show one task with its attributes, dependencies, processes, history and comments."""
     from tasktui.services.task_detail import task_detail
 
-    if fmt not in ("table", "json"):
-        raise Invalid(f"unknown format {fmt!r} for show: use table or json")
+    check_format_in(fmt, command="show")
     actor = state(ctx).open()
     detail = task_detail(task_id, actor.lang)
     data = dataclasses.asdict(detail)
