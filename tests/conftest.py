@@ -1,7 +1,10 @@
-"""Shared fixtures: real SQLite files in tmp_path, an acting user, CLI runners."""
+"""Shared fixtures: real SQLite files in tmp_path, an acting user, CLI runners; and
+a tiny runner for `async def` (Pilot) tests, so no asyncio plugin is needed."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import subprocess
 import sys
@@ -13,6 +16,16 @@ from typer.testing import CliRunner
 
 from tasktui import db as dbmod
 from tasktui.services.context import Actor, acting_user
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    """Run `async def` tests with `asyncio.run`, each in its own event loop."""
+    if not inspect.iscoroutinefunction(pyfuncitem.obj):
+        return None
+    names = pyfuncitem._fixtureinfo.argnames
+    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
+    return True
 
 
 @pytest.fixture

@@ -1,11 +1,7 @@
 """Fixtures: a database with a few typed attributes, a group, a set and an event
-using it; and a tiny runner for `async def` (Pilot) tests, so no asyncio plugin is
-needed: each coroutine test runs in its own event loop."""
+using it. `async def` (Pilot) tests run through the hook in tests/conftest.py."""
 
 from __future__ import annotations
-
-import asyncio
-import inspect
 
 import pytest
 
@@ -13,16 +9,6 @@ from tasktui.services import attribute_groups as attr_groups
 from tasktui.services import attribute_sets as attr_sets
 from tasktui.services import attributes as attrs
 from tasktui.services.events import create_event
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run `async def` tests of this folder with `asyncio.run`."""
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    names = pyfuncitem._fixtureinfo.argnames
-    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
-    return True
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
-"""A real SMTP server (aiosmtpd on 127.0.0.1) and fixtures for the email tests,
-and a tiny runner for `async def` tests (Pilot), so no asyncio plugin is needed."""
+"""A real SMTP server (aiosmtpd on 127.0.0.1) and fixtures for the email tests.
+`async def` (Pilot) tests run through the hook in tests/conftest.py."""
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import datetime as dt
 import email
 import email.policy
@@ -22,16 +21,6 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from tasktui.services import people
 from tasktui.services.email_settings import update_settings
 from tasktui.services.events import create_event
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run `async def` tests of this folder with `asyncio.run`."""
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    names = pyfuncitem._fixtureinfo.argnames
-    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
-    return True
-
 
 SMTP_USER = "mailer"
 SMTP_PASSWORD = "s3cret-for-tests"
