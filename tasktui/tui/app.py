@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from tasktui.services.context import Actor
 
@@ -39,6 +41,13 @@ class TaskTuiApp(App):
         self.sub_title = actor.login
         self.COMMANDS = App.COMMANDS | {ScreenActionsProvider}
         self._data_version: int | None = None
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's palette commands, without its "Quit": the palette lists the `q`
+        binding already, with its keys (it was there twice)."""
+        for command in super().get_system_commands(screen):
+            if command.callback != self.action_quit:
+                yield command
 
     def on_mount(self) -> None:
         from tasktui.tui.screens.tasks import TasksScreen

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import time
 
+from textual.command import CommandList
+
 from tasktui.tui.commands import ScreenActionsProvider
 from tasktui.tui.screens.help import HelpScreen, screen_keys
 from tasktui.tui.screens.tasks import TasksScreen
@@ -67,3 +69,19 @@ async def test_palette_offers_the_same_actions_as_the_bindings(seeded, app):
         await pilot.press("enter")
         await settle(pilot)
         assert screen.status == "all"  # the palette ran the action
+
+
+async def test_palette_lists_quit_once(seeded, app):
+    """Textual's own "Quit" system command is left out: the `q` binding is listed."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"quit")
+        await pilot.pause(0.5)
+        results = app.screen.query_one(CommandList)
+        prompts = [str(results.get_option_at_index(i).prompt) for i in range(results.option_count)]
+        assert [p for p in prompts if "Quit" in p] == ["Quit\nKey: ^q q"]
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.return_code == 0
