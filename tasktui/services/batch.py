@@ -38,13 +38,13 @@ import peewee as pw
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.models import DONE, OPEN, EmailSettings, Event, RelatedProcess, Task, TaskAttribute, TaskHistory, utcnow
+from tasktui.services.bulk_insert import CHUNK, cached_lookup, insert_chunks, insert_tasks
 from tasktui.services.context import Actor
 from tasktui.services.events import get_event
 from tasktui.services.people import get_group, get_user
 from tasktui.services.tasks import MAX_LINK, ProcessRef, RaiseResult, _check_title, history
 
 KEYS = ("event", "title", "description", "link", "assignee", "group", "dedup_key", "reopen", "attributes", "process")
-CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -216,18 +216,6 @@ class _Resolved:
     values: dict[int, dict[int, str]] = field(default_factory=dict)  # line -> attribute id -> value
 
 
-def _lookup(cache: dict, key: str, fetch) -> Any:
-    if key not in cache:
-        try:
-            cache[key] = fetch(key)
-        except TaskTuiError as e:
-            cache[key] = e
-    found = cache[key]
-    if isinstance(found, TaskTuiError):
-        raise found
-    return found
-
-
 def _check(items: Sequence[BatchItem]) -> tuple[_Resolved, list[LineError]]:
     from tasktui.errors import Refused
 
@@ -239,17 +227,17 @@ def _check(items: Sequence[BatchItem]) -> tuple[_Resolved, list[LineError]]:
     errors: list[LineError] = []
     for item in items:
         try:
-            ev = _lookup(events, item.event, get_event)
+            ev = cached_lookup(events, item.event, get_event)
             if ev.obsolete:
                 raise Refused(f"event {ev.identifier!r} is obsolete and raises no new tasks")
             resolved.events[item.event] = ev
             if item.assignee:
-                resolved.user_ids[item.assignee] = _lookup(users, item.assignee, get_user).id
+                resolved.user_ids[item.assignee] = cached_lookup(users, item.assignee, get_user).id
             if item.group:
-                resolved.group_ids[item.group] = _lookup(groups, item.group, get_group).id
+                resolved.group_ids[item.group] = cached_lookup(groups, item.group, get_group).id
             if ev.attribute_set_id is not None or item.attributes:
                 key = (ev.id, tuple(sorted(item.attributes.items())))
-                resolved.values[item.line] = _lookup(values_cache, key, lambda _k: _values(ev, item.attributes))
+                resolved.values[item.line] = cached_lookup(values_cache, key, lambda _k: _values(ev, item.attributes))
         except TaskTuiError as e:
             errors.append(LineError(item.line, str(e)))
     return resolved, errors
@@ -303,24 +291,6 @@ def _dedup_targets(items: Sequence[BatchItem], resolved: _Resolved) -> tuple[dic
     open_targets = {(e, k): _Target(occurrences[i], task_id=i) for (e, k, s), i in latest.items() if s == OPEN}
     done_targets = {(e, k): _Target(occurrences[i], task_id=i) for (e, k, s), i in latest.items() if s == DONE}
     return open_targets, done_targets
-
-
-def _insert_chunks(model: type[pw.Model], rows: list[dict]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        model.insert_many(rows[start : start + CHUNK]).execute()
-
-
-def _insert_tasks(rows: list[dict]) -> list[int]:
-    """Insert new tasks; their ids in row order. Ids follow insertion order, so the
-    ids a multi-row insert returns (in any order) sorted are the rows' ids."""
-    ids: list[int] = []
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        returned = sorted(row[0] for row in Task.insert_many(chunk).returning(Task.id).tuples().execute())
-        if len(returned) != len(chunk):
-            raise RuntimeError(f"inserted {len(chunk)} tasks but got {len(returned)} ids back")
-        ids.extend(returned)
-    return ids
 
 
 def raise_batch(actor: Actor, items: Sequence[BatchItem], bad_lines: Sequence[LineError] = ()) -> list[BatchResult]:
@@ -385,7 +355,7 @@ def _apply(actor: Actor, items: Sequence[BatchItem], resolved: _Resolved) -> lis
     # new tasks absorbed later lines: their rows carry the final count
     for target in {id(t): t for _, t, _, _ in outcomes if t.slot is not None}.values():
         new_rows[target.slot]["occurrences"] = target.occurrences
-    new_ids = _insert_tasks(new_rows)
+    new_ids = insert_tasks(new_rows)
 
     def task_id(target: _Target) -> int:
         return target.task_id if target.task_id is not None else new_ids[target.slot]
@@ -395,11 +365,11 @@ def _apply(actor: Actor, items: Sequence[BatchItem], resolved: _Resolved) -> lis
         if target.reopened:
             changes.update({Task.status: OPEN, Task.done_at: None, Task.done_by: None})
         Task.update(changes).where(Task.id == target.task_id).execute()
-    _insert_chunks(TaskHistory, [{**row, "task": task_id(t)} for t, row in pending_history])
-    _insert_chunks(
+    insert_chunks(TaskHistory, [{**row, "task": task_id(t)} for t, row in pending_history])
+    insert_chunks(
         TaskAttribute, [{"task": task_id(t), "attribute": a, "value": v} for t, values in pending_values for a, v in values.items()]
     )
-    _insert_chunks(
+    insert_chunks(
         RelatedProcess,
         [
             {"task": task_id(t), "process_id": p.process_id, "source": p.source, "started_at": p.started_at, "exit_code": p.exit_code}

@@ -1,0 +1,53 @@
+"""Multi-row writes and once-per-run lookups shared by batch raise and import.
+
+Both load many tasks in one write transaction; one INSERT per row would make 100,000
+tasks take minutes, so rows go in chunks of CHUNK (well below every driver's limit
+on bound parameters), and each event, user or group name is looked up once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import peewee as pw
+
+from tasktui.errors import TaskTuiError
+from tasktui.models import Task
+
+CHUNK = 500
+T = TypeVar("T")
+
+
+def insert_chunks(model: type[pw.Model], rows: list[dict]) -> None:
+    """Insert `rows` (dicts of column values) into `model`, CHUNK rows per statement."""
+    for start in range(0, len(rows), CHUNK):
+        model.insert_many(rows[start : start + CHUNK]).execute()
+
+
+def insert_tasks(rows: list[dict]) -> list[int]:
+    """Insert new tasks; their ids in row order. Ids follow insertion order, so the
+    ids a multi-row insert returns (in any order) sorted are the rows' ids."""
+    ids: list[int] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        returned = sorted(row[0] for row in Task.insert_many(chunk).returning(Task.id).tuples().execute())
+        if len(returned) != len(chunk):
+            raise RuntimeError(f"inserted {len(chunk)} tasks but got {len(returned)} ids back")
+        ids.extend(returned)
+    return ids
+
+
+def cached_lookup(cache: dict[Any, Any], key: Any, fetch: Callable[[Any], T]) -> T:
+    """`fetch(key)`, asked once per key: the answer, or the TaskTuiError it raised, is
+    kept in `cache`, so a name repeated on 10,000 lines costs one query (and a bad
+    name one error per line without another query)."""
+    if key not in cache:
+        try:
+            cache[key] = fetch(key)
+        except TaskTuiError as e:
+            cache[key] = e
+    found = cache[key]
+    if isinstance(found, TaskTuiError):
+        raise found
+    return found
