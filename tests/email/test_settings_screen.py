@@ -117,6 +117,31 @@ async def test_form_refuses_a_password_and_bad_port_inline(seeded):
     assert get_settings().password_env == "SMTP_PASSWORD" and get_settings().port is None
 
 
+async def test_question_mark_types_in_a_text_field_and_opens_the_help_elsewhere(seeded):
+    """The form starts in the host field: `?` (and `r`, the retry key) are typed into it;
+    with the focus on a table, `?` opens the help with every key of the screen."""
+    from tasktui.tui.screens.help import HelpScreen
+
+    app = SettingsHost(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        host = screen.query_one("#email-host", Input)
+        assert host.has_focus
+        await pilot.press("end", "question_mark", "r")
+        await pilot.pause()
+        assert app.screen is screen and host.value == "smtp.example.com?r"
+        assert notify.outbox_counts()["failed"] == 1  # `r` did not retry
+        screen.query_one("#email-outbox-table", DataTable).focus()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert ("r", "Retry message") in [(k.keys, k.description) for k in app.screen.keys]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and host.value == "smtp.example.com?r"
+
+
 async def test_apply_default_and_event_switches(seeded):
     app = SettingsHost(seeded)
     async with app.run_test(size=SIZE) as pilot:

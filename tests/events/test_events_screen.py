@@ -341,19 +341,39 @@ async def test_editor_fits_80x24_without_scrolling(catalogue) -> None:
 
 
 async def test_every_footer_key_fits_80_columns_and_search_stays_in_the_help(catalogue) -> None:
-    """At 80x24 no footer key of the events screen hides behind the palette key; `/`
-    (shown in the search box itself) is left out of the footer but is still listed
-    for the help and the command palette."""
-    from textual.widgets._footer import FooterKey
-
+    """At 80x24 no footer key of the events screen hides behind the palette key, `? Help`
+    first; `/` (shown in the search box itself) and `r` (the header's ▲ ▼ shows the
+    direction) are left out of the footer but are still listed for the help and the
+    command palette."""
     from tasktui.tui.screens.help import screen_keys
+    from tests.tui.footer import footer_keys
 
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.2)
-        keys = list(app.screen.query(FooterKey))
-        palette = next(k for k in keys if k.has_class("-command-palette"))
-        shown = [k for k in keys if k is not palette]
-        assert [k.description for k in shown][-2:] == ["Language", "Back"]
-        assert all(k.region.right <= palette.region.x for k in shown)
-        assert ("/", "Search") in [(k.keys, k.description) for k in screen_keys(app.screen)]
+        shown = [description for _, description in footer_keys(app.screen)]
+        assert shown[0] == "Help" and shown[-2:] == ["Language", "Back"]
+        listed = [(k.keys, k.description) for k in screen_keys(app.screen)]
+        assert ("/", "Search") in listed and ("r", "Reverse") in listed
+
+
+async def test_question_mark_opens_the_help_but_types_in_the_search_box(catalogue) -> None:
+    """`?` on the table opens the help (title "Keys — Events"); in the search box it is
+    a character of the search."""
+    from tasktui.tui.screens.help import HelpScreen
+
+    app = HostApp(catalogue, EventsScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen) and app.screen.help_title == "Keys — Events"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("slash", "question_mark")
+        await pilot.pause()
+        assert app.screen is screen
+        assert screen.query_one("#events-search", Input).value == "?"
+        assert str(screen.query_one("#events-selected", Static).render()) == "No events match the search"

@@ -9,13 +9,20 @@ import subprocess
 import sys
 import time
 
+import pytest
 from textual.command import CommandList
+from textual.screen import Screen
+from textual.widgets import DataTable
 
 from tasktui.tui.commands import ScreenActionsProvider
+from tasktui.tui.screens.attributes import AttributesScreen
+from tasktui.tui.screens.events import EventsScreen
 from tasktui.tui.screens.help import HelpScreen, screen_keys
+from tasktui.tui.screens.settings import SettingsScreen
 from tasktui.tui.screens.tasks import TasksScreen
 from tasktui.tui.widgets.task_table import TaskTable
 from tests.tui.conftest import settle
+from tests.tui.footer import footer_keys
 
 
 async def test_task_raised_by_another_process_appears_keeping_cursor_and_selection(seeded, app, db_path):
@@ -69,6 +76,55 @@ async def test_palette_offers_the_same_actions_as_the_bindings(seeded, app):
         await pilot.press("enter")
         await settle(pilot)
         assert screen.status == "all"  # the palette ran the action
+
+
+#: The screens one key away from the tasks screen: (key, screen class, help title).
+OTHER_SCREENS = [
+    pytest.param("e", EventsScreen, "Events", id="events"),
+    pytest.param("F", AttributesScreen, "Attributes", id="attributes"),
+    pytest.param("S", SettingsScreen, "Settings", id="settings"),
+]
+
+
+async def _open(pilot, key: str, screen_class: type) -> Screen:
+    """Open a screen from the tasks screen and put the focus on its (first) table: the
+    settings form starts in a text field, where `?` types a question mark."""
+    await settle(pilot)
+    await pilot.press(key)
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, screen_class)
+    screen.query_one(DataTable).focus()
+    await pilot.pause()
+    return screen
+
+
+@pytest.mark.parametrize("key, screen_class, title", OTHER_SCREENS)
+async def test_help_on_the_events_attributes_and_settings_screens(seeded, app, key, screen_class, title):
+    """`?` on each of them opens the help with every key of that screen, those the
+    footer leaves out included; Escape goes back to the screen."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open(pilot, key, screen_class)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        assert app.screen.help_title == f"Keys — {title}"
+        listed = {k.description for k in app.screen.keys}
+        assert {"Help", "Quit"} | {b.description for b in screen_class.BINDINGS} <= listed
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+
+
+@pytest.mark.parametrize("key, screen_class, title", OTHER_SCREENS)
+async def test_footers_start_with_help_and_fit_80_columns(seeded, app, key, screen_class, title):
+    """At 80x24 the footer of each screen shows `? Help` first and every key up to
+    `esc Back` in full (no key cut off by the palette key)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, key, screen_class)
+        shown = footer_keys(screen)
+        assert shown[0] == ("?", "Help")
+        assert shown[-1] == ("esc", "Back")
 
 
 async def test_palette_lists_quit_once(seeded, app):

@@ -11,7 +11,6 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from tasktui.errors import TaskTuiError
@@ -20,6 +19,7 @@ from tasktui.services.attribute_types import TYPES
 from tasktui.services.context import Actor
 from tasktui.tui.screens.attribute_forms import FormField, FormScreen
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
+from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.widgets.picker import PickerScreen
 
 TABS = ("tab-attributes", "tab-groups", "tab-sets")
@@ -29,8 +29,8 @@ def _choices(text: object) -> list[str]:
     return [c.strip() for c in str(text).split(",") if c.strip()]
 
 
-class AttributesScreen(Screen[None]):
-    """Manage attribute definitions, groups and sets."""
+class AttributesScreen(ScreenWithHelp[None]):
+    """Manage attribute definitions, groups and sets; `?` lists every key."""
 
     BINDINGS = [
         Binding("a", "add", "Add"),
@@ -58,7 +58,7 @@ class AttributesScreen(Screen[None]):
             with TabPane("Sets", id="tab-sets"):
                 yield DataTable(id="sets-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="attributes-status", markup=False)
-        yield Footer()
+        yield Footer(compact=True)  # compact like the other screens: fits 80 columns with `? Help`
 
     def on_mount(self) -> None:
         # Usage (values, sets) before default and the long choices: at 80 columns

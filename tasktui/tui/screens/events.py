@@ -15,13 +15,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from tasktui.errors import TaskTuiError
 from tasktui.services.context import Actor
 from tasktui.services.events import EventInfo, delete_event, event_info, get_event, list_events, set_obsolete
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
+from tasktui.tui.screens.help import ScreenWithHelp
 
 UNASSIGNED = "Unassigned"
 OBSOLETE_STYLE = "dim"
@@ -70,21 +70,22 @@ class LanguageChanged(Message):
         self.actor = actor
 
 
-class EventsScreen(Screen[None]):
+class EventsScreen(ScreenWithHelp[None]):
     """Events: Name (current language), Plugin, Responsible user and group, State,
     Identifier, ID. Obsolete events are dimmed. Every action is a binding with a
     description: the footer, the help screen and the app's command palette provider
-    list them."""
+    list them; `?` opens the help."""
 
     BINDINGS = [
         Binding("n", "new_event", "New"),
         Binding("e", "edit_event", "Edit"),
         Binding("d", "delete_event", "Delete"),
         Binding("o", "toggle_obsolete", "Obsolete"),
-        # not in the footer (the search box shows its key), so the footer fits 80 columns
+        # not in the footer, so it fits 80 columns with `? Help`: the search box shows
+        # its key, the sorted column's header its direction (▲ ▼)
         Binding("slash", "focus_search", "Search", key_display="/", show=False),
         Binding("s", "next_sort", "Sort"),
-        Binding("r", "reverse_sort", "Reverse"),
+        Binding("r", "reverse_sort", "Reverse", show=False),
         Binding("L", "switch_language", "Language"),
         Binding("escape", "back", "Back"),
     ]

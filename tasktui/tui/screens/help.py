@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen, Screen, ScreenResultType
 from textual.widgets import Label, Static
 
 
@@ -53,6 +53,20 @@ def screen_keys(screen: Screen) -> list[KeyHelp]:
         if shown not in keys:
             keys.append(shown)
     return [KeyHelp(" ".join(keys), description, node, action) for keys, description, node, action in by_action.values()]
+
+
+class ScreenWithHelp(Screen[ScreenResultType]):
+    """A full screen of the app whose `?` opens the help: every key of the screen.
+
+    Textual merges a base class's bindings before the subclass's, so `? Help` is the
+    first of the screen's own keys and the footer shows it even at 80 columns, where
+    the keys at the end may be cut off (the help lists them all)."""
+
+    BINDINGS = [Binding("question_mark", "help", "Help")]
+
+    def action_help(self) -> None:
+        """List every key of this screen."""
+        self.app.push_screen(HelpScreen.for_screen(self))
 
 
 class HelpScreen(ModalScreen[None]):

@@ -14,7 +14,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Select, Static
 
 from tasktui import formats
@@ -32,6 +31,7 @@ from tasktui.services.email_settings import (
     settings_warnings,
     update_settings,
 )
+from tasktui.tui.screens.help import ScreenWithHelp
 
 OUTBOX_ROWS = 50
 #: (input id, label, placeholder) of the text fields of the form, in order.
@@ -47,8 +47,9 @@ FIELDS = [
 ]
 
 
-class SettingsScreen(Screen[None]):
-    """Email notification settings: form, per-event switches, outbox."""
+class SettingsScreen(ScreenWithHelp[None]):
+    """Email notification settings: form, per-event switches, outbox. `?` opens the
+    help unless a text field has the focus: there it types a question mark."""
 
     #: Narrower than 90 columns (`-narrow`) or shorter than 30 rows (`-short`), e.g.
     #: 80x24 over SSH, tasktui.tcss tightens the form so the event identifiers and
@@ -60,7 +61,8 @@ class SettingsScreen(Screen[None]):
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+t", "send_test", "Test message"),
         Binding("space", "toggle_event", "Switch event"),
-        Binding("r", "retry_message", "Retry message"),
+        # not in the footer, so it fits 80 columns with `? Help`: the outbox heading shows it
+        Binding("r", "retry_message", "Retry message", show=False),
         Binding("escape", "back", "Back"),
     ]
 

@@ -11,7 +11,6 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
@@ -20,6 +19,7 @@ from tasktui.services import task_detail as detail_service
 from tasktui.services import tasks as task_service
 from tasktui.services.task_detail import HistoryEntry, TaskDetail, TaskRef
 from tasktui.tui.background import report_errors
+from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.widgets.picker import PickerScreen
 from tasktui.tui.widgets.attribute_editor import AttributeEditor
 from tasktui.tui.widgets.task_columns import DONE_MARK, OPEN_MARK
@@ -75,13 +75,11 @@ def processes_table(task: TaskDetail) -> Table | str:
     return table
 
 
-class TaskDetailScreen(Screen):
+class TaskDetailScreen(ScreenWithHelp):
     """One task in full, with its actions."""
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
-        # early, so the footer shows it even at 80 columns: it lists every other key
-        Binding("question_mark", "help", "Help"),
         Binding("d", "mark_done", "Done"),
         Binding("o", "reopen", "Reopen"),
         Binding("m", "assign_me", "Assign me"),
@@ -297,9 +295,3 @@ class TaskDetailScreen(Screen):
             lambda: detail_service.remove_dependency(self.actor, task, depends_on),
             lambda _: f"Task #{task} no longer depends on task #{depends_on}",
         )
-
-    def action_help(self) -> None:
-        """List every key of this screen."""
-        from tasktui.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen.for_screen(self))

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
@@ -20,6 +19,7 @@ from tasktui.services import tasks as task_service
 from tasktui.services.context import get_setting, set_setting
 from tasktui.services.tasks import ASSIGNEE_MODES, BulkResult, TaskFilter
 from tasktui.tui.background import closing_connection, report_errors
+from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.widgets.filter_bar import FilterBar, FilterSummary
 from tasktui.tui.widgets.picker import PickerScreen
 from tasktui.tui.widgets.task_columns import (
@@ -50,7 +50,7 @@ or load a demo data set to look around:
 This screen updates by itself when tasks arrive."""
 
 
-class TasksScreen(Screen):
+class TasksScreen(ScreenWithHelp):
     """Triage: find tasks with the filters, select them, act on them."""
 
     #: The table has the focus from the first frame (before the preferences are read)
@@ -58,8 +58,6 @@ class TasksScreen(Screen):
     AUTO_FOCUS = "#task-table"
 
     BINDINGS = [
-        # first, so the footer shows it even at 80 columns: it lists every other key
-        Binding("question_mark", "help", "Help"),
         Binding("slash", "search", "Search"),
         Binding("d", "mark_done", "Done"),
         Binding("o", "reopen", "Reopen"),
@@ -407,9 +405,3 @@ class TasksScreen(Screen):
         from tasktui.tui.screens.attributes import AttributesScreen
 
         self.app.push_screen(AttributesScreen(self.actor))
-
-    def action_help(self) -> None:
-        """List every key of this screen."""
-        from tasktui.tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen.for_screen(self))
