@@ -145,6 +145,46 @@ def test_snapshot_attributes_screen(catalogue, snap_compare, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_snapshot_attributes_screen_empty(actor, snap_compare, size):
+    """The user opens the attributes screen before any attribute is defined: instead
+    of bare column headers, how to add one (`a`, or `tasktui attribute add`)."""
+    assert snap_compare(ScreenHost(actor), terminal_size=size)
+
+
+async def test_empty_state_until_the_first_attribute(actor):
+    """No definitions: the empty state, not the table. `a` adds one through the form and
+    the table comes back with the focus; so does one added elsewhere (another process,
+    seen through the app's live refresh, which calls `data_changed`)."""
+    app = ScreenHost(actor)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#attributes-table", DataTable)
+        empty = screen.query_one("#attributes-empty", Static)
+        assert empty.display and not table.display
+        assert "tasktui attribute add" in str(empty.render())
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, FormScreen)
+        form.query_one("#field-key", Input).value = "qty"
+        form.query_one("#field-label_en", Input).value = "Quantity"
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        assert table.display and not empty.display and table.has_focus
+        assert _rows(table) == ["qty"]
+        attrs.delete_attribute("qty")
+        screen.data_changed()
+        await pilot.pause()
+        assert empty.display and not table.display
+        attrs.create_attribute("sku", "SKU", "text")
+        screen.data_changed()
+        await pilot.pause()
+        assert _rows(table) == ["sku"] and table.display and not empty.display
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_snapshot_attribute_form(catalogue, snap_compare, size):
     """On the attributes screen, press `a`: the form for a new attribute (key, labels,
     type, required, default, choices, group)."""

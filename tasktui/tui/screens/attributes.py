@@ -24,6 +24,17 @@ from tasktui.tui.widgets.picker import PickerScreen
 
 TABS = ("tab-attributes", "tab-groups", "tab-sets")
 
+EMPTY_TEXT = """[b]No custom attributes yet.[/b]
+
+Custom attributes are extra fields of tasks: a quantity, a SKU, a date…
+
+Press [b]a[/b] to add one here, or define one from the command line:
+
+  [b]tasktui attribute add qty --label Quantity --type integer[/b]
+
+Then put it in an attribute set (tab 3) and give the set to an event:
+its tasks get the attribute."""
+
 
 def _choices(text: object) -> list[str]:
     return [c.strip() for c in str(text).split(",") if c.strip()]
@@ -53,6 +64,7 @@ class AttributesScreen(ScreenWithHelp[None]):
         with TabbedContent(id="attributes-tabs"):
             with TabPane("Attributes", id="tab-attributes"):
                 yield DataTable(id="attributes-table", cursor_type="row", zebra_stripes=True)
+                yield Static(EMPTY_TEXT, id="attributes-empty")
             with TabPane("Groups", id="tab-groups"):
                 yield DataTable(id="groups-table", cursor_type="row", zebra_stripes=True)
             with TabPane("Sets", id="tab-sets"):
@@ -68,6 +80,7 @@ class AttributesScreen(ScreenWithHelp[None]):
         )
         self.query_one("#groups-table", DataTable).add_columns("Key", "Label", "Label (de)", "Position", "Attributes")
         self.query_one("#sets-table", DataTable).add_columns("Key", "Name", "Attributes", "Events")
+        self.query_one("#attributes-empty").display = False
         self.reload()
         self.query_one("#attributes-table", DataTable).focus()
 
@@ -76,14 +89,16 @@ class AttributesScreen(ScreenWithHelp[None]):
     def reload(self) -> None:
         """Re-read the three lists, keeping each table's cursor row."""
         lang = self.actor.lang
+        attributes = svc.list_attributes(lang, with_usage=True)
         self._fill(
             "#attributes-table",
             [
                 (a.key, [a.key, a.label, a.type, "yes" if a.required else "", a.group or "", str(a.value_count),
                          ", ".join(a.sets), a.default or "", ", ".join(a.choices)])
-                for a in svc.list_attributes(lang, with_usage=True)
+                for a in attributes
             ],
         )  # fmt: skip
+        self._show_empty_state(not attributes)
         self._fill(
             "#groups-table",
             [
@@ -95,6 +110,20 @@ class AttributesScreen(ScreenWithHelp[None]):
             "#sets-table",
             [(s.key, [s.key, s.name, ", ".join(s.attributes), str(s.event_count)]) for s in svc.list_attribute_sets()],
         )
+
+    def data_changed(self) -> None:
+        """Live refresh: the app calls this when another connection committed (an
+        attribute added with `tasktui attribute add` shows up)."""
+        self.reload()
+
+    def _show_empty_state(self, empty: bool) -> None:
+        """No definitions: instead of a table of column headers, how to add one."""
+        table = self.query_one("#attributes-table", DataTable)
+        was_empty = not table.display
+        self.query_one("#attributes-empty").display = empty
+        table.display = not empty
+        if was_empty and not empty and self.active_tab == "tab-attributes":
+            table.focus()
 
     def _fill(self, selector: str, rows: list[tuple[str, list[str]]]) -> None:
         table = self.query_one(selector, DataTable)
