@@ -145,7 +145,7 @@ def register_manifest(
 ) -> None:
     """Register a plugin's events from MANIFEST.toml, all or nothing. Idempotent:
     names follow the manifest, responsibility and state set locally are kept.
-    Format and rules: see `tasktui/services/manifest.py`."""
+    Format and rules: README, "Events and the shipped catalogue"."""
     from pathlib import Path
 
     from tasktui.services.manifest import register_manifests
