@@ -13,6 +13,7 @@ from tasktui.cli.tasks import (
     ASCENDING_OPTION,
     ASSIGNED_OPTION,
     ASSIGNEE_OPTION,
+    ATTR_FILTER_OPTION,
     EVENT_OPTION,
     FOR_USER_OPTION,
     GROUP_OPTION,
@@ -35,6 +36,7 @@ def export(
     event: Optional[str] = EVENT_OPTION,
     status: str = STATUS_OPTION,
     search: Optional[str] = SEARCH_OPTION,
+    attrs: Optional[list[str]] = ATTR_FILTER_OPTION,
     sort: str = SORT_OPTION,
     ascending: bool = ASCENDING_OPTION,
 ) -> None:
@@ -44,7 +46,7 @@ def export(
     check_destination(path, force)
     format_for(path, fmt)
     actor = state(ctx).open()
-    flt = task_filter(actor, assigned, for_user, assignee, group, event, status, search)
+    flt = task_filter(actor, assigned, for_user, assignee, group, event, status, search, attrs)
     show_progress = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:

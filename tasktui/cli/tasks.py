@@ -115,6 +115,9 @@ GROUP_OPTION = typer.Option(None, "--group", help="Only tasks of this group.")
 EVENT_OPTION = typer.Option(None, "--event", "-e", help="Only tasks of this event.")
 STATUS_OPTION = typer.Option("open", "--status", "-s", help="open, done or all.")
 SEARCH_OPTION = typer.Option(None, "--search", "-q", help="Text in title, description, link, attributes.")
+ATTR_FILTER_OPTION = typer.Option(
+    None, "--attr", "-a", help="Only tasks whose attribute has this value: key=value (repeatable; typed comparison)."
+)
 SORT_OPTION = typer.Option("created", "--sort", help="Column to sort by.")
 ASCENDING_OPTION = typer.Option(False, "--asc", help="Sort ascending (default: descending).")
 
@@ -158,9 +161,7 @@ def list_(
     event: Optional[str] = EVENT_OPTION,
     status: str = STATUS_OPTION,
     search: Optional[str] = SEARCH_OPTION,
-    attrs: Optional[list[str]] = typer.Option(
-        None, "--attr", "-a", help="Only tasks whose attribute has this value: key=value (repeatable; typed comparison)."
-    ),
+    attrs: Optional[list[str]] = ATTR_FILTER_OPTION,
     sort: str = SORT_OPTION,
     ascending: bool = ASCENDING_OPTION,
     limit: int = typer.Option(100, "--limit", "-n", min=1, help="At most this many tasks."),
