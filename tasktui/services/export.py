@@ -4,6 +4,11 @@ Rows are streamed with `iter_tasks` (keyset pages), so memory stays flat at any 
 The file is written next to its destination under a temporary name and renamed into
 place at the end: an interrupted export never leaves half a file under the real name.
 An existing file is refused unless `overwrite` is given.
+
+JSON objects carry one key more than the CSV columns: `attributes`, the task's custom
+attribute values typed as in `task list --format json` ({} when none), so a JSON
+export holds everything `tasktui import` needs to load the tasks into another
+database. CSV stays one flat row per task, without attribute values.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import csv
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,8 @@ EXPORT_FIELDS = [
 ]
 #: The progress callback is called after this many rows (and at the end).
 PROGRESS_EVERY = 1000
+#: Attribute values of a JSON export are fetched for this many tasks at a time.
+ATTRIBUTE_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,25 @@ def export_row(row: TaskRow) -> dict[str, Any]:
     for name in ("created_at", "done_at", "last_seen_at"):
         data[name] = iso(data[name])
     return data
+
+
+def _with_attributes(rows: Iterable[TaskRow]) -> Iterator[dict[str, Any]]:
+    """Exported rows with their typed attribute values, one query per chunk of tasks."""
+    from tasktui.services.attribute_values import typed_values
+
+    chunk: list[TaskRow] = []
+
+    def flush() -> Iterator[dict[str, Any]]:
+        values = typed_values([r.id for r in chunk])
+        for r in chunk:
+            yield {**export_row(r), "attributes": values[r.id]}
+        chunk.clear()
+
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= ATTRIBUTE_CHUNK:
+            yield from flush()
+    yield from flush()
 
 
 def format_for(path: Path, fmt: str | None) -> str:
@@ -109,8 +135,8 @@ def export_tasks(
                 writer.writeheader()
             else:
                 out.write("[")
-            for row in iter_tasks(flt, sort, descending, lang=lang):
-                data = export_row(row)
+            rows = iter_tasks(flt, sort, descending, lang=lang)
+            for data in (export_row(r) for r in rows) if writer is not None else _with_attributes(rows):
                 if writer is not None:
                     writer.writerow({k: "" if v is None else v for k, v in data.items()})
                 else:
