@@ -162,9 +162,10 @@ def _register() -> None:
     from tasktui.cli import email as email_commands
 
     email_commands.register(app)
-    from tasktui.cli import demo as demo_commands, export as export_commands
+    from tasktui.cli import demo as demo_commands, export as export_commands, task_import as import_command
 
     export_commands.register(app)
+    import_command.register(app)
     demo_commands.register(app)
     from tasktui.cli import db as db_commands
 

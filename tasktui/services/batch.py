@@ -103,7 +103,9 @@ def _text(data: dict, key: str, default: str | None) -> str | None:
     return value
 
 
-def _attribute_text(key: str, value: Any) -> str:
+def attribute_text(key: str, value: Any) -> str:
+    """A typed JSON attribute value (as `task list --format json` writes it) as the
+    text a raise validates: booleans true/false, numbers as written, null as blank."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -184,7 +186,7 @@ def parse_line(line: int, text: str) -> BatchItem:
         group=_text(data, "group", None) or None,
         dedup_key=dedup_key,
         reopen=reopen,
-        attributes={str(k): _attribute_text(str(k), v) for k, v in attributes.items()},
+        attributes={str(k): attribute_text(str(k), v) for k, v in attributes.items()},
         processes=tuple(_process(p) for p in processes),
     )
 

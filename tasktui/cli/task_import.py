@@ -1,0 +1,77 @@
+"""`tasktui import PATH`: load the tasks of a JSON export into this database.
+
+The rules are in `tasktui.services.task_import`. The file is read and checked before
+the database is opened, so a file that is not an export never touches it. Output:
+the mapping of every record (table, or JSON `[{"record", "old_id", "new_id",
+"outcome"}]`) and, in the table, a summary line. A refused file prints one
+`tasktui: error:` line per problem when there are several, then the summary line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import typer
+
+from tasktui import formats
+from tasktui.cli.state import check_format_in, state
+
+MAPPING_COLUMNS = ["record", "old_id", "new_id", "outcome"]
+
+
+def import_(
+    ctx: typer.Context,
+    path: Path = typer.Argument(..., help="A JSON file written by 'tasktui export --format json'."),
+    skip_existing: bool = typer.Option(
+        False, "--skip-existing", help="Import only the records not here yet; those already here map to their tasks."
+    ),
+    unassign_unknown: bool = typer.Option(
+        False, "--unassign-unknown", help="Leave an assignee or group unknown here empty instead of refusing the file."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help="table or json: the old id -> new id mapping."),
+) -> None:
+    """Import the tasks of a JSON export (from this or another database), all or nothing.
+
+    JSON only: a CSV export carries no attribute values, so it is refused.
+
+    Tasks get new ids (the old id -> new id mapping is printed) and keep status,
+    created at, done at, last seen, occurrences, dedup key, title, description,
+    link and attribute values. The event is found by identifier, the assignee and
+    group by name, exactly as in the file. Not in an export, so not imported:
+    done by, comments, history, dependencies, processes.
+
+    The whole file is checked first, then written in one transaction; nothing is
+    written when a record is bad (exit 2) or names an unknown event, user or group
+    (exit 3). A record already here (same event, created at and title, as when a
+    file is imported twice) refuses the file (exit 1) unless --skip-existing; so
+    does an open record whose dedup key has an open task here. Each task gets an
+    'imported' history entry naming you and the file. No email is sent.
+    """
+    from tasktui.services.task_import import SHOWN_PROBLEMS, ImportRejected, import_records, read_file
+
+    check_format_in(fmt, command="import")
+    try:
+        records = read_file(path)
+        actor = state(ctx).open()
+        result = import_records(actor, path.expanduser().name, records, skip_existing, unassign_unknown)
+    except ImportRejected as e:
+        if len(e.problems) > 1:
+            for problem in e.problems[:SHOWN_PROBLEMS]:
+                typer.echo(f"tasktui: error: {problem}", err=True)
+            if len(e.problems) > SHOWN_PROBLEMS:
+                typer.echo(f"tasktui: error: ... and {len(e.problems) - SHOWN_PROBLEMS} more", err=True)
+        raise
+    rows = [dataclasses.asdict(t) for t in result.tasks]
+    if fmt == "json":
+        typer.echo(formats.json_text(rows))
+        return
+    if rows:
+        typer.echo(formats.table(rows, MAPPING_COLUMNS))
+    skipped = f" ({result.existing} already here, skipped)" if result.existing else ""
+    typer.echo(f"imported {result.imported} task{'' if result.imported == 1 else 's'} from {result.source}{skipped}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add `import` to the root command."""
+    app.command("import")(import_)

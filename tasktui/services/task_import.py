@@ -1,0 +1,353 @@
+"""Import tasks from a file written by `tasktui export --format json`.
+
+What for: moving tasks between databases — from a test server to production, an old
+database merged into a new one, a subset restored from an export. The file is a JSON
+array of task objects with the keys of the export (`id`, `created_at`, `status`,
+`title`, `description`, `plugin`, `event`, `event_name`, `link`, `done_at`,
+`assignee`, `group`, `occurrences`, `last_seen_at`, `dedup_key`, `attributes`).
+`event`, `title`, `created_at` and `status` are required; an unknown key is an error,
+so a typo never passes silently. CSV exports are refused: they carry no attribute
+values and no types, so importing them would lose data without a word.
+
+The rules:
+
+- **New ids.** Tasks get new ids in the target, given in `created_at` order (ids
+  follow creation order); the result maps each record's old id to its new id.
+- **Kept as in the file:** status, created_at, done_at, last_seen_at, occurrences,
+  dedup key, title, description, link and the attribute values. Datetimes are to the
+  second (as exported). `plugin` comes from the target's event (as on raise);
+  `event_name` is ignored. Done by, comments, history, dependencies and related
+  processes are not in an export, so they are not imported.
+- **References by name.** The event by its identifier, the assignee by login, the
+  group by name — exactly as in the file (an empty one stays empty; the event's
+  responsible user and group are not applied). An unknown event, user or group is
+  an error naming the record, unless `unassign_unknown` leaves an unknown assignee
+  or group empty (recorded in the task's history). Obsolete events and inactive
+  users are accepted: imported tasks are history, not new occurrences.
+- **Attribute values** must belong to the attribute set of the task's event in the
+  target and fit their type there; they are stored in canonical form. Missing values
+  stay missing (no defaults are filled in, no required check: the task is restored
+  as it was, not raised).
+- **Checked first, all or nothing.** Every record is checked (shape, then the
+  references), every problem is reported with the record's position and old id, and
+  nothing is written (`ImportRejected`: exit code 2 for bad input, 3 when the only
+  problems are unknown events, users or groups). Otherwise every task is written in
+  ONE write transaction.
+- **No silent doubling.** A record is *already there* when the target has a task of
+  the same event with the same created_at (to the second) and title — an import of
+  the same file twice, or of tasks exported from this very database. By default such
+  a file is refused (exit code 1, nothing written); `skip_existing` imports only the
+  other records and maps the existing ones to the tasks already there. Each existing
+  task matches at most one record, so two records that are alike still need two tasks.
+- **One open task per dedup key.** An open record with a dedup key is refused (exit
+  code 1) when the target, or an earlier record, already has an open task of that
+  event with that key: two such tasks would split the occurrence count of later raises.
+- **History, no email.** Each task gets one history entry `imported` by the acting
+  user (and OS login) naming the source file and the old id. No notification is
+  written to the outbox: an imported task is not a new occurrence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tasktui.db import write_transaction
+from tasktui.errors import Invalid, TaskTuiError
+from tasktui.models import DONE, OPEN, Event, TaskAttribute, TaskHistory, utcnow
+from tasktui.services.bulk_insert import insert_chunks, insert_tasks
+from tasktui.services.context import Actor
+from tasktui.services.export import EXPORT_FIELDS
+from tasktui.services.tasks import MAX_LINK, _check_title, history
+
+if TYPE_CHECKING:
+    from tasktui.services.task_import_checks import Resolved
+
+#: The keys a record may have: those of a JSON export, no more (a typo is an error).
+KEYS = (*EXPORT_FIELDS, "attributes")
+REQUIRED = ("event", "title", "created_at", "status")
+#: At most this many problems are listed; the count says how many there were.
+SHOWN_PROBLEMS = 20
+CSV_REFUSED = (
+    "CSV exports cannot be imported: they carry no attribute values and no types. "
+    "Export with --format json and import that file"
+)
+
+
+@dataclass(frozen=True)
+class ImportRecord:
+    """One checked task object of the file, references still by name."""
+
+    index: int  # position in the file, from 1
+    old_id: int | None
+    event: str
+    created_at: dt.datetime
+    status: str
+    title: str
+    description: str = ""
+    link: str = ""
+    done_at: dt.datetime | None = None
+    assignee: str | None = None
+    group: str | None = None
+    occurrences: int = 1
+    last_seen_at: dt.datetime | None = None
+    dedup_key: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """How problems name the record: 'record 3 (id 17)'."""
+        return record_label(self.index, self.old_id)
+
+
+def record_label(index: int, old_id: Any) -> str:
+    """'record 3 (id 17)', or 'record 3' when the record has no usable id."""
+    return f"record {index}" + (f" (id {old_id})" if isinstance(old_id, int) and not isinstance(old_id, bool) else "")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one record cannot be imported."""
+
+    record: str
+    message: str
+    not_found: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.record}: {self.message}" if self.record else self.message
+
+
+class ImportRejected(TaskTuiError):
+    """The file cannot be imported as it is; nothing was written. `problems` lists
+    every problem found (the message names the first, or counts them)."""
+
+    def __init__(
+        self, source: str, problems: Sequence[Problem], exit_code: int | None = None, hint: str = "", summary: str = ""
+    ) -> None:
+        self.problems = list(problems)
+        self.exit_code = exit_code if exit_code is not None else (3 if all(p.not_found for p in problems) else 2)
+        count = len(self.problems)
+        head = str(self.problems[0]) if count == 1 else summary or f"{count} problems"
+        super().__init__(f"{source}: {head}: nothing was imported{hint}")
+
+
+@dataclass(frozen=True)
+class ImportedTask:
+    """Where one record went: `imported` as `new_id`, or `existing` (already there as
+    `new_id`, skipped)."""
+
+    record: int
+    old_id: int | None
+    new_id: int
+    outcome: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What an import did, one entry per record in file order."""
+
+    source: str
+    tasks: list[ImportedTask]
+
+    @property
+    def imported(self) -> int:
+        """How many tasks were created."""
+        return sum(1 for t in self.tasks if t.outcome == "imported")
+
+    @property
+    def existing(self) -> int:
+        """How many records were already there (skipped)."""
+        return sum(1 for t in self.tasks if t.outcome == "existing")
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _datetime(key: str, value: Any) -> dt.datetime:
+    if not isinstance(value, str):
+        raise Invalid(f"{key!r} must be an ISO 8601 date and time (e.g. 2024-05-01T10:00:00Z)")
+    try:
+        parsed = dt.datetime.fromisoformat(value.strip())
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        raise Invalid(f"{key!r} {value!r} is not an ISO 8601 date and time") from None
+    return parsed.replace(microsecond=0)
+
+
+def _text(data: dict, key: str) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise Invalid(f"{key!r} must be a string or null, not {type(value).__name__}")
+    return value
+
+
+def parse_record(index: int, data: Any) -> ImportRecord:
+    """Check one task object of the file (no database needed); Invalid says what is wrong."""
+    from tasktui.services.batch import attribute_text
+
+    if not isinstance(data, dict):
+        raise Invalid(f"a task must be a JSON object, not {type(data).__name__}")
+    unknown = sorted(set(data) - set(KEYS))
+    if unknown:
+        raise Invalid(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}")
+    missing = [k for k in REQUIRED if data.get(k) is None]
+    if missing:
+        raise Invalid(f"{', '.join(map(repr, missing))} {'is' if len(missing) == 1 else 'are'} required")
+    old_id = data.get("id")
+    if old_id is not None and (isinstance(old_id, bool) or not isinstance(old_id, int)):
+        raise Invalid("'id' must be an integer")
+    status = data["status"]
+    if status not in (OPEN, DONE):
+        raise Invalid(f"'status' must be 'open' or 'done', not {status!r}")
+    created_at = _datetime("created_at", data["created_at"])
+    done_at = _datetime("done_at", data["done_at"]) if data.get("done_at") is not None else None
+    if status == DONE and done_at is None:
+        raise Invalid("a done task needs 'done_at'")
+    if status == OPEN and done_at is not None:
+        raise Invalid("an open task has no 'done_at'")
+    last_seen_at = _datetime("last_seen_at", data["last_seen_at"]) if data.get("last_seen_at") is not None else created_at
+    if last_seen_at < created_at:
+        raise Invalid("'last_seen_at' is before 'created_at'")
+    occurrences = data.get("occurrences", 1)
+    if isinstance(occurrences, bool) or not isinstance(occurrences, int) or not 1 <= occurrences < 2**63:
+        raise Invalid("'occurrences' must be a whole number of at least 1")
+    link = _text(data, "link") or ""
+    if len(link) > MAX_LINK:
+        raise Invalid(f"the link must be at most {MAX_LINK} characters")
+    dedup_key = _text(data, "dedup_key")
+    if dedup_key is not None and not dedup_key.strip():
+        raise Invalid("the dedup key must not be empty")
+    attributes = data.get("attributes") or {}
+    if not isinstance(attributes, dict):
+        raise Invalid("'attributes' must be an object of key: value")
+    texts = {str(k): attribute_text(str(k), v) for k, v in attributes.items()}
+    return ImportRecord(
+        index=index,
+        old_id=old_id,
+        event=_text(data, "event") or "",
+        created_at=created_at,
+        status=status,
+        title=_check_title(_text(data, "title") or ""),
+        description=_text(data, "description") or "",
+        link=link,
+        done_at=done_at,
+        assignee=_text(data, "assignee") or None,
+        group=_text(data, "group") or None,
+        occurrences=occurrences,
+        last_seen_at=last_seen_at,
+        dedup_key=dedup_key,
+        attributes={k: v for k, v in texts.items() if v.strip()},
+    )
+
+
+def read_file(path: Path) -> list[ImportRecord]:
+    """Every record of an export file, checked for shape; a file that is not one, or
+    has bad records, is ImportRejected (exit 2) listing every bad record."""
+    path = Path(path).expanduser()
+    if path.suffix.lower() == ".csv":
+        raise Invalid(f"{path.name}: {CSV_REFUSED}")
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise Invalid(f"cannot read {path}: no such file") from None
+    except OSError as e:
+        raise Invalid(f"cannot read {path}: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise Invalid(f"{path.name}: not UTF-8 text (byte {e.start + 1})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        if text.lstrip().startswith("id,created_at,"):
+            raise Invalid(f"{path.name}: {CSV_REFUSED}") from None
+        raise Invalid(f"{path.name}: not JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
+    if not isinstance(data, list):
+        raise Invalid(
+            f"{path.name}: expected a JSON array of tasks (as 'tasktui export --format json' writes), "
+            f"not a JSON {type(data).__name__}"
+        )
+    records: list[ImportRecord] = []
+    problems: list[Problem] = []
+    for index, item in enumerate(data, start=1):
+        try:
+            records.append(parse_record(index, item))
+        except TaskTuiError as e:
+            problems.append(Problem(record_label(index, item.get("id") if isinstance(item, dict) else None), str(e)))
+    if problems:
+        raise ImportRejected(path.name, problems)
+    return records
+
+
+# --------------------------------------------------------------------------- importing
+
+
+def import_tasks(
+    actor: Actor, path: Path, skip_existing: bool = False, unassign_unknown: bool = False
+) -> ImportResult:
+    """Import the export file at `path` (see the module docstring for the rules)."""
+    path = Path(path).expanduser()
+    return import_records(actor, path.name, read_file(path), skip_existing, unassign_unknown)
+
+
+def import_records(
+    actor: Actor,
+    source: str,
+    records: Sequence[ImportRecord],
+    skip_existing: bool = False,
+    unassign_unknown: bool = False,
+) -> ImportResult:
+    """Import checked records of the file named `source`: in one write transaction,
+    resolve the references, refuse duplicates and dedup clashes, write every task —
+    or nothing (ImportRejected)."""
+    from tasktui.services.task_import_checks import check_dedup_keys, resolve, split_existing
+
+    with write_transaction():
+        resolved = resolve(source, records, unassign_unknown)
+        existing = split_existing(source, records, resolved, skip_existing)
+        to_import = [r for r in records if r.index not in existing]
+        check_dedup_keys(source, to_import, resolved)
+        new_ids = _write(actor, source, to_import, resolved)
+    tasks = [
+        ImportedTask(r.index, r.old_id, existing[r.index], "existing")
+        if r.index in existing
+        else ImportedTask(r.index, r.old_id, new_ids[r.index], "imported")
+        for r in records
+    ]
+    return ImportResult(source, tasks)
+
+
+def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved: Resolved) -> dict[int, int]:
+    """Insert the tasks (ids in created_at order), their attribute values and their
+    'imported' history; {record index: new task id}. No outbox message is written."""
+    ordered = sorted(records, key=lambda r: (r.created_at, r.old_id if r.old_id is not None else 0, r.index))
+    now = utcnow()
+    rows = []
+    for r in ordered:
+        ev: Event = resolved.events[r.event]
+        rows.append(
+            {
+                "created_at": r.created_at, "status": r.status, "title": r.title, "description": r.description,
+                "link": r.link, "event": ev.id, "plugin": ev.plugin, "assignee": resolved.user_ids.get(r.assignee),
+                "group": resolved.group_ids.get(r.group), "done_at": r.done_at, "done_by": None,
+                "dedup_key": r.dedup_key, "occurrences": r.occurrences, "last_seen_at": r.last_seen_at,
+                "updated_at": now,
+            }
+        )  # fmt: skip
+    ids = dict(zip((r.index for r in ordered), insert_tasks(rows)))
+    history_rows, value_rows = [], []
+    for r in ordered:
+        task_id = ids[r.index]
+        origin = f"{source}, task {r.old_id}" if r.old_id is not None else source
+        history_rows.append(history(task_id, actor, "imported", "source", None, origin))
+        for kind, name in (("assignee", r.assignee), ("group", r.group)):
+            if name is not None and name in resolved.dropped[kind]:
+                history_rows.append(history(task_id, actor, "imported", kind, name, None))
+        value_rows.extend({"task": task_id, "attribute": a, "value": v} for a, v in resolved.values[r.index].items())
+    insert_chunks(TaskAttribute, value_rows)
+    insert_chunks(TaskHistory, history_rows)
+    return ids
+
