@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Button, DataTable, Input, Static
 
 from tasktui.models import Event
@@ -10,7 +11,7 @@ from tasktui.services.context import get_setting
 from tasktui.services.tasks import raise_task
 from tasktui.tui.screens.confirm import ChoiceScreen
 from tasktui.tui.screens.event_editor import EventEditorScreen
-from tasktui.tui.screens.events import EventsScreen
+from tasktui.tui.screens.events import COLUMNS, EventsScreen
 from tasktui.tui.widgets.picker import PickerScreen
 from tests.events.host_app import HostApp
 
@@ -51,7 +52,7 @@ async def test_table_shows_every_column_in_the_current_language(catalogue) -> No
     async with app.run_test(size=SIZE):
         screen = app.screen
         headers = [str(c.label) for c in screen.query_one(DataTable).columns.values()]
-        assert headers == ["Name ▲", "Plugin", "Responsible user", "Responsible group", "State", "Identifier", "ID"]
+        assert headers == ["Name ▲", "Plugin", "Resp. user", "Resp. group", "State", "Identifier", "ID"]
         assert len(_rows(screen)) == 11
         stock = _row_of(screen, "stock_diff")
         assert stock[:5] == ["Difference in stock", "Warehouse", "bob", "warehouse", "Active"]
@@ -59,6 +60,31 @@ async def test_table_shows_every_column_in_the_current_language(catalogue) -> No
         assert _row_of(screen, "parcel_lost")[1:5] == ["Manually created", "Unassigned", "warehouse", "Active"]
         assert _row_of(screen, "refund_approval")[2:4] == ["Unassigned", "Unassigned"]
         assert _row_of(screen, "channel_connection_failed")[4] == "Obsolete"
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30), (120, 35)])
+async def test_columns_fit_the_terminal_without_scrolling(catalogue, size) -> None:
+    """At 80, 100 and 120 columns every column is in view (no horizontal scrolling),
+    State ("Obsolete") in full; long names, plugins and identifiers are cut with an
+    ellipsis, identifiers below 120 columns only. The full headers need more room."""
+    for n in range(12):  # more rows than the screen: the vertical scrollbar takes room
+        event_service.create_event(f"late_parcel_{n}", f"Parcel {n} is late")
+    app = HostApp(catalogue, EventsScreen)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert table.max_scroll_x == 0
+        widths = {key.value: column.width for key, column in table.columns.items()}
+        assert widths["state"] == len("Obsolete")
+        longest = max(len(e.identifier) for e in app.screen.events)
+        assert (widths["identifier"] >= longest) == (size[0] >= 120)
+        await pilot.resize_terminal(160, 35)
+        await pilot.pause()
+        headers = [str(c.label) for c in table.columns.values()]
+        assert headers[2:4] == ["Responsible user", "Responsible group"]
+        widths = [c.width for c in table.columns.values()]
+        for i, column in enumerate(COLUMNS):  # nothing cut
+            assert widths[i] >= max(len(column.cell(e)) for e in app.screen.events)
 
 
 async def test_obsolete_events_are_dimmed(catalogue) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -22,42 +23,68 @@ from tasktui.services.context import Actor
 from tasktui.services.events import EventInfo, delete_event, event_info, get_event, list_events, set_obsolete
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
 from tasktui.tui.screens.help import ScreenWithHelp
+from tasktui.tui.widgets.column_widths import fit_widths
 
 UNASSIGNED = "Unassigned"
 OBSOLETE_STYLE = "dim"
-#: Longer names are cut with an ellipsis so the other columns stay in view.
-NAME_WIDTH = 32
-
-
-def _short(text: str, width: int = NAME_WIDTH) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+#: The rows of the screen that are not the table's: title, search box (3), the
+#: selected event's line, status line, footer (before the first layout, the table's
+#: height is estimated from the screen's).
+OTHER_ROWS = 7
 
 
 @dataclass(frozen=True)
 class EventColumn:
-    """A column of the table: its key, header, cell text and sort key."""
+    """A column of the table: its key, header, cell text and sort key; and how far it
+    gives way when the table is wider than the terminal: a shorter header, and the
+    narrowest width its (ellipsised) cells are cut to (None: never cut)."""
 
     key: str
     header: str
     cell: Callable[[EventInfo], str]
     sort_key: Callable[[EventInfo], object]
+    short_header: str = ""
+    min_width: int | None = None
 
 
 COLUMNS = [
-    EventColumn("name", "Name", lambda e: _short(e.name), lambda e: e.name.casefold()),
-    EventColumn("plugin", "Plugin", lambda e: e.plugin_label, lambda e: e.plugin_label.casefold()),
+    EventColumn("name", "Name", lambda e: e.name, lambda e: e.name.casefold(), min_width=12),
+    EventColumn("plugin", "Plugin", lambda e: e.plugin_label, lambda e: e.plugin_label.casefold(), min_width=8),
     EventColumn(
-        "user", "Responsible user", lambda e: e.responsible_user or UNASSIGNED, lambda e: (e.responsible_user or "~")
+        "user", "Responsible user", lambda e: e.responsible_user or UNASSIGNED,
+        lambda e: (e.responsible_user or "~"), "Resp. user", len(UNASSIGNED),
     ),
     EventColumn(
         "group", "Responsible group", lambda e: e.responsible_group or UNASSIGNED,
-        lambda e: (e.responsible_group or "~"),
+        lambda e: (e.responsible_group or "~"), "Resp. group", len(UNASSIGNED),
     ),
     EventColumn("state", "State", lambda e: e.state, lambda e: e.state),
-    EventColumn("identifier", "Identifier", lambda e: e.identifier, lambda e: e.identifier),
+    EventColumn("identifier", "Identifier", lambda e: e.identifier, lambda e: e.identifier, min_width=12),
     EventColumn("id", "ID", lambda e: str(e.id), lambda e: e.id),
-]
+]  # fmt: skip
 COLUMN_KEYS = [c.key for c in COLUMNS]
+
+
+def column_layout(
+    events: list[EventInfo], sorted_header: Callable[[str, str], str], available: int
+) -> list[tuple[str, int]]:
+    """(header, width) of each column so the table fits `available` cells (padding
+    excluded), at 80 columns too, with State visible: every column as wide as its
+    content with the full headers when that fits; else "Resp. user" and "Resp. group",
+    and the widest of Name, Plugin, the responsible ones and Identifier cut first
+    (never below their minimum; beyond that the table scrolls). `sorted_header(key,
+    header)` adds the sort arrow to the sorted column's header."""
+    cells = [[cell_len(column.cell(info)) for info in events] for column in COLUMNS]
+    for short in (False, True):
+        headers = [sorted_header(c.key, (short and c.short_header) or c.header) for c in COLUMNS]
+        natural = [max([cell_len(header), *widths]) for header, widths in zip(headers, cells)]
+        if sum(natural) <= available:
+            return list(zip(headers, natural))
+    minimum = [
+        width if c.min_width is None else min(width, max(c.min_width, cell_len(header)))
+        for c, header, width in zip(COLUMNS, headers, natural)
+    ]
+    return list(zip(headers, fit_widths(natural, minimum, available)))
 
 
 class LanguageChanged(Message):
@@ -112,6 +139,10 @@ class EventsScreen(ScreenWithHelp[None]):
     def on_screen_resume(self) -> None:
         self.reload(self.selected_identifier())
 
+    def on_resize(self) -> None:
+        """Fit the columns to the new width."""
+        self.show_events(self.selected_identifier())
+
     def data_changed(self) -> None:
         """Live refresh: the app calls this when another connection committed."""
         self.reload(self.selected_identifier())
@@ -126,19 +157,7 @@ class EventsScreen(ScreenWithHelp[None]):
         column = COLUMNS[COLUMN_KEYS.index(self.sort_column)]
         events.sort(key=lambda e: (column.sort_key(e), e.id), reverse=self.descending)
         self.events = events
-        table = self.query_one(DataTable)
-        table.clear(columns=True)
-        arrow = " ▼" if self.descending else " ▲"
-        for col in COLUMNS:
-            table.add_column(col.header + (arrow if col.key == self.sort_column else ""), key=col.key)
-        for info in events:
-            style = OBSOLETE_STYLE if info.obsolete else ""
-            table.add_row(*(Text(col.cell(info), style=style) for col in COLUMNS), key=info.identifier)
-        if select is not None:
-            index = next((i for i, e in enumerate(events) if e.identifier == select), None)
-            if index is not None:
-                table.move_cursor(row=index)
-        self._show_selected()
+        self.show_events(select)
         lang = {"en": "English", "de": "Deutsch"}.get(self.actor.lang, self.actor.lang)
         obsolete = sum(e.obsolete for e in events)
         self.query_one("#events-status", Static).update(
@@ -148,6 +167,37 @@ class EventsScreen(ScreenWithHelp[None]):
             + f" · sorted by {column.header} {'descending' if self.descending else 'ascending'}"
             + f" · names in {lang}"
         )
+
+    def show_events(self, select: str | None = None) -> None:
+        """Redraw the table from `self.events`, its columns fitted to the screen's
+        width; keep the cursor on `select` (an identifier) when it is listed."""
+        table = self.query_one(DataTable)
+        table.clear(columns=True)
+        arrow = " ▼" if self.descending else " ▲"
+
+        def sorted_header(key: str, header: str) -> str:
+            return header + arrow if key == self.sort_column else header
+
+        for col, (header, width) in zip(COLUMNS, column_layout(self.events, sorted_header, self._table_width())):
+            table.add_column(Text(header, no_wrap=True, overflow="ellipsis"), key=col.key, width=width)
+        for info in self.events:
+            style = OBSOLETE_STYLE if info.obsolete else ""
+            cells = (Text(col.cell(info), style=style, no_wrap=True, overflow="ellipsis") for col in COLUMNS)
+            table.add_row(*cells, key=info.identifier)
+        if select is not None:
+            index = next((i for i, e in enumerate(self.events) if e.identifier == select), None)
+            if index is not None:
+                table.move_cursor(row=index)
+        self._show_selected()
+
+    def _table_width(self) -> int:
+        """The cells the table's columns may take without horizontal scrolling: its
+        width less the vertical scrollbar (when the rows need one) and the padding."""
+        table = self.query_one(DataTable)
+        width, height = table.size if table.size.width else (self.app.size.width, self.app.size.height - OTHER_ROWS)
+        if len(self.events) + table.header_height > height:
+            width -= table.styles.scrollbar_size_vertical
+        return width - 2 * table.cell_padding * len(COLUMNS)
 
     def selected_identifier(self) -> str | None:
         """The identifier of the event under the cursor, or None when the table is empty."""
@@ -188,8 +238,8 @@ class EventsScreen(ScreenWithHelp[None]):
         self._show_selected()
 
     def _show_selected(self) -> None:
-        """One line about the event under the cursor, so identifier, ID and state are
-        visible even when a narrow terminal scrolls those columns out of view."""
+        """One line about the event under the cursor, so its identifier and name are
+        readable in full where a narrow terminal cuts those columns."""
         identifier = self.selected_identifier()
         line = self.query_one("#events-selected", Static)
         if identifier is None:
