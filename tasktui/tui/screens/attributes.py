@@ -82,7 +82,8 @@ class AttributesScreen(ScreenWithHelp[None]):
         self.query_one("#sets-table", DataTable).add_columns("Key", "Name", "Attributes", "Events")
         self.query_one("#attributes-empty").display = False
         self.reload()
-        self.query_one("#attributes-table", DataTable).focus()
+        if self.query_one("#attributes-table", DataTable).display:
+            self.query_one("#attributes-table", DataTable).focus()
 
     # ------------------------------------------------------------------ data
 
@@ -122,7 +123,9 @@ class AttributesScreen(ScreenWithHelp[None]):
         was_empty = not table.display
         self.query_one("#attributes-empty").display = empty
         table.display = not empty
-        if was_empty and not empty and self.active_tab == "tab-attributes":
+        if empty and table.has_focus:
+            self.set_focus(None)  # the screen's keys act; the help lists no table keys
+        elif was_empty and not empty and self.active_tab == "tab-attributes":
             table.focus()
 
     def _fill(self, selector: str, rows: list[tuple[str, list[str]]]) -> None:
