@@ -140,6 +140,13 @@ async def test_question_mark_types_in_a_text_field_and_opens_the_help_elsewhere(
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is screen and host.value == "smtp.example.com?r"
+        host.focus()
+        await pilot.press("f1")  # F1 opens the help even from a text field
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen and host.value == "smtp.example.com?r"
 
 
 async def test_apply_default_and_event_switches(seeded):

@@ -1,10 +1,7 @@
-"""Fixtures of the events tests, and a tiny runner for `async def` tests (Pilot)
-so no asyncio plugin is needed: each coroutine test runs in its own event loop."""
+"""Fixtures of the events tests (`async def` Pilot tests run by the hook in tests/conftest.py)."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 
 import pytest
 
@@ -13,14 +10,6 @@ from tasktui.services import people
 from tasktui.services.manifest import register_catalogue
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run `async def` tests of this folder with `asyncio.run`."""
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    names = pyfuncitem._fixtureinfo.argnames
-    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
-    return True
 
 
 @pytest.fixture

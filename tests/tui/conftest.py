@@ -6,9 +6,7 @@ same on every machine and every day."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import inspect
 import time
 
 import pytest
@@ -38,14 +36,6 @@ TITLES = [
 ]
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
-    """Run `async def` tests of this folder with `asyncio.run` (no asyncio plugin)."""
-    if not inspect.iscoroutinefunction(pyfuncitem.obj):
-        return None
-    names = pyfuncitem._fixtureinfo.argnames
-    asyncio.run(pyfuncitem.obj(**{name: pyfuncitem.funcargs[name] for name in names}))
-    return True
 
 
 @pytest.fixture(autouse=True)

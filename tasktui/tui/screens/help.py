@@ -56,13 +56,14 @@ def screen_keys(screen: Screen) -> list[KeyHelp]:
 
 
 class ScreenWithHelp(Screen[ScreenResultType]):
-    """A full screen of the app whose `?` opens the help: every key of the screen.
+    """A full screen of the app whose `?` (or F1, which inputs do not take) opens the
+    help: every key of the screen.
 
     Textual merges a base class's bindings before the subclass's, so `? Help` is the
     first of the screen's own keys and the footer shows it even at 80 columns, where
     the keys at the end may be cut off (the help lists them all)."""
 
-    BINDINGS = [Binding("question_mark", "help", "Help")]
+    BINDINGS = [Binding("question_mark", "help", "Help"), Binding("f1", "help", "Help", show=False)]
 
     def action_help(self) -> None:
         """List every key of this screen."""
@@ -70,10 +71,10 @@ class ScreenWithHelp(Screen[ScreenResultType]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """A list of keys; Escape, `?` or `q` closes it."""
+    """A list of keys; Escape, `?`, `q` or F1 closes it."""
 
     BINDINGS = [
-        Binding("escape,question_mark,q", "close", "Close"),
+        Binding("escape,question_mark,q,f1", "close", "Close"),
     ]
 
     def __init__(self, title: str, keys: list[KeyHelp], notes: str = "") -> None:
