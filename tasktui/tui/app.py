@@ -30,9 +30,8 @@ class TaskTuiApp(App):
     screens when the database changed (live refresh)."""
 
     TITLE = "tasktui"
-    #: Not in the footers: at 80 columns none has room for it after the screen's keys
-    #: (a cut-off `q` was left on the events screen); the help and the palette list it.
-    BINDINGS = [Binding("q", "quit", "Quit", show=False)]
+    #: In every footer (the key bar wraps, so there is room for it at 80 columns).
+    BINDINGS = [Binding("q", "quit", "Quit")]
 
     def __init__(self, db_path: Path, actor: Actor) -> None:
         from tasktui.tui.commands import ScreenActionsProvider

@@ -11,7 +11,7 @@ from __future__ import annotations
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tasktui.errors import TaskTuiError
 from tasktui.services import attributes as svc
@@ -20,6 +20,7 @@ from tasktui.services.context import Actor
 from tasktui.tui.screens.attribute_forms import FormField, FormScreen
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
 from tasktui.tui.screens.help import ScreenWithHelp
+from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.picker import PickerScreen
 
 TABS = ("tab-attributes", "tab-groups", "tab-sets")
@@ -70,7 +71,7 @@ class AttributesScreen(ScreenWithHelp[None]):
             with TabPane("Sets", id="tab-sets"):
                 yield DataTable(id="sets-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="attributes-status", markup=False)
-        yield Footer(compact=True)  # compact like the other screens: fits 80 columns with `? Help`
+        yield KeyBar()
 
     def on_mount(self) -> None:
         # Usage (values, sets) before default and the long choices: at 80 columns

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Input, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from tasktui.errors import Invalid, NotFound, TaskTuiError
 from tasktui.services.context import Actor
@@ -28,6 +28,7 @@ from tasktui.services.events import (
     identifier_problem,
 )
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
+from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.picker import PickerScreen
 
 IDENTIFIER_HINT = "A-Z a-z 0-9 _ · not starting with a digit · no __ · not ending with _"
@@ -108,7 +109,7 @@ class EventEditorScreen(Screen[str | None]):
                 Button(self.values["responsible_group"] or UNASSIGNED, id="responsible_group", classes="picker-button"),
             )
             yield Static("", id="responsible-warning", markup=False)
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#identifier" if self.creating else "#name_en", Input).focus()

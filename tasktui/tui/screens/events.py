@@ -16,7 +16,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from tasktui.errors import TaskTuiError
 from tasktui.services.context import Actor
@@ -24,13 +24,14 @@ from tasktui.services.events import EventInfo, delete_event, event_info, get_eve
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.widgets.column_widths import fit_widths
+from tasktui.tui.widgets.key_bar import KeyBar
 
 UNASSIGNED = "Unassigned"
 OBSOLETE_STYLE = "dim"
 #: The rows of the screen that are not the table's: title, search box (3), the
-#: selected event's line, status line, footer (before the first layout, the table's
-#: height is estimated from the screen's).
-OTHER_ROWS = 7
+#: selected event's line, status line, the key bar (2 lines at 80 columns); before
+#: the first layout, the table's height is estimated from the screen's.
+OTHER_ROWS = 8
 
 
 @dataclass(frozen=True)
@@ -108,11 +109,9 @@ class EventsScreen(ScreenWithHelp[None]):
         Binding("e", "edit_event", "Edit"),
         Binding("d", "delete_event", "Delete"),
         Binding("o", "toggle_obsolete", "Obsolete"),
-        # not in the footer, so it fits 80 columns with `? Help`: the search box shows
-        # its key, the sorted column's header its direction (▲ ▼)
-        Binding("slash", "focus_search", "Search", key_display="/", show=False),
+        Binding("slash", "focus_search", "Search", key_display="/"),
         Binding("s", "next_sort", "Sort"),
-        Binding("r", "reverse_sort", "Reverse", show=False),
+        Binding("r", "reverse_sort", "Reverse"),
         Binding("L", "switch_language", "Language"),
         Binding("escape", "back", "Back"),
     ]
@@ -130,7 +129,7 @@ class EventsScreen(ScreenWithHelp[None]):
         yield DataTable(id="events-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="events-selected")
         yield Static("", id="events-status")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.reload()

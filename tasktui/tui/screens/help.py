@@ -60,8 +60,7 @@ class ScreenWithHelp(Screen[ScreenResultType]):
     help: every key of the screen.
 
     Textual merges a base class's bindings before the subclass's, so `? Help` is the
-    first of the screen's own keys and the footer shows it even at 80 columns, where
-    the keys at the end may be cut off (the help lists them all)."""
+    first of the screen's own keys, and the first key of the footer (the key bar)."""
 
     BINDINGS = [Binding("question_mark", "help", "Help"), Binding("f1", "help", "Help", show=False)]
 

@@ -14,7 +14,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
 
 from tasktui import formats
 from tasktui.errors import Invalid, TaskTuiError
@@ -32,6 +32,7 @@ from tasktui.services.email_settings import (
     update_settings,
 )
 from tasktui.tui.screens.help import ScreenWithHelp
+from tasktui.tui.widgets.key_bar import KeyBar
 
 OUTBOX_ROWS = 50
 #: (input id, label, placeholder) of the text fields of the form, in order.
@@ -61,8 +62,7 @@ class SettingsScreen(ScreenWithHelp[None]):
         Binding("ctrl+s", "save", "Save"),
         Binding("ctrl+t", "send_test", "Test message"),
         Binding("space", "toggle_event", "Switch event"),
-        # not in the footer, so it fits 80 columns with `? Help`: the outbox heading shows it
-        Binding("r", "retry_message", "Retry message", show=False),
+        Binding("r", "retry_message", "Retry message"),
         Binding("escape", "back", "Back"),
     ]
 
@@ -101,7 +101,7 @@ class SettingsScreen(ScreenWithHelp[None]):
         yield Static("Outbox", id="email-outbox-heading", classes="email-heading")
         yield DataTable(id="email-outbox-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="email-outbox-detail")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     @staticmethod
     def _row(field_id: str, label: str, placeholder: str) -> ComposeResult:

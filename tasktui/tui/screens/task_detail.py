@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Footer, Header, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from tasktui.formats import local
@@ -20,6 +20,7 @@ from tasktui.services import tasks as task_service
 from tasktui.services.task_detail import HistoryEntry, TaskDetail, TaskRef
 from tasktui.tui.background import report_errors
 from tasktui.tui.screens.help import ScreenWithHelp
+from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.picker import PickerScreen
 from tasktui.tui.widgets.attribute_editor import AttributeEditor
 from tasktui.tui.widgets.task_columns import DONE_MARK, OPEN_MARK
@@ -128,7 +129,7 @@ class TaskDetailScreen(ScreenWithHelp):
                 with VerticalScroll(id="detail-history-box"):
                     yield Static("", id="detail-history")
                 yield Input(placeholder="c: write a comment, Enter adds it", id="comment-input")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.load()

@@ -13,7 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from tasktui.services import tasks as task_service
 from tasktui.services.context import get_setting, set_setting
@@ -21,6 +21,7 @@ from tasktui.services.tasks import ASSIGNEE_MODES, BulkResult, TaskFilter
 from tasktui.tui.background import closing_connection, report_errors
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.widgets.filter_bar import FilterBar, FilterSummary
+from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.picker import PickerScreen
 from tasktui.tui.widgets.task_columns import (
     COLUMNS,
@@ -57,6 +58,8 @@ class TasksScreen(ScreenWithHelp):
     #: and again whenever a screen on top closes, so keys pressed early act on it.
     AUTO_FOCUS = "#task-table"
 
+    #: Short descriptions: the key bar shows them all in 3 lines at 80 columns (2 at
+    #: 120); the filter bar reads "a Assignee: …  v Event: …" (the pickers' keys).
     BINDINGS = [
         Binding("slash", "search", "Search"),
         Binding("d", "mark_done", "Done"),
@@ -64,13 +67,13 @@ class TasksScreen(ScreenWithHelp):
         Binding("m", "assign_me", "Assign me"),
         Binding("u", "assign_user", "Assign…"),
         Binding("U", "unassign", "Unassign"),
-        Binding("a", "pick_assignee", "Assignee filter"),
-        Binding("v", "pick_event", "Event filter"),
+        Binding("a", "pick_assignee", "Assignee…"),
+        Binding("v", "pick_event", "Event…"),
         Binding("t", "toggle_status", "Open/done"),
         Binding("A", "select_all", "Select all"),
         Binding("escape", "clear_selection", "Unselect"),
         Binding("s", "pick_sort", "Sort"),
-        Binding("r", "reverse_sort", "Reverse sort"),
+        Binding("r", "reverse_sort", "Reverse"),
         Binding("c", "choose_columns", "Columns"),
         Binding("x", "export", "Export"),
         Binding("e", "events", "Events"),
@@ -99,7 +102,7 @@ class TasksScreen(ScreenWithHelp):
         yield FilterBar(id="filter-bar")
         yield TaskTable(id="task-table")
         yield Static(EMPTY_TEXT, id="empty-state")
-        yield Footer(compact=True)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#empty-state").display = False
