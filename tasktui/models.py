@@ -179,6 +179,11 @@ class Task(BaseModel):
             (("group", "id"), False),
             (("event", "id"), False),
             (("status", "assignee", "group", "event"), False),
+            # Schema version 4: counts without a status (or of done tasks) per assignee
+            # or group, with or without an event, from index ranges.
+            (("assignee", "event", "status", "group"), False),
+            (("assignee", "group", "event", "status"), False),
+            (("group", "event", "status", "assignee"), False),
         )
 
 

@@ -227,3 +227,46 @@ def test_odd_characters_in_the_path(tmp_path):
     dbmod.open_database(path).close()
     dbmod.open_database(path).close()  # the second open inspects the existing file
     assert path.is_file() and not (tmp_path / "we").exists()
+
+
+def _task_indexes(con: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'task' AND sql IS NOT NULL")}
+
+
+@pytest.mark.parametrize("version", range(1, dbmod.SCHEMA_VERSION))
+def test_migrating_gives_the_task_indexes_the_model_declares(tmp_path, version):
+    """A file migrated from any older version ends with the same task indexes as a new
+    file, and they are the ones models.Task declares (the count indexes of version 4
+    among them); the tasks written before the migration are found through them."""
+    from tasktui.models import Task
+    from tasktui.services.tasks import TaskFilter, count_tasks
+
+    old = tmp_path / "old.db"
+    dbmod.build_database_at(old, version).close()
+    con = sqlite3.connect(old)
+    con.execute("INSERT INTO user (id, login, display_name, active, created_at) VALUES (1, 'ann', '', 1, '2024-01-01')")
+    con.execute("INSERT INTO event (id, identifier, name_en, obsolete, created_at) VALUES (1, 'ev', 'Ev', 0, '2024-01-01')")
+    for i, status in enumerate(["open", "done", "done"], start=1):
+        con.execute(
+            "INSERT INTO task (id, created_at, status, title, description, link, event_id, assignee_id, occurrences,"
+            " last_seen_at, updated_at) VALUES (?, '2024-01-01', ?, 'import failed', '', '', 1, 1, 1, '2024-01-01', '2024-01-01')",
+            (i, status),
+        )
+    con.commit()
+    con.close()
+    database = dbmod.open_database(old)
+    try:
+        assert count_tasks(TaskFilter("direct", 1, event_id=1, status="done")) == 2
+        assert count_tasks(TaskFilter("direct", 1, status="all", text="failed")) == 3
+    finally:
+        database.close()
+    new = tmp_path / "new.db"
+    dbmod.build_database_at(new, dbmod.SCHEMA_VERSION).close()
+    declared = {index._name for index in Task._meta.fields_to_index()}
+    migrated, fresh = sqlite3.connect(old), sqlite3.connect(new)
+    try:
+        assert _task_indexes(migrated) == _task_indexes(fresh) == declared
+        assert "task_assignee_id_group_id_event_id_status" in declared
+    finally:
+        migrated.close()
+        fresh.close()
