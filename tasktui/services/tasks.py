@@ -69,18 +69,14 @@ class TaskFilter:
     #: (attribute key, value) pairs every matching task holds (canonical comparison).
     attributes: tuple[tuple[str, str], ...] = ()
 
-    def condition(self) -> pw.Expression | None:
-        """The SQL condition of this filter (None: every task)."""
+    def conditions(self) -> list[pw.Expression]:
+        """The SQL conditions of this filter, every one of which a matching task meets
+        (empty: every task)."""
+        self.validate()
         parts: list[pw.Expression] = []
         if self.status in (OPEN, DONE):
             parts.append(Task.status == self.status)
-        elif self.status != "all":
-            raise Invalid(f"unknown status {self.status!r}: use open, done or all")
         mode = self.assignee_mode
-        if mode not in ASSIGNEE_MODES:
-            raise Invalid(f"unknown assignee filter {mode!r}: use {', '.join(ASSIGNEE_MODES)}")
-        if mode in ("direct", "groups", "direct_or_groups") and self.user_id is None:
-            raise Invalid(f"the assignee filter {mode!r} needs a user")
         if mode == "direct":
             parts.append(Task.assignee == self.user_id)
         elif mode == "groups":
@@ -101,12 +97,32 @@ class TaskFilter:
             from tasktui.services.attribute_values import attribute_condition
 
             parts.append(attribute_condition(self.attributes))
-        if not parts:
-            return None
-        condition = parts[0]
-        for part in parts[1:]:
-            condition = condition & part
-        return condition
+        return parts
+
+    def validate(self) -> None:
+        """Refuse an unknown status or assignee mode, or a mode without its user
+        (attribute filters are checked when their condition is built)."""
+        if self.status not in (OPEN, DONE, "all"):
+            raise Invalid(f"unknown status {self.status!r}: use open, done or all")
+        mode = self.assignee_mode
+        if mode not in ASSIGNEE_MODES:
+            raise Invalid(f"unknown assignee filter {mode!r}: use {', '.join(ASSIGNEE_MODES)}")
+        if mode in ("direct", "groups", "direct_or_groups") and self.user_id is None:
+            raise Invalid(f"the assignee filter {mode!r} needs a user")
+
+    def condition(self) -> pw.Expression | None:
+        """The SQL condition of this filter (None: every task)."""
+        return all_of(self.conditions())
+
+
+def all_of(parts: Sequence[pw.Expression]) -> pw.Expression | None:
+    """The conjunction of conditions (None for none: no condition)."""
+    if not parts:
+        return None
+    condition = parts[0]
+    for part in parts[1:]:
+        condition = condition & part
+    return condition
 
 
 @dataclass(frozen=True)
@@ -283,12 +299,10 @@ def iter_tasks(flt: TaskFilter, sort: str = "created", descending: bool = True, 
 
 
 def count_tasks(flt: TaskFilter) -> int:
-    """How many tasks match the filter."""
-    query = Task.select(pw.fn.COUNT(pw.SQL("*")))
-    condition = flt.condition()
-    if condition is not None:
-        query = query.where(condition)
-    return query.scalar()
+    """How many tasks match the filter (see services/task_counts.py for how)."""
+    from tasktui.services.task_counts import exact_count
+
+    return exact_count(flt)
 
 
 def get_task(task_id: int) -> Task:

@@ -189,3 +189,90 @@ def test_language_of_event_names(data, database):
     flt = TaskFilter(status="all", event_id=data["events"]["ev_a"])
     assert {r.event_name for r in tasks.list_tasks(flt, lang="de")} == {"A auf Deutsch"}
     assert {r.event_name for r in tasks.list_tasks(flt, lang="en")} == {"A"}
+
+
+# ------------------------------------------------------------------ counts
+
+
+def test_counts_up_to_a_cap_like_the_reference(data, database):
+    from tasktui.services.task_counts import TaskCount, count_up_to
+
+    for flt in _all_filters(data):
+        n = len(_reference(database, flt))
+        for cap in {0, 1, max(0, n - 1), n, n + 1, 1000}:
+            expected = TaskCount(n) if n <= cap else TaskCount(cap, exact=False)
+            assert count_up_to(flt, cap) == expected, (flt, cap)
+    assert str(TaskCount(10_000, exact=False)) == "10,000+" and str(TaskCount(1234)) == "1,234"
+    with pytest.raises(ValueError):
+        count_up_to(TaskFilter(), -1)
+
+
+@pytest.fixture
+def many_groups(database, actor):
+    """Six groups; alice is in the 2nd, 4th and 5th (gaps below, between and above
+    her groups). Tasks in every group and in none, each status, some hers."""
+    for login in ("bob", "carol"):
+        people.add_user(login)
+    names = [f"g{i}" for i in range(1, 7)]
+    for name in names:
+        people.add_group(name)
+    for name in ("g2", "g4", "g5"):
+        people.add_member(name, "alice")
+    people.add_member("g1", "bob")
+    events.create_event("ev_a", "A")
+    events.create_event("ev_b", "B")
+    rng = random.Random(11)
+    for i in range(150):
+        r = tasks.raise_task(
+            actor,
+            rng.choice(["ev_a", "ev_b"]),
+            f"task {i}",
+            assignee=rng.choice([None, "alice", "bob", "carol"]),
+            group=rng.choice([None, *names]),
+        )
+        if rng.random() < 0.5:
+            tasks.mark_done(actor, [r.task_id])
+    return {"alice": actor.user_id, "groups": [people.get_group(n).id for n in names], "event": events.get_event("ev_a").id}
+
+
+def _group_reference(database, flt: TaskFilter) -> int:
+    mine = {r[0] for r in database.execute_sql("SELECT group_id FROM membership WHERE user_id = ?", [flt.user_id])}
+    rows = _reference_rows(database)
+    return sum(1 for r in rows if _matches(r, flt, mine))
+
+
+@pytest.mark.parametrize("gaps", [30, 1], ids=["ranges", "not_in"])
+def test_counts_of_group_modes_with_gaps_between_my_groups(many_groups, database, monkeypatch, gaps):
+    """"Via groups" and "directly or via groups" are counted as disjoint parts (my
+    groups; my tasks in no group or in a gap between my groups): every combination
+    with a group filter, an event and a status counts like the reference."""
+    from tasktui.services import task_counts
+
+    monkeypatch.setattr(task_counts, "MAX_GAPS", gaps)
+    d = many_groups
+    for mode, status, event, group in itertools.product(
+        ("groups", "direct_or_groups"), ("open", "all", "done"), (None, d["event"]), (None, *d["groups"])
+    ):
+        flt = TaskFilter(mode, d["alice"], event, group, status)
+        n = _group_reference(database, flt)
+        assert tasks.count_tasks(flt) == n, flt
+        assert task_counts.count_up_to(flt, 5) == (task_counts.TaskCount(n) if n <= 5 else task_counts.TaskCount(5, False))
+        assert len(tasks.matching_ids(flt)) == n
+
+
+def test_counts_for_a_user_in_no_group(many_groups, database):
+    carol = people.get_user("carol").id
+    for status in ("open", "all", "done"):
+        assert tasks.count_tasks(TaskFilter("groups", carol, status=status)) == 0
+        flt = TaskFilter("direct_or_groups", carol, status=status)
+        assert tasks.count_tasks(flt) == _group_reference(database, flt) > 0
+
+
+def test_count_of_done_tasks_ignores_rows_of_any_other_status(data, database):
+    """"Done" alone is counted as all tasks minus those of other statuses: a row with a
+    status written by something else is still not counted as done."""
+    before = tasks.count_tasks(TaskFilter(status="done"))
+    database.execute_sql("UPDATE task SET status = 'archived' WHERE id = (SELECT min(id) FROM task WHERE status = 'done')")
+    database.execute_sql("UPDATE task SET status = 'blocked' WHERE id = (SELECT min(id) FROM task WHERE status = 'open')")
+    assert tasks.count_tasks(TaskFilter(status="done")) == before - 1
+    assert tasks.count_tasks(TaskFilter(status="all")) == 90
