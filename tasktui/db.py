@@ -376,12 +376,24 @@ def write_transaction(db: pw.Database | None = None) -> Iterator[None]:
         raise
 
 
+def indexed_text(text: str) -> bool:
+    """True when the full-text index answers a search for `text`: the trigram index
+    holds every substring of three characters; shorter texts are searched with LIKE."""
+    return len(text) >= 3
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
 def text_condition(task_model: type[pw.Model], text: str) -> pw.Expression:
     """A condition matching tasks whose title, description, link or attribute values
-    contain `text` (case-insensitive). FTS5 trigram for three characters or more."""
-    if len(text) >= 3:
-        phrase = '"' + text.replace('"', '""') + '"'
-        return task_model.id.in_(pw.SQL("(SELECT rowid FROM task_fts WHERE task_fts MATCH ?)", [phrase]))
+    contain `text` (case-insensitive). FTS5 trigram for three characters or more.
+
+    It reads every match of the index before the first row (an IN list): where a
+    query can be driven by the matches instead, `text_driven` is much faster."""
+    if indexed_text(text):
+        return task_model.id.in_(pw.SQL("(SELECT rowid FROM task_fts WHERE task_fts MATCH ?)", [_phrase(text)]))
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     like = pw.SQL(
         "(title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\' OR link LIKE ? ESCAPE '\\'"
@@ -389,6 +401,50 @@ def text_condition(task_model: type[pw.Model], text: str) -> pw.Expression:
         [pattern] * 4,
     )
     return like
+
+
+#: The id of a matching task in a query made by `text_driven` (order by it: the index
+#: hands out matches in id order, so a first page stops after a page of rows).
+TEXT_MATCH_ID = pw.SQL("text_match.id")
+
+
+def text_matches(text: str) -> pw.Node:
+    """A FROM-clause source `text_match` with one row (`id`) per task whose title,
+    description, link or attribute values contain `text` (see `indexed_text`), read
+    from the full-text index alone: `SELECT count(*)` of it counts matches without
+    reading a task row (every task has its one row in the index)."""
+    return pw.NodeList(
+        (pw.SQL("(SELECT rowid AS id FROM task_fts WHERE task_fts MATCH ?)", [_phrase(text)]), pw.SQL("AS text_match"))
+    )
+
+
+def text_match_ids(text: str, limit: int, db: pw.Database | None = None) -> list[int] | None:
+    """The ids of the tasks containing `text` (see `indexed_text`) when there are at
+    most `limit` of them, else None (reading stops after `limit` + 1).
+
+    The index is read in ascending id order, its fast direction: for a phrase of
+    common trigrams (`SKU-00042`, `order #48291`) reading every match takes about
+    half as long as in descending order, which a newest-first `text_driven` page of a
+    rare text must do to the end. Ids are never more than `limit`, passed as
+    parameters."""
+    db = db or database_proxy
+    rows = db.execute_sql(
+        "SELECT rowid FROM task_fts WHERE task_fts MATCH ? LIMIT ?", [_phrase(text), limit + 1]
+    ).fetchall()
+    return None if len(rows) > limit else [row[0] for row in rows]
+
+
+def text_driven(query: pw.Select, task_model: type[pw.Model], text: str) -> pw.Select:
+    """`query`, a select from the task table (no joins), driven by the full-text
+    matches of `text` (see `text_matches`): the index yields the ids of matching tasks
+    and each is joined to its task row, where the rest of the WHERE clause filters it.
+
+    Ordered by `TEXT_MATCH_ID` (ascending or descending), matches come in id order
+    straight from the index: a page newest first reads a page of matches (plus those
+    the other filters reject), where an IN list (`text_condition`) reads every match
+    first (220 ms for a common word at a million tasks). A keyset on `TEXT_MATCH_ID`
+    becomes a rowid range of the index. CROSS JOIN keeps the index the outer loop."""
+    return query.from_(text_matches(text)).join(task_model, pw.JOIN.CROSS).where(task_model.id == TEXT_MATCH_ID)
 
 
 def query_plan(query: pw.Query) -> list[str]:

@@ -14,7 +14,7 @@ from typing import Any
 
 import peewee as pw
 
-from tasktui.db import text_condition, write_transaction
+from tasktui.db import TEXT_MATCH_ID, indexed_text, text_condition, text_driven, text_match_ids, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import DONE, OPEN, Event, Group, Task, TaskHistory, User, utcnow
 from tasktui.services.context import Actor
@@ -33,6 +33,9 @@ STATUSES = ("open", "all", "done")
 MAX_TITLE = 500
 MAX_LINK = 2000
 CHUNK = 500
+#: A text search with at most this many matches reads their ids first (one read of
+#: the text index in its fast direction), then pages through those.
+FEW_MATCHES = 100
 
 #: Sortable columns and the expression each sorts by (nullable columns coalesced so
 #: the keyset comparison is total). "created" sorts by id: ids follow creation order.
@@ -69,9 +72,10 @@ class TaskFilter:
     #: (attribute key, value) pairs every matching task holds (canonical comparison).
     attributes: tuple[tuple[str, str], ...] = ()
 
-    def conditions(self) -> list[pw.Expression]:
+    def conditions(self, *, text: bool = True) -> list[pw.Expression]:
         """The SQL conditions of this filter, every one of which a matching task meets
-        (empty: every task)."""
+        (empty: every task). `text=False` leaves out a search the full-text index
+        answers (`search_text`), for queries that `text_driven` drives by it."""
         self.validate()
         parts: list[pw.Expression] = []
         if self.status in (OPEN, DONE):
@@ -91,7 +95,7 @@ class TaskFilter:
             parts.append(Task.event == self.event_id)
         if self.group_id is not None:
             parts.append(Task.group == self.group_id)
-        if self.text.strip():
+        if self.text.strip() and (text or not self.search_text):
             parts.append(text_condition(Task, self.text.strip()))
         if self.attributes:
             from tasktui.services.attribute_values import attribute_condition
@@ -113,6 +117,13 @@ class TaskFilter:
     def condition(self) -> pw.Expression | None:
         """The SQL condition of this filter (None: every task)."""
         return all_of(self.conditions())
+
+    @property
+    def search_text(self) -> str | None:
+        """The text searched for when the full-text index answers it (three
+        characters or more), else None."""
+        text = self.text.strip()
+        return text if text and indexed_text(text) else None
 
 
 def all_of(parts: Sequence[pw.Expression]) -> pw.Expression | None:
@@ -211,21 +222,37 @@ def page_query(
     sort: str = "created",
     descending: bool = True,
     after: tuple[Any, ...] | None = None,
-    limit: int = 50,
+    limit: int | None = 50,
     offset: int = 0,
 ) -> pw.Select:
     """The query selecting (id, sort key) of one page: filtered and sorted in SQL,
-    continuing after the keyset cursor `after` (or skipping `offset` rows)."""
+    continuing after the keyset cursor `after` (or skipping `offset` rows).
+
+    A text search the full-text index answers: when it has at most FEW_MATCHES
+    matches, their ids are read first (`text_match_ids`) and the page is taken from
+    those; else the index drives the query (`text_driven`), and in id order the first
+    page reads about a page of matches, not all of them."""
     key, order = _order(sort, descending)
+    text = flt.search_text
+    conditions = flt.conditions(text=False)
+    if text is not None:
+        few = text_match_ids(text, FEW_MATCHES)
+        if few is not None:
+            conditions.append(Task.id.in_(few))
+            text = None
     query = Task.select(Task.id, key.alias("sort_key")) if key is not Task.id else Task.select(Task.id)
-    condition = flt.condition()
+    if text is not None:
+        query = text_driven(query, Task, text)
+        if key is Task.id:  # the same id, but the index's order and rowid range
+            key = TEXT_MATCH_ID
+            order = [key.desc() if descending else key.asc()]
     if after is not None:
-        if key is Task.id:
-            keyset = Task.id < after[-1] if descending else Task.id > after[-1]
+        if key is Task.id or key is TEXT_MATCH_ID:
+            conditions.append(key < after[-1] if descending else key > after[-1])
         else:
             left, right = pw.Tuple(key, Task.id), pw.Tuple(*after)
-            keyset = left < right if descending else left > right
-        condition = keyset if condition is None else condition & keyset
+            conditions.append(left < right if descending else left > right)
+    condition = all_of(conditions)
     if condition is not None:
         query = query.where(condition)
     return query.order_by(*order).limit(limit).offset(offset or None)
@@ -569,9 +596,5 @@ def unassign(actor: Actor, ids: Iterable[int]) -> BulkResult:
 
 
 def matching_ids(flt: TaskFilter) -> list[int]:
-    """The ids of every task matching a filter ("select all matching")."""
-    query = Task.select(Task.id)
-    condition = flt.condition()
-    if condition is not None:
-        query = query.where(condition)
-    return [row[0] for row in query.order_by(Task.id.desc()).tuples()]
+    """The ids of every task matching a filter ("select all matching"), newest first."""
+    return [row[0] for row in page_query(flt, limit=None).tuples()]

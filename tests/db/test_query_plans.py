@@ -7,6 +7,7 @@ small database gives the plans a million-task one gets (the benchmark measures t
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -14,6 +15,7 @@ import pytest
 from tasktui import db as dbmod
 from tasktui.services import events, people
 from tasktui.services.task_counts import count_query
+from tasktui.services import tasks
 from tasktui.services.tasks import ASSIGNEE_MODES, TaskFilter, count_tasks, page_query, raise_task
 
 
@@ -98,3 +100,53 @@ def test_directly_or_via_groups_counts_my_tasks_outside_my_groups_by_ranges(ids)
     plan = dbmod.query_plan(count_query(TaskFilter("direct_or_groups", ids["user"], status="all")))
     assert any("(assignee_id=? AND group_id<?)" in line for line in plan), plan
     assert any("(assignee_id=? AND group_id>?)" in line for line in plan), plan
+
+
+@pytest.mark.parametrize("descending", [True, False], ids=["newest_first", "oldest_first"])
+def test_text_search_pages_in_id_order_are_driven_by_the_text_index(ids, descending, monkeypatch):
+    """With a text the full-text index answers and more than FEW_MATCHES matches, the
+    index is the outer loop and hands out matches in id order (no sort of every
+    match): a page stops after a page of matches that the other filters keep, and a
+    keyset is a rowid range of the index."""
+    monkeypatch.setattr(tasks, "FEW_MATCHES", 0)
+    failures = []
+    for flt in _filters(ids):
+        flt = dataclasses.replace(flt, text="one")
+        for after in (None, (10**9 if descending else 0,)):
+            for sort in ("created", "id"):
+                plan = dbmod.query_plan(page_query(flt, sort, descending, after=after, limit=50))
+                consumed = "INDEX 192:" if descending else "INDEX 64:"
+                ok = (
+                    plan[0].startswith("SCAN task_fts VIRTUAL TABLE " + consumed)
+                    and (after is None or plan[0].endswith("<" if descending else ">"))
+                    and _task_lines(plan) == ["SEARCH t1 USING INTEGER PRIMARY KEY (rowid=?)"]
+                    and not any("TEMP B-TREE" in line for line in plan)
+                )
+                if not ok:
+                    failures.append((flt, sort, after, plan))
+    assert not failures, "\n".join(str(f) for f in failures)
+
+
+def test_text_search_with_few_matches_pages_through_their_ids(ids):
+    """At most FEW_MATCHES matches: their ids are read first, the page looks up only
+    those rows."""
+    flt = TaskFilter(status="all", text="one")
+    plan = dbmod.query_plan(page_query(flt, limit=50))
+    assert plan == ["SEARCH t1 USING INTEGER PRIMARY KEY (rowid=?)"], plan
+    assert [row.title for row in tasks.list_tasks(flt)] == ["one"]
+
+
+def test_text_search_alone_is_counted_in_the_text_index(ids):
+    plan = dbmod.query_plan(count_query(TaskFilter(status="all", text="one")))
+    assert plan == ["SCAN task_fts VIRTUAL TABLE INDEX 0:M4"], plan
+    assert count_tasks(TaskFilter(status="all", text="one")) == 1
+
+
+def test_text_search_with_other_filters_is_counted_through_the_text_index(ids):
+    for flt in _filters(ids):
+        flt = dataclasses.replace(flt, text="one")
+        if not flt.conditions(text=False):
+            continue
+        plan = dbmod.query_plan(count_query(flt))
+        assert plan[0].startswith("SCAN task_fts VIRTUAL TABLE"), (flt, plan)
+        assert _task_lines(plan) == ["SEARCH t1 USING INTEGER PRIMARY KEY (rowid=?)"], (flt, plan)

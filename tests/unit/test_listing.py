@@ -144,7 +144,7 @@ def _all_filters(data):
         yield TaskFilter(mode, data["alice"], event, group, status, text)
 
 
-def test_every_filter_combination_lists_and_counts_like_the_reference(data, database):
+def test_every_filter_combination_lists_and_counts_like_the_reference(data, database, few_matches):
     nonempty = 0
     for flt in _all_filters(data):
         expected = _reference(database, flt)
@@ -191,10 +191,78 @@ def test_language_of_event_names(data, database):
     assert {r.event_name for r in tasks.list_tasks(flt, lang="en")} == {"A"}
 
 
+# ------------------------------------------------------------------ text search paths
+# A text of three characters or more is answered by the full-text index, which drives
+# the query (services.tasks.page_query, db.text_driven); shorter texts use LIKE.
+
+TEXT_FILTERS = [
+    lambda d, t: TaskFilter(status="all", text=t),
+    lambda d, t: TaskFilter("direct_or_groups", d["alice"], status="open", text=t),
+    lambda d, t: TaskFilter("unassigned", status="done", text=t),
+    lambda d, t: TaskFilter("groups", d["alice"], d["events"]["ev_a"], status="all", text=t),
+]
+
+
+@pytest.fixture(params=[100, 0], ids=["few_matches_by_id", "driven_by_the_index"])
+def few_matches(request, monkeypatch):
+    """Both ways of a text search: ids read first (few matches), or the text index
+    driving the query (FEW_MATCHES = 0: every text has more)."""
+    monkeypatch.setattr(tasks, "FEW_MATCHES", request.param)
+    return request.param
+
+
+@pytest.mark.parametrize("descending", [True, False], ids=["desc", "asc"])
+@pytest.mark.parametrize("sort", sorted(SORT_KEYS))
+def test_text_search_pages_like_the_reference_in_every_sort(data, database, sort, descending, few_matches):
+    """Keyset pages, exports, OFFSET pages from either end (as the tasks table reads
+    them) and counts, for texts on every path, against the Python reference."""
+    checked = 0
+    for make, text in itertools.product(TEXT_FILTERS, ["fail", "ORE", "ref-9", "e", "zz"]):
+        flt = make(data, text)
+        expected = _reference(database, flt, sort, descending)
+        assert _walk(flt, sort, descending, page_size=3) == expected, flt
+        assert [r.id for r in tasks.iter_tasks(flt, sort, descending, batch=4)] == expected, flt
+        for start in (0, 1, 3, max(0, len(expected) - 2)):
+            assert [r.id for r in tasks.list_tasks(flt, sort, descending, limit=3, offset=start)] == expected[start : start + 3]
+            backwards = expected[::-1][start : start + 3]
+            assert [r.id for r in tasks.list_tasks(flt, sort, not descending, limit=3, offset=start)] == backwards
+        assert tasks.count_tasks(flt) == len(expected), flt
+        checked += len(expected) > 3
+    assert checked >= 8
+
+
+def test_text_search_pages_continue_across_boundaries_from_any_row(data, database, few_matches):
+    """A keyset cursor from any row of the reference (not only page ends) continues
+    with exactly the rows after it, in both directions."""
+    for make in TEXT_FILTERS:
+        flt = make(data, "fail")
+        for sort, descending in itertools.product(("created", "title", "assignee"), (True, False)):
+            rows = {r.id: r for r in tasks.iter_tasks(flt, sort, descending, batch=1000)}
+            expected = _reference(database, flt, sort, descending)
+            assert list(rows) == expected
+            for i, task_id in enumerate(expected):
+                after = tasks.list_tasks(flt, sort, descending, after=rows[task_id].cursor, limit=4)
+                assert [r.id for r in after] == expected[i + 1 : i + 5], (flt, sort, descending, i)
+
+
+def test_text_with_quotes_percent_and_underscore_is_searched_literally(data, database, few_matches):
+    actor = data["actor"]
+    odd = [
+        tasks.raise_task(actor, "ev_a", 'say "hi" to 100%_done').task_id,
+        tasks.raise_task(actor, "ev_b", "100 percent", link="a_b%c").task_id,
+    ]
+    for text, wanted in [('"hi"', [odd[0]]), ("100%", [odd[0]]), ("%_d", [odd[0]]), ('i" t', [odd[0]]),
+                         ("b%c", [odd[1]]), ("_b", [odd[1]]), ("100", odd[::-1]), ('"', [odd[0]])]:
+        flt = TaskFilter(status="all", text=text)
+        assert [r.id for r in tasks.list_tasks(flt)] == wanted, text
+        assert tasks.count_tasks(flt) == len(wanted), text
+        assert tasks.matching_ids(flt) == wanted, text
+
+
 # ------------------------------------------------------------------ counts
 
 
-def test_counts_up_to_a_cap_like_the_reference(data, database):
+def test_counts_up_to_a_cap_like_the_reference(data, database, few_matches):
     from tasktui.services.task_counts import TaskCount, count_up_to
 
     for flt in _all_filters(data):
