@@ -8,7 +8,6 @@ line on stderr and its exit code (0 ok, 1 refused, 2 invalid, 3 not found,
 
 from __future__ import annotations
 
-import copy
 import os
 import sys
 from typing import Optional
@@ -117,14 +116,18 @@ class ErrorMappingGroup(TyperGroup):
                     pass
 
 
-app = typer.Typer(
-    cls=ErrorMappingGroup,
-    help="tasktui: triage the work that machines could not finish. Without a command, starts the TUI.",
-    pretty_exceptions_enable=False,
-    add_completion=False,
-    no_args_is_help=False,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+def _new_app() -> typer.Typer:
+    """A root app with the global options and no command yet."""
+    root_app = typer.Typer(
+        cls=ErrorMappingGroup,
+        help="tasktui: triage the work that machines could not finish. Without a command, starts the TUI.",
+        pretty_exceptions_enable=False,
+        add_completion=False,
+        no_args_is_help=False,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    root_app.callback(invoke_without_command=True)(root)
+    return root_app
 
 
 def _version(value: bool) -> None:
@@ -133,7 +136,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback(invoke_without_command=True)
 def root(
     ctx: typer.Context,
     db: Optional[str] = typer.Option(None, "--db", help="Database file (env TASKTUI_DB; default: user data dir)."),
@@ -149,33 +151,44 @@ def root(
         start_tui(ctx.obj)
 
 
-def _register() -> None:
-    from tasktui.cli import events, language, people, tasks
-
-    tasks.register(app)
-    events.register(app)
-    language.register(app)
-    people.register(app)
-    from tasktui.cli import attributes as attribute_commands
-
-    attribute_commands.register(app)
-    from tasktui.cli import email as email_commands
-
-    email_commands.register(app)
-    from tasktui.cli import demo as demo_commands, export as export_commands, task_import as import_command
-
-    export_commands.register(app)
-    import_command.register(app)
-    demo_commands.register(app)
-    from tasktui.cli import db as db_commands
-
-    db_commands.register(app)
-    from tasktui.cli import run as run_command
-
-    run_command.register(app)
+#: The module of `tasktui.cli` that registers each command, in the order of `--help`.
+COMMAND_MODULES = {
+    "init": "tasks",
+    "raise": "tasks",
+    "task": "tasks",
+    "event": "events",
+    "lang": "language",
+    "user": "people",
+    "group": "people",
+    "attribute": "attributes",
+    "email": "email",
+    "notify": "email",
+    "export": "export",
+    "import": "task_import",
+    "demo": "demo",
+    "db": "db",
+    "run": "run",
+}
 
 
-_register()
+def build_app(modules: list[str] | None = None) -> typer.Typer:
+    """The root app with the commands of `modules` (default: every command).
+    Importing a command module costs about 1 ms, so a single command imports only
+    its own (`tasktui raise` must stay light)."""
+    import importlib
+
+    root_app = _new_app()
+    for module in dict.fromkeys(modules if modules is not None else COMMAND_MODULES.values()):
+        importlib.import_module(f"tasktui.cli.{module}").register(root_app)
+    return root_app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`tasktui.cli.app`: the full app (tests, `CliRunner`), built on first use."""
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    full = globals()["app"] = build_app()
+    return full
 
 
 #: Global options that take a value (skipped when looking for the command name).
@@ -196,20 +209,20 @@ def _command_name(args: list[str]) -> str | None:
 
 
 def app_for(args: list[str]) -> typer.Typer:
-    """The root app with only the command that `args` names registered (the full app
-    when no registered command matches). Typer builds the parser of every registered
-    command on each run — about 10 ms for all of them — and `tasktui raise` must stay
-    light; help, errors and behaviour of the named command are the same."""
+    """The root app with only the command that `args` names (the full app when no
+    command matches: the TUI, `--help`, a typo). Typer builds the parser of every
+    registered command on each run — about 10 ms for all of them — and `tasktui
+    raise` must stay light; help, errors and behaviour of the named command are the
+    same."""
     name = _command_name(args)
-    if name is None:
-        return app
-    commands = [c for c in app.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == name]
-    groups = [g for g in app.registered_groups if g.name == name]
-    if not commands and not groups:
-        return app
-    slim = copy.copy(app)
-    slim.registered_commands = commands
-    slim.registered_groups = groups
+    module = COMMAND_MODULES.get(name or "")
+    if module is None:
+        return build_app()
+    slim = build_app([module])
+    slim.registered_commands = [
+        c for c in slim.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == name
+    ]
+    slim.registered_groups = [g for g in slim.registered_groups if g.name == name]
     return slim
 
 
