@@ -37,6 +37,7 @@ def run(ctx: BenchContext) -> dict[str, Any]:
     runs = [_probe(ctx) for _ in range(RUNS)]
     filters = {name: statistics.median(r["filter_ms"][name] for r in runs) for name in runs[0]["filter_ms"]}
     counts = {name: statistics.median(r["count_ms"][name] for r in runs) for name in runs[0]["count_ms"]}
+    exact = {name: statistics.median(r["count_exact_ms"][name] for r in runs) for name in runs[0]["count_exact_ms"]}
     return {
         "tasks": ctx.tasks,
         "tasks_shown": runs[0]["tasks_shown"],
@@ -45,6 +46,8 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         "filter_max_ms": max(filters.values()),
         "count_ms": counts,
         "count_max_ms": max(counts.values()),
+        "count_exact_ms": exact,
+        "count_exact_max_ms": max(exact.values()),
         "jump_end_ms": statistics.median(r["jump_end_ms"] for r in runs),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "cached_pages_after_jump": runs[0]["cached_pages"],

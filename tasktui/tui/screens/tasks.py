@@ -268,7 +268,7 @@ class TasksScreen(ScreenWithHelp):
 
     @on(TaskTable.Counted)
     def _counted(self, event: TaskTable.Counted) -> None:
-        self.query_one(FilterBar).show_count(event.total)
+        self.query_one(FilterBar).show_count(event.total, event.exact)
         if event.total == 0:
             self._check_empty_database()
         else:

@@ -49,9 +49,13 @@ class FilterBar(Vertical):
             yield Label("", id="count")
         yield Label("", id="filters")
 
-    def show_count(self, total: int | None) -> None:
-        """The number of matching tasks (None: still counting)."""
-        text = "…" if total is None else f"{total:,} task{'' if total == 1 else 's'}"
+    def show_count(self, total: int | None, exact: bool = True) -> None:
+        """The number of matching tasks (None: still counting; not `exact`: more than
+        `total`, shown as "10,000+ tasks")."""
+        if total is None:
+            text = "…"
+        else:
+            text = f"{total:,}{'' if exact else '+'} task{'' if total == 1 and exact else 's'}"
         self.query_one("#count", Label).update(text)
 
     def show_summary(self, summary: FilterSummary) -> None:

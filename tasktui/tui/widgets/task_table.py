@@ -29,7 +29,7 @@ from textual.strip import Strip
 from tasktui.services.tasks import TaskRow
 from tasktui.tui.background import closing_connection
 from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, fit_columns
-from tasktui.tui.widgets.task_window import PAGE_SIZE, PageCache, Query, count, fetch_page, first_page, page_bounds
+from tasktui.tui.widgets.task_window import PAGE_SIZE, PageCache, Query, count, count_capped, fetch_page, first_page, page_bounds
 
 SELECTED_MARK = "●"
 GUTTER = 2
@@ -84,10 +84,13 @@ class TaskTable(ScrollView, can_focus=True):
 
     @dataclass
     class Counted(Message):
-        """The number of matching tasks is known (after a query change or refresh)."""
+        """The number of matching tasks is known (after a query change or refresh).
+        When not `exact`, there are more than `total` (a capped count; the exact one
+        follows)."""
 
         table: TaskTable
         total: int
+        exact: bool = True
 
     @dataclass
     class Opened(Message):
@@ -111,6 +114,10 @@ class TaskTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.query: Query | None = None
         self.total = 0
+        #: False while `total` is provisional (the first page's length, or a capped
+        #: count): rows are then read from the start only, and End waits for the count.
+        self.total_exact = True
+        self._pending_last = False
         self.loaded = False
         self.cursor = 0
         self.selected: set[int] = set()
@@ -127,6 +134,7 @@ class TaskTable(ScrollView, can_focus=True):
         self.query = query
         self.generation += 1
         self.cursor = 0
+        self._pending_last = False
         self.scroll_to(y=0, animate=False, immediate=True)
         self._reload(self.generation, query, None, self._visible_range(0))
 
@@ -155,7 +163,16 @@ class TaskTable(ScrollView, can_focus=True):
                 # (a count can take a while on a million tasks; the rows cannot wait).
                 pages[0] = first_page(query)
                 self.app.call_from_thread(self._apply_first_page, generation, pages[0])
-            total = count(query)
+                # Then a count that stops at COUNT_CAP (a few ms): exact when there are
+                # few matches, else "10,000+" is shown while the exact count runs.
+                capped = count_capped(query)
+                if capped.exact:
+                    total = capped.value
+                else:
+                    self.app.call_from_thread(self._apply_capped_count, generation, capped.value)
+                    total = count(query)
+            else:
+                total = count(query)
             start, end = rows
             for page in range(start // PAGE_SIZE, min(end, total) // PAGE_SIZE + 1):
                 if page_bounds(page, total)[1] <= page * PAGE_SIZE:
@@ -173,8 +190,20 @@ class TaskTable(ScrollView, can_focus=True):
         self.cache.clear()
         self.cache.put(0, rows)
         self.total = len(rows)
+        self.total_exact = False
         self.loaded = True
         self._update_virtual_size()
+        self.refresh()
+
+    def _apply_capped_count(self, generation: int, cap: int) -> None:
+        """More than `cap` tasks match: the table is `cap` rows long (all of them exist)
+        until the exact count arrives."""
+        if generation != self.generation:
+            return
+        self.total = max(self.total, cap)
+        self.total_exact = False
+        self._update_virtual_size()
+        self.post_message(self.Counted(self, cap, exact=False))
         self.refresh()
 
     def _apply_reload(self, generation: int, total: int, pages: dict[int, list[TaskRow]], anchor_id: int | None) -> None:
@@ -185,6 +214,7 @@ class TaskTable(ScrollView, can_focus=True):
         for page, rows in pages.items():
             self.cache.put(page, rows)
         self.total = total
+        self.total_exact = True
         self.loaded = True
         if anchor_id is not None:
             index = self.cache.index_of(anchor_id)
@@ -194,9 +224,13 @@ class TaskTable(ScrollView, can_focus=True):
                 if self.scroll_offset.y > 0:
                     self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
         self.cursor = max(0, min(self.cursor, total - 1))
+        if self._pending_last:  # End was pressed before the count was known
+            self._pending_last = False
+            self.cursor = max(0, total - 1)
         self._update_virtual_size()
         self._scroll_to_cursor()
         self.post_message(self.Counted(self, total))
+        self._want_visible_pages()
         self.refresh()
 
     def _update_virtual_size(self) -> None:
@@ -212,12 +246,12 @@ class TaskTable(ScrollView, can_focus=True):
             if not self.cache.has(page) and key not in self._in_flight:
                 self._in_flight.add(key)
                 before, after = self.cache.neighbours(page)
-                self._fetch_page(self.generation, self.query, page, self.total, before, after)
+                self._fetch_page(self.generation, self.query, page, self.total, before, after, self.total_exact)
 
     @work(thread=True, group="task-table-pages")
-    def _fetch_page(self, generation: int, query: Query, page: int, total: int, before, after) -> None:
+    def _fetch_page(self, generation: int, query: Query, page: int, total: int, before, after, exact: bool = True) -> None:
         with closing_connection():
-            rows = fetch_page(query, page, total, before=before, after=after)
+            rows = fetch_page(query, page, total, before=before, after=after, exact=exact)
         self.app.call_from_thread(self._store_page, generation, page, rows)
 
     def _store_page(self, generation: int, page: int, rows: list[TaskRow]) -> None:
@@ -273,7 +307,11 @@ class TaskTable(ScrollView, can_focus=True):
         self.go_to(0)
 
     def action_last(self) -> None:
-        """Go to the last task (its page is read in reversed order: no big OFFSET)."""
+        """Go to the last task (its page is read in reversed order: no big OFFSET).
+        While the count is still running, go there once it arrives."""
+        if not self.total_exact:
+            self._pending_last = True
+            return
         self.go_to(self.total - 1)
 
     def action_open(self) -> None:
@@ -294,6 +332,7 @@ class TaskTable(ScrollView, can_focus=True):
 
     def go_to(self, index: int) -> None:
         """Put the cursor on row `index` (clamped) and scroll it into view."""
+        self._pending_last = False
         if self.total == 0:
             return
         self.cursor = max(0, min(index, self.total - 1))

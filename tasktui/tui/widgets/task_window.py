@@ -17,9 +17,14 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from tasktui.services.task_counts import TaskCount, count_up_to
 from tasktui.services.tasks import TaskFilter, TaskRow, count_tasks, list_tasks
 
 PAGE_SIZE = 100
+#: A new query is first counted up to this many matches (a few ms even for a common
+#: word at a million tasks); above it the filter bar shows "10,000+" until the exact
+#: count arrives.
+COUNT_CAP = 10_000
 #: Pages kept in memory (least recently used are dropped): 5,000 rows at most.
 MAX_PAGES = 50
 
@@ -46,9 +51,12 @@ def fetch_page(
     total: int,
     before: TaskRow | None = None,
     after: TaskRow | None = None,
+    exact: bool = True,
 ) -> list[TaskRow]:
     """The rows of `page`. `before` is the last row of the previous page and `after`
-    the first row of the next one, when cached: then a keyset read continues from it."""
+    the first row of the next one, when cached: then a keyset read continues from it.
+    When `total` is not `exact` (a capped count: there are more rows), the page is read
+    from the start of the list, never from its unknown end."""
     start, end = page_bounds(page, total)
     size = end - start
     if size <= 0:
@@ -60,7 +68,7 @@ def fetch_page(
         rows = list_tasks(flt, sort, not desc, after=after.cursor, limit=size, lang=lang)
         return rows[::-1]
     from_end = total - end
-    if from_end < start:
+    if exact and from_end < start:
         rows = list_tasks(flt, sort, not desc, limit=size, offset=from_end, lang=lang)
         return rows[::-1]
     return list_tasks(flt, sort, desc, limit=size, offset=start, lang=lang)
@@ -74,6 +82,11 @@ def first_page(query: Query) -> list[TaskRow]:
 def count(query: Query) -> int:
     """How many tasks the query matches."""
     return count_tasks(query.flt)
+
+
+def count_capped(query: Query) -> TaskCount:
+    """How many tasks the query matches, counted up to `COUNT_CAP` only."""
+    return count_up_to(query.flt, COUNT_CAP)
 
 
 class PageCache:
