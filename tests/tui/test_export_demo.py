@@ -68,6 +68,21 @@ async def test_tui_export_writes_the_current_view(seeded, app, tmp_path):
     assert [d["event"] for d in data] == ["refund_approval"] * 3
 
 
+async def test_export_dialog_says_when_the_count_is_not_exact_yet(seeded, app):
+    """While the table holds a capped count ("10,000+"), the dialog says so too."""
+    from textual.widgets import Label
+
+    from tasktui.services.tasks import TaskFilter as Filter
+    from tasktui.tui.widgets.task_window import Query
+
+    query = Query(Filter(), "created", True, "en")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        app.push_screen(ExportScreen(query, 10_000, exact=False))
+        await pilot.pause()
+        assert str(app.screen.query_one("#export-title", Label).render()) == "Export the current view: 10,000+ tasks"
+
+
 def test_demo_is_realistic_and_idempotent(database, actor, cli):
     result = load_demo(actor, tasks=120)
     assert result.tasks == 120 and result.users >= 8 and result.groups == 4

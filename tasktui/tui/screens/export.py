@@ -33,15 +33,18 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         Binding("ctrl+s", "export", "Export"),
     ]
 
-    def __init__(self, query: Query, total: int) -> None:
+    def __init__(self, query: Query, total: int, exact: bool = True) -> None:
         super().__init__()
         self.view_query = query
         self.total = total
+        self.exact = exact
         self.running = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
-            yield Label(f"Export the current view: {self.total:,} task{'' if self.total == 1 else 's'}", id="export-title")
+            more = "" if self.exact else "+"
+            plural = "" if self.total == 1 and self.exact else "s"
+            yield Label(f"Export the current view: {self.total:,}{more} task{plural}", id="export-title")
             yield Input(default_path("csv"), id="export-path")
             with Horizontal(id="export-options"):
                 with RadioSet(id="export-format"):

@@ -389,7 +389,7 @@ class TasksScreen(ScreenWithHelp):
         from tasktui.tui.screens.export import ExportScreen
 
         query = Query(self.current_filter(), self.sort, self.descending, self.actor.lang)
-        self.app.push_screen(ExportScreen(query, self.table.total))
+        self.app.push_screen(ExportScreen(query, self.table.total, self.table.total_exact))
 
     def action_settings(self) -> None:
         """Open the settings screen (email notifications: SMTP, per-event switches, outbox)."""
