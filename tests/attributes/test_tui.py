@@ -17,6 +17,7 @@ from tasktui.services.tasks import raise_task
 from tasktui.tui.screens.attribute_forms import FormScreen
 from tasktui.tui.screens.attributes import AttributesScreen
 from tasktui.tui.widgets.attribute_editor import AttributeEditor
+from tests.tui.conftest import run_palette_command
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
 SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24")]
@@ -281,10 +282,5 @@ async def test_attributes_action_is_in_the_help_and_the_command_palette(catalogu
         assert ("F", "Attributes") in [(k.keys, k.description) for k in app.screen.keys]
         await pilot.press("escape")
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Attributes")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
+        await run_palette_command(pilot, "Attributes")
         assert isinstance(app.screen, AttributesScreen)

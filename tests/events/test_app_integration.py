@@ -7,6 +7,7 @@ from tasktui.services.context import get_setting
 from tasktui.services.tasks import raise_task
 from tasktui.tui.app import make_app
 from tasktui.tui.screens.events import EventsScreen
+from tests.tui.conftest import run_palette_command
 
 
 async def test_e_on_the_tasks_screen_opens_events_and_escape_returns(catalogue, db_path) -> None:
@@ -45,10 +46,5 @@ async def test_command_palette_offers_the_events_actions(catalogue, db_path) -> 
         await pilot.pause()
         await pilot.press("e")
         await pilot.pause()
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Language")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
-        await pilot.pause(0.3)
+        await run_palette_command(pilot, "Language")
         assert app.actor.lang == "de"

@@ -104,6 +104,16 @@ def app(db_path, actor):
     return make_app(db_path, acting_user("alice", "ops"))
 
 
+async def run_palette_command(pilot, text: str) -> None:
+    """Open the command palette, type `text` and run the first command it offers."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    await pilot.press(*text)
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause(0.3)
+
+
 async def settle(pilot, rounds: int = 3) -> None:
     """Wait until the workers finished and the screen caught up."""
     for _ in range(rounds):

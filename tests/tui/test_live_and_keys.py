@@ -21,7 +21,7 @@ from tasktui.tui.screens.help import HelpScreen, screen_keys
 from tasktui.tui.screens.settings import SettingsScreen
 from tasktui.tui.screens.tasks import TasksScreen
 from tasktui.tui.widgets.task_table import TaskTable
-from tests.tui.conftest import settle
+from tests.tui.conftest import run_palette_command, settle
 from tests.tui.footer import footer_keys
 
 
@@ -69,11 +69,7 @@ async def test_palette_offers_the_same_actions_as_the_bindings(seeded, app):
         described = {k.description for k in screen_keys(screen)}
         assert {b.description for b in TasksScreen.BINDINGS} <= names
         assert names <= described and "Quit" in names
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        await pilot.press(*"Open/done")
-        await pilot.pause(0.3)
-        await pilot.press("enter")
+        await run_palette_command(pilot, "Open/done")
         await settle(pilot)
         assert screen.status == "all"  # the palette ran the action
 
