@@ -8,6 +8,7 @@ from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.driver import Driver
 from textual.screen import Screen
 
 from tasktui.services.context import Actor
@@ -42,6 +43,19 @@ class TaskTuiApp(App):
         self.sub_title = actor.login
         self.COMMANDS = App.COMMANDS | {ScreenActionsProvider}
         self._data_version: int | None = None
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's driver for this terminal; on Linux the one that ends the app when
+        its terminal goes away (tui/terminal_driver.py). A driver named in the
+        environment (the browser's, the tests' headless one) is kept as it is."""
+        from textual.drivers.linux_driver import LinuxDriver
+
+        driver_class = super().get_driver_class()
+        if driver_class is LinuxDriver:
+            from tasktui.tui.terminal_driver import HangupAwareDriver
+
+            return HangupAwareDriver
+        return driver_class
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's palette commands, without its "Quit": the palette lists the `q`
