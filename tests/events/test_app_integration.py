@@ -37,7 +37,7 @@ async def test_language_switched_on_the_events_screen_applies_to_the_app(catalog
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.actor.lang == "de"
-        assert app.screen.table.query.lang == "de"  # the task table fetches names in German
+        assert app.screen.table.task_query.lang == "de"  # the task table fetches names in German
 
 
 async def test_command_palette_offers_the_events_actions(catalogue, db_path) -> None:

@@ -68,7 +68,7 @@ async def test_capped_count_first_then_exact_and_end_waits(many, app, exact_coun
             # Rows below the first page, read while the count runs, are the right ones.
             table.go_to(240)
             await until(pilot, lambda: table.current_row is not None)
-            q = table.query
+            q = table.task_query
             expected = list_tasks(q.flt, q.sort, q.descending, limit=1, offset=240, lang=q.lang)[0]
             assert table.current_row.id == expected.id
             await pilot.press("end")  # waits for the exact count

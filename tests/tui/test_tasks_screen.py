@@ -88,7 +88,7 @@ async def test_sort_and_columns_are_remembered_per_user(seeded, app, db_path):
     async with make_app(db_path, alice).run_test(size=(120, 30)) as pilot:
         await settle(pilot)
         table = pilot.app.screen.query_one(TaskTable)
-        assert table.query.sort == "title" and not table.query.descending
+        assert table.task_query.sort == "title" and not table.task_query.descending
         assert "created" not in table.chosen_columns
 
 

@@ -292,6 +292,8 @@ class TasksScreen(ScreenWithHelp):
     def _opened(self, event: TaskTable.Opened) -> None:
         from tasktui.tui.screens.task_detail import TaskDetailScreen
 
+        if self.app.screen is not self:  # a second click or Enter of a burst: the detail is open
+            return
         self.app.push_screen(TaskDetailScreen(event.task_id))
 
     def data_changed(self) -> None:
@@ -301,8 +303,8 @@ class TasksScreen(ScreenWithHelp):
     def language_changed(self) -> None:
         """The UI language changed: fetch the names (events) in the new language,
         keeping the cursor and the selection."""
-        if self.table.query is not None:
-            self.table.query = Query(self.current_filter(), self.sort, self.descending, self.actor.lang)
+        if self.table.task_query is not None:
+            self.table.task_query = Query(self.current_filter(), self.sort, self.descending, self.actor.lang)
         self.table.reload()
 
     # ------------------------------------------------------------------ bulk actions

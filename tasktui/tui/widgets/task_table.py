@@ -112,7 +112,7 @@ class TaskTable(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None, columns: list[str] | None = None) -> None:
         super().__init__(id=id)
-        self.query: Query | None = None
+        self.task_query: Query | None = None
         self.total = 0
         #: False while `total` is provisional (the first page's length, or a capped
         #: count): rows are then read from the start only, and End waits for the count.
@@ -131,7 +131,7 @@ class TaskTable(ScrollView, can_focus=True):
 
     def set_query(self, query: Query) -> None:
         """Show another filter or sort: back to the first row, fetched in a worker."""
-        self.query = query
+        self.task_query = query
         self.generation += 1
         self.cursor = 0
         self._pending_last = False
@@ -141,12 +141,12 @@ class TaskTable(ScrollView, can_focus=True):
     def reload(self) -> None:
         """Fetch the count and the visible rows again (the data changed), keeping the
         cursor on the same task and the selection as it is."""
-        if self.query is None:
+        if self.task_query is None:
             return
         self.generation += 1
         current = self.current_row
         anchor_id = current.id if current else None
-        self._reload(self.generation, self.query, anchor_id, self._visible_range(self.cursor))
+        self._reload(self.generation, self.task_query, anchor_id, self._visible_range(self.cursor))
 
     def _visible_range(self, anchor: int) -> tuple[int, int]:
         top = int(self.scroll_offset.y)
@@ -238,7 +238,7 @@ class TaskTable(ScrollView, can_focus=True):
 
     def _want_visible_pages(self) -> None:
         """Ask for the pages of the rows on screen (and a margin) that are missing."""
-        if self.query is None or not self.loaded or self.total == 0:
+        if self.task_query is None or not self.loaded or self.total == 0:
             return
         start, end = self._visible_range(self.cursor)
         for page in range(start // PAGE_SIZE, min(end, self.total - 1) // PAGE_SIZE + 1):
@@ -246,7 +246,7 @@ class TaskTable(ScrollView, can_focus=True):
             if not self.cache.has(page) and key not in self._in_flight:
                 self._in_flight.add(key)
                 before, after = self.cache.neighbours(page)
-                self._fetch_page(self.generation, self.query, page, self.total, before, after, self.total_exact)
+                self._fetch_page(self.generation, self.task_query, page, self.total, before, after, self.total_exact)
 
     @work(thread=True, group="task-table-pages")
     def _fetch_page(self, generation: int, query: Query, page: int, total: int, before, after, exact: bool = True) -> None:
@@ -416,8 +416,8 @@ class TaskTable(ScrollView, can_focus=True):
 
     def _header_strip(self, columns: list[Column], widths: list[int], width: int) -> Strip:
         style: Style = self.rich_style + self.get_component_rich_style("task-table--header")
-        sort = self.query.sort if self.query else "created"
-        arrow = "▼" if (self.query is None or self.query.descending) else "▲"
+        sort = self.task_query.sort if self.task_query else "created"
+        arrow = "▼" if (self.task_query is None or self.task_query.descending) else "▲"
         labels = []
         self._header_ranges = []
         x = GUTTER
