@@ -32,7 +32,7 @@ class TaskTuiApp(App):
 
     TITLE = "tasktui"
     #: In every footer (the key bar wraps, so there is room for it at 80 columns).
-    BINDINGS = [Binding("q", "quit", "Quit")]
+    BINDINGS = [Binding("q", "quit", "Quit"), Binding("f2", "toggle_key_bar", "Fold/unfold keys", show=False)]
 
     def __init__(self, db_path: Path, actor: Actor) -> None:
         from tasktui.tui.commands import ScreenActionsProvider
@@ -43,6 +43,8 @@ class TaskTuiApp(App):
         self.sub_title = actor.login
         self.COMMANDS = App.COMMANDS | {ScreenActionsProvider}
         self._data_version: int | None = None
+        #: F2 folds every screen's key bar to one line (`? more` opens the help).
+        self.key_bar_folded = False
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; on Linux the one that ends the app when
@@ -63,6 +65,15 @@ class TaskTuiApp(App):
         for command in super().get_system_commands(screen):
             if command.callback != self.action_quit:
                 yield command
+
+    def action_toggle_key_bar(self) -> None:
+        """Fold the key bars to one line, or show them whole again."""
+        from tasktui.tui.widgets.key_bar import KeyBar
+
+        self.key_bar_folded = not self.key_bar_folded
+        for screen in self.screen_stack:
+            for bar in screen.query(KeyBar):
+                bar.refresh(layout=True)
 
     def on_mount(self) -> None:
         from tasktui.tui.screens.tasks import TasksScreen

@@ -123,3 +123,43 @@ def test_pack_never_splits_a_key_and_prefers_two_spaces():
     assert (len(lines), gap) == (1, 2)
     lines, gap = layout(items, 22)  # one line only with single spaces
     assert (len(lines), gap) == (1, 1)
+
+
+@pytest.mark.parametrize("size", [(80, 6), (60, 9), (40, 12)], ids=["80x6", "60x9", "40x12"])
+async def test_on_a_small_terminal_the_bar_takes_at_most_a_third_and_offers_more(seeded, app, size):
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        lines = footer_lines(screen)
+        assert len(lines) <= max(1, size[1] // 3)
+        text = "\n".join(lines)
+        assert "? more" in text and "? Help" not in text
+        assert lines[-1].endswith("^p palette")
+        shown = footer_keys(screen)
+        assert 3 <= len(shown) < len(expected_keys(screen)) - 1  # the first keys, not all
+        assert shown[0] == ("/", "Search")  # the screen's own keys come first
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HelpScreen"  # every key is one key away
+
+
+async def test_f2_folds_the_bar_to_one_line_and_back_on_every_screen(seeded, app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(KeyBar)
+        before = len(footer_lines(app.screen))
+        assert before > 1
+        await pilot.press("f2")
+        await settle(pilot)
+        folded = footer_lines(app.screen)
+        assert len(folded) == 1 and "? more" in folded[0] and folded[0].endswith("^p palette")
+        assert bar.region.height == 1
+        await pilot.press("e")  # another screen: folded too
+        await settle(pilot)
+        assert len(footer_lines(app.screen)) == 1
+        await pilot.press("f2")
+        await settle(pilot)
+        assert len(footer_lines(app.screen)) > 1
+        await pilot.press("escape")
+        await settle(pilot)
+        assert len(footer_lines(app.screen)) == before

@@ -4,6 +4,10 @@ Textual's `Footer` is one line: at 80 columns it cut off the keys of the tasks s
 (about 20) and of the task detail (about 12). `KeyBar` shows the same bindings (the
 screen's `active_bindings` with `show=True`, as the help and the command palette list
 them) over as many lines as they need: no key is ever cut off at 80x24.
+
+On a small terminal the bar takes at most a third of the screen: beyond that it shows
+the keys that come first (the screen's own) and `? more`, which opens the help with
+every key. F2 folds the bar to one line and back (htop and lazygit have such a key).
 """
 
 from __future__ import annotations
@@ -19,6 +23,12 @@ from textual.widget import Widget
 
 #: Spaces between two keys: two when that takes no extra line, else one.
 GAPS = (2, 1)
+#: The bar takes at most this share of the screen's height (at least one line).
+MAX_SHARE = 3
+#: The key that opens the help, shown as `? more` when keys are left out.
+HELP_KEY = "question_mark"
+#: The key that folds the bar to one line and back (an app binding).
+TOGGLE_KEY = "f2"
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,23 @@ def layout(items: list[KeyItem], width: int) -> tuple[list[list[KeyItem]], int]:
     return next((lines, gap) for lines, gap in options if len(lines) == fewest)
 
 
+def fit(items: list[KeyItem], tail: list[KeyItem], width: int, max_lines: int) -> tuple[list[list[KeyItem]], int]:
+    """The lines of `items` + `tail` (the palette hint) in at most `max_lines`: when
+    they need more, the first keys that fit are kept, the help key leaves its place
+    at the front and comes last as `? more` (it shows every key)."""
+    packed, gap = layout(items + tail, width)
+    if len(packed) <= max_lines:
+        return packed, gap
+    help_item = next((item for item in items if item.key == HELP_KEY), None)
+    rest = [item for item in items if item is not help_item]
+    more = [KeyItem(HELP_KEY, help_item.key_display, "more", help_item.enabled)] if help_item else []
+    for keep in range(len(rest), -1, -1):
+        packed, gap = layout(rest[:keep] + more + tail, width)
+        if len(packed) <= max_lines:
+            return packed, gap
+    return packed, gap
+
+
 class KeyBar(Widget, can_focus=False):
     """The footer of a full screen: every key it shows (`show=True`) of the screen and
     its focused widget, `key description`, wrapped over as many lines as needed, the
@@ -123,11 +150,11 @@ class KeyBar(Widget, can_focus=False):
         """The keys laid out for `width` cells: per line, each key's cell span."""
         items = shown_keys(self.screen)
         palette = palette_key(self.screen)
-        if palette is not None:
-            items.append(palette)
-        if not items:
+        tail = [palette] if palette is not None else []
+        if not items and not tail:
             return []
-        packed, gap = layout(items, max(width, 1))
+        max_lines = 1 if getattr(self.app, "key_bar_folded", False) else max(1, self.screen.size.height // MAX_SHARE)
+        packed, gap = fit(items, tail, max(width, 1), max_lines)
         spans: list[list[tuple[int, int, KeyItem]]] = []
         for line in packed:
             x, row = 0, []
