@@ -3,10 +3,11 @@ refused), comments, link, tabs."""
 
 from __future__ import annotations
 
-from textual.widgets import OptionList, TabbedContent
+from textual.widgets import Input, Label, OptionList, TabbedContent, Tabs
 
 from tasktui.models import Comment, Task, TaskDependency
 from tasktui.tui.screens.task_detail import TaskDetailScreen
+from tasktui.tui.widgets.task_id_prompt import TaskIdPromptScreen
 from tests.tui.conftest import settle
 from tests.tui.test_tasks_screen import notifications
 
@@ -70,8 +71,11 @@ async def test_dependencies_add_remove_and_cycles_refused(seeded, app):
         assert [r.id for r in screen.detail.blocks] == [1]  # 1 depends on 3
         await pilot.press("n", *"1", "enter")  # 3 -> 1 would close a cycle
         await settle(pilot)
-        assert any("cycle" in m for m in notifications(app))
+        assert isinstance(app.screen, TaskIdPromptScreen)  # the refusal stays in the dialog
+        assert "cycle" in str(app.screen.query_one("#prompt-error", Label).render())
         assert not TaskDependency.select().where(TaskDependency.task == 3).exists()
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("n", *"5", "enter")
         await settle(pilot)
         assert [r.id for r in screen.detail.depends_on] == [5]
@@ -97,3 +101,40 @@ async def test_comment_is_added_and_listed_in_history(seeded, app):
         await pilot.press("escape")  # leaves the comment box first
         await settle(pilot)
         assert isinstance(app.screen, TaskDetailScreen)
+
+
+async def test_an_unknown_task_in_the_dependency_dialog_keeps_it_open_and_the_next_keys_in_it(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_task(pilot, 3)
+        await pilot.press("n", *"9999", "enter")
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, TaskIdPromptScreen)
+        assert "9999" in str(prompt.query_one("#prompt-error", Label).render())
+        assert prompt.query_one(Input).has_focus
+        await pilot.press("c", *"301", "enter")  # typed next: into the field, never a comment
+        await settle(pilot)
+        assert Comment.select().where(Comment.task == 3).count() == 0
+        assert isinstance(app.screen, TaskIdPromptScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.detail.depends_on == []
+
+
+async def test_esc_leaves_the_comment_box_and_the_screen_keys_work_again(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_task(pilot, 13)
+        await pilot.press("c", *"half a thought")
+        await settle(pilot)
+        box = screen.query_one("#comment-input", Input)
+        assert box.has_focus
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not box.has_focus and isinstance(app.focused, Tabs)
+        assert box.value == "half a thought"  # nothing typed is lost
+        await pilot.press("d")  # a screen key again
+        await settle(pilot)
+        assert Task.get_by_id(13).status == "done"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, TaskDetailScreen)

@@ -11,7 +11,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Header, Input, Label, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Label, OptionList, Static, TabPane, TabbedContent, Tabs
 from textual.widgets.option_list import Option
 
 from tasktui.formats import local
@@ -182,8 +182,8 @@ class TaskDetailScreen(ScreenWithHelp):
     def action_back(self) -> None:
         """Back to the tasks."""
         comment = self.query_one("#comment-input", Input)
-        if comment.has_focus:
-            self.query_one("#detail-tabs").focus()
+        if comment.has_focus:  # Esc leaves the text field first (TabbedContent itself takes no focus)
+            self.query_one("#detail-tabs", TabbedContent).query_one(Tabs).focus()
             return
         self.dismiss()
 
@@ -266,21 +266,33 @@ class TaskDetailScreen(ScreenWithHelp):
     @on(Input.Submitted, "#comment-input")
     def _comment_submitted(self, event: Input.Submitted) -> None:
         body = event.value
-        event.input.value = ""
-        self._change(lambda: detail_service.add_comment(self.actor, self.task_id, body), lambda _: "Comment added")
+
+        def add() -> object:
+            detail_service.add_comment(self.actor, self.task_id, body)
+            self.app.call_from_thread(self._comment_added, body)
+            return None
+
+        self._change(add, lambda _: "Comment added")
+
+    def _comment_added(self, body: str) -> None:
+        """The comment is stored: empty the box (a refused one keeps its text)."""
+        box = self.query_one("#comment-input", Input)
+        if box.value == body:
+            box.value = ""
 
     def action_add_dependency(self) -> None:
         """Make this task depend on another one (cycles are refused)."""
         self.action_tab("dependencies")
 
-        def chosen(other: int | None) -> None:
-            if other is not None:
-                self._change(
-                    lambda: detail_service.add_dependency(self.actor, self.task_id, other),
-                    lambda _: f"Task #{self.task_id} now depends on task #{other}",
-                )
+        def apply(other: int) -> str:
+            detail_service.add_dependency(self.actor, self.task_id, other)
+            return f"Task #{self.task_id} now depends on task #{other}"
 
-        self.app.push_screen(TaskIdPromptScreen(f"Task #{self.task_id} depends on task:"), chosen)
+        def chosen(message: str | None) -> None:
+            if message is not None:
+                self._changed(message)
+
+        self.app.push_screen(TaskIdPromptScreen(f"Task #{self.task_id} depends on task:", apply), chosen)
 
     def action_remove_dependency(self) -> None:
         """Remove the highlighted dependency (in "Depends on" or "Blocks")."""

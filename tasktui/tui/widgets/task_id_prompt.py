@@ -1,17 +1,28 @@
-"""A small modal asking for a task id (e.g. the task another one depends on)."""
+"""A small modal asking for a task id (e.g. the task another one depends on).
+
+The change the id is for runs while the dialog is open: a refusal ("unknown task
+9999", a cycle) is shown inline and the dialog stays open, so the keys typed next go
+into the field, not to the screen behind it as commands."""
 
 from __future__ import annotations
 
-from textual import on
+from collections.abc import Callable
+
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from tasktui.errors import TaskTuiError
+from tasktui.tui.background import closing_connection
 
-class TaskIdPromptScreen(ModalScreen[int | None]):
-    """Type a task id and press Enter; Escape cancels. Result: the id or None."""
+
+class TaskIdPromptScreen(ModalScreen[str | None]):
+    """Type a task id and press Enter: `apply(id)` runs off the UI thread and returns
+    the message to show; an error stays in the dialog. Escape cancels. Result: the
+    message of the change made, or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -21,9 +32,10 @@ class TaskIdPromptScreen(ModalScreen[int | None]):
     TaskIdPromptScreen #prompt-error { color: $error; }
     """
 
-    def __init__(self, question: str) -> None:
+    def __init__(self, question: str, apply: Callable[[int], str]) -> None:
         super().__init__()
         self.question = question
+        self.apply = apply
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -37,10 +49,26 @@ class TaskIdPromptScreen(ModalScreen[int | None]):
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip().lstrip("#")
-        if not text.isdigit():
-            self.query_one("#prompt-error", Label).update("Type a task id (a number)")
+        if not (text.isascii() and text.isdigit()):
+            self._show_error("Type a task id (a number)")
             return
-        self.dismiss(int(text))
+        self.query_one("#prompt-error", Label).update("")
+        self._apply(int(text))
+
+    @work(thread=True, exclusive=True, group="task-id-prompt")
+    def _apply(self, task_id: int) -> None:
+        with closing_connection():
+            try:
+                message = self.apply(task_id)
+            except TaskTuiError as e:
+                self.app.call_from_thread(self._show_error, str(e))
+                return
+        self.app.call_from_thread(self.dismiss, message)
+
+    def _show_error(self, message: str) -> None:
+        """The refusal under the field; the field keeps the focus and its text."""
+        self.query_one("#prompt-error", Label).update(message)
+        self.query_one(Input).focus()
 
     def action_cancel(self) -> None:
         """Close without an answer."""
