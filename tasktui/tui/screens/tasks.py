@@ -7,7 +7,9 @@ and the command palette list the same actions. The other screens are one key awa
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -37,6 +39,65 @@ from tasktui.tui.widgets.task_window import Query
 
 #: Typing in the search box waits this long for the next key before querying.
 SEARCH_DELAY_S = 0.08
+#: The per-user setting that remembers the filters (not the search text) between runs.
+FILTERS_SETTING = "tasks.filters"
+#: The per-user setting that remembers the theme.
+THEME_SETTING = "theme"
+#: Assignee picker values for one user's or one group's tasks ("user:bob", "group:warehouse").
+USER_PREFIX, GROUP_PREFIX = "user:", "group:"
+
+
+@dataclass(frozen=True)
+class Named:
+    """A user, group or event the filters refer to: its id (for the query) and the name
+    it is remembered by (ids stay valid only inside one database)."""
+
+    id: int
+    name: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class SavedFilters:
+    """The filters as the screen restores them: names resolved to ids, unknown ones
+    (a removed event or user) dropped."""
+
+    assignee_mode: str = "all"
+    user: Named | None = None
+    group: Named | None = None
+    event: Named | None = None
+    status: str = "open"
+
+
+def load_filters(text: str | None, lang: str) -> SavedFilters:
+    """The remembered filters (in a worker: looks names up); a bad or stale setting
+    gives the defaults for what it cannot restore."""
+    from tasktui.errors import NotFound
+    from tasktui.services.events import get_event
+    from tasktui.services.people import get_group, get_user
+
+    try:
+        data = json.loads(text) if text else {}
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    mode = data.get("assignee") if data.get("assignee") in ASSIGNEE_MODES else "all"
+    user = group = event = None
+    try:
+        if isinstance(data.get("user"), str):
+            found = get_user(data["user"])
+            user = Named(found.id, found.login)
+        if isinstance(data.get("group"), str):
+            found = get_group(data["group"])
+            group = Named(found.id, found.name)
+        if isinstance(data.get("event"), str):
+            found = get_event(data["event"])
+            event = Named(found.id, found.identifier, found.name_de if lang == "de" and found.name_de else found.name_en)
+    except NotFound:
+        pass
+    status = data.get("status") if data.get("status") in ("open", "all") else "open"
+    return SavedFilters(mode, user, group, event, status)
 
 EMPTY_TEXT = """[b]No tasks yet.[/b]
 
@@ -70,6 +131,9 @@ class TasksScreen(ScreenWithHelp):
         Binding("a", "pick_assignee", "Assignee…"),
         Binding("v", "pick_event", "Event…"),
         Binding("t", "toggle_status", "Open/done"),
+        # Not in the key bar (no room at 80 columns): the filter bar shows "R Reset"
+        # whenever a filter is set; the help and the palette list it.
+        Binding("R", "reset_filters", "Reset filters", show=False),
         Binding("A", "select_all", "Select all"),
         Binding("escape", "clear_selection", "Unselect"),
         Binding("s", "pick_sort", "Sort"),
@@ -84,7 +148,11 @@ class TasksScreen(ScreenWithHelp):
     def __init__(self) -> None:
         super().__init__(id="tasks-screen")
         self.assignee_mode = "all"
+        #: One user's or one group's tasks (the assignee picker's "user:" and "group:").
+        self.assignee_user: Named | None = None
+        self.assignee_group: Named | None = None
         self.event_id: int | None = None
+        self.event_identifier = ""
         self.event_label = ""
         self.status = "open"
         self.text = ""
@@ -113,13 +181,27 @@ class TasksScreen(ScreenWithHelp):
         with closing_connection():
             columns = parse_columns(get_setting(self.actor, COLUMNS_SETTING))
             sort, descending = parse_sort(get_setting(self.actor, SORT_SETTING))
-        self.app.call_from_thread(self._start, columns, sort, descending)
+            filters = load_filters(get_setting(self.actor, FILTERS_SETTING), self.actor.lang)
+            theme = get_setting(self.actor, THEME_SETTING)
+        self.app.call_from_thread(self._start, columns, sort, descending, filters, theme)
 
-    def _start(self, columns: list[str], sort: str, descending: bool) -> None:
+    def _start(
+        self, columns: list[str], sort: str, descending: bool, filters: SavedFilters, theme: str | None
+    ) -> None:
         self.sort, self.descending = sort, descending
+        self.assignee_mode, self.status = filters.assignee_mode, filters.status
+        self.assignee_user, self.assignee_group = filters.user, filters.group
+        if filters.event is not None:
+            self.event_id, self.event_identifier, self.event_label = filters.event.id, filters.event.name, filters.event.label
+        if theme and theme in self.app.available_themes and theme != self.app.theme:
+            self.app.theme = theme
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
         self.table.set_columns(columns)
         self.table.focus()
         self.apply_filters()
+
+    def _theme_changed(self, theme) -> None:
+        self._save_setting(THEME_SETTING, theme.name)
 
     @property
     def table(self) -> TaskTable:
@@ -130,13 +212,56 @@ class TasksScreen(ScreenWithHelp):
 
     def current_filter(self) -> TaskFilter:
         """The filter the screen shows."""
+        if self.assignee_user is not None:
+            mode, user_id = "direct", self.assignee_user.id
+        else:
+            mode, user_id = self.assignee_mode, self.actor.user_id
         return TaskFilter(
-            assignee_mode=self.assignee_mode,
-            user_id=self.actor.user_id,
+            assignee_mode=mode,
+            user_id=user_id,
             event_id=self.event_id,
+            group_id=self.assignee_group.id if self.assignee_group else None,
             status=self.status,
             text=self.text,
         )
+
+    def _assignee_label(self) -> str:
+        if self.assignee_user is not None:
+            return self.assignee_user.name
+        if self.assignee_group is not None:
+            return f"group {self.assignee_group.name}"
+        return ""
+
+    def _filtered(self) -> bool:
+        """Whether any filter differs from the default view (`R` resets them)."""
+        return bool(
+            self.assignee_mode != "all" or self.assignee_user or self.assignee_group
+            or self.event_id is not None or self.status != "open" or self.text
+        )
+
+    def filters_changed(self) -> None:
+        """Show the new filters and remember them (not the search text) for this user."""
+        self.apply_filters()
+        saved = {
+            "assignee": self.assignee_mode,
+            "user": self.assignee_user.name if self.assignee_user else None,
+            "group": self.assignee_group.name if self.assignee_group else None,
+            "event": self.event_identifier or None,
+            "status": self.status,
+        }
+        self._save_setting(FILTERS_SETTING, json.dumps({k: v for k, v in saved.items() if v is not None}))
+
+    def action_reset_filters(self) -> None:
+        """Back to the default view: every assignee, any event, open tasks, no search."""
+        self.assignee_mode, self.assignee_user, self.assignee_group = "all", None, None
+        self.event_id, self.event_identifier, self.event_label = None, "", ""
+        self.status = "open"
+        search = self.query_one("#search", Input)
+        if search.value:
+            search.value = ""
+        self.text = ""
+        self.filters_changed()
+        self.notify("Filters reset")
 
     def apply_filters(self) -> None:
         """Show the current filters and sort: count and first page, in a worker."""
@@ -149,6 +274,8 @@ class TasksScreen(ScreenWithHelp):
         self.query_one(FilterBar).show_summary(
             FilterSummary(
                 assignee_mode=self.assignee_mode,
+                assignee_label=self._assignee_label(),
+                filtered=self._filtered(),
                 event_label=self.event_label,
                 status=self.status,
                 sort_label=COLUMNS_BY_KEY[self.sort].full_name,
@@ -176,9 +303,16 @@ class TasksScreen(ScreenWithHelp):
 
     def on_key(self, event) -> None:
         search = self.query_one("#search", Input)
-        if search.has_focus and event.key in ("escape", "down"):
-            event.stop()
-            self.table.focus()
+        if not search.has_focus or event.key not in ("escape", "down"):
+            return
+        event.stop()
+        if event.key == "escape" and search.value:  # the first Esc clears, the second leaves
+            search.value = ""
+            if self._search_timer is not None:
+                self._search_timer.stop()
+            self._apply_search()
+            return
+        self.table.focus()
 
     def action_search(self) -> None:
         """Type a text to search for."""
@@ -187,18 +321,51 @@ class TasksScreen(ScreenWithHelp):
     def action_toggle_status(self) -> None:
         """Show open tasks only, or open and done."""
         self.status = "all" if self.status == "open" else "open"
-        self.apply_filters()
+        self.filters_changed()
 
+    @work(thread=True, group="tasks-pickers")
     def action_pick_assignee(self) -> None:
-        """Choose the assignee filter."""
-        items = list(ASSIGNEE_MODES.items())
+        """Choose the assignee filter: a mode, one user's tasks or one group's."""
+        from tasktui.services.choices import group_choices, user_choices
 
-        def chosen(mode: str | None) -> None:
-            if mode:
-                self.assignee_mode = mode
-                self.apply_filters()
+        with report_errors(self.app):
+            people = [(USER_PREFIX + login, f"Assigned to {label}") for login, label in user_choices()]
+            people += [(GROUP_PREFIX + name, f"Group {label}") for name, label in group_choices()]
+            self.app.call_from_thread(self._push_assignee_picker, people)
 
-        self.app.push_screen(PickerScreen("Assignee", items, current=self.assignee_mode), chosen)
+    def _push_assignee_picker(self, people: list[tuple[str, str]]) -> None:
+        items = list(ASSIGNEE_MODES.items()) + people
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self._choose_assignee(value)
+
+        if self.assignee_user is not None:
+            current = USER_PREFIX + self.assignee_user.name
+        elif self.assignee_group is not None:
+            current = GROUP_PREFIX + self.assignee_group.name
+        else:
+            current = self.assignee_mode
+        self.app.push_screen(PickerScreen("Assignee", items, current=current), chosen)
+
+    @work(thread=True, group="tasks-pickers")
+    def _choose_assignee(self, value: str) -> None:
+        from tasktui.services.people import get_group, get_user
+
+        with report_errors(self.app):
+            user = group = None
+            mode = value if value in ASSIGNEE_MODES else "all"
+            if value.startswith(USER_PREFIX):
+                found = get_user(value.removeprefix(USER_PREFIX))
+                user = Named(found.id, found.login)
+            elif value.startswith(GROUP_PREFIX):
+                found = get_group(value.removeprefix(GROUP_PREFIX))
+                group = Named(found.id, found.name)
+            self.app.call_from_thread(self._assignee_chosen, mode, user, group)
+
+    def _assignee_chosen(self, mode: str, user: Named | None, group: Named | None) -> None:
+        self.assignee_mode, self.assignee_user, self.assignee_group = mode, user, group
+        self.filters_changed()
 
     @work(thread=True, group="tasks-pickers")
     def action_pick_event(self) -> None:
@@ -206,18 +373,18 @@ class TasksScreen(ScreenWithHelp):
         from tasktui.services.events import list_events
 
         with report_errors(self.app):
-            items = [(str(e.id), f"{e.name} ({e.identifier})") for e in list_events(lang=self.actor.lang)]
-            self.app.call_from_thread(self._push_event_picker, items)
+            found = list_events(lang=self.actor.lang)
+            items = [(str(e.id), f"{e.name} ({e.identifier})") for e in found]
+            names = {str(e.id): (e.identifier, e.name) for e in found}
+            self.app.call_from_thread(self._push_event_picker, items, names)
 
-    def _push_event_picker(self, items: list[tuple[str, str]]) -> None:
-        labels = dict(items)
-
+    def _push_event_picker(self, items: list[tuple[str, str]], names: dict[str, tuple[str, str]]) -> None:
         def chosen(value: str | None) -> None:
             if value is None:
                 return
             self.event_id = int(value) if value else None
-            self.event_label = labels.get(value, "").rsplit(" (", 1)[0] if value else ""
-            self.apply_filters()
+            self.event_identifier, self.event_label = names.get(value, ("", "")) if value else ("", "")
+            self.filters_changed()
 
         current = str(self.event_id) if self.event_id else ""
         self.app.push_screen(PickerScreen("Event", items, allow_none="Any event", current=current), chosen)
@@ -346,24 +513,29 @@ class TasksScreen(ScreenWithHelp):
 
     @work(thread=True, group="tasks-pickers")
     def action_assign_user(self) -> None:
-        """Assign the selected tasks (or the one under the cursor) to a user."""
-        from tasktui.services.people import list_users
+        """Assign the selected tasks (or the one under the cursor) to a user or a group."""
+        from tasktui.services.choices import group_choices, user_choices
 
         with report_errors(self.app):
-            users = [(u.login, f"{u.display_name or u.login} ({u.login})") for u in list_users(include_inactive=False)]
-            self.app.call_from_thread(self._push_user_picker, users)
+            choices = [(USER_PREFIX + login, label) for login, label in user_choices()]
+            choices += [(GROUP_PREFIX + name, f"Group {label}") for name, label in group_choices()]
+            self.app.call_from_thread(self._push_user_picker, choices)
 
-    def _push_user_picker(self, users: list[tuple[str, str]]) -> None:
+    def _push_user_picker(self, choices: list[tuple[str, str]]) -> None:
         ids = self.table.target_ids()
         if not ids:
             self.notify("No task to assign", severity="warning")
             return
 
-        def chosen(login: str | None) -> None:
-            if login:
+        def chosen(value: str | None) -> None:
+            if value and value.startswith(GROUP_PREFIX):
+                group = value.removeprefix(GROUP_PREFIX)
+                self._run_bulk(lambda actor, task_ids: task_service.assign_group(actor, task_ids, group), ids)
+            elif value:
+                login = value.removeprefix(USER_PREFIX)
                 self._run_bulk(lambda actor, task_ids: task_service.assign(actor, task_ids, login), ids)
 
-        self.app.push_screen(PickerScreen(f"Assign {len(ids):,} task(s) to", users), chosen)
+        self.app.push_screen(PickerScreen(f"Assign {len(ids):,} task(s) to", choices), chosen)
 
     def _bulk(self, action: Callable[..., BulkResult]) -> None:
         ids = self.table.target_ids()

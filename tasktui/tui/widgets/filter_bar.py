@@ -25,11 +25,15 @@ class FilterSummary:
     """What the bar shows besides the search text."""
 
     assignee_mode: str = "all"
+    #: One user's or one group's tasks ("bob", "group warehouse"), shown instead of the mode.
+    assignee_label: str = ""
     event_label: str = ""
     status: str = "open"
     sort_label: str = "Created"
     descending: bool = True
     selected: int = 0
+    #: A filter differs from the default view: the bar offers `R Reset`.
+    filtered: bool = False
 
 
 class FilterBar(Vertical):
@@ -62,11 +66,13 @@ class FilterBar(Vertical):
         """Describe the filters, the sort and the selection."""
         status = "Open" if summary.status == "open" else "Open and done"
         parts = [
-            f"[b]a[/b] Assignee: {escape(ASSIGNEE_SHORT.get(summary.assignee_mode, summary.assignee_mode))}",
+            f"[b]a[/b] Assignee: {escape(summary.assignee_label or ASSIGNEE_SHORT.get(summary.assignee_mode, summary.assignee_mode))}",
             f"[b]v[/b] Event: {escape(summary.event_label or 'Any')}",
             f"[b]t[/b] {status}",
             f"[b]s[/b] Sort: {escape(summary.sort_label)} {'▼' if summary.descending else '▲'}",
         ]
+        if summary.filtered:
+            parts.append("[b]R[/b] Reset")
         if summary.selected:
             parts.insert(0, f"[reverse] {summary.selected:,} selected [/reverse]")
         self.query_one("#filters", Label).update("  ".join(parts))

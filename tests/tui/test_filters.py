@@ -1,0 +1,111 @@
+"""Clearing and remembering the filters of the tasks screen: Esc in the search box
+clears it (a second Esc leaves it), `R` resets every filter, the assignee filter
+offers one user's and one group's tasks, assign offers groups, and the filters and
+the theme come back in the next session of the same user."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from tasktui.models import Task
+from tasktui.services.context import acting_user
+from tasktui.tui.app import make_app
+from tasktui.tui.widgets.task_table import TaskTable
+from tests.tui.conftest import settle
+from tests.tui.test_tasks_screen import notifications
+
+
+async def test_esc_in_the_search_box_clears_it_then_leaves_it(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TaskTable)
+        search = app.screen.query_one("#search", Input)
+        await pilot.press("slash", *"stock")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert table.total == 3
+        await pilot.press("escape")
+        await settle(pilot)
+        assert search.value == "" and search.has_focus and table.total == 12
+        await pilot.press("escape")
+        await settle(pilot)
+        assert table.has_focus
+
+
+async def test_r_resets_every_filter(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(TaskTable)
+        await pilot.press("t", "slash", *"order", "enter")
+        await pilot.press("v", *"refund", "enter")
+        await pilot.press("a", *"unassigned", "enter")
+        await settle(pilot)
+        assert table.total == 0
+        await pilot.press("R")
+        await settle(pilot)
+        assert (screen.assignee_mode, screen.event_id, screen.status, screen.text) == ("all", None, "open", "")
+        assert screen.query_one("#search", Input).value == ""
+        assert table.total == 12
+        assert "Filters reset" in notifications(app)
+
+
+async def test_the_assignee_filter_offers_one_users_and_one_groups_tasks(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(TaskTable)
+        await pilot.press("a", *"assigned to bob", "enter")
+        await settle(pilot)
+        assert screen.assignee_user.name == "bob"
+        assert table.total == 3  # the open stock tasks (the fourth is done)
+        assert "Assignee: bob" in str(screen.query_one("#filters").render())
+        await pilot.press("a", *"group finance", "enter")
+        await settle(pilot)
+        assert screen.assignee_user is None and screen.assignee_group.name == "finance"
+        assert table.total == 3  # the refunds
+        assert "Assignee: group finance" in str(screen.query_one("#filters").render())
+
+
+async def test_assign_offers_groups(seeded, app):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("u", *"group warehouse", "enter")  # the task under the cursor: 13
+        await settle(pilot)
+        assert Task.get_by_id(13).group.name == "warehouse"
+
+
+async def test_filters_and_theme_are_remembered_per_user(seeded, app, db_path):
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("v", *"refund", "enter", "t")
+        await pilot.press("a", *"group finance", "enter")
+        await settle(pilot)
+        app.theme = "nord"
+        await settle(pilot)
+    again = make_app(db_path, acting_user("alice", "ops"))
+    async with again.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        screen = again.screen
+        assert screen.event_label == "Refund needs approval" and screen.status == "all"
+        assert screen.assignee_group.name == "finance"
+        assert screen.query_one(TaskTable).total == 3
+        assert again.theme == "nord"
+    other = make_app(db_path, acting_user("bob", "ops"))
+    async with other.run_test(size=(100, 30)) as pilot:  # bob's own preferences: the defaults
+        await settle(pilot)
+        assert other.screen.event_id is None and other.screen.assignee_group is None
+        assert other.theme != "nord"
+
+
+async def test_the_filter_bar_offers_reset_only_when_a_filter_is_set(seeded, app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one("#filters")
+        assert "R Reset" not in str(bar.render())
+        await pilot.press("t")
+        await settle(pilot)
+        assert str(bar.render()).endswith("R Reset")
+        await pilot.press("R")
+        await settle(pilot)
+        assert "R Reset" not in str(bar.render())
