@@ -208,7 +208,7 @@ def build_message(from_address: str, recipient: str, subject: str, body: str, me
         message.set_content(body)
         return message.as_bytes()
     except Exception as e:  # noqa: BLE001 - whatever the email package refuses fails this message only
-        raise MessageUnbuildable(f"cannot build the message: {type(e).__name__}: {e}") from None
+        raise MessageUnbuildable(header_text(f"cannot build the message: {type(e).__name__}: {e}")) from None
 
 
 def check_from_address(settings: SmtpSettings) -> None:
@@ -297,9 +297,8 @@ def deliver_outbox(
                     connection.close()
                 break
             except Exception as e:  # noqa: BLE001 - a bug or an oddity of one message never ends the run
-                notify.mark_attempt_failed(
-                    message.id, sender_id, f"cannot send the message: {type(e).__name__}: {e}", True, now=now
-                )
+                reason = header_text(f"cannot send the message: {type(e).__name__}: {e}")  # one line
+                notify.mark_attempt_failed(message.id, sender_id, reason, True, now=now)
                 report.failed.append(message.id)
                 if connection is not None:  # its state is unknown: the next message opens a new one
                     connection.close()
