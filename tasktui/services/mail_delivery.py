@@ -141,7 +141,11 @@ class SmtpConnection:
     def send(self, recipient: str, payload: bytes) -> str:
         """Send one built message (`build_message`) to one recipient; the server's 2xx
         answer to the end of DATA (e.g. "250 OK"), MessageRejected when the server
-        refuses it at RCPT TO or DATA."""
+        refuses it at RCPT TO or DATA.
+
+        One recipient per SMTP transaction, driven step by step: a server refusing
+        some recipients of a transaction is answered per message here, where
+        `send_message` would only return the refused ones in a dict (easy to drop)."""
         assert self._smtp is not None
         smtp = self._smtp
         try:
