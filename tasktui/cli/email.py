@@ -189,7 +189,8 @@ def test_message(
     ctx: typer.Context,
     address: str = typer.Argument(..., help="Where to send the test message."),
 ) -> None:
-    """Send a test message now and print the server's answer (exit 4: unreachable, 2: bad settings)."""
+    """Send a test message now and print the server's answer (exit 1: the server refused
+    it, at any step up to the end of DATA; 4: unreachable; 2: bad settings)."""
     from tasktui.services.mail_delivery import send_test_message
 
     state(ctx).open()
@@ -203,7 +204,9 @@ def notify(
     limit: Optional[int] = typer.Option(None, "--limit", help="Send at most this many messages per run."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when there was nothing to do."),
 ) -> None:
-    """Deliver the email outbox (for cron, or --loop). Exit 4: server unreachable, 2: bad settings."""
+    """Deliver the email outbox (for cron, or --loop). Exit 1: some message failed for good
+    in this run (see `tasktui email outbox --failed`), 4: server unreachable, 2: bad settings."""
+    from tasktui.errors import Refused
     from tasktui.services.mail_delivery import deliver_outbox, new_sender_id
 
     if interval <= 0:
@@ -218,6 +221,8 @@ def notify(
             typer.echo(report.summary())
         if report.stopped_by is not None:
             raise report.stopped_by
+        if report.failed:
+            raise Refused(_failed_line(report.failed))
         return
     stop = _StopFlag()
     signal.signal(signal.SIGTERM, stop.set)
@@ -229,12 +234,25 @@ def notify(
                 typer.echo(report.summary())
             if report.stopped_by is not None:
                 typer.echo(f"tasktui: error: {report.stopped_by}", err=True)
+            elif report.failed:
+                typer.echo(f"tasktui: error: {_failed_line(report.failed)}", err=True)
         except TaskTuiError as e:  # bad settings, busy database: say so, try again later
             typer.echo(f"tasktui: error: {e}", err=True)
+        except Exception as e:  # noqa: BLE001 - a loop that dies silently holds back all later mail
+            typer.echo(f"tasktui: error: internal error: {type(e).__name__}: {e}", err=True)
         deadline = time.monotonic() + interval
         while not stop.is_set and time.monotonic() < deadline:
             time.sleep(min(0.2, interval))
     typer.echo("notify: stopped")
+
+
+def _failed_line(failed: list[int]) -> str:
+    """The one error line of a run that failed messages for good."""
+    ids = ", ".join(str(i) for i in failed[:5]) + (", …" if len(failed) > 5 else "")
+    return (
+        f"{len(failed)} message{'s' if len(failed) != 1 else ''} failed for good ({ids}): "
+        "see `tasktui email outbox --failed`"
+    )
 
 
 class _StopFlag:

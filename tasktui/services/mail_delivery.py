@@ -4,12 +4,21 @@ One message at a time: claim it (a short write transaction), send it with no
 transaction open, record the outcome (another short transaction). The SMTP
 connection is opened on the first claimed message and reused for the next ones.
 
-Failures are sorted into three kinds:
+Failures are sorted into four kinds:
 - the server cannot be used at all (unreachable, TLS failure, login refused, From
   refused): the message is put back for a later attempt with the reason, and the
   run stops, since the next message would fail the same way;
-- a temporary refusal of this message (4xx): retried later with growing delays;
-- a permanent refusal of this message (5xx, e.g. an unknown recipient): failed at once.
+- a temporary refusal of this message (4xx at RCPT TO or DATA, including the
+  server's final answer after the message text, e.g. greylisting): retried later
+  with growing delays;
+- a permanent refusal of this message (5xx, e.g. an unknown recipient or content
+  refused at the end of DATA): failed at once, with the server's answer;
+- a message that cannot be built or sent (a recipient address SMTP cannot carry,
+  anything unexpected): failed at once with the reason, and the run goes on, so
+  one bad message never blocks the ones after it.
+
+A message counts as sent only when the server answered 2xx to the end of DATA
+(smtplib returns that answer without checking it).
 """
 
 from __future__ import annotations
@@ -28,6 +37,7 @@ from email.utils import formatdate, make_msgid
 from tasktui.errors import Invalid, Refused, TaskTuiError, Unavailable
 from tasktui.services import notify
 from tasktui.services.email_settings import SmtpSettings, get_settings, read_password, require_configured
+from tasktui.services.mail_headers import address_problem, header_text
 from tasktui.services.people import check_email
 
 TIMEOUT_S = 30.0
@@ -47,6 +57,14 @@ class MessageRejected(Refused):
     def __init__(self, message: str, permanent: bool) -> None:
         super().__init__(message)
         self.permanent = permanent
+
+
+class MessageUnbuildable(MessageRejected):
+    """This one message cannot be built or sent (e.g. a recipient address SMTP cannot
+    carry); trying again would fail the same way, so it is failed at once (exit 1)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=True)
 
 
 def _reply(code: int, text: bytes | str) -> str:
@@ -116,35 +134,51 @@ class SmtpConnection:
                 self._smtp.ehlo()
             if settings.login:
                 self._smtp.login(settings.login, password or "")
-        except (smtplib.SMTPException, OSError) as e:
+        except Exception as e:  # noqa: BLE001 - e.g. a login smtplib cannot encode: a typed, one-line error
             self.close()
             raise _translate(e, settings) from None
 
-    def send(self, recipient: str, subject: str, body: str, message_id: str) -> str:
-        """Send one message to one recipient; the server's answer to DATA (e.g. "250 OK")."""
+    def send(self, recipient: str, payload: bytes) -> str:
+        """Send one built message (`build_message`) to one recipient; the server's 2xx
+        answer to the end of DATA (e.g. "250 OK"), MessageRejected when the server
+        refuses it at RCPT TO or DATA.
+
+        One recipient per SMTP transaction, driven step by step: a server refusing
+        some recipients of a transaction is answered per message here, where
+        `send_message` would only return the refused ones in a dict (easy to drop)."""
         assert self._smtp is not None
-        message = EmailMessage()
-        message["From"] = self.settings.from_address
-        message["To"] = recipient
-        message["Subject"] = subject
-        message["Date"] = formatdate(localtime=True)
-        message["Message-ID"] = message_id
-        message["Auto-Submitted"] = "auto-generated"
-        message.set_content(body)
         smtp = self._smtp
         try:
             code, text = smtp.mail(self.settings.from_address)
             if code != 250:
-                smtp.rset()
+                self._reset()
                 raise smtplib.SMTPSenderRefused(code, text, self.settings.from_address)
             code, text = smtp.rcpt(recipient)
             if code not in (250, 251):
-                smtp.rset()
+                self._reset()
                 raise smtplib.SMTPRecipientsRefused({recipient: (code, text)})
-            code, text = smtp.data(message.as_bytes())
+            try:
+                code, text = smtp.data(payload)
+            except smtplib.SMTPDataError:
+                self._reset()
+                raise
         except (smtplib.SMTPException, OSError) as e:
             raise _translate(e, self.settings) from None
+        if not 200 <= code < 300:  # the final answer: smtplib hands it back unchecked
+            self._reset()
+            raise MessageRejected(
+                f"message refused at the end of DATA: {_reply(code, text)}", permanent=code >= 500
+            )
         return _reply(code, text)
+
+    def _reset(self) -> None:
+        """RSET after a refusal, so the next message starts a clean transaction; a
+        failure here shows up (and is sorted) at the next message's MAIL FROM."""
+        try:
+            if self._smtp is not None:
+                self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            pass
 
     def close(self) -> None:
         """Say QUIT (or just drop the connection when that fails)."""
@@ -155,6 +189,38 @@ class SmtpConnection:
         except (smtplib.SMTPException, OSError):
             self._smtp.close()
         self._smtp = None
+
+
+def build_message(from_address: str, recipient: str, subject: str, body: str, message_id: str) -> bytes:
+    """The bytes of one message, or MessageUnbuildable with the reason.
+
+    No header can carry a line break or a control character: the subject is folded
+    to one line (a title with a CR is sent, not refused), and an address SMTP cannot
+    carry fails this message only. Anything else the email package refuses fails this
+    message too, instead of ending the run and leaving the message claimed."""
+    problem = address_problem(recipient)
+    if problem is not None:
+        raise MessageUnbuildable(f"cannot send to this recipient: {problem}")
+    try:
+        message = EmailMessage()
+        message["From"] = from_address
+        message["To"] = recipient
+        message["Subject"] = header_text(subject)
+        message["Date"] = formatdate(localtime=True)
+        message["Message-ID"] = header_text(message_id)
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(body)
+        return message.as_bytes()
+    except Exception as e:  # noqa: BLE001 - whatever the email package refuses fails this message only
+        raise MessageUnbuildable(header_text(f"cannot build the message: {type(e).__name__}: {e}")) from None
+
+
+def check_from_address(settings: SmtpSettings) -> None:
+    """MailSettingsRejected (exit 2) when the From address cannot be used in SMTP: it
+    would fail every message, so it is a settings error found before any claim."""
+    problem = address_problem(settings.from_address)
+    if problem is not None:
+        raise MailSettingsRejected(f"the From {problem}: change it with `tasktui email settings set --from`")
 
 
 def message_id_for(outbox_id: int, created_at: dt.datetime, from_address: str) -> str:
@@ -201,6 +267,7 @@ def deliver_outbox(
     if not notify.has_due(now, lease_s):
         return report
     settings = require_configured(get_settings())
+    check_from_address(settings)
     password = read_password(settings) if settings.login else None
     sender_id = sender_id or new_sender_id()
     connection: SmtpConnection | None = None
@@ -212,14 +279,16 @@ def deliver_outbox(
             if message is None:
                 break
             try:
-                if connection is None:
-                    connection = SmtpConnection(settings, password)
-                reply = connection.send(
+                payload = build_message(
+                    settings.from_address,
                     message.recipient,
                     message.subject,
                     message.body,
                     message_id_for(message.id, message.created_at, settings.from_address),
                 )
+                if connection is None:
+                    connection = SmtpConnection(settings, password)
+                reply = connection.send(message.recipient, payload)
             except MessageRejected as e:
                 state = notify.mark_attempt_failed(message.id, sender_id, str(e), e.permanent, now=now)
                 (report.failed if state == notify.FAILED else report.retry).append(message.id)
@@ -231,6 +300,14 @@ def deliver_outbox(
                 if connection is not None:
                     connection.close()
                 break
+            except Exception as e:  # noqa: BLE001 - a bug or an oddity of one message never ends the run
+                reason = header_text(f"cannot send the message: {type(e).__name__}: {e}")  # one line
+                notify.mark_attempt_failed(message.id, sender_id, reason, True, now=now)
+                report.failed.append(message.id)
+                if connection is not None:  # its state is unknown: the next message opens a new one
+                    connection.close()
+                    connection = None
+                continue
             notify.mark_sent(message.id, sender_id, reply, now=now)
             report.sent.append(message.id)
     finally:
@@ -246,16 +323,22 @@ def send_test_message(address: str) -> str:
     recipient = check_email(address)
     if recipient is None:
         raise Invalid("give the address to send the test message to")
+    problem = address_problem(recipient)
+    if problem is not None:
+        raise Invalid(f"cannot send a test message to this {problem}")
     settings = require_configured(get_settings())
+    check_from_address(settings)
     password = read_password(settings) if settings.login else None
+    payload = build_message(
+        settings.from_address,
+        recipient,
+        "[tasktui] test message",
+        f"This is a test message from tasktui.\n\nServer: {settings.host}:{settings.effective_port}"
+        f" ({settings.security})\nFrom: {settings.from_address}\n",
+        make_msgid(domain=settings.from_address.rpartition("@")[2] or None),
+    )
     connection = SmtpConnection(settings, password)
     try:
-        return connection.send(
-            recipient,
-            "[tasktui] test message",
-            f"This is a test message from tasktui.\n\nServer: {settings.host}:{settings.effective_port}"
-            f" ({settings.security})\nFrom: {settings.from_address}\n",
-            make_msgid(domain=settings.from_address.rpartition("@")[2] or None),
-        )
+        return connection.send(recipient, payload)
     finally:
         connection.close()

@@ -31,6 +31,7 @@ import peewee as pw
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound
 from tasktui.models import EmailSettings, Event, Group, Membership, OutboxMessage, Task, User, UserSetting, utcnow
+from tasktui.services.mail_headers import header_text
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 STATES = (PENDING, SENDING, SENT, FAILED)
@@ -174,7 +175,9 @@ def render_message(task: Task, event: Event, lang: str, assignee: str | None, gr
         f"  tasktui task show {task.id}",
         "",
     ]
-    subject = f"[tasktui] {event_name}: {task.title}"
+    # one line, whatever the title holds: a CR or LF in a header would be refused
+    # when the message is built (or end the header), and the outbox lists it on one row
+    subject = header_text(f"[tasktui] {event_name}: {task.title}")
     return RenderedMessage(subject=subject, body="\n".join(lines))
 
 

@@ -44,13 +44,16 @@ class Received:
 
 @dataclass
 class RecordingHandler:
-    """Accepts mail and records it; can refuse recipients, delay, or hold DATA."""
+    """Accepts mail and records it; can refuse recipients, delay, hold DATA, or give
+    scripted answers at the end of DATA (`data_answers`, one per message, in order;
+    a message answered with anything but 2xx is not recorded)."""
 
     received: list[Received] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)  # address -> SMTP answer
     delay_s: float = 0.0
     hold: threading.Event | None = None  # while set-able and not set, DATA waits
     in_data: threading.Event = field(default_factory=threading.Event)
+    data_answers: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
@@ -67,6 +70,10 @@ class RecordingHandler:
             return "451 4.3.0 aborted by the test"
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
+        with self.lock:
+            answer = self.data_answers.pop(0) if self.data_answers else None
+        if answer is not None and not answer.startswith("2"):
+            return answer
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))

@@ -258,3 +258,27 @@ async def test_capital_s_on_the_tasks_screen_opens_the_settings(team, db_path):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, SettingsScreen)
+
+
+async def test_a_message_refused_at_the_end_of_data_shows_as_failed_with_the_answer(team, smtp_server):
+    """The list follows a message that changes state in place (pending, then failed
+    by a sender): the row says failed and the detail gives the server's answer."""
+    from tasktui.services.mail_delivery import deliver_outbox
+
+    configure(smtp_server)
+    smtp_server.handler.data_answers = ["554 5.7.1 message rejected as spam"]
+    raise_task(acting_user("script", "ops"), "order_import_failed", "refused by the server")
+    app = SettingsHost(acting_user("script", "ops"))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.query_one("#email-outbox-table", DataTable)
+        assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == ["pending"]
+        assert deliver_outbox().failed
+        screen.data_changed()
+        await pilot.pause()
+        assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == ["failed"]
+        assert "554 5.7.1 message rejected as spam" in str(table.get_row_at(0)[6])
+        detail = str(screen.query_one("#email-outbox-detail", Static).render())
+        assert "refused at the end of DATA: 554 5.7.1 message rejected as spam" in detail
+        assert "1 failed, 0 sent" in str(screen.query_one("#email-outbox-heading", Static).render())

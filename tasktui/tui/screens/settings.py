@@ -178,8 +178,8 @@ class SettingsScreen(ScreenWithHelp[None]):
             f"{counts['failed']} failed, {counts['sent']} sent   (r: retry a failed message)"
         )
         self.query_one("#email-outbox-heading", Static).update(Text(heading))
-        if ids == self.outbox_ids and table.row_count == len(entries):
-            return
+        if entries == self.outbox_entries and table.row_count == len(entries):
+            return  # unchanged; a message whose state, tries or error changed is redrawn
         row = table.cursor_row
         self.outbox_ids = ids
         self.outbox_entries = entries
@@ -340,7 +340,7 @@ class SettingsScreen(ScreenWithHelp[None]):
         except TaskTuiError as e:
             self.notify(str(e), severity="error")
             return
-        self.outbox_ids = []
+        self.outbox_entries = []
         self.reload_outbox()
         self.notify(f"Message {message_id} queued again." if count else f"Message {message_id} is being sent.")
 
