@@ -55,8 +55,12 @@ class MigrateResult:
 
 
 def _existing_database(path: Path) -> None:
-    """Refuse a missing, foreign, corrupt-headed or newer file; never creates one."""
-    if not path.exists():
+    """Refuse a missing, foreign, corrupt-headed, unreadable or newer file; never creates one."""
+    try:
+        exists = path.exists()
+    except OSError as e:  # e.g. a directory this user may not search
+        raise Unavailable(f"cannot read database {path}: {e.strerror or e}") from None
+    if not exists:
         raise NotFound(f"no database at {path} (create one with `tasktui init`)")
     if db.check_file(path):
         raise NotFound(f"{path} is empty, not a tasktui database yet (create one with `tasktui init`)")
