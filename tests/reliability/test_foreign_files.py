@@ -1,10 +1,11 @@
 """Files tasktui must refuse stay byte-for-byte as they were, and so does their
 directory: no -wal or -shm is created next to them. Only a file with neither an
 application id nor a schema is adopted. `db check` and `db backup` leave no side
-files either."""
+files either, and the backup's temporary file is never one somebody planted."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -151,3 +152,34 @@ def test_check_and_backup_of_a_sound_database_leave_no_side_files(tmp_path):
         result = cli.run(*command)
         assert result.exit_code == 0, result.stderr
         assert _listing(data) == before, command
+
+
+@pytest.mark.parametrize("planted", ["file", "symlink"])
+def test_the_backup_never_uses_a_planted_temporary_file(planted, cli, db_path, tmp_path):
+    """The old temporary name (.NAME.PID.partial) was predictable and reused: a file or
+    symlink planted under it is left alone; the copy goes to a fresh random name."""
+    assert cli("init").exit_code == 0
+    target = tmp_path / "copy.db"
+    old_name = tmp_path / f".copy.db.{os.getpid()}.partial"
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    if planted == "file":
+        old_name.write_text("planted")
+    else:
+        old_name.symlink_to(victim)
+    result = cli("db", "backup", str(target))
+    assert result.exit_code == 0, result.stderr
+    assert cli("--db", str(target), "db", "check").exit_code == 0
+    assert victim.read_text() == "keep me"
+    assert old_name.is_symlink() if planted == "symlink" else old_name.read_text() == "planted"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".copy.db")) == [old_name.name]
+
+    # A backup that fails (a copy that fails its check) removes its temporary file.
+    page_size = int.from_bytes(db_path.read_bytes()[16:18], "big")
+    with db_path.open("r+b") as f:
+        f.seek(page_size * (db_path.stat().st_size // page_size // 2))
+        f.write(b"\xa5" * page_size * 4)
+    failed = cli("db", "backup", str(tmp_path / "bad.db"))
+    assert failed.exit_code == 4, failed.stderr
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith((".copy.db", ".bad.db"))) == [old_name.name]
+    assert not (tmp_path / "bad.db").exists()
