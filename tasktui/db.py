@@ -13,9 +13,11 @@ only. Migrations run on open, in order, each inside one `BEGIN IMMEDIATE` transa
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import sqlite3
 import stat
+import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -35,6 +37,9 @@ PRAGMAS = {
     "busy_timeout": int(BUSY_TIMEOUT_S * 1000),
     "cache_size": -16000,
 }
+#: The pragmas of a connection that can only read (read-only media): the journal mode
+#: and syncing are properties of writers, and setting them would be a write.
+READ_ONLY_PRAGMAS = {name: value for name, value in PRAGMAS.items() if name not in ("journal_mode", "synchronous")}
 
 # Schema version 1, frozen: later changes are new migrations, never edits here.
 SCHEMA_V1 = """
@@ -205,6 +210,65 @@ def _header_fields(path: Path) -> tuple[int, int] | None:
     return int.from_bytes(head[60:64], "big"), int.from_bytes(head[68:72], "big")
 
 
+def _wal_checksum(data: bytes, s0: int, s1: int, big_endian: bool) -> tuple[int, int]:
+    """SQLite's WAL checksum of `data` (a multiple of 8 bytes), continued from (s0, s1)."""
+    words = struct.unpack(f"{'>' if big_endian else '<'}{len(data) // 4}I", data)
+    for i in range(0, len(words), 2):
+        s0 = (s0 + words[i] + s1) & 0xFFFFFFFF
+        s1 = (s1 + words[i + 1] + s0) & 0xFFFFFFFF
+    return s0, s1
+
+
+def _committed_wal_page_one(wal: Path) -> bytes | None:
+    """The newest committed copy of page 1 in the WAL file `wal`, or None when the WAL
+    holds none; frames after the last valid commit are ignored, as SQLite does.
+
+    Why by hand: with a -wal but no -shm next to a file, any SQLite connection that is
+    not `immutable` creates the -shm, and an immutable one ignores the WAL, so the
+    header SQLite would see (application id, schema) can only be read here."""
+    with wal.open("rb") as f:
+        head = f.read(32)
+        if len(head) < 32 or int.from_bytes(head[0:4], "big") not in (0x377F0682, 0x377F0683):
+            return None
+        big_endian = bool(head[3] & 1)
+        page_size = int.from_bytes(head[8:12], "big")
+        if page_size < 512 or page_size & (page_size - 1):
+            return None
+        sums = _wal_checksum(head[:24], 0, 0, big_endian)
+        if sums != (int.from_bytes(head[24:28], "big"), int.from_bytes(head[28:32], "big")):
+            return None
+        committed: bytes | None = None
+        pending: bytes | None = None
+        while True:
+            frame = f.read(24 + page_size)
+            if len(frame) < 24 + page_size or frame[8:16] != head[16:24]:
+                return committed
+            sums = _wal_checksum(frame[:8] + frame[24:], *sums, big_endian)
+            if sums != (int.from_bytes(frame[16:20], "big"), int.from_bytes(frame[20:24], "big")):
+                return committed
+            if int.from_bytes(frame[0:4], "big") == 1:
+                pending = frame[24:]
+            if int.from_bytes(frame[4:8], "big"):  # a commit frame
+                committed = pending if pending is not None else committed
+
+
+def _main_page_one(path: Path) -> bytes:
+    """Page 1 of the main database file (its size is in the header; 1 means 65536)."""
+    with path.open("rb") as f:
+        head = f.read(100)
+        size = int.from_bytes(head[16:18], "big") if len(head) == 100 else 0
+        return head + f.read((65536 if size == 1 else size) - len(head))
+
+
+def _page_one_fields(page: bytes) -> tuple[int, int, bool] | None:
+    """(user_version, application_id, has schema objects) from the bytes of page 1,
+    or None when they are not an SQLite page 1."""
+    if len(page) < 108 or not page.startswith(SQLITE_MAGIC):
+        return None
+    has_schema = page[100] != 0x0D or int.from_bytes(page[103:105], "big") > 0  # not an empty leaf
+    return int.from_bytes(page[60:64], "big"), int.from_bytes(page[68:72], "big"), has_schema
+
+
 def _inspect(path: Path) -> tuple[int, int, int]:
     """(user_version, application_id, number of schema objects) through a plain
     connection that only reads. Raises Unavailable for a corrupt file."""
@@ -214,22 +278,60 @@ def _inspect(path: Path) -> tuple[int, int, int]:
     try:
         con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro{immutable}", uri=True, timeout=BUSY_TIMEOUT_S)
     except sqlite3.Error as e:
-        raise Unavailable(f"cannot open database {path}: {e}") from None
+        raise Unavailable(database_error_message(e, path=path) or f"cannot open database {path}: {e}") from None
     try:
         version = con.execute("PRAGMA user_version").fetchone()[0]
         app_id = con.execute("PRAGMA application_id").fetchone()[0]
         objects = con.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
     except sqlite3.DatabaseError as e:
-        raise Unavailable(f"{path} is corrupt or not a tasktui database ({e})") from None
+        raise Unavailable(_unreadable(e, path) or f"{path} is corrupt or not a tasktui database ({e})") from None
     finally:
         con.close()
     return version, app_id, objects
 
 
+def _unreadable(error: sqlite3.DatabaseError, path: Path) -> str | None:
+    """The message for a read that failed for another reason than damage (a full disk,
+    an I/O error, a lock), or None when the file's content is to blame: calling a
+    sound file corrupt would invite a needless restore."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or name in ("", "SQLITE_ERROR"):
+        return None
+    return database_error_message(error, path=path) or f"cannot read database {path}: {error}"
+
+
+def _refuse_foreign_or_newer(path: Path, version: int, app_id: int, has_schema: bool) -> bool:
+    """Refuse (Unavailable) another application's file or a newer tasktui schema;
+    True when the file has no application id and no schema: an empty file to adopt.
+
+    Only such a blank file is adopted. An application id of another program marks its
+    file even before it has tables, and tasktui writes its own id in the transaction
+    that creates its first tables, so a schema without it is another program's."""
+    if app_id != APPLICATION_ID:
+        if app_id == 0 and not has_schema and version == 0:
+            return True
+        raise Unavailable(f"{path} is an SQLite database of another application, not tasktui")
+    if version > SCHEMA_VERSION:
+        raise Unavailable(
+            f"{path} has schema version {version}, newer than this tasktui knows "
+            f"({SCHEMA_VERSION}); upgrade tasktui"
+        )
+    return False
+
+
 def check_file(path: Path) -> bool:
     """Refuse a file tasktui must not touch; True when the file is new or empty.
 
-    Nothing is written: header bytes first, then a read-only connection."""
+    Nothing is written, and no side file (-wal, -shm) is created next to a refused
+    file: the header bytes decide first (another application's id, a newer schema),
+    then a read-only connection reads the schema. An unreadable file is Unavailable."""
+    try:
+        return _check_file(path)
+    except OSError as e:
+        raise Unavailable(f"cannot read database {path}: {e.strerror or e}") from None
+
+
+def _check_file(path: Path) -> bool:
     if not path.parent.is_dir():
         raise Unavailable(f"cannot create database {path}: directory {path.parent} does not exist")
     if not path.exists():
@@ -241,17 +343,20 @@ def check_file(path: Path) -> bool:
     header = _header_fields(path)
     if header is None:
         raise Unavailable(f"{path} is not a tasktui database (not an SQLite file)")
-    version, app_id, objects = _inspect(path)
-    if app_id != APPLICATION_ID:
-        if objects == 0 and version == 0:
+    version, app_id = header
+    if app_id != 0:  # an id in the main file stays (the WAL can only hold a newer header)
+        _refuse_foreign_or_newer(path, version, app_id, True)
+    wal = Path(f"{path}-wal")
+    if wal.exists() and not Path(f"{path}-shm").exists():
+        # A connection would create the -shm: decide from the newest page 1 instead.
+        page = _committed_wal_page_one(wal)
+        fields = _page_one_fields(page if page is not None else _main_page_one(path))
+        if fields is None:
+            raise Unavailable(f"{path} is corrupt or not a tasktui database (page 1 is damaged)")
+        if _refuse_foreign_or_newer(path, *fields):
             return True
-        raise Unavailable(f"{path} is an SQLite database of another application, not tasktui")
-    if version > SCHEMA_VERSION:
-        raise Unavailable(
-            f"{path} has schema version {version}, newer than this tasktui knows "
-            f"({SCHEMA_VERSION}); upgrade tasktui"
-        )
-    return False
+    version, app_id, objects = _inspect(path)
+    return _refuse_foreign_or_newer(path, version, app_id, objects > 0)
 
 
 def create_private_file(path: Path) -> None:
@@ -261,15 +366,60 @@ def create_private_file(path: Path) -> None:
     except FileExistsError:
         return
     except OSError as e:
-        raise Unavailable(f"cannot create database {path}: {e.strerror}") from None
+        prefix = {errno.EROFS: "read-only: ", errno.ENOSPC: "disk full: "}.get(e.errno, "")
+        raise Unavailable(f"{prefix}cannot create database {path}: {e.strerror}") from None
     os.close(fd)
 
 
-class TaskDatabase(pw.SqliteDatabase):
-    """SQLite with tasktui's pragmas; every transaction takes the write lock up front."""
+def read_only_reason(path: Path) -> str | None:
+    """Why the database file at `path` (or, when it does not exist, its directory) can
+    only be read — "is on a read-only file system", "is not writable by you" — or None.
 
-    def __init__(self, path: str) -> None:
-        super().__init__(path, pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=BUSY_TIMEOUT_S)
+    Such a file is opened read-only: reading commands work, writing ones are refused
+    with "read-only: ..." (an ordinary open would fail before reading anything: it
+    switches the file to WAL and creates the -wal/-shm files)."""
+    try:
+        if os.statvfs(path if path.exists() else path.parent).f_flag & os.ST_RDONLY:
+            return "is on a read-only file system"
+        if path.exists() and not os.access(path, os.W_OK):
+            return "is not writable by you"
+    except OSError:
+        return None
+    return None
+
+
+def _reading_uri(path: Path) -> str:
+    """The URI of a connection that only reads `path` and creates no side file.
+
+    Without a -wal file no writer is connected, and the file is read as `immutable`
+    (a WAL-mode file can then be read even where its -shm cannot be created, as on
+    read-only media); with one, SQLite's ordinary read-only locking applies."""
+    immutable = "&immutable=1" if not Path(f"{path}-wal").exists() else ""
+    return f"{path.absolute().as_uri()}?mode=ro{immutable}"
+
+
+class TaskDatabase(pw.SqliteDatabase):
+    """SQLite with tasktui's pragmas; every transaction takes the write lock up front.
+
+    With `read_only` (why the file cannot be written, see `read_only_reason`) the
+    connection only reads; a write fails and `write_transaction` says why."""
+
+    def __init__(self, path: str, *, read_only: str | None = None) -> None:
+        self.path = path
+        self.read_only = read_only
+        if read_only is None:
+            super().__init__(path, pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=BUSY_TIMEOUT_S)
+        else:
+            super().__init__(
+                _reading_uri(Path(path)), uri=True, pragmas=READ_ONLY_PRAGMAS, lock_type="IMMEDIATE",
+                timeout=BUSY_TIMEOUT_S,
+            )  # fmt: skip
+
+
+def is_read_only(db: pw.Database | None = None) -> bool:
+    """True when the bound database (or `db`) was opened read-only (see `read_only_reason`)."""
+    db = db or database_proxy.obj
+    return getattr(db, "read_only", None) is not None
 
 
 def close_database() -> None:
@@ -300,7 +450,8 @@ def _connect(db: TaskDatabase, path: Path) -> None:
             return
         except pw.OperationalError as e:
             if not _is_busy(e) or time.monotonic() > deadline:
-                raise Unavailable(f"cannot open database {path}: {e}") from None
+                cause = database_error_message(e, path=path)
+                raise Unavailable(cause if cause and not _is_busy(e) else f"cannot open database {path}: {e}") from None
             time.sleep(0.01)
 
 
@@ -311,7 +462,11 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> Task
     an error telling the user to run `tasktui db migrate`."""
     p = Path(path).expanduser()
     close_database()
-    if check_file(p):
+    new = check_file(p)
+    reason = read_only_reason(p)
+    if reason is not None:
+        return _open_read_only(p, reason, new)
+    if new:
         create_private_file(p)
     db = TaskDatabase(str(p))
     _connect(db, p)
@@ -328,6 +483,28 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> Task
     except BaseException:
         db.close()
         raise
+    return db
+
+
+def _open_read_only(p: Path, reason: str, new: bool) -> TaskDatabase:
+    """Open the database at `p` on read-only media (see `read_only_reason`) for reading:
+    it must exist and be current, since neither creating nor migrating is possible."""
+    if new:
+        where = p if p.exists() else p.parent
+        raise Unavailable(f"read-only: cannot create database {p}: {where} {reason}")
+    db = TaskDatabase(str(p), read_only=reason)
+    _connect(db, p)
+    try:
+        version = schema_version(db)
+        if version != SCHEMA_VERSION:
+            raise Unavailable(
+                f"read-only: {p} needs migrating (schema version {version}, this tasktui uses "
+                f"{SCHEMA_VERSION}) but {reason}"
+            )
+    except BaseException:
+        db.close()
+        raise
+    database_proxy.initialize(db)
     return db
 
 
@@ -362,17 +539,87 @@ def _is_busy(error: Exception) -> bool:
     return "locked" in text or "busy" in text
 
 
+#: SQLite result codes that name why a database could not be used (the first found
+#: in an error's chain wins; a plain SQLITE_ERROR says nothing about the cause).
+_CAUSES = ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+#: Below this much free space an I/O error is put down to a full disk: SQLite reports
+#: a -shm or -wal that cannot grow as "disk I/O error", not as SQLITE_FULL.
+LOW_SPACE_BYTES = 256 * 1024
+
+
+def _cause(error: BaseException) -> str | BaseException | None:
+    """The SQLite code among `_CAUSES` (or a tasktui error) behind `error`.
+
+    Why walk the chain: when a write fails with SQLITE_FULL, SQLite has already rolled
+    the transaction back, so peewee's ROLLBACK fails in turn ("cannot rollback - no
+    transaction is active") and that second error hides the first in its context."""
+    seen: set[int] = set()
+    queue: list[BaseException | None] = [error]
+    while queue:
+        e = queue.pop(0)
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, Unavailable) and e is not error:  # a savepoint that said it already
+            return e
+        name = getattr(e, "sqlite_errorname", "") or ""
+        for cause in _CAUSES:
+            if name.startswith(cause):
+                return cause
+        queue += [a for a in getattr(e, "args", ())[:1] if isinstance(a, BaseException)]
+        queue += [e.__cause__, e.__context__]
+    # Older drivers name no code: a lock is still told by its message.
+    operational = isinstance(error, (pw.OperationalError, sqlite3.OperationalError))
+    return "SQLITE_BUSY" if operational and _is_busy(error) else None
+
+
+def _database_path(db: pw.Database | None = None) -> str:
+    db = db or database_proxy.obj
+    return str(getattr(db, "path", None) or getattr(db, "database", None) or "the database")
+
+
+def _no_space_left(path: Path) -> bool:
+    """True when the file system holding `path` has (almost) no space left."""
+    try:
+        fs = os.statvfs(path.absolute().parent)
+    except OSError:
+        return False
+    return fs.f_bavail * fs.f_frsize < LOW_SPACE_BYTES
+
+
+def database_error_message(
+    error: BaseException, db: pw.Database | None = None, *, path: Path | None = None
+) -> str | None:
+    """The one-line message naming the real cause of a database error — busy, disk
+    full, read-only — or None when the error is none of these."""
+    cause = _cause(error)
+    if isinstance(cause, BaseException):
+        return str(cause)
+    path = path if path is not None else Path(_database_path(db))
+    full = cause == "SQLITE_FULL" or (cause in ("SQLITE_IOERR", "SQLITE_CANTOPEN") and _no_space_left(path))
+    if full:
+        return f"disk full: cannot write the database {path}: no space left on its file system"
+    if cause == "SQLITE_READONLY":
+        reason = getattr(db or database_proxy.obj, "read_only", None) or read_only_reason(Path(path))
+        return f"read-only: {path} {reason or 'cannot be written'}, so this command cannot change it"
+    if cause in ("SQLITE_BUSY", "SQLITE_LOCKED"):
+        return "database is busy: another process held the write lock too long"
+    return None
+
+
 @contextlib.contextmanager
 def write_transaction(db: pw.Database | None = None) -> Iterator[None]:
     """One `BEGIN IMMEDIATE` transaction (nested calls become savepoints). A database
-    still locked after the busy timeout becomes `Unavailable` (exit code 4)."""
+    still locked after the busy timeout, a full disk or read-only media become
+    `Unavailable` (exit code 4) with the real cause."""
     db = db or database_proxy
     try:
         with db.atomic():
             yield
-    except pw.OperationalError as e:
-        if _is_busy(e):
-            raise Unavailable("database is busy: another process held the write lock too long") from None
+    except pw.DatabaseError as e:
+        message = database_error_message(e, db.obj if isinstance(db, pw.DatabaseProxy) else db)
+        if message is not None:
+            raise Unavailable(message) from None
         raise
 
 
@@ -465,11 +712,21 @@ def data_version(db: pw.Database | None = None) -> int:
 
 
 def _read_only_connection(path: Path) -> sqlite3.Connection:
-    """A plain connection that can only read `path` (never writes the file)."""
+    """A plain connection that never changes what `path` holds and leaves no -wal/-shm
+    behind (for `db check` and `db backup`).
+
+    On writable media it is an ordinary connection with `query_only`: a read-only one
+    cannot remove the -wal/-shm files it creates next to a WAL-mode file, where the
+    last ordinary connection to close removes them (after checkpointing what a crashed
+    writer left, as any tasktui command would). On read-only media, see `_reading_uri`."""
     try:
-        return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+        if read_only_reason(path) is not None:
+            return sqlite3.connect(_reading_uri(path), uri=True, timeout=BUSY_TIMEOUT_S)
+        con = sqlite3.connect(f"{path.absolute().as_uri()}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_S)
+        con.execute("PRAGMA query_only = 1")
+        return con
     except sqlite3.Error as e:
-        raise Unavailable(f"cannot open database {path}: {e}") from None
+        raise Unavailable(database_error_message(e, path=path) or f"cannot open database {path}: {e}") from None
 
 
 def integrity_problems(path: Path, *, quick: bool = False, limit: int = 20) -> list[str]:
@@ -479,6 +736,8 @@ def integrity_problems(path: Path, *, quick: bool = False, limit: int = 20) -> l
     try:
         rows = con.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchmany(limit)
     except sqlite3.DatabaseError as e:
+        if _unreadable(e, path):
+            raise Unavailable(_unreadable(e, path)) from None
         return [f"the file is corrupt: {e}"]
     finally:
         con.close()
@@ -497,6 +756,8 @@ def foreign_key_problems(path: Path, *, limit: int = 20) -> list[str]:
                 problems.append("(more not shown)")
                 break
     except sqlite3.DatabaseError as e:
+        if _unreadable(e, path):
+            raise Unavailable(_unreadable(e, path)) from None
         return [f"foreign keys cannot be checked: {e}"]
     finally:
         con.close()
@@ -552,10 +813,8 @@ def backup_database(
     mode (one self-contained file); tasktui switches it to WAL when it opens it."""
     import time
 
-    try:
-        src = sqlite3.connect(str(source), timeout=BUSY_TIMEOUT_S, isolation_level=None)
-    except sqlite3.Error as e:
-        raise Unavailable(f"cannot open database {source}: {e}") from None
+    src = _read_only_connection(source)
+    src.isolation_level = None
     try:
         dest = sqlite3.connect(str(target), isolation_level=None)
         try:
@@ -576,6 +835,8 @@ def backup_database(
         finally:
             dest.close()
     except sqlite3.DatabaseError as e:
+        if getattr(e, "sqlite_errorname", "") == "SQLITE_FULL":
+            raise Unavailable(f"disk full: cannot write the backup {target}: no space left on its file system") from None
         raise Unavailable(f"backup of {source} failed: {e}") from None
     finally:
         src.close()
@@ -585,8 +846,8 @@ def driver_error_message(error: BaseException) -> str | None:
     """The one-line message for an error of the SQLite driver itself — one that
     escaped peewee's wrapping, e.g. raised while iterating a cursor over a damaged
     page — or None when `error` is not one (the CLI maps it to exit code 4)."""
-    if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
-        return "database is busy: another process held the write lock too long"
+    if isinstance(error, sqlite3.DatabaseError) and database_error_message(error) is not None:
+        return database_error_message(error)
     if isinstance(error, sqlite3.DatabaseError):
         return f"database is unusable: {error}"
     return None

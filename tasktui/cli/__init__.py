@@ -75,14 +75,15 @@ class ErrorMappingGroup(TyperGroup):
         except pw.OperationalError as e:
             if os.environ.get("TASKTUI_DEBUG"):
                 raise
-            text = str(e)
-            if "locked" in text or "busy" in text:
-                fail("database is busy: another process held the write lock too long", 4)
-            fail(f"database error: {text}", 4)
+            from tasktui.db import database_error_message  # busy, disk full, read-only
+
+            fail(database_error_message(e) or f"database error: {e}", 4)
         except pw.DatabaseError as e:
             if os.environ.get("TASKTUI_DEBUG"):
                 raise
-            fail(f"database is unusable: {e}", 4)
+            from tasktui.db import database_error_message
+
+            fail(database_error_message(e) or f"database is unusable: {e}", 4)
         except KeyboardInterrupt:
             fail("interrupted", 130)
         except BrokenPipeError:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 
 
-from tasktui.db import write_transaction
+from tasktui.db import is_read_only, write_transaction
 from tasktui.errors import Invalid
 from tasktui.models import User, UserSetting
 
@@ -39,6 +39,10 @@ def acting_user(login: str, os_login: str, lang: str | None = None) -> Actor:
     `lang`, the user's remembered language applies (default English)."""
     login = check_login(login)
     user = User.get_or_none(User.login == login)
+    if user is None and is_read_only():
+        # Read-only media: reading commands still work for someone never registered
+        # here; id 0 is no row, so nothing is theirs, and a write is refused anyway.
+        return Actor(user_id=0, login=login, os_login=os_login, lang=lang or "en")
     if user is None:
         with write_transaction():
             User.insert(login=login, display_name=login).on_conflict_ignore().execute()

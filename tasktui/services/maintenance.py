@@ -7,6 +7,7 @@ date) without changing a byte of it. The SQLite specifics live in `tasktui.db`.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,8 +56,12 @@ class MigrateResult:
 
 
 def _existing_database(path: Path) -> None:
-    """Refuse a missing, foreign, corrupt-headed or newer file; never creates one."""
-    if not path.exists():
+    """Refuse a missing, foreign, corrupt-headed, unreadable or newer file; never creates one."""
+    try:
+        exists = path.exists()
+    except OSError as e:  # e.g. a directory this user may not search
+        raise Unavailable(f"cannot read database {path}: {e.strerror or e}") from None
+    if not exists:
         raise NotFound(f"no database at {path} (create one with `tasktui init`)")
     if db.check_file(path):
         raise NotFound(f"{path} is empty, not a tasktui database yet (create one with `tasktui init`)")
@@ -97,6 +102,24 @@ def _reserve(target: Path, force: bool) -> bool:
     return True
 
 
+def _temporary_next_to(target: Path) -> Path:
+    """A new, empty, private (0600) file with a random name in `target`'s directory,
+    for the copy to be written to before it replaces `target` in one rename.
+
+    Created with O_EXCL under a name nobody can guess: an existing file or symlink is
+    never reused, removed or followed (a predictable name would let someone plant a
+    symlink where the backup is written)."""
+    import tempfile
+
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    except OSError as e:
+        prefix = "disk full: " if e.errno == errno.ENOSPC else ""
+        raise Unavailable(f"{prefix}cannot write {target}: {e.strerror}") from None
+    os.close(fd)
+    return Path(name)
+
+
 def backup(
     source: Path,
     target: Path,
@@ -116,10 +139,13 @@ def backup(
     if pages_per_step < 1:
         raise Invalid("pages per step must be at least 1")
     reserved = _reserve(target, force)
-    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
     try:
-        temporary.unlink(missing_ok=True)
-        db.create_private_file(temporary)
+        temporary = _temporary_next_to(target)
+    except BaseException:
+        if reserved:
+            target.unlink(missing_ok=True)
+        raise
+    try:
         db.backup_database(source, temporary, pages_per_step=pages_per_step, pause_s=pause_s, progress=progress)
         problems = db.integrity_problems(temporary, quick=True)
         if problems:
