@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tasktui.services.context import Actor
@@ -42,6 +43,16 @@ class TaskTuiApp(App):
         self.sub_title = actor.login
         self.COMMANDS = App.COMMANDS | {ScreenActionsProvider}
         self._data_version: int | None = None
+        self._unsafe_filter: LineFilter | None = None
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the one that keeps raw control characters of stored
+        text off the terminal, for every widget (tui/terminal_safety.py)."""
+        from tasktui.tui.terminal_safety import UnsafeCharacterFilter
+
+        if self._unsafe_filter is None:
+            self._unsafe_filter = UnsafeCharacterFilter()
+        return [*super().get_line_filters(), self._unsafe_filter]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's palette commands, without its "Quit": the palette lists the `q`

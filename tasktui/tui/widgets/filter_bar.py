@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Input, Label
+
+from tasktui.tui.terminal_safety import visible_line
 
 #: Short labels of the assignee modes for the bar (the picker shows the full ones).
 ASSIGNEE_SHORT: dict[str, str] = {
@@ -63,10 +66,11 @@ class FilterBar(Vertical):
         status = "Open" if summary.status == "open" else "Open and done"
         parts = [
             f"[b]a[/b] Assignee: {escape(ASSIGNEE_SHORT.get(summary.assignee_mode, summary.assignee_mode))}",
-            f"[b]v[/b] Event: {escape(summary.event_label or 'Any')}",
+            "[b]v[/b] Event: $event",  # an event name, stored text: a variable, not markup
             f"[b]t[/b] {status}",
             f"[b]s[/b] Sort: {escape(summary.sort_label)} {'▼' if summary.descending else '▲'}",
         ]
         if summary.selected:
             parts.insert(0, f"[reverse] {summary.selected:,} selected [/reverse]")
-        self.query_one("#filters", Label).update("  ".join(parts))
+        event = visible_line(summary.event_label or "Any")
+        self.query_one("#filters", Label).update(Content.from_markup("  ".join(parts), event=event))
