@@ -1,7 +1,11 @@
 """Rendering rows as table, JSON, CSV or ids: shared by the CLI and the exports.
 
 JSON shape (stable): a list of objects, one per row, keys as the column names;
-datetimes in ISO 8601 UTC with a `Z`, absent values as `null`."""
+datetimes in ISO 8601 UTC with a `Z`, absent values as `null`.
+
+Stored text is untrusted (see text_safety): the table and `shown` draw control and
+bidi characters visibly, CSV cells are visible and formula-free, and JSON keeps the
+exact string with those characters as \\u escapes, never raw."""
 
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ import io
 import json
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+from tasktui.text_safety import csv_cell, json_safe, visible_line
 
 FORMATS = ("table", "json", "csv", "ids")
 MAX_CELL = 60
@@ -56,8 +62,14 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def shown(value: Any) -> str:
+    """A value as one line for a terminal: `_text`, with control and bidi characters
+    drawn visibly (stored text may predate input cleaning)."""
+    return visible_line(_text(value))
+
+
 def _cell(value: Any) -> str:
-    text = _text(value).replace("\n", " ")
+    text = shown(value)
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
@@ -71,20 +83,32 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
 
 
 def json_text(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
-    """Rows (or one object) as indented JSON."""
+    """Rows (or one object) as indented JSON: non-ASCII text as is, but no raw
+    control or bidi character (`json_safe`)."""
     if isinstance(rows, dict):
-        return json.dumps({k: _json_value(v) for k, v in rows.items()}, indent=2, ensure_ascii=False)
-    return json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2, ensure_ascii=False)
+        return json_safe(json.dumps({k: _json_value(v) for k, v in rows.items()}, indent=2, ensure_ascii=False))
+    return json_safe(json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2, ensure_ascii=False))
+
+
+def csv_value(value: Any) -> Any:
+    """One CSV cell of a value: blank for None, ISO 8601 for datetimes, text through
+    `csv_cell` (no formula, no raw control character)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    return csv_cell(value) if isinstance(value, str) else value
 
 
 def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str], header: bool = True) -> str:
-    """Rows as CSV (datetimes in ISO 8601)."""
+    """Rows as CSV (datetimes in ISO 8601); text cells through `csv_cell`, so a
+    spreadsheet runs no formula and a terminal gets no control character."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if header:
         writer.writerow(columns)
     for r in rows:
-        writer.writerow([iso(v) if isinstance(v, dt.datetime) else ("" if v is None else v) for v in (r.get(c) for c in columns)])
+        writer.writerow([csv_value(r.get(c)) for c in columns])
     return out.getvalue().rstrip("\n")
 
 

@@ -21,6 +21,7 @@ from tasktui import __version__
 from tasktui.cli import light_coercion
 from tasktui.cli.state import CliState
 from tasktui.errors import TaskTuiError
+from tasktui.text_safety import visible_line
 
 light_coercion.install()
 
@@ -28,8 +29,9 @@ INTERNAL_ERROR = 70
 
 
 def fail(message: str, code: int) -> None:
-    """Print one error line and exit with `code`."""
-    typer.echo(f"tasktui: error: {message}", err=True)
+    """Print one error line and exit with `code`; an error may quote untrusted input,
+    so its controls are drawn visibly (one line, nothing for the terminal to run)."""
+    typer.echo(f"tasktui: error: {visible_line(message)}", err=True)
     raise typer.Exit(code)
 
 
@@ -58,7 +60,7 @@ class ErrorMappingGroup(TyperGroup):
                 sys.exit(e.exit_code)
             ctx = getattr(e, "ctx", None)
             hint = f" (try '{ctx.command_path} --help')" if ctx is not None and e.exit_code == 2 else ""
-            typer.echo(f"tasktui: error: {e.format_message()}{hint}", err=True)
+            typer.echo(f"tasktui: error: {visible_line(e.format_message())}{hint}", err=True)
             sys.exit(e.exit_code)
         except typer.Abort:
             typer.echo("tasktui: error: aborted", err=True)

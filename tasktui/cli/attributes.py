@@ -53,7 +53,7 @@ def _echo_one(data: dict, fmt: str) -> None:
         typer.echo(formats.json_text(data))
         return
     for key, value in data.items():
-        shown = ", ".join(value) if isinstance(value, list) else formats._text(value)
+        shown = formats.shown(", ".join(value) if isinstance(value, list) else value)
         typer.echo(f"{key.replace('_', ' '):<12} {shown or '-'}")
 
 

@@ -16,6 +16,7 @@ import typer
 
 from tasktui import formats
 from tasktui.cli.state import state
+from tasktui.text_safety import visible_line
 
 
 def raise_batch_from_stdin(ctx: typer.Context, fmt: str) -> None:
@@ -29,7 +30,7 @@ def raise_batch_from_stdin(ctx: typer.Context, fmt: str) -> None:
         results = raise_batch(actor, items, bad_lines)
     except BatchRejected as e:
         for error in e.errors:
-            typer.echo(f"tasktui: error: {error}", err=True)
+            typer.echo(f"tasktui: error: {visible_line(str(error))}", err=True)
         raise
     if fmt == "json":
         typer.echo(formats.json_text([_result_dict(r) for r in results]))

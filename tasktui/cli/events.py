@@ -30,7 +30,7 @@ def _print(info, fmt: str = "table") -> None:
         typer.echo(formats.json_text(_dict(info)))
     else:
         for key, value in _dict(info).items():
-            typer.echo(f"{key.replace('_', ' '):<18} {formats._text(value) or '-'}")
+            typer.echo(f"{key.replace('_', ' '):<18} {formats.shown(value) or '-'}")
     for warning in info.warnings:
         typer.echo(f"tasktui: warning: {warning}", err=True)
 

@@ -16,6 +16,7 @@ import typer
 
 from tasktui import formats
 from tasktui.cli.state import check_format_in, state
+from tasktui.text_safety import visible_line
 
 MAPPING_COLUMNS = ["record", "old_id", "new_id", "outcome"]
 
@@ -58,7 +59,7 @@ def import_(
     except ImportRejected as e:
         if len(e.problems) > 1:
             for problem in e.problems[:SHOWN_PROBLEMS]:
-                typer.echo(f"tasktui: error: {problem}", err=True)
+                typer.echo(f"tasktui: error: {visible_line(str(problem))}", err=True)
             if len(e.problems) > SHOWN_PROBLEMS:
                 typer.echo(f"tasktui: error: ... and {len(e.problems) - SHOWN_PROBLEMS} more", err=True)
         raise

@@ -11,6 +11,7 @@ import typer
 from tasktui import formats
 from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, read_ids, state
 from tasktui.errors import Invalid, Refused
+from tasktui.text_safety import visible_text
 
 task_app = typer.Typer(help="List, show and change tasks.", no_args_is_help=True)
 
@@ -218,8 +219,8 @@ def show(
     width = max(len(k) for k in data)
     for key, value in data.items():
         if key not in lists:
-            typer.echo(f"{key.replace('_', ' '):<{width}}  {formats._text(value)}")
-    typer.echo("\ndescription:\n" + (detail.description or "(none)"))
+            typer.echo(f"{key.replace('_', ' '):<{width}}  {formats.shown(value)}")
+    typer.echo("\ndescription:\n" + (visible_text(detail.description) or "(none)"))
     for key in lists[:-1]:
         items = data[key]
         if items:
@@ -350,7 +351,8 @@ def set_attr(
     pairs = dict(_attr_pairs(values, "set-attr"))
     changes = set_task_attributes(state(ctx).open(), task_id, pairs)
     for change in changes:
-        typer.echo(f"task {task_id}: {change.key}: {change.old or '(none)'} -> {change.new or '(none)'}")
+        old, new = formats.shown(change.old) or "(none)", formats.shown(change.new) or "(none)"
+        typer.echo(f"task {task_id}: {change.key}: {old} -> {new}")
     if not changes:
         typer.echo(f"task {task_id}: no attribute changed")
 

@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tasktui.errors import Invalid
+from tasktui.text_safety import clean_text
 
 TYPES = ("text", "integer", "decimal", "boolean", "date", "datetime", "choice", "url")
 #: What a value of each type must look like, for error messages and help texts.
@@ -87,7 +88,7 @@ def expected(type_name: str, choices: list[str] | None = None) -> str:
 
 
 def _parse_text(raw: str) -> str:
-    text = raw.strip()
+    text = clean_text(raw).strip()  # untrusted: escape sequences and controls go (text_safety)
     if len(text) > MAX_TEXT or _CONTROL.search(text):
         raise ValueProblem(EXPECTED["text"])
     return text

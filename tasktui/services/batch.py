@@ -42,7 +42,7 @@ from tasktui.services.bulk_insert import CHUNK, cached_lookup, insert_chunks, in
 from tasktui.services.context import Actor
 from tasktui.services.events import get_event
 from tasktui.services.people import get_group, get_user
-from tasktui.services.tasks import MAX_LINK, ProcessRef, RaiseResult, _check_title, history
+from tasktui.services.tasks import ProcessRef, RaiseResult, _check_title, clean_task_text, history
 
 KEYS = ("event", "title", "description", "link", "assignee", "group", "dedup_key", "reopen", "attributes", "process")
 
@@ -160,9 +160,7 @@ def parse_line(line: int, text: str) -> BatchItem:
     if data.get("title") is None:
         raise Invalid("'title' is required")
     title = _check_title(_text(data, "title", ""))
-    link = _text(data, "link", "") or ""
-    if len(link) > MAX_LINK:
-        raise Invalid(f"the link must be at most {MAX_LINK} characters")
+    description, link = clean_task_text(_text(data, "description", ""), _text(data, "link", ""))
     dedup_key = _text(data, "dedup_key", None)
     if dedup_key is not None and not dedup_key.strip():
         raise Invalid("the dedup key must not be empty")
@@ -180,7 +178,7 @@ def parse_line(line: int, text: str) -> BatchItem:
         line=line,
         event=event,
         title=title,
-        description=_text(data, "description", "") or "",
+        description=description,
         link=link,
         assignee=_text(data, "assignee", None) or None,
         group=_text(data, "group", None) or None,

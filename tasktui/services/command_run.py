@@ -33,6 +33,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from tasktui.text_safety import clean_text
+
 TAIL_LINES = 50
 #: A kept line longer than this is cut (the description must stay readable).
 MAX_LINE_CHARS = 1000
@@ -63,7 +65,8 @@ class OutputTail:
     def _line(self, raw: bytes) -> None:
         raw = raw.rstrip(b"\r")
         raw = raw[raw.rfind(b"\r") + 1 :]
-        text = raw[: self._max_chars * 4].decode("utf-8", errors="replace")
+        # whole colour/OSC sequences go before the length is measured (text_safety)
+        text = clean_text(raw[: self._max_chars * 4].decode("utf-8", errors="replace"))
         if len(text) > self._max_chars:
             text = text[: self._max_chars] + " …(cut)"
         self._lines.append(text)

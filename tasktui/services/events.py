@@ -8,6 +8,7 @@ from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import AttributeSet, Event, Group, Task, User
 from tasktui.services.people import get_group, get_user
+from tasktui.text_safety import clean_line
 
 MANUAL_PLUGIN_LABEL = "Manually created"
 #: Fields that may change after an event is created; the others are locked.
@@ -48,6 +49,8 @@ def check_identifier(identifier: str) -> str:
 
 def _check_name(name: str | None, lang: str, required: bool) -> str | None:
     name = (name or "").strip()
+    if "\n" not in name:  # a newline stays refused below; other controls are cleaned
+        name = clean_line(name).strip()
     if not name:
         if required:
             raise Invalid(f"the {'English' if lang == 'en' else 'German'} name is required")
@@ -157,7 +160,7 @@ def create_event(
             identifier=identifier,
             name_en=name_en,
             name_de=name_de,
-            plugin=(plugin or "").strip() or None,
+            plugin=clean_line(plugin).strip() or None,
             responsible_user=user,
             responsible_group=group,
             attribute_set=aset,

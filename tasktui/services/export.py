@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from tasktui.errors import Invalid, Refused, Unavailable
-from tasktui.formats import iso
+from tasktui.formats import csv_value, iso
 from tasktui.services.tasks import TaskFilter, TaskRow, count_tasks, iter_tasks
+from tasktui.text_safety import json_safe
 
 EXPORT_FORMATS = ("csv", "json")
 #: The fields of an exported task, in column order (the JSON objects use the same keys).
@@ -138,9 +139,9 @@ def export_tasks(
             rows = iter_tasks(flt, sort, descending, lang=lang)
             for data in (export_row(r) for r in rows) if writer is not None else _with_attributes(rows):
                 if writer is not None:
-                    writer.writerow({k: "" if v is None else v for k, v in data.items()})
+                    writer.writerow({k: csv_value(v) for k, v in data.items()})
                 else:
-                    out.write(("\n  " if written == 0 else ",\n  ") + json.dumps(data, ensure_ascii=False))
+                    out.write(("\n  " if written == 0 else ",\n  ") + json_safe(json.dumps(data, ensure_ascii=False)))
                 written += 1
                 if progress is not None and written % PROGRESS_EVERY == 0:
                     progress(written, max(total, written))

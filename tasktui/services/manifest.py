@@ -50,6 +50,7 @@ from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused, TaskTuiError
 from tasktui.models import AttributeSet, Event, Group, User
 from tasktui.services.events import MANUAL_PLUGIN_LABEL, check_name, identifier_problem
+from tasktui.text_safety import clean_line
 
 TOP_KEYS = ("plugin", "event")
 EVENT_KEYS = ("identifier", "name", "responsible_user", "responsible_group", "attribute_set")
@@ -209,6 +210,8 @@ def parse_manifest(path: Path) -> Manifest:
     if not isinstance(plugin, str) or not plugin.strip():
         raise Invalid(f"{_where(path, locate.line(None, 'plugin'))}: missing key 'plugin' (a non-empty string)")
     plugin = plugin.strip()
+    if "\n" not in plugin:  # refused below; other controls are cleaned (text_safety)
+        plugin = clean_line(plugin).strip()
     if len(plugin) > MAX_PLUGIN or "\n" in plugin:
         raise Invalid(f"{path}: plugin must be one line of at most {MAX_PLUGIN} characters")
     if plugin.casefold() == MANUAL_PLUGIN_LABEL.casefold():

@@ -11,6 +11,7 @@ from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import Group, Membership, User
 from tasktui.services.context import check_login
+from tasktui.text_safety import clean_line, clean_text
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 GROUP_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -79,7 +80,7 @@ def add_user(login: str, display_name: str = "", email: str | None = None) -> Us
     with write_transaction():
         if User.select().where(User.login == login).exists():
             raise Refused(f"user {login!r} already exists")
-        user = User.create(login=login, display_name=display_name.strip() or login, email=email)
+        user = User.create(login=login, display_name=clean_line(display_name).strip() or login, email=email)
     return _user_info(user)
 
 
@@ -93,7 +94,7 @@ def edit_user(
     with write_transaction():
         user = get_user(login)
         if display_name is not None:
-            user.display_name = display_name.strip() or user.login
+            user.display_name = clean_line(display_name).strip() or user.login
         if email is not None:
             user.email = check_email(email)
         if active is not None:
@@ -127,7 +128,7 @@ def add_group(name: str, description: str = "") -> GroupInfo:
     with write_transaction():
         if Group.select().where(Group.name == name).exists():
             raise Refused(f"group {name!r} already exists")
-        group = Group.create(name=name, description=description)
+        group = Group.create(name=name, description=clean_text(description).strip())
     return _group_info(group)
 
 

@@ -25,6 +25,7 @@ from tasktui.models import (
 )
 from tasktui.services.context import Actor
 from tasktui.services.tasks import _insert_history, get_task, history
+from tasktui.text_safety import clean_text
 
 MAX_COMMENT = 20_000
 
@@ -177,7 +178,7 @@ def task_detail(task_id: int, lang: str = "en") -> TaskDetail:
 
 def add_comment(actor: Actor, task_id: int, body: str) -> HistoryEntry:
     """Add a comment to a task."""
-    body = (body or "").strip()
+    body = clean_text(body).strip()
     if not body:
         raise Invalid("a comment must not be empty")
     if len(body) > MAX_COMMENT:

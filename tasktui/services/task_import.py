@@ -62,7 +62,7 @@ from tasktui.models import DONE, OPEN, Event, TaskAttribute, TaskHistory, utcnow
 from tasktui.services.bulk_insert import insert_chunks, insert_tasks
 from tasktui.services.context import Actor
 from tasktui.services.export import EXPORT_FIELDS
-from tasktui.services.tasks import MAX_LINK, _check_title, history
+from tasktui.services.tasks import _check_title, clean_task_text, history
 
 if TYPE_CHECKING:
     from tasktui.services.task_import_checks import Resolved
@@ -216,9 +216,7 @@ def parse_record(index: int, data: Any) -> ImportRecord:
     occurrences = data.get("occurrences", 1)
     if isinstance(occurrences, bool) or not isinstance(occurrences, int) or not 1 <= occurrences < 2**63:
         raise Invalid("'occurrences' must be a whole number of at least 1")
-    link = _text(data, "link") or ""
-    if len(link) > MAX_LINK:
-        raise Invalid(f"the link must be at most {MAX_LINK} characters")
+    description, link = clean_task_text(_text(data, "description"), _text(data, "link"))
     dedup_key = _text(data, "dedup_key")
     if dedup_key is not None and not dedup_key.strip():
         raise Invalid("the dedup key must not be empty")
@@ -233,7 +231,7 @@ def parse_record(index: int, data: Any) -> ImportRecord:
         created_at=created_at,
         status=status,
         title=_check_title(_text(data, "title") or ""),
-        description=_text(data, "description") or "",
+        description=description,
         link=link,
         done_at=done_at,
         assignee=_text(data, "assignee") or None,

@@ -20,6 +20,7 @@ from tasktui.models import DONE, OPEN, Event, Group, Task, TaskHistory, User, ut
 from tasktui.services.context import Actor
 from tasktui.services.events import get_event
 from tasktui.services.people import get_group, get_user, group_ids_of
+from tasktui.text_safety import clean_line, clean_text
 
 #: Assignee filter modes, in the order the filter bar offers them, with their labels.
 ASSIGNEE_MODES: dict[str, str] = {
@@ -344,12 +345,27 @@ def get_task(task_id: int) -> Task:
 
 
 def _check_title(title: str) -> str:
+    """The title as stored: one line (a newline is refused, as documented), other
+    control characters and escape sequences cleaned away (see text_safety)."""
     title = (title or "").strip()
+    if "\n" in title:
+        raise Invalid(f"the title must be one line of at most {MAX_TITLE} characters")
+    title = clean_line(title).strip()
     if not title:
         raise Invalid("a task needs a title")
-    if "\n" in title or len(title) > MAX_TITLE:
+    if len(title) > MAX_TITLE:
         raise Invalid(f"the title must be one line of at most {MAX_TITLE} characters")
     return title
+
+
+def clean_task_text(description: str | None, link: str | None) -> tuple[str, str]:
+    """Description and link as stored, from any raise path (CLI, batch, import, run):
+    escape sequences and control characters removed, so they never reach a
+    terminal; the link is one line."""
+    link = clean_line(link).strip()
+    if len(link) > MAX_LINK:
+        raise Invalid(f"the link must be at most {MAX_LINK} characters")
+    return clean_text(description), link
 
 
 def history(task_id: int, actor: Actor, action: str, field: str | None = None, old: Any = None, new: Any = None) -> dict:
@@ -392,8 +408,7 @@ def raise_task(
     set, defaults filled in (see `attribute_values.values_for_raise`); a deduplicated
     raise validates them too but keeps the values the task was created with."""
     title = _check_title(title)
-    if len(link) > MAX_LINK:
-        raise Invalid(f"the link must be at most {MAX_LINK} characters")
+    description, link = clean_task_text(description, link)
     if dedup_key is not None and not dedup_key.strip():
         raise Invalid("the dedup key must not be empty")
     with write_transaction():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.driver import Driver
+from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tasktui.services.context import Actor
@@ -45,6 +46,7 @@ class TaskTuiApp(App):
         self._data_version: int | None = None
         #: F2 folds every screen's key bar to one line (`? more` opens the help).
         self.key_bar_folded = False
+        self._unsafe_filter: LineFilter | None = None
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; on Linux the one that ends the app when
@@ -58,6 +60,15 @@ class TaskTuiApp(App):
 
             return HangupAwareDriver
         return driver_class
+
+    def get_line_filters(self) -> Sequence[LineFilter]:
+        """Textual's filters, then the one that keeps raw control characters of stored
+        text off the terminal, for every widget (tui/terminal_safety.py)."""
+        from tasktui.tui.terminal_safety import UnsafeCharacterFilter
+
+        if self._unsafe_filter is None:
+            self._unsafe_filter = UnsafeCharacterFilter()
+        return [*super().get_line_filters(), self._unsafe_filter]
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's palette commands, without its "Quit": the palette lists the `q`

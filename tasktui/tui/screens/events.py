@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import DataTable, Input, Static
 
@@ -23,6 +24,7 @@ from tasktui.services.context import Actor
 from tasktui.services.events import EventInfo, delete_event, event_info, get_event, list_events, set_obsolete
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
 from tasktui.tui.screens.help import ScreenWithHelp
+from tasktui.tui.terminal_safety import visible_line
 from tasktui.tui.widgets.column_widths import fit_widths
 from tasktui.tui.widgets.key_bar import KeyBar
 
@@ -49,14 +51,15 @@ class EventColumn:
 
 
 COLUMNS = [
-    EventColumn("name", "Name", lambda e: e.name, lambda e: e.name.casefold(), min_width=12),
-    EventColumn("plugin", "Plugin", lambda e: e.plugin_label, lambda e: e.plugin_label.casefold(), min_width=8),
+    # names come from manifests and people: stored text is drawn with visible controls
+    EventColumn("name", "Name", lambda e: visible_line(e.name), lambda e: e.name.casefold(), min_width=12),
+    EventColumn("plugin", "Plugin", lambda e: visible_line(e.plugin_label), lambda e: e.plugin_label.casefold(), min_width=8),
     EventColumn(
-        "user", "Responsible user", lambda e: e.responsible_user or UNASSIGNED,
+        "user", "Responsible user", lambda e: visible_line(e.responsible_user or UNASSIGNED),
         lambda e: (e.responsible_user or "~"), "Resp. user", len(UNASSIGNED),
     ),
     EventColumn(
-        "group", "Responsible group", lambda e: e.responsible_group or UNASSIGNED,
+        "group", "Responsible group", lambda e: visible_line(e.responsible_group or UNASSIGNED),
         lambda e: (e.responsible_group or "~"), "Resp. group", len(UNASSIGNED),
     ),
     EventColumn("state", "State", lambda e: e.state, lambda e: e.state),
@@ -245,7 +248,8 @@ class EventsScreen(ScreenWithHelp[None]):
             line.update("No events" + (" match the search" if self.query_one("#events-search", Input).value else ""))
             return
         info = next(e for e in self.events if e.identifier == identifier)
-        line.update(f"▸ {info.identifier} · ID {info.id} · {info.state} · {info.plugin_label} · {info.name}")
+        names = f"{visible_line(info.plugin_label)} · {visible_line(info.name)}"
+        line.update(Content(f"▸ {info.identifier} · ID {info.id} · {info.state} · {names}"))  # not markup
 
     @on(DataTable.RowSelected)
     def _row_chosen(self) -> None:

@@ -32,6 +32,7 @@ from tasktui.services.email_settings import (
     update_settings,
 )
 from tasktui.tui.screens.help import ScreenWithHelp
+from tasktui.tui.terminal_safety import visible_line
 from tasktui.tui.widgets.key_bar import KeyBar
 
 OUTBOX_ROWS = 50
@@ -160,7 +161,7 @@ class SettingsScreen(ScreenWithHelp[None]):
         for e in self.events:
             switch = {None: "–", True: "on", False: "off"}[e.switch]
             sends = Text("sends", style="green") if e.sends else Text("silent", style="dim")
-            table.add_row(sends, switch, Text(e.identifier), Text(e.name), key=e.identifier)
+            table.add_row(sends, switch, Text(e.identifier), Text(visible_line(e.name)), key=e.identifier)
         if select is not None:
             row = next((i for i, e in enumerate(self.events) if e.identifier == select), row)
         if self.events and row is not None:
@@ -189,11 +190,11 @@ class SettingsScreen(ScreenWithHelp[None]):
             table.add_row(
                 str(e.id),
                 formats.local(e.created_at),
-                Text(e.recipient),
+                Text(visible_line(e.recipient)),
                 state,
                 str(e.attempts),
                 formats.local(e.next_attempt_at) if e.state == notify.PENDING else "",
-                Text((e.last_error or "")[:80]),
+                Text(visible_line((e.last_error or "")[:80])),
                 key=str(e.id),
             )
         if entries and row is not None:

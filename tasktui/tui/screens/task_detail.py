@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Header, Input, Label, OptionList, Static, TabPane, TabbedContent, Tabs
+from textual.content import Content
+from textual.widgets import Header, Input, Label, OptionList, Static, TabbedContent, TabPane, Tabs
 from textual.widgets.option_list import Option
 
 from tasktui.formats import local
@@ -19,6 +20,7 @@ from tasktui.services import task_detail as detail_service
 from tasktui.services import tasks as task_service
 from tasktui.services.task_detail import HistoryEntry, TaskDetail, TaskRef
 from tasktui.tui.background import report_errors
+from tasktui.tui.terminal_safety import visible_line, visible_text
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.picker import PickerScreen
@@ -31,21 +33,28 @@ TABS = ("attributes", "dependencies", "processes", "history")
 
 def _ref(ref: TaskRef) -> str:
     mark = DONE_MARK if ref.status == "done" else OPEN_MARK
-    return f"{mark} #{ref.id}  {ref.title}"
+    return f"{mark} #{ref.id}  {visible_line(ref.title)}"
 
 
-def _history_line(entry: HistoryEntry) -> str:
-    when = f"[dim]{local(entry.at)}[/dim]"
-    who = escape(entry.actor) + (f" [dim]({escape(entry.os_login)})[/dim]" if entry.os_login != entry.actor else "")
+def _history_line(entry: HistoryEntry) -> Content:
+    # Stored text goes in as $variables, never parsed as markup (a '[' in a comment
+    # could otherwise break the line or the whole screen), with visible controls.
+    when_who = "[dim]$when[/dim] $who" + (" [dim]($login)[/dim]" if entry.os_login != entry.actor else "")
+    names = {"when": local(entry.at), "who": visible_line(entry.actor), "login": visible_line(entry.os_login)}
     if entry.action == "comment":
-        body = escape(entry.new or "").replace("\n", "\n    ")
-        return f"{when} {who} [b]commented[/b]:\n    {body}"
+        body = visible_text(entry.new or "").replace("\n", "\n    ")
+        return Content.from_markup(f"{when_who} [b]commented[/b]:\n    $body", body=body, **names)
     change = ""
     if entry.field:
-        change = f" {escape(entry.field)}: {escape(entry.old or '—')} → {escape(entry.new or '—')}"
+        change = f" {visible_line(entry.field)}: {visible_line(entry.old or '—')} → {visible_line(entry.new or '—')}"
     elif entry.new:
-        change = f": {escape(entry.new)}"
-    return f"{when} {who} [b]{escape(entry.action)}[/b]{change}"
+        change = f": {visible_line(entry.new)}"
+    return Content.from_markup(f"{when_who} [b]$action[/b]$change", action=visible_line(entry.action), change=change, **names)
+
+
+def _cell(text: str) -> Text:
+    """A stored text as a grid cell: visible controls, no markup."""
+    return Text(visible_line(text))
 
 
 def fields_table(task: TaskDetail) -> Table:
@@ -54,12 +63,12 @@ def fields_table(task: TaskDetail) -> Table:
     for _ in range(2):
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
-    done = f"{local(task.done_at)} by {task.done_by}" if task.done_at else "—"
+    done = f"{local(task.done_at)} by {visible_line(task.done_by)}" if task.done_at else "—"
     seen = f"{task.occurrences} (last {local(task.last_seen_at)})" if task.occurrences > 1 else "1"
-    grid.add_row("Event", task.event_name, "Plugin", task.plugin or "Manually created")
-    grid.add_row("Identifier", task.event, "Dedup key", task.dedup_key or "—")
-    grid.add_row("Assignee", task.assignee or "Unassigned", "Group", task.group or "—")
-    grid.add_row("Created", local(task.created_at), "Done", done)
+    grid.add_row("Event", _cell(task.event_name), "Plugin", _cell(task.plugin or "Manually created"))
+    grid.add_row("Identifier", _cell(task.event), "Dedup key", _cell(task.dedup_key or "—"))
+    grid.add_row("Assignee", _cell(task.assignee or "Unassigned"), "Group", _cell(task.group or "—"))
+    grid.add_row("Created", local(task.created_at), "Done", _cell(done))
     grid.add_row("Occurrences", seen, "", "")
     return grid
 
@@ -72,7 +81,8 @@ def processes_table(task: TaskDetail) -> Table | str:
     for name in ("Process", "Source", "Started", "Exit code"):
         table.add_column(name)
     for p in task.processes:
-        table.add_row(p.process_id, p.source, local(p.started_at), "" if p.exit_code is None else str(p.exit_code))
+        exit_code = "" if p.exit_code is None else str(p.exit_code)
+        table.add_row(_cell(p.process_id), _cell(p.source), local(p.started_at), exit_code)
     return table
 
 
@@ -157,18 +167,23 @@ class TaskDetailScreen(ScreenWithHelp):
         """Fill every part of the screen from `task`."""
         self.detail = task
         mark = f"{DONE_MARK} Done" if task.status == "done" else f"{OPEN_MARK} Open"
-        self.query_one("#detail-title", Label).update(f"[b]#{task.id}[/b]  {mark}  [b]{escape(task.title)}[/b]")
+        title = Content.from_markup(f"[b]#{task.id}[/b]  {mark}  [b]$title[/b]", title=visible_line(task.title))
+        self.query_one("#detail-title", Label).update(title)
         self.query_one("#detail-fields", Static).update(fields_table(task))
-        link = f"[b]Link[/b]  {escape(task.link)}  [dim](l opens, y copies)[/dim]" if task.link else "[b]Link[/b]  —"
+        link = (
+            Content.from_markup("[b]Link[/b]  $link  [dim](l opens, y copies)[/dim]", link=visible_line(task.link))
+            if task.link
+            else "[b]Link[/b]  —"
+        )
         self.query_one("#detail-link", Label).update(link)
-        description = escape(task.description) if task.description else "[dim]No description.[/dim]"
+        description = Content(visible_text(task.description)) if task.description else "[dim]No description.[/dim]"
         self.query_one("#detail-description", Static).update(description)
         self.query_one(AttributeEditor).reload()
         self._fill_refs("#depends-on", task.depends_on, "No dependencies.")
         self._fill_refs("#blocks", task.blocks, "Blocks no task.")
         self.query_one("#detail-processes", Static).update(processes_table(task))
         entries = sorted(task.history + task.comments, key=lambda e: e.at)
-        self.query_one("#detail-history", Static).update("\n".join(_history_line(e) for e in entries))
+        self.query_one("#detail-history", Static).update(Content("\n").join(_history_line(e) for e in entries))
 
     def _fill_refs(self, selector: str, refs: list[TaskRef], empty: str) -> None:
         options = self.query_one(selector, OptionList)
@@ -246,7 +261,7 @@ class TaskDetailScreen(ScreenWithHelp):
         """Open the link in the browser."""
         if self.detail and self.detail.link:
             self.app.open_url(self.detail.link)
-            self.notify(f"Opening {self.detail.link}")
+            self.notify(f"Opening {visible_line(self.detail.link)}", markup=False)
         else:
             self.notify("This task has no link", severity="warning")
 

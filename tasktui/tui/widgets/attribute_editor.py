@@ -24,6 +24,7 @@ from tasktui.services.attribute_types import expected
 from tasktui.services.attribute_values import AttributeField, set_task_attribute, task_attribute_fields
 from tasktui.services.context import Actor
 from tasktui.tui.screens.attribute_forms import FormField, FormScreen
+from tasktui.tui.terminal_safety import visible_line
 
 GROUP_ROW_PREFIX = "group:"
 
@@ -71,7 +72,7 @@ class AttributeEditor(Widget):
                 group = f.group_label
                 table.add_row(Text(group, style="bold"), "", "", key=GROUP_ROW_PREFIX + group)
             label = f"  {f.label}" + (" *" if f.required else "")
-            value = Text(f.value) if f.value is not None else Text("(none)", style="dim")
+            value = Text(visible_line(f.value)) if f.value is not None else Text("(none)", style="dim")
             table.add_row(label, value, f.type, key=f.key)
         table.move_cursor(row=min(max(cursor, 1), table.row_count - 1))
         self._status("Enter or e: edit the selected value · * required")

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Input, Label
+
+from tasktui.tui.terminal_safety import visible_line
 
 #: Short labels of the assignee modes for the bar (the picker shows the full ones).
 ASSIGNEE_SHORT: dict[str, str] = {
@@ -66,8 +69,8 @@ class FilterBar(Vertical):
         """Describe the filters, the sort and the selection."""
         status = "Open" if summary.status == "open" else "Open and done"
         parts = [
-            f"[b]a[/b] Assignee: {escape(summary.assignee_label or ASSIGNEE_SHORT.get(summary.assignee_mode, summary.assignee_mode))}",
-            f"[b]v[/b] Event: {escape(summary.event_label or 'Any')}",
+            "[b]a[/b] Assignee: $assignee",  # a login or group name, stored text: a variable
+            "[b]v[/b] Event: $event",  # an event name, stored text: a variable, not markup
             f"[b]t[/b] {status}",
             f"[b]s[/b] Sort: {escape(summary.sort_label)} {'▼' if summary.descending else '▲'}",
         ]
@@ -75,4 +78,6 @@ class FilterBar(Vertical):
             parts.append("[b]R[/b] Reset")
         if summary.selected:
             parts.insert(0, f"[reverse] {summary.selected:,} selected [/reverse]")
-        self.query_one("#filters", Label).update("  ".join(parts))
+        assignee = visible_line(summary.assignee_label or ASSIGNEE_SHORT.get(summary.assignee_mode, summary.assignee_mode))
+        event = visible_line(summary.event_label or "Any")
+        self.query_one("#filters", Label).update(Content.from_markup("  ".join(parts), assignee=assignee, event=event))

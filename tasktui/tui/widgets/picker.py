@@ -17,6 +17,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
+from tasktui.tui.terminal_safety import visible_line
+
 #: The value the picker returns for the "none" item (e.g. "Unassigned").
 NONE_VALUE = ""
 #: At most this many matches are listed at once; typing narrows the rest.
@@ -149,7 +151,7 @@ class PickerScreen(ModalScreen[str | None]):
             values.append(NONE_VALUE)
         shown, total = filter_items(self.items, text)
         for item in shown:
-            options.append(Option(item.label))
+            options.append(Option(visible_line(item.label)))  # labels are stored names
             values.append(item.value)
         option_list = self.query_one(OptionList)
         option_list.set_options(options)

@@ -13,7 +13,6 @@ and `SortRequested`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -27,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tasktui.services.tasks import TaskRow
+from tasktui.text_safety import visible_line
 from tasktui.tui.background import closing_connection
 from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, fit_columns
 from tasktui.tui.widgets.task_window import PAGE_SIZE, PageCache, Query, count, count_capped, fetch_page, first_page, page_bounds
@@ -35,12 +35,12 @@ SELECTED_MARK = "●"
 GUTTER = 2
 #: Rows fetched around the visible ones, so scrolling rarely shows a placeholder.
 PREFETCH_ROWS = 50
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def _clean(text: str) -> str:
-    """Cell text on one line: control characters (tabs, CR...) become spaces."""
-    return _CONTROL.sub(" ", text)
+    """Cell text on one line: tabs and newlines become spaces, other control and
+    bidi characters visible symbols (␛, <U+202E>): stored text is untrusted."""
+    return visible_line(text)
 
 
 class TaskTable(ScrollView, can_focus=True):

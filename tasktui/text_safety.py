@@ -1,0 +1,117 @@
+"""Untrusted text kept away from terminals: input cleaners and visible rendering.
+
+Task text comes from scripts, webhooks and imports, so it may hold terminal escape
+sequences (an OSC 52 writes the clipboard, an OSC 0 the window title, a CSI moves the
+cursor), carriage returns that overwrite a line, or bidi overrides that reorder what
+is read. Two layers, both here so every way in and out shares them:
+
+- On input, `clean_line` (titles, names, links) and `clean_text` (descriptions,
+  comments, a command's output) remove whole escape sequences and the C0/C1 control
+  characters, so a stray control character never refuses a script's task.
+- On output to a terminal, `visible_line` / `visible_text` draw what remains (older
+  databases were not cleaned; bidi overrides are kept on input, as real
+  right-to-left text may need them) as visible symbols: ESC as ␛, U+202E as <U+202E>.
+- JSON stays the exact stored string, but with these characters as \\u escapes
+  (`json_safe`), and CSV cells are shown like a terminal and lose formula power
+  (`csv_cell`).
+
+No Textual here: the CLI, the services and the TUI all import this module.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Whole escape sequences, removed on input so no bare parameters are left behind:
+#: CSI (colours, cursor moves), the string commands OSC/DCS/SOS/PM/APC up to their
+#: terminator (BEL or ST) on the same line, and the other two-character ESC sequences.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)"
+    r"|\x1b[ -/]*[0-~]"
+)
+#: C0 (but tab and newline), DEL and C1 control characters; NEL (U+0085) is a line
+#: separator, kept in multi-line text like U+2028 (it introduces no sequence).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]")
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\x85]")
+#: Invisible characters that reorder the text around them (Trojan Source).
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+#: Everything a terminal must not receive raw: C0, DEL, C1 and the bidi controls.
+_UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+_UNSAFE_IN_TEXT = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+#: What `json.dumps` leaves raw (it escapes C0 itself; its own newlines are layout).
+_UNSAFE_IN_JSON = re.compile(f"[\\x7f-\\x9f{BIDI_CONTROLS}]")
+#: Characters at the start of a CSV cell that a spreadsheet reads as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean_text(text: str | None) -> str:
+    """A multi-line field as stored: escape sequences and control characters
+    removed, tabs, newlines and NEL kept, CRLF and lone CR turned into LF (a progress
+    bar's CR would otherwise hide the lines it overwrote)."""
+    if not text:
+        return ""
+    text = _ESCAPE_SEQUENCE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROLS.sub("", text)
+
+
+def clean_line(text: str | None) -> str:
+    """A one-line field (title, name, link) as stored: escape sequences removed,
+    CR, LF, NEL and TAB turned into spaces, other control characters removed."""
+    if not text:
+        return ""
+    text = _LINE_BREAKS.sub(" ", _ESCAPE_SEQUENCE.sub("", text))
+    return _CONTROLS.sub("", text)
+
+
+def _picture(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    if code < 0x20:
+        return chr(0x2400 + code)  # the Control Pictures block: ␀ … ␛ … ␟
+    if code == 0x7F:
+        return "\u2421"  # ␡
+    return f"<U+{code:04X}>"
+
+
+def visible_line(text: str | None) -> str:
+    """Text for one line of a terminal (a table cell, a title): newlines and tabs
+    as spaces, every other control or bidi character as a visible symbol."""
+    if not text:
+        return ""
+    return _UNSAFE.sub(_picture, text.replace("\n", " ").replace("\t", " "))
+
+
+def visible_text(text: str | None) -> str:
+    """Multi-line text for a terminal (a description): newlines and tabs kept,
+    every other control or bidi character as a visible symbol."""
+    if not text:
+        return ""
+    return _UNSAFE_IN_TEXT.sub(_picture, text)
+
+
+def has_unsafe(text: str) -> bool:
+    """True when `text` holds a character a terminal must not receive raw (for
+    the TUI's last-line filter, which only strips)."""
+    return _UNSAFE.search(text) is not None
+
+
+def strip_unsafe(text: str) -> str:
+    """`text` without the characters a terminal must not receive raw; they take no
+    cells, so a rendered line keeps its width."""
+    return _UNSAFE.sub("", text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text with C1, DEL and bidi characters written as \\u escapes
+    (`json.dumps` escapes only C0): the parsed value is the exact stored string, and
+    printing the JSON to a terminal sends no raw control character."""
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def csv_cell(value: str) -> str:
+    """A CSV cell that is safe to print and to open in a spreadsheet: controls
+    visible (newlines and tabs kept, CSV quotes them), and a leading `=`, `+`,
+    `-`, `@` (or tab, CR) prefixed with `'` so it is not run as a formula."""
+    if value.startswith(FORMULA_STARTS):
+        value = "'" + value
+    return visible_text(value)
