@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-
 from tasktui.db import write_transaction
-from tasktui.errors import Invalid
+from tasktui.errors import Invalid, NotFound
 from tasktui.models import User, UserSetting
 
 
@@ -34,14 +32,44 @@ def check_login(login: str) -> str:
     return login
 
 
-def acting_user(login: str, os_login: str, lang: str | None = None) -> Actor:
-    """The Actor for `login`, registering the user on first use. Without an explicit
-    `lang`, the user's remembered language applies (default English)."""
+def shown_login(login: str) -> str:
+    """A login quoted for a message, non-ASCII characters as `\\uXXXX` escapes, so a
+    look-alike (`аnna` with a Cyrillic а) is visibly different from `anna`."""
+    return repr(login) if login.isascii() else "'" + login.encode("ascii", "backslashreplace").decode("ascii") + "'"
+
+
+def unknown_user_message(login: str, register_hint: bool = False) -> str:
+    """The one line for a login no user has: it names `tasktui user add` (in a form a
+    shell can paste, `$'...'` when the login is not ASCII) and, for the acting user,
+    `--register`."""
+    if login.isascii():
+        add = f"'tasktui user add {login}'"
+        shown = repr(login)
+    else:
+        shown = shown_login(login)
+        add = f'"tasktui user add ${shown}" (non-ASCII characters shown escaped)'
+    return f"unknown user {shown}: add it with {add}" + (" or pass --register" if register_hint else "")
+
+
+def acting_user(
+    login: str, os_login: str, lang: str | None = None, *, register: bool = False, how: str = "first use"
+) -> Actor:
+    """The Actor for `login`. Only the OS login is registered on its first use (or any
+    login with `register`, which `--register` and `init` pass): an unknown `--user` /
+    `TASKTUI_USER` is NotFound, so a typo or a look-alike never creates a user. A
+    registration is recorded in the audit log as `how`. Without an explicit `lang`,
+    the user's remembered language applies (default English)."""
+    from tasktui.services.audit import record
+
     login = check_login(login)
     user = User.get_or_none(User.login == login)
     if user is None:
-        with write_transaction():
-            User.insert(login=login, display_name=login).on_conflict_ignore().execute()
+        if not register and login != os_login:
+            raise NotFound(unknown_user_message(login, register_hint=True))
+        with write_transaction():  # holds the write lock: another process may have just added it
+            if not User.select().where(User.login == login).exists():
+                created = User.create(login=login, display_name=login)
+                record(Actor(created.id, login, os_login), "user", login, "register", new=how)
         user = User.get(User.login == login)
     if lang is None:
         row = UserSetting.get_or_none((UserSetting.user == user.id) & (UserSetting.key == "lang"))

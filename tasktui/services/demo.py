@@ -101,7 +101,7 @@ def _people() -> tuple[int, int]:
         return User.select().count() - users_before, Group.select().count() - groups_before
 
 
-def _events() -> int:
+def _events(actor: Actor) -> int:
     """The shipped catalogue (when available), with demo responsibilities set."""
     before = Event.select().count()
     try:
@@ -109,12 +109,12 @@ def _events() -> int:
     except ImportError:
         register_catalogue = None
     if register_catalogue is not None:
-        register_catalogue()
+        register_catalogue(actor=actor)
     for identifier, name_en, name_de, plugin, user, group, _ in EVENTS:
         if Event.get_or_none(Event.identifier == identifier) is None:
-            create_event(identifier, name_en, name_de, plugin, user, group)
+            create_event(identifier, name_en, name_de, plugin, user, group, actor=actor)
         else:
-            edit_event(identifier, responsible_user=user, responsible_group=group)
+            edit_event(identifier, responsible_user=user, responsible_group=group, actor=actor)
     return Event.select().count() - before
 
 
@@ -132,7 +132,7 @@ def _title(rng: random.Random, template: str) -> str:
 def load_demo(actor: Actor, tasks: int = 300, seed: int = 7) -> DemoResult:
     """Fill the database with demo data (see the module docstring)."""
     users, groups = _people()
-    events = _events()
+    events = _events(actor)
     if Task.select().where(Task.dedup_key.startswith(DEMO_KEY)).exists():
         return DemoResult(users, groups, events, 0)
     rng = random.Random(seed)
