@@ -32,22 +32,37 @@ def check_login(login: str) -> str:
     return login
 
 
+def _plain(login: str) -> bool:
+    """True when a login can be shown as it is: printable ASCII, no space or quote."""
+    return all(c.isascii() and c.isprintable() and not c.isspace() and c not in "'\\" for c in login)
+
+
 def shown_login(login: str) -> str:
-    """A login quoted for a message, non-ASCII characters as `\\uXXXX` escapes, so a
-    look-alike (`аnna` with a Cyrillic а) is visibly different from `anna`."""
-    return repr(login) if login.isascii() else "'" + login.encode("ascii", "backslashreplace").decode("ascii") + "'"
+    """A login quoted for a message, every character but printable ASCII escaped
+    (`\\u0430`, `\\x1b`), so a look-alike (`аnna` with a Cyrillic а) is visibly
+    different from `anna` and no control sequence reaches the terminal. The escapes
+    are those of a shell's `$'...'` quoting."""
+    if _plain(login):
+        return f"'{login}'"
+    out = []
+    for c in login:
+        code = ord(c)
+        if c.isascii() and c.isprintable() and c not in "'\\":
+            out.append(c)
+        else:
+            out.append(f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "'" + "".join(out) + "'"
 
 
 def unknown_user_message(login: str, register_hint: bool = False) -> str:
     """The one line for a login no user has: it names `tasktui user add` (in a form a
-    shell can paste, `$'...'` when the login is not ASCII) and, for the acting user,
+    shell can paste, `$'...'` when the login needs escapes) and, for the acting user,
     `--register`."""
-    if login.isascii():
+    shown = shown_login(login)
+    if _plain(login):
         add = f"'tasktui user add {login}'"
-        shown = repr(login)
     else:
-        shown = shown_login(login)
-        add = f'"tasktui user add ${shown}" (non-ASCII characters shown escaped)'
+        add = f'"tasktui user add ${shown}" (unusual characters shown escaped)'
     return f"unknown user {shown}: add it with {add}" + (" or pass --register" if register_hint else "")
 
 

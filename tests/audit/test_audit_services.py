@@ -174,3 +174,16 @@ def test_parse_since():
     for bad in ("yesterday", "30 days", "-3d", "2026-13-01"):
         with pytest.raises(Invalid, match="--since"):
             parse_since(bad)
+
+
+def test_demo_people_are_audited_once(actor):
+    from tasktui.services.demo import load_demo
+
+    load_demo(actor, tasks=5)
+    created = [e for e in entries("user") if e[4] == "create"]
+    assert ("alice", "ops", "user", "anna", "create") in [e[:5] for e in created]
+    memberships = len([e for e in entries("group") if e[4] == "add_member"])
+    assert memberships > 0
+    load_demo(actor, tasks=5)
+    assert len([e for e in entries("user") if e[4] == "create"]) == len(created)
+    assert len([e for e in entries("group") if e[4] == "add_member"]) == memberships

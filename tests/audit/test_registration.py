@@ -95,3 +95,13 @@ def test_an_unknown_assignee_is_exit_3_naming_user_add(run):
     assigned = run("task", "assign", task, "--to", "bobb")
     assert assigned.exit_code == 3 and "'tasktui user add bobb'" in assigned.stderr
     assert "bobb" not in logins(run)
+
+
+def test_an_unknown_login_never_reaches_the_terminal_raw(run):
+    """An assignee is not checked like a login: a control sequence in it is escaped."""
+    run("init")
+    run("event", "create", "job_failed", "--name", "Job failed")
+    result = run("raise", "job_failed", "--title", "x", "--assignee", "bob\x1b[31m")
+    assert result.exit_code == 3
+    assert "\x1b" not in result.stderr and "unknown user 'bob\\x1b[31m'" in result.stderr
+    assert "tasktui user add $'bob\\x1b[31m'" in result.stderr
