@@ -191,11 +191,27 @@ def _migrate_count_indexes(db: pw.SqliteDatabase) -> None:
     _run_script(db, SCHEMA_V4_COUNT_INDEXES)
 
 
+# Schema version 5 (audit log), frozen like v1. Changes to events, people,
+# attributes and email settings, one row per changed field. The actor is the login as
+# text (not a key of `user`): an audit row must outlive anything done to the user.
+SCHEMA_V5_AUDIT = """
+CREATE TABLE "audit_entry" ("id" INTEGER NOT NULL PRIMARY KEY, "at" DATETIME NOT NULL, "actor" VARCHAR(255), "os_login" VARCHAR(255) NOT NULL, "entity" VARCHAR(255) NOT NULL, "entity_key" VARCHAR(255) NOT NULL, "action" VARCHAR(255) NOT NULL, "field" VARCHAR(255), "old" TEXT, "new" TEXT);
+CREATE INDEX "audit_entry_at" ON "audit_entry" ("at");
+CREATE INDEX "audit_entry_entity_id" ON "audit_entry" ("entity", "id");
+"""
+
+
+def _migrate_audit(db: pw.SqliteDatabase) -> None:
+    """Audit log of changes to events, users, groups, attributes and email settings."""
+    _run_script(db, SCHEMA_V5_AUDIT)
+
+
 MIGRATIONS: list[Callable[[pw.SqliteDatabase], None]] = [
     _migrate_1,
     _migrate_email,
     _migrate_filter_indexes,
     _migrate_count_indexes,
+    _migrate_audit,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -294,6 +294,27 @@ class OutboxMessage(BaseModel):
         indexes = ((("state", "next_attempt_at"), False), (("task",), False))
 
 
+class AuditEntry(BaseModel):
+    """One change to an event, user, group, attribute definition or the email
+    settings: who (acting user's login and OS login), when, what, old -> new.
+
+    `actor` is the login as text, not a key of `user`, so an entry outlives anything
+    later done to that user; it is None for a change made without an acting user."""
+
+    at = pw.DateTimeField(default=utcnow)
+    actor = pw.CharField(null=True)
+    os_login = pw.CharField()
+    entity = pw.CharField()  # event, user, group, attribute, attribute_group, attribute_set, ...
+    entity_key = pw.CharField()  # identifier, login, name or key
+    action = pw.CharField()  # create, edit, delete, obsolete, activate, add_member, ...
+    field = pw.CharField(null=True)
+    old = pw.TextField(null=True)
+    new = pw.TextField(null=True)
+
+    class Meta:
+        indexes = ((("at",), False), (("entity", "id"), False))
+
+
 #: Every table, in creation order (referenced tables first).
 ALL_MODELS: list[type[BaseModel]] = [
     User,
@@ -314,4 +335,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     EmailSettings,
     EventEmailSwitch,
     OutboxMessage,
+    AuditEntry,
 ]

@@ -45,7 +45,7 @@ def database(db_path: Path):
 @pytest.fixture
 def actor(database) -> Actor:
     """The acting user `alice` (OS login `ops`)."""
-    return acting_user("alice", "ops")
+    return acting_user("alice", "ops", register=True)
 
 
 @dataclass
@@ -58,7 +58,9 @@ class CliResult:
 
 
 class Cli:
-    """Runs `tasktui --db <db_path> ...` in-process (CliRunner) or as a real subprocess."""
+    """Runs `tasktui --db <db_path> --register ...` in-process (CliRunner) or as a real
+    subprocess. `--register`: the acting users of the tests are registered on first
+    use, which tasktui does only for the OS login or when asked."""
 
     def __init__(self, db_path: Path, user: str = "alice") -> None:
         self.db_path = db_path
@@ -69,7 +71,10 @@ class Cli:
 
         runner = CliRunner()
         result = runner.invoke(
-            app, ["--db", str(self.db_path), "--user", user or self.user, *args], input=input, catch_exceptions=False
+            app,
+            ["--db", str(self.db_path), "--register", "--user", user or self.user, *args],
+            input=input,
+            catch_exceptions=False,
         )
         return CliResult(result.exit_code, result.stdout, result.stderr)
 
@@ -77,7 +82,7 @@ class Cli:
         """A real `python -m tasktui` subprocess."""
         full_env = {**os.environ, "TASKTUI_USER": self.user, **(env or {})}
         proc = subprocess.run(
-            [sys.executable, "-m", "tasktui", "--db", str(self.db_path), *args],
+            [sys.executable, "-m", "tasktui", "--db", str(self.db_path), "--register", *args],
             input=input,
             capture_output=True,
             text=True,

@@ -144,10 +144,13 @@ def root(
     db: Optional[str] = typer.Option(None, "--db", help="Database file (env TASKTUI_DB; default: user data dir)."),
     user: Optional[str] = typer.Option(None, "--user", help="Act as this user (env TASKTUI_USER; default: OS login)."),
     lang: Optional[str] = typer.Option(None, "--lang", help="UI language: en or de (env TASKTUI_LANG)."),
+    register: bool = typer.Option(
+        False, "--register", help="Register the --user / TASKTUI_USER login if it is new (else an unknown one is an error)."
+    ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """Global options; with no command, start the TUI."""
-    ctx.obj = CliState(db=db, user=user, lang=lang)
+    ctx.obj = CliState(db=db, user=user, lang=lang, register=register)
     if ctx.invoked_subcommand is None:
         from tasktui.cli.tui_command import start_tui
 
@@ -171,6 +174,7 @@ COMMAND_MODULES = {
     "demo": "demo",
     "db": "db",
     "run": "run",
+    "audit": "audit",
 }
 
 

@@ -89,7 +89,7 @@ def add(
     actor = state(ctx).open()
     info = create_attribute(
         key, label, type_name, label_de=label_de, required=required, default=default,
-        choices=choices, group=group, position=position, lang=actor.lang,
+        choices=choices, group=group, position=position, lang=actor.lang, actor=actor,
     )  # fmt: skip
     _echo_one(_attribute_dict(info, fmt), fmt)
 
@@ -151,7 +151,7 @@ def edit(
     actor = state(ctx).open()
     info = edit_attribute(
         key, label_en=label, type_name=type_name, required=required, choices=choices or None,
-        position=position, lang=actor.lang, **given(label_de=label_de, default=default, group=group),
+        position=position, lang=actor.lang, actor=actor, **given(label_de=label_de, default=default, group=group),
     )  # fmt: skip
     _echo_one(_attribute_dict(info, fmt), fmt)
 
@@ -167,12 +167,12 @@ def delete(
     With stored values it is refused (exit 1); otherwise it also leaves every set."""
     from tasktui.services.attributes import attribute_info, delete_attribute, get_attribute
 
-    state(ctx).open()
+    actor = state(ctx).open()
     info = attribute_info(get_attribute(key), with_usage=True)
     if not yes:
         sets = f" and remove it from the sets {', '.join(info.sets)}" if info.sets else ""
         typer.confirm(f"Delete attribute {key!r}{sets}?", abort=True)
-    delete_attribute(key)
+    delete_attribute(key, actor=actor)
     typer.echo(f"deleted attribute {key}")
 
 
@@ -191,7 +191,7 @@ def group_add(
     from tasktui.services.attribute_groups import create_attribute_group
 
     actor = state(ctx).open()
-    info = create_attribute_group(key, label, label_de, position, actor.lang)
+    info = create_attribute_group(key, label, label_de, position, actor.lang, actor=actor)
     typer.echo(f"added attribute group {info.key}")
 
 
@@ -217,7 +217,7 @@ def group_edit(
     from tasktui.services.attribute_groups import edit_attribute_group
 
     actor = state(ctx).open()
-    edit_attribute_group(key, label_en=label, position=position, lang=actor.lang, **given(label_de=label_de))
+    edit_attribute_group(key, label_en=label, position=position, lang=actor.lang, actor=actor, **given(label_de=label_de))
     typer.echo(f"changed attribute group {key}")
 
 
@@ -226,8 +226,8 @@ def group_delete(ctx: typer.Context, key: str = typer.Argument(..., help="Group 
     """Delete an attribute group; its attributes and their values stay (ungrouped)."""
     from tasktui.services.attribute_groups import delete_attribute_group
 
-    state(ctx).open()
-    info = delete_attribute_group(key)
+    actor = state(ctx).open()
+    info = delete_attribute_group(key, actor=actor)
     typer.echo(f"deleted attribute group {info.key} ({len(info.attributes)} attribute(s) now ungrouped)")
 
 
@@ -244,8 +244,8 @@ def set_add(
     """Create an attribute set."""
     from tasktui.services.attribute_sets import create_attribute_set
 
-    state(ctx).open()
-    info = create_attribute_set(key, name, attributes or [])
+    actor = state(ctx).open()
+    info = create_attribute_set(key, name, attributes or [], actor=actor)
     typer.echo(f"added attribute set {info.key} ({', '.join(info.attributes) or 'no attributes'})")
 
 
@@ -294,8 +294,8 @@ def set_add_attr(
     """Add attributes to a set: tasks raised from now on carry them."""
     from tasktui.services.attribute_sets import add_to_set
 
-    state(ctx).open()
-    info = add_to_set(key, attributes)
+    actor = state(ctx).open()
+    info = add_to_set(key, attributes, actor=actor)
     typer.echo(f"attribute set {info.key}: {', '.join(info.attributes)}")
 
 
@@ -310,8 +310,8 @@ def set_remove_attr(
     Refused with exit code 1 while tasks of events using the set hold values for it."""
     from tasktui.services.attribute_sets import remove_from_set
 
-    state(ctx).open()
-    info = remove_from_set(key, attribute)
+    actor = state(ctx).open()
+    info = remove_from_set(key, attribute, actor=actor)
     typer.echo(f"attribute set {info.key}: {', '.join(info.attributes) or 'no attributes'}")
 
 
@@ -324,8 +324,8 @@ def set_rename(
     """Change the descriptive name of an attribute set."""
     from tasktui.services.attribute_sets import edit_attribute_set
 
-    state(ctx).open()
-    edit_attribute_set(key, name)
+    actor = state(ctx).open()
+    edit_attribute_set(key, name, actor=actor)
     typer.echo(f"renamed attribute set {key}")
 
 
@@ -334,8 +334,8 @@ def set_delete(ctx: typer.Context, key: str = typer.Argument(..., help="Set key.
     """Delete an attribute set no event uses (refused, exit 1, otherwise)."""
     from tasktui.services.attribute_sets import delete_attribute_set
 
-    state(ctx).open()
-    delete_attribute_set(key)
+    actor = state(ctx).open()
+    delete_attribute_set(key, actor=actor)
     typer.echo(f"deleted attribute set {key}")
 
 

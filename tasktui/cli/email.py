@@ -80,7 +80,7 @@ def settings_set(
     """Change SMTP settings. The password itself is never stored: name where to read it."""
     from tasktui.services.email_settings import settings_warnings, update_settings
 
-    state(ctx).open()
+    actor = state(ctx).open()
     settings = update_settings(
         host=host,
         port=port,
@@ -92,6 +92,7 @@ def settings_set(
         password_file=password_file,
         no_password=no_password,
         ca_file=ca_file,
+        actor=actor,
     )
     typer.echo(
         f"email settings saved: {settings.host or '-'}:{settings.effective_port} ({settings.security}), "
@@ -110,8 +111,8 @@ def default_switch(
     from tasktui.services.email_settings import set_apply_default
 
     on = _on_off(value)
-    state(ctx).open()
-    set_apply_default(on)
+    actor = state(ctx).open()
+    set_apply_default(on, actor=actor)
     typer.echo("every event sends email" if on else "only events switched on send email (see `tasktui email events`)")
 
 
@@ -142,8 +143,8 @@ def event_switch(
     from tasktui.services.email_settings import get_settings, set_event_sending
 
     on = _on_off(value)
-    state(ctx).open()
-    result = set_event_sending(event, on)
+    actor = state(ctx).open()
+    result = set_event_sending(event, on, actor=actor)
     note = " (no effect while the default is on: `tasktui email default off`)" if get_settings().apply_default else ""
     typer.echo(f"event {result.identifier}: email {'on' if on else 'off'}{note}")
 

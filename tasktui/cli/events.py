@@ -81,7 +81,7 @@ def create(
     from tasktui.services.events import create_event
 
     actor = state(ctx).open()
-    _print(create_event(identifier, name, name_de, None, user, group, attribute_set, actor.lang), fmt)
+    _print(create_event(identifier, name, name_de, None, user, group, attribute_set, actor.lang, actor=actor), fmt)
 
 
 @event_app.command("edit")
@@ -100,7 +100,7 @@ def edit(
 
     actor = state(ctx).open()
     changes = given(name_de=name_de, responsible_user=user, responsible_group=group)
-    _print(edit_event(identifier, name_en=name, lang=actor.lang, **changes), fmt)
+    _print(edit_event(identifier, name_en=name, lang=actor.lang, actor=actor, **changes), fmt)
 
 
 @event_app.command("delete")
@@ -112,14 +112,13 @@ def delete(
     """Delete an event that has no tasks (one with tasks can only be marked obsolete)."""
     from tasktui.services.events import delete_event, get_event
 
-    st = state(ctx)
-    st.open()
+    actor = state(ctx).open()
     event = get_event(identifier)
     if not yes:
         typer.confirm(
             f"Delete event {event.identifier!r} with its names and settings? This cannot be undone.", abort=True
         )
-    info = delete_event(identifier)
+    info = delete_event(identifier, actor=actor)
     typer.echo(f"deleted event {info.identifier}")
 
 
@@ -133,7 +132,7 @@ def obsolete(
     from tasktui.services.events import set_obsolete
 
     actor = state(ctx).open()
-    info = set_obsolete(identifier, not undo, actor.lang)
+    info = set_obsolete(identifier, not undo, actor.lang, actor=actor)
     typer.echo(f"event {info.identifier} is now {info.state.lower()}")
 
 
@@ -151,8 +150,8 @@ def register_manifest(
     from tasktui.services.manifest import register_manifests
 
     check_format_in(fmt, command="register")
-    state(ctx).open()
-    result = register_manifests([Path(m) for m in manifests])
+    actor = state(ctx).open()
+    result = register_manifests([Path(m) for m in manifests], actor=actor)
     if fmt == "json":
         typer.echo(formats.json_text(dataclasses.asdict(result)))
     else:

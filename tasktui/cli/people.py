@@ -35,8 +35,8 @@ def user_add(
     """Register a user."""
     from tasktui.services.people import add_user
 
-    state(ctx).open()
-    info = add_user(login, name, email)
+    actor = state(ctx).open()
+    info = add_user(login, name, email, actor=actor)
     typer.echo(f"added user {info.login}")
 
 
@@ -65,8 +65,8 @@ def user_edit(
     """Change a user's name, email or active flag."""
     from tasktui.services.people import edit_user
 
-    state(ctx).open()
-    info = edit_user(login, name, email, active)
+    actor = state(ctx).open()
+    info = edit_user(login, name, email, active, actor=actor)
     typer.echo(f"updated user {info.login}")
 
 
@@ -79,8 +79,8 @@ def group_add(
     """Create a group."""
     from tasktui.services.people import add_group
 
-    state(ctx).open()
-    typer.echo(f"added group {add_group(name, description).name}")
+    actor = state(ctx).open()
+    typer.echo(f"added group {add_group(name, description, actor=actor).name}")
 
 
 @group_app.command("list")
@@ -105,9 +105,9 @@ def add_member(
     """Add users to a group."""
     from tasktui.services.people import add_member as add
 
-    state(ctx).open()
+    actor = state(ctx).open()
     for login in logins:
-        add(group, login)
+        add(group, login, actor=actor)
     typer.echo(f"group {group}: added {', '.join(logins)}")
 
 
@@ -120,8 +120,8 @@ def remove_member(
     """Remove a user from a group."""
     from tasktui.services.people import remove_member as remove
 
-    state(ctx).open()
-    remove(group, login)
+    actor = state(ctx).open()
+    remove(group, login, actor=actor)
     typer.echo(f"group {group}: removed {login}")
 
 

@@ -20,6 +20,7 @@ class CliState:
     db: str | None = None
     user: str | None = None
     lang: str | None = None
+    register: bool = False
     _settings: config.Settings | None = field(default=None, repr=False)
 
     @property
@@ -29,14 +30,17 @@ class CliState:
             self._settings = config.resolve(self.db, self.user, self.lang)
         return self._settings
 
-    def open(self, migrate: bool = True):
-        """Open the database and return the acting user (registered on first use)."""
+    def open(self, migrate: bool = True, register: bool = False):
+        """Open the database and return the acting user. Only the OS login is
+        registered on first use; another unknown login is NotFound unless the global
+        `--register` (or `register`, which `init` passes) asks to register it."""
         from tasktui.db import open_database
         from tasktui.services.context import acting_user
 
         s = self.settings
         open_database(s.db_path, migrate=migrate)
-        return acting_user(s.login, s.os_login, s.lang)
+        how = "--register" if self.register else "init" if register else "first use"
+        return acting_user(s.login, s.os_login, s.lang, register=self.register or register, how=how)
 
 
 def state(ctx: typer.Context) -> CliState:

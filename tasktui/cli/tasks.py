@@ -39,14 +39,15 @@ def _attr_pairs(values: list[str] | None, option: str = "--attr") -> list[tuple[
 
 
 def init(ctx: typer.Context) -> None:
-    """Create the database (or migrate it) and register the shipped event catalogue."""
+    """Create the database (or migrate it), register the acting user it runs as and
+    the shipped event catalogue."""
     st = state(ctx)
-    st.open()
+    actor = st.open(register=True)
     from tasktui.db import SCHEMA_VERSION
     from tasktui.services.manifest import register_catalogue
 
     typer.echo(f"database ready: {st.settings.db_path} (schema version {SCHEMA_VERSION})")
-    typer.echo(f"event catalogue: {register_catalogue().summary()}")
+    typer.echo(f"event catalogue: {register_catalogue(actor=actor).summary()}")
 
 
 def raise_event(

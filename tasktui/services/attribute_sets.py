@@ -17,6 +17,8 @@ from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import AttributeDef, AttributeSet, AttributeSetItem, Event, Task, TaskAttribute
 from tasktui.services.attribute_checks import MAX_LABEL, check_key, get_attribute, get_attribute_set, next_position, plural
+from tasktui.services.audit import record, summary
+from tasktui.services.context import Actor
 
 
 @dataclass(frozen=True)
@@ -65,8 +67,11 @@ def _check_name(name: str) -> str:
     return name
 
 
-def create_attribute_set(key: str, name: str = "", attributes: Sequence[str] = ()) -> SetInfo:
-    """Create an attribute set, optionally with its first attributes (in order)."""
+def create_attribute_set(
+    key: str, name: str = "", attributes: Sequence[str] = (), *, actor: Actor | None = None
+) -> SetInfo:
+    """Create an attribute set, optionally with its first attributes (in order);
+    recorded in the audit log."""
     check_key(key, "attribute set")
     name = _check_name(name)
     with write_transaction():
@@ -74,6 +79,7 @@ def create_attribute_set(key: str, name: str = "", attributes: Sequence[str] = (
             raise Refused(f"attribute set {key!r} already exists")
         aset = AttributeSet.create(key=key, name=name)
         _add_items(aset, attributes)
+        record(actor, "attribute_set", key, "create", new=summary({"name": name, "attributes": list(attributes)}))
     return set_info(aset)
 
 
@@ -92,7 +98,7 @@ def _add_items(aset: AttributeSet, keys: Sequence[str]) -> None:
         position += 1
 
 
-def add_to_set(set_key: str, attribute_keys: Sequence[str]) -> SetInfo:
+def add_to_set(set_key: str, attribute_keys: Sequence[str], *, actor: Actor | None = None) -> SetInfo:
     """Add attributes to a set (at its end). Tasks raised from then on carry them;
     existing tasks get no value (and required ones are only enforced on new raises)."""
     if not attribute_keys:
@@ -100,6 +106,8 @@ def add_to_set(set_key: str, attribute_keys: Sequence[str]) -> SetInfo:
     with write_transaction():
         aset = get_attribute_set(set_key)
         _add_items(aset, list(attribute_keys))
+        for key in attribute_keys:
+            record(actor, "attribute_set", aset.key, "add_attribute", "attributes", new=key)
     return set_info(aset)
 
 
@@ -114,7 +122,7 @@ def values_in_set(set_id: int, attribute_id: int) -> int:
     )
 
 
-def remove_from_set(set_key: str, attribute_key: str) -> SetInfo:
+def remove_from_set(set_key: str, attribute_key: str, *, actor: Actor | None = None) -> SetInfo:
     """Remove an attribute from a set; refused while tasks of events using the set
     hold values for it (they would be hidden)."""
     with write_transaction():
@@ -132,20 +140,23 @@ def remove_from_set(set_key: str, attribute_key: str) -> SetInfo:
                 f"{set_key!r}: it cannot be removed from the set while those values exist"
             )
         item.delete_instance()
+        record(actor, "attribute_set", aset.key, "remove_attribute", "attributes", old=defn.key)
     return set_info(aset)
 
 
-def edit_attribute_set(set_key: str, name: str) -> SetInfo:
-    """Rename an attribute set (its key never changes)."""
+def edit_attribute_set(set_key: str, name: str, *, actor: Actor | None = None) -> SetInfo:
+    """Rename an attribute set (its key never changes); audited when it changes."""
     name = _check_name(name)
     with write_transaction():
         aset = get_attribute_set(set_key)
+        if aset.name != name:
+            record(actor, "attribute_set", aset.key, "edit", "name", aset.name, name)
         aset.name = name
         aset.save()
     return set_info(aset)
 
 
-def delete_attribute_set(set_key: str) -> SetInfo:
+def delete_attribute_set(set_key: str, *, actor: Actor | None = None) -> SetInfo:
     """Delete a set no event uses (an event's set is fixed at its creation)."""
     with write_transaction():
         aset = get_attribute_set(set_key)
@@ -154,5 +165,6 @@ def delete_attribute_set(set_key: str) -> SetInfo:
             raise Refused(
                 f"attribute set {set_key!r} is used by {plural(info.event_count, 'event')} and cannot be deleted"
             )
+        record(actor, "attribute_set", aset.key, "delete", old=summary({"name": info.name, "attributes": info.attributes}))
         aset.delete_instance()
     return info

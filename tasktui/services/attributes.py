@@ -59,6 +59,8 @@ from tasktui.services.attribute_sets import (  # noqa: F401
     set_info,
 )
 from tasktui.services.attribute_types import ValueProblem, canonical, check_type, parse
+from tasktui.services.audit import record, record_changes, summary
+from tasktui.services.context import Actor
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,21 @@ def attribute_info(defn: AttributeDef, lang: str = "en", with_usage: bool = Fals
     )
 
 
+def _audited(defn: AttributeDef) -> dict[str, object]:
+    """The fields of a definition the audit log follows (the group by key)."""
+    group = AttributeGroup.get_by_id(defn.group_id) if defn.group_id else None
+    return {
+        "label_en": defn.label_en,
+        "label_de": defn.label_de,
+        "type": defn.type,
+        "required": bool(defn.required),
+        "default": defn.default,
+        "choices": choices_of(defn),
+        "group": group.key if group else None,
+        "position": defn.position,
+    }
+
+
 def list_attributes(lang: str = "en", with_usage: bool = False) -> list[AttributeInfo]:
     """Every attribute definition in display order."""
     query = AttributeDef.select().order_by(AttributeDef.position, AttributeDef.key)
@@ -141,9 +158,10 @@ def create_attribute(
     group: str | None = None,
     position: int | None = None,
     lang: str = "en",
+    actor: Actor | None = None,
 ) -> AttributeInfo:
-    """Define an attribute. The default is validated for the type; a choice attribute
-    needs its choices, other types take none."""
+    """Define an attribute (recorded in the audit log). The default is validated for
+    the type; a choice attribute needs its choices, other types take none."""
     check_key(key)
     label_en = check_label(label_en, "en", required=True)
     label_de = check_label(label_de, "de", required=False)
@@ -170,6 +188,7 @@ def create_attribute(
             group=group_row,
             position=next_position(AttributeDef) if position is None else position,
         )
+        record(actor, "attribute", key, "create", new=summary(_audited(defn)))
     return attribute_info(defn, lang)
 
 
@@ -200,12 +219,14 @@ def edit_attribute(
     group: str | None | object = UNSET,
     position: int | None = None,
     lang: str = "en",
+    actor: Actor | None = None,
 ) -> AttributeInfo:
-    """Change a definition. Changing the type while tasks hold values, or removing a
+    """Change a definition (each changed field is recorded in the audit log). Changing the type while tasks hold values, or removing a
     choice that values use, is refused (stored values are never destroyed). Passing
     None (or "") for label_de, default or group clears it."""
     with write_transaction():
         defn = get_attribute(key)
+        before = _audited(defn)
         if label_en is not None:
             defn.label_en = check_label(label_en, "en", required=True)
         if label_de is not UNSET:
@@ -238,10 +259,11 @@ def edit_attribute(
         if position is not None:
             defn.position = position
         defn.save()
+        record_changes(actor, "attribute", defn.key, before, _audited(defn))
     return attribute_info(defn, lang, with_usage=True)
 
 
-def delete_attribute(key: str) -> AttributeInfo:
+def delete_attribute(key: str, *, actor: Actor | None = None) -> AttributeInfo:
     """Delete a definition no task holds a value for; it leaves every set it was in.
     With values, deleting is refused."""
     with write_transaction():
@@ -252,6 +274,7 @@ def delete_attribute(key: str) -> AttributeInfo:
                 f"attribute {key!r} has {plural(info.value_count, 'stored value')} on tasks and cannot be "
                 "deleted (the values would be lost)"
             )
+        record(actor, "attribute", defn.key, "delete", old=summary(_audited(defn) | {"sets": info.sets}))
         AttributeSetItem.delete().where(AttributeSetItem.attribute == defn.id).execute()
         defn.delete_instance()
     return info

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
-
 from tasktui.db import is_read_only, write_transaction
-from tasktui.errors import Invalid
+from tasktui.errors import Invalid, NotFound
 from tasktui.models import User, UserSetting
 
 
@@ -34,9 +32,50 @@ def check_login(login: str) -> str:
     return login
 
 
-def acting_user(login: str, os_login: str, lang: str | None = None) -> Actor:
-    """The Actor for `login`, registering the user on first use. Without an explicit
-    `lang`, the user's remembered language applies (default English)."""
+def _plain(login: str) -> bool:
+    """True when a login can be shown as it is: printable ASCII, no space or quote."""
+    return all(c.isascii() and c.isprintable() and not c.isspace() and c not in "'\\" for c in login)
+
+
+def shown_login(login: str) -> str:
+    """A login quoted for a message, every character but printable ASCII escaped
+    (`\\u0430`, `\\x1b`), so a look-alike (`аnna` with a Cyrillic а) is visibly
+    different from `anna` and no control sequence reaches the terminal. The escapes
+    are those of a shell's `$'...'` quoting."""
+    if _plain(login):
+        return f"'{login}'"
+    out = []
+    for c in login:
+        code = ord(c)
+        if c.isascii() and c.isprintable() and c not in "'\\":
+            out.append(c)
+        else:
+            out.append(f"\\x{code:02x}" if code < 0x80 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+    return "'" + "".join(out) + "'"
+
+
+def unknown_user_message(login: str, register_hint: bool = False) -> str:
+    """The one line for a login no user has: it names `tasktui user add` (in a form a
+    shell can paste, `$'...'` when the login needs escapes) and, for the acting user,
+    `--register`."""
+    shown = shown_login(login)
+    if _plain(login):
+        add = f"'tasktui user add {login}'"
+    else:
+        add = f'"tasktui user add ${shown}" (unusual characters shown escaped)'
+    return f"unknown user {shown}: add it with {add}" + (" or pass --register" if register_hint else "")
+
+
+def acting_user(
+    login: str, os_login: str, lang: str | None = None, *, register: bool = False, how: str = "first use"
+) -> Actor:
+    """The Actor for `login`. Only the OS login is registered on its first use (or any
+    login with `register`, which `--register` and `init` pass): an unknown `--user` /
+    `TASKTUI_USER` is NotFound, so a typo or a look-alike never creates a user. A
+    registration is recorded in the audit log as `how`. Without an explicit `lang`,
+    the user's remembered language applies (default English)."""
+    from tasktui.services.audit import record
+
     login = check_login(login)
     user = User.get_or_none(User.login == login)
     if user is None and is_read_only():
@@ -44,8 +83,12 @@ def acting_user(login: str, os_login: str, lang: str | None = None) -> Actor:
         # here; id 0 is no row, so nothing is theirs, and a write is refused anyway.
         return Actor(user_id=0, login=login, os_login=os_login, lang=lang or "en")
     if user is None:
-        with write_transaction():
-            User.insert(login=login, display_name=login).on_conflict_ignore().execute()
+        if not register and login != os_login:
+            raise NotFound(unknown_user_message(login, register_hint=True))
+        with write_transaction():  # holds the write lock: another process may have just added it
+            if not User.select().where(User.login == login).exists():
+                created = User.create(login=login, display_name=login)
+                record(Actor(created.id, login, os_login), "user", login, "register", new=how)
         user = User.get(User.login == login)
     if lang is None:
         row = UserSetting.get_or_none((UserSetting.user == user.id) & (UserSetting.key == "lang"))

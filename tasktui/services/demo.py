@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from tasktui.db import write_transaction
 from tasktui.errors import NotFound
 from tasktui.models import Event, Group, Membership, Task, TaskHistory, User, utcnow
+from tasktui.services.audit import record, summary
 from tasktui.services.context import Actor
 from tasktui.services.events import create_event, edit_event
 from tasktui.services.task_detail import add_comment, add_dependency
@@ -93,22 +94,30 @@ class DemoResult:
         return f"demo data loaded: {tasks}, {self.events} events, {self.users} users, {self.groups} groups"
 
 
-def _people() -> tuple[int, int]:
+def _people(actor: Actor) -> tuple[int, int]:
+    """The demo users and groups (those already there are kept); what is added is
+    recorded in the audit log like any other change to people."""
     with write_transaction():
         users_before = User.select().count()
         groups_before = Group.select().count()
         for login, name, email in USERS:
-            User.insert(login=login, display_name=name, email=email).on_conflict_ignore().execute()
+            if not User.select().where(User.login == login).exists():
+                User.create(login=login, display_name=name, email=email)
+                record(actor, "user", login, "create", new=summary({"display_name": name, "email": email, "active": True}))
         for name, (description, members) in GROUPS.items():
-            Group.insert(name=name, description=description).on_conflict_ignore().execute()
-            group_id = Group.get(Group.name == name).id
+            group = Group.get_or_none(Group.name == name)
+            if group is None:
+                group = Group.create(name=name, description=description)
+                record(actor, "group", name, "create", new=summary({"description": description}))
             for login in members:
                 user_id = User.get(User.login == login).id
-                Membership.insert(user=user_id, group=group_id).on_conflict_ignore().execute()
+                if not Membership.select().where((Membership.user == user_id) & (Membership.group == group.id)).exists():
+                    Membership.insert(user=user_id, group=group.id).execute()
+                    record(actor, "group", name, "add_member", "member", new=login)
         return User.select().count() - users_before, Group.select().count() - groups_before
 
 
-def _events() -> int:
+def _events(actor: Actor) -> int:
     """The shipped catalogue (when available), with demo responsibilities set."""
     before = Event.select().count()
     try:
@@ -116,12 +125,12 @@ def _events() -> int:
     except ImportError:
         register_catalogue = None
     if register_catalogue is not None:
-        register_catalogue()
+        register_catalogue(actor=actor)
     for identifier, name_en, name_de, plugin, user, group, _ in EVENTS:
         if Event.get_or_none(Event.identifier == identifier) is None:
-            create_event(identifier, name_en, name_de, plugin, user, group)
+            create_event(identifier, name_en, name_de, plugin, user, group, actor=actor)
         else:
-            edit_event(identifier, responsible_user=user, responsible_group=group)
+            edit_event(identifier, responsible_user=user, responsible_group=group, actor=actor)
     return Event.select().count() - before
 
 
@@ -148,8 +157,8 @@ def load_demo(actor: Actor, tasks: int = 300, seed: int = 7, progress: Progress 
 
 
 def _load(actor: Actor, tasks: int, seed: int, progress: Progress) -> DemoResult:
-    users, groups = _people()
-    events = _events()
+    users, groups = _people(actor)
+    events = _events(actor)
     if Task.select().where(Task.dedup_key.startswith(DEMO_KEY)).exists():
         return DemoResult(users, groups, events, 0)
     rng = random.Random(seed)

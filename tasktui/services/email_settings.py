@@ -15,12 +15,14 @@ from __future__ import annotations
 import os
 import re
 import stat
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid
 from tasktui.models import EmailSettings, Event, EventEmailSwitch, utcnow
+from tasktui.services.audit import record, record_changes
+from tasktui.services.context import Actor
 from tasktui.services.events import get_event
 from tasktui.services.people import check_email
 
@@ -177,8 +179,11 @@ def update_settings(
     password_file: str | None = None,
     no_password: bool = False,
     ca_file: str | None = None,
+    actor: Actor | None = None,
 ) -> SmtpSettings:
     """Change the given settings (None leaves a setting as it is) and return them all.
+    Each changed setting is recorded in the audit log; the password is never stored,
+    so only its source (a variable name or a file path) can be recorded.
 
     `default_port` goes back to the usual port of the security mode; a password
     source replaces the other one; `no_password` removes both; an empty `ca_file`
@@ -208,8 +213,10 @@ def update_settings(
     if ca_file is not None:
         changes["ca_file"] = _check_ca_file(ca_file)
     with write_transaction():
+        before = asdict(get_settings())
         EmailSettings.insert(id=SETTINGS_ID).on_conflict_ignore().execute()
         if changes:
+            record_changes(actor, "email_settings", "smtp", before, changes)
             changes["updated_at"] = utcnow()
             EmailSettings.update(changes).where(EmailSettings.id == SETTINGS_ID).execute()
     return get_settings()
@@ -279,18 +286,24 @@ class EventSending:
     obsolete: bool
 
 
-def set_apply_default(on: bool) -> SmtpSettings:
-    """Turn "apply the default" (every event sends) on or off."""
+def set_apply_default(on: bool, *, actor: Actor | None = None) -> SmtpSettings:
+    """Turn "apply the default" (every event sends) on or off (audited when it changes)."""
     with write_transaction():
+        record_changes(actor, "email_settings", "smtp", {"apply_default": get_settings().apply_default}, {"apply_default": on})
         EmailSettings.insert(id=SETTINGS_ID).on_conflict_ignore().execute()
         EmailSettings.update(apply_default=on, updated_at=utcnow()).where(EmailSettings.id == SETTINGS_ID).execute()
     return get_settings()
 
 
-def set_event_sending(identifier: str, on: bool) -> EventSending:
-    """Switch email on or off for one event (it counts when the default is not applied)."""
+def set_event_sending(identifier: str, on: bool, *, actor: Actor | None = None) -> EventSending:
+    """Switch email on or off for one event (it counts when the default is not
+    applied); a change of the switch is recorded in the audit log."""
     with write_transaction():
         event = get_event(identifier)
+        row = EventEmailSwitch.get_or_none(EventEmailSwitch.event == event.id)
+        old = bool(row.enabled) if row else None
+        if old != on:
+            record(actor, "event_email", event.identifier, "edit", "enabled", old, on)
         (
             EventEmailSwitch.insert(event=event.id, enabled=on)
             .on_conflict(conflict_target=[EventEmailSwitch.event], update={EventEmailSwitch.enabled: on})

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import AttributeSet, Event, Group, Task, User
+from tasktui.services.audit import record, record_changes, summary
+from tasktui.services.context import Actor
 from tasktui.services.people import get_group, get_user
 from tasktui.text_safety import clean_line
 
@@ -121,6 +123,21 @@ def event_info(event: Event, lang: str = "en", with_count: bool = False) -> Even
     )
 
 
+def audited_fields(event: Event) -> dict[str, object]:
+    """The fields of an event the audit log follows (users and groups by name)."""
+    user = User.get_by_id(event.responsible_user_id) if event.responsible_user_id else None
+    group = Group.get_by_id(event.responsible_group_id) if event.responsible_group_id else None
+    aset = AttributeSet.get_by_id(event.attribute_set_id) if event.attribute_set_id else None
+    return {
+        "name_en": event.name_en,
+        "name_de": event.name_de,
+        "plugin": event.plugin,
+        "responsible_user": user.login if user else None,
+        "responsible_group": group.name if group else None,
+        "attribute_set": aset.key if aset else None,
+    }
+
+
 def get_event(identifier: str) -> Event:
     """The event with this identifier (or numeric id), or NotFound."""
     event = Event.get_or_none(Event.identifier == identifier)
@@ -140,9 +157,11 @@ def create_event(
     responsible_group: str | None = None,
     attribute_set: str | None = None,
     lang: str = "en",
+    *,
+    actor: Actor | None = None,
 ) -> EventInfo:
-    """Create an event. Having neither a responsible user nor group is allowed, with a
-    warning in the result."""
+    """Create an event (recorded in the audit log). Having neither a responsible user
+    nor group is allowed, with a warning in the result."""
     check_identifier(identifier)
     name_en = _check_name(name_en, "en", required=True)
     name_de = _check_name(name_de, "de", required=False)
@@ -165,6 +184,7 @@ def create_event(
             responsible_group=group,
             attribute_set=aset,
         )
+        record(actor, "event", identifier, "create", new=summary(audited_fields(event)))
     return event_info(event, lang)
 
 
@@ -180,18 +200,20 @@ def edit_event(
     responsible_user: str | None | object = _UNSET,
     responsible_group: str | None | object = _UNSET,
     lang: str = "en",
+    actor: Actor | None = None,
     **locked: object,
 ) -> EventInfo:
     """Change the editable fields of an event. `None` (or "") for name_de, the user or
     the group clears it; any other keyword (identifier, plugin, attribute_set) is
     refused because those fields are locked after creation. Changes affect only
-    tasks raised later."""
+    tasks raised later. Each changed field is recorded in the audit log."""
     for key in locked:
         if key in LOCKED:
             raise Refused(f"the {key.replace('_', ' ')} of an event cannot be changed after creation")
         raise Invalid(f"unknown event field {key!r}")
     with write_transaction():
         event = get_event(identifier)
+        before = audited_fields(event)
         if name_en is not None:
             event.name_en = _check_name(name_en, "en", required=True)
         if name_de is not _UNSET:
@@ -201,10 +223,11 @@ def edit_event(
         if responsible_group is not _UNSET:
             event.responsible_group = get_group(responsible_group) if responsible_group else None  # type: ignore[arg-type]
         event.save()
+        record_changes(actor, "event", event.identifier, before, audited_fields(event))
     return event_info(event, lang)
 
 
-def delete_event(identifier: str) -> EventInfo:
+def delete_event(identifier: str, *, actor: Actor | None = None) -> EventInfo:
     """Delete an event that has no tasks; one with tasks can only be marked obsolete."""
     with write_transaction():
         event = get_event(identifier)
@@ -215,14 +238,19 @@ def delete_event(identifier: str) -> EventInfo:
                 "deleted; mark it obsolete instead"
             )
         info = event_info(event)
+        record(actor, "event", event.identifier, "delete", old=summary(audited_fields(event)))
         event.delete_instance()
     return info
 
 
-def set_obsolete(identifier: str, obsolete: bool = True, lang: str = "en") -> EventInfo:
-    """Mark an event obsolete (it raises no new tasks) or active again."""
+def set_obsolete(identifier: str, obsolete: bool = True, lang: str = "en", *, actor: Actor | None = None) -> EventInfo:
+    """Mark an event obsolete (it raises no new tasks) or active again; a change of
+    state is recorded in the audit log."""
     with write_transaction():
         event = get_event(identifier)
+        if bool(event.obsolete) != obsolete:
+            old, new = event.state, "obsolete" if obsolete else "active"
+            record(actor, "event", event.identifier, "obsolete" if obsolete else "activate", "state", old, new)
         event.obsolete = obsolete
         event.save()
     return event_info(event, lang)

@@ -49,7 +49,9 @@ from pathlib import Path
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused, TaskTuiError
 from tasktui.models import AttributeSet, Event, Group, User
-from tasktui.services.events import MANUAL_PLUGIN_LABEL, check_name, identifier_problem
+from tasktui.services.audit import record, record_changes, summary
+from tasktui.services.context import Actor
+from tasktui.services.events import MANUAL_PLUGIN_LABEL, audited_fields, check_name, identifier_problem
 from tasktui.text_safety import clean_line
 
 TOP_KEYS = ("plugin", "event")
@@ -275,10 +277,11 @@ def _plan(manifest: Manifest, result: RegisterResult) -> list[tuple[str, Event |
     return writes
 
 
-def register_manifests(paths: list[Path]) -> RegisterResult:
+def register_manifests(paths: list[Path], *, actor: Actor | None = None) -> RegisterResult:
     """Register the events of every manifest in `paths`, all or nothing (see the
     module docstring for the rules). An identifier listed by two of the manifests is
-    Invalid."""
+    Invalid. What a registration created or changed is recorded in the audit log
+    (action `register`); an unchanged event records nothing."""
     manifests = [parse_manifest(Path(p)) for p in paths]
     owners: dict[str, Path] = {}
     for manifest in manifests:
@@ -296,9 +299,12 @@ def register_manifests(paths: list[Path]) -> RegisterResult:
             result.plugins.append(manifest.plugin)
         for action, event, fields in plans:
             if action == "create":
-                Event.create(**fields)
+                created = Event.create(**fields)
+                record(actor, "event", created.identifier, "register", new=summary(audited_fields(created)))
             else:
+                before = audited_fields(event)
                 Event.update(**fields).where(Event.id == event.id).execute()
+                record_changes(actor, "event", event.identifier, before, fields, action="register")
     return result
 
 
@@ -319,6 +325,6 @@ def catalogue_manifests() -> list[Path]:
     return sorted(directory.glob("*.toml"))
 
 
-def register_catalogue() -> RegisterResult:
+def register_catalogue(*, actor: Actor | None = None) -> RegisterResult:
     """Register every manifest of the shipped catalogue (what `tasktui init` does)."""
-    return register_manifests(catalogue_manifests())
+    return register_manifests(catalogue_manifests(), actor=actor)

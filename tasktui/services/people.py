@@ -10,7 +10,8 @@ import peewee as pw
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import Group, Membership, User
-from tasktui.services.context import check_login
+from tasktui.services.audit import record, record_changes, summary
+from tasktui.services.context import Actor, check_login, unknown_user_message
 from tasktui.text_safety import clean_line, clean_text
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -50,10 +51,11 @@ def check_email(email: str | None) -> str | None:
 
 
 def get_user(login: str) -> User:
-    """The user with this login, or NotFound."""
+    """The user with this login, or NotFound naming `tasktui user add` (a typo in an
+    assignee never creates a user)."""
     user = User.get_or_none(User.login == login)
     if user is None:
-        raise NotFound(f"unknown user {login!r}")
+        raise NotFound(unknown_user_message(login))
     return user
 
 
@@ -73,14 +75,15 @@ def _user_info(user: User) -> UserInfo:
     return UserInfo(user.id, user.login, user.display_name, user.email, user.active, groups)
 
 
-def add_user(login: str, display_name: str = "", email: str | None = None) -> UserInfo:
-    """Register a user; a login already taken is refused."""
+def add_user(login: str, display_name: str = "", email: str | None = None, *, actor: Actor | None = None) -> UserInfo:
+    """Register a user; a login already taken is refused. Recorded in the audit log."""
     login = check_login(login)
     email = check_email(email)
     with write_transaction():
         if User.select().where(User.login == login).exists():
             raise Refused(f"user {login!r} already exists")
         user = User.create(login=login, display_name=clean_line(display_name).strip() or login, email=email)
+        record(actor, "user", login, "create", new=summary(_audited(user)))
     return _user_info(user)
 
 
@@ -89,10 +92,14 @@ def edit_user(
     display_name: str | None = None,
     email: str | None = None,
     active: bool | None = None,
+    *,
+    actor: Actor | None = None,
 ) -> UserInfo:
-    """Change a user's display name, email (empty string clears it) or active flag."""
+    """Change a user's display name, email (empty string clears it) or active flag;
+    each changed field is recorded in the audit log."""
     with write_transaction():
         user = get_user(login)
+        before = _audited(user)
         if display_name is not None:
             user.display_name = clean_line(display_name).strip() or user.login
         if email is not None:
@@ -100,7 +107,13 @@ def edit_user(
         if active is not None:
             user.active = active
         user.save()
+        record_changes(actor, "user", user.login, before, _audited(user))
     return _user_info(user)
+
+
+def _audited(user: User) -> dict[str, object]:
+    """The fields of a user the audit log follows."""
+    return {"display_name": user.display_name, "email": user.email, "active": bool(user.active)}
 
 
 def list_users(search: str = "", include_inactive: bool = True) -> list[UserInfo]:
@@ -120,7 +133,7 @@ def _group_info(group: Group) -> GroupInfo:
     return GroupInfo(group.id, group.name, group.description, members)
 
 
-def add_group(name: str, description: str = "") -> GroupInfo:
+def add_group(name: str, description: str = "", *, actor: Actor | None = None) -> GroupInfo:
     """Create a group; names are letters, digits, `_ . -`, at most 64 characters."""
     name = name.strip()
     if not GROUP_RE.match(name):
@@ -129,6 +142,7 @@ def add_group(name: str, description: str = "") -> GroupInfo:
         if Group.select().where(Group.name == name).exists():
             raise Refused(f"group {name!r} already exists")
         group = Group.create(name=name, description=clean_text(description).strip())
+        record(actor, "group", name, "create", new=summary({"description": group.description}))
     return _group_info(group)
 
 
@@ -140,16 +154,20 @@ def list_groups(search: str = "") -> list[GroupInfo]:
     return [_group_info(g) for g in query]
 
 
-def add_member(group_name: str, login: str) -> GroupInfo:
-    """Add a user to a group (adding an existing member changes nothing)."""
+def add_member(group_name: str, login: str, *, actor: Actor | None = None) -> GroupInfo:
+    """Add a user to a group (adding an existing member changes nothing, and records
+    nothing in the audit log)."""
     with write_transaction():
         group = get_group(group_name)
         user = get_user(login)
-        Membership.insert(user=user.id, group=group.id).on_conflict_ignore().execute()
+        member = Membership.select().where((Membership.user == user.id) & (Membership.group == group.id)).exists()
+        if not member:
+            Membership.insert(user=user.id, group=group.id).execute()
+            record(actor, "group", group.name, "add_member", "member", new=user.login)
     return _group_info(group)
 
 
-def remove_member(group_name: str, login: str) -> GroupInfo:
+def remove_member(group_name: str, login: str, *, actor: Actor | None = None) -> GroupInfo:
     """Remove a user from a group; refused when the user is not a member."""
     with write_transaction():
         group = get_group(group_name)
@@ -157,6 +175,7 @@ def remove_member(group_name: str, login: str) -> GroupInfo:
         deleted = Membership.delete().where((Membership.user == user.id) & (Membership.group == group.id)).execute()
         if not deleted:
             raise Refused(f"user {login!r} is not a member of group {group_name!r}")
+        record(actor, "group", group.name, "remove_member", "member", old=user.login)
     return _group_info(group)
 
 

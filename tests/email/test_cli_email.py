@@ -70,7 +70,7 @@ def test_default_and_event_switches(team, cli):
 
 def test_notify_and_outbox_listing(team, cli, smtp_server):
     configure(smtp_server)
-    raise_task(acting_user("script", "ops"), "stock_diff", "to deliver")
+    raise_task(acting_user("script", "ops", register=True), "stock_diff", "to deliver")
     pending = json.loads(cli("email", "outbox", "--format", "json").stdout)
     assert [m["state"] for m in pending] == ["pending", "pending"]
     result = cli("notify")
@@ -83,7 +83,7 @@ def test_notify_and_outbox_listing(team, cli, smtp_server):
 def test_notify_exit_codes_unreachable_and_login_refused(team, cli, monkeypatch):
     server = make_server(**authenticating_kwargs())
     configure(server)
-    raise_task(acting_user("script", "ops"), "order_import_failed", "waits")
+    raise_task(acting_user("script", "ops", register=True), "order_import_failed", "waits")
     result = cli("notify")
     assert result.exit_code == 4
     assert result.stdout.strip() == "sent 0, to retry 1, failed 0"
@@ -135,7 +135,7 @@ def test_raise_does_not_import_smtp(team, db_path):
 
 def _notify_process(db_path, *args: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "tasktui", "--db", str(db_path), "--user", "sender", "notify", *args],
+        [sys.executable, "-m", "tasktui", "--db", str(db_path), "--register", "--user", "sender", "notify", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -145,7 +145,7 @@ def _notify_process(db_path, *args: str) -> subprocess.Popen:
 def test_two_senders_at_once_never_send_a_message_twice(team, db_path, smtp_server):
     smtp_server.handler.delay_s = 0.02
     configure(smtp_server)
-    script = acting_user("script", "ops")
+    script = acting_user("script", "ops", register=True)
     for n in range(40):
         raise_task(script, "order_import_failed", f"import {n} failed")
     senders = [_notify_process(db_path) for _ in range(2)]
@@ -163,7 +163,7 @@ def test_a_sender_killed_mid_way_loses_nothing(team, db_path, smtp_server):
     handler = smtp_server.handler
     handler.hold = threading.Event()
     configure(smtp_server)
-    script = acting_user("script", "ops")
+    script = acting_user("script", "ops", register=True)
     for n in range(3):
         raise_task(script, "order_import_failed", f"import {n} failed")
     sender = _notify_process(db_path)
@@ -195,13 +195,13 @@ def test_notify_bad_options(team, cli, args):
 
 def test_notify_loop_delivers_and_stops_on_sigterm(team, db_path, smtp_server):
     configure(smtp_server)
-    raise_task(acting_user("script", "ops"), "order_import_failed", "looped")
+    raise_task(acting_user("script", "ops", register=True), "order_import_failed", "looped")
     sender = _notify_process(db_path, "--loop", "--interval", "0.2")
     try:
         deadline = utcnow() + dt.timedelta(seconds=30)
         while not smtp_server.handler.received and utcnow() < deadline:
             threading.Event().wait(0.05)
-        raise_task(acting_user("script", "ops"), "order_import_failed", "while looping")
+        raise_task(acting_user("script", "ops", register=True), "order_import_failed", "while looping")
         while len(smtp_server.handler.received) < 2 and utcnow() < deadline:
             threading.Event().wait(0.05)
     finally:

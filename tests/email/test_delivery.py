@@ -34,7 +34,7 @@ def states() -> dict[str, str]:
 
 @pytest.fixture
 def script(team):
-    return acting_user("script", "ops")
+    return acting_user("script", "ops", register=True)
 
 
 def test_delivers_each_message_once_with_the_content(script, smtp_server):

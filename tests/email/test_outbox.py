@@ -16,7 +16,7 @@ from tasktui.services.tasks import raise_task
 def configured(team):
     """Email configured (no server needed: nothing is sent here)."""
     update_settings(host="smtp.example.com", security="starttls", from_address="tasks@example.com")
-    return acting_user("script", "ops")
+    return acting_user("script", "ops", register=True)
 
 
 def outbox() -> list[OutboxMessage]:
@@ -65,7 +65,7 @@ def test_content_names_event_title_and_has_description_link_assignee_group_comma
 
 
 def test_recipient_language_is_used(configured):
-    bob = acting_user("bob", "ops")
+    bob = acting_user("bob", "ops", register=True)
     set_setting(bob, "lang", "de")
     raise_task(configured, "stock_diff", "Bestand falsch")
     by_address = {m.recipient: m for m in outbox()}
@@ -119,7 +119,7 @@ def test_switch_for_unknown_event_is_not_found(configured):
 
 
 def test_nothing_is_enqueued_until_email_is_configured(team):
-    actor = acting_user("script", "ops")
+    actor = acting_user("script", "ops", register=True)
     raise_task(actor, "stock_diff", "no settings at all")
     update_settings(host="smtp.example.com")  # still no From address
     raise_task(actor, "stock_diff", "no From yet")

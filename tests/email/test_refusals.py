@@ -26,7 +26,7 @@ SPAM = "554 5.7.1 message rejected as spam"
 
 @pytest.fixture
 def script(team):
-    return acting_user("script", "ops")
+    return acting_user("script", "ops", register=True)
 
 
 def test_greylisting_at_the_end_of_data_is_retried_then_delivered_once(script, smtp_server):
@@ -79,7 +79,7 @@ def test_one_refused_message_among_accepted_ones(script, smtp_server):
 
 def test_notify_counts_refusals_at_the_end_of_data(team, cli, smtp_server):
     configure(smtp_server)
-    raise_task(acting_user("script", "ops"), "stock_diff", "refused")
+    raise_task(acting_user("script", "ops", register=True), "stock_diff", "refused")
     smtp_server.handler.data_answers = [GREYLISTED, GREYLISTED]
     result = cli("notify")
     assert result.exit_code == 0, result.stderr
@@ -192,7 +192,7 @@ def test_notify_loop_survives_a_poison_message(script, db_path, smtp_server):
     configure(smtp_server)
     _raise_with_poison(script)
     sender = subprocess.Popen(
-        [sys.executable, "-m", "tasktui", "--db", str(db_path), "--user", "sender", "notify", "--loop",
+        [sys.executable, "-m", "tasktui", "--db", str(db_path), "--register", "--user", "sender", "notify", "--loop",
          "--interval", "0.2"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -57,7 +57,7 @@ def seeded(team, utc, monkeypatch):
     update_settings(host="smtp.example.com", security="starttls", from_address="tasks@example.com",
                     login="mailer", password_env="SMTP_PASSWORD")
     set_event_sending("stock_diff", True)
-    actor = acting_user("script", "ops")
+    actor = acting_user("script", "ops", register=True)
     raise_task(actor, "stock_diff", "Stock differs for SKU 42")
     raise_task(actor, "order_import_failed", "Import of order 1001 failed")
     fixed = dt.datetime(2026, 1, 5, 9, 30)
@@ -195,7 +195,7 @@ async def test_outbox_lists_failed_first_and_retry_requeues(seeded):
 
 async def test_send_test_message_from_the_screen(team, smtp_server):
     configure(smtp_server)
-    app = SettingsHost(acting_user("script", "ops"))
+    app = SettingsHost(acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -212,7 +212,7 @@ async def test_send_test_message_from_the_screen(team, smtp_server):
 async def test_send_test_message_error_is_shown(team, smtp_server):
     configure(smtp_server)
     smtp_server.stop()
-    app = SettingsHost(acting_user("script", "ops"))
+    app = SettingsHost(acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -230,8 +230,8 @@ async def test_live_refresh_follows_the_sender(team, smtp_server):
     from tasktui.services.mail_delivery import deliver_outbox
 
     configure(smtp_server)
-    raise_task(acting_user("script", "ops"), "order_import_failed", "to be sent")
-    app = SettingsHost(acting_user("script", "ops"))
+    raise_task(acting_user("script", "ops", register=True), "order_import_failed", "to be sent")
+    app = SettingsHost(acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen
@@ -248,7 +248,7 @@ async def test_capital_s_on_the_tasks_screen_opens_the_settings(team, db_path):
     """The real app: `S` on the tasks screen opens this screen, escape goes back."""
     from tasktui.tui.app import make_app
 
-    app = make_app(db_path, acting_user("script", "ops"))
+    app = make_app(db_path, acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("S")
@@ -267,8 +267,8 @@ async def test_a_message_refused_at_the_end_of_data_shows_as_failed_with_the_ans
 
     configure(smtp_server)
     smtp_server.handler.data_answers = ["554 5.7.1 message rejected as spam"]
-    raise_task(acting_user("script", "ops"), "order_import_failed", "refused by the server")
-    app = SettingsHost(acting_user("script", "ops"))
+    raise_task(acting_user("script", "ops", register=True), "order_import_failed", "refused by the server")
+    app = SettingsHost(acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         screen = app.screen

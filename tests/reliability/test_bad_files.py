@@ -27,7 +27,7 @@ def _make_tasktui_db(path: Path, tasks: int) -> None:
     from tasktui.services.context import acting_user
     from tasktui.services.events import create_event
 
-    acting_user("alice", "ops")
+    acting_user("alice", "ops", register=True)
     create_event("ev", "Ev", None, None, "alice", None, None, "en")
     seed_open_tasks(database, Event.get(identifier="ev"), tasks, description="d" * 200)
     database.close()  # checkpoints: everything is in the main file, no -wal left

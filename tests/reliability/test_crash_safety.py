@@ -38,7 +38,7 @@ from tasktui.models import Task
 from tasktui.services.context import acting_user
 from tasktui.services.tasks import mark_done
 open_database(sys.argv[1])
-actor = acting_user("alice", "ops")
+actor = acting_user("alice", "ops", register=True)
 ids = [t.id for t in Task.select(Task.id)]
 print("ready", flush=True)
 result = mark_done(actor, ids)
@@ -54,7 +54,7 @@ from tasktui.db import open_database
 from tasktui.services.batch import parse_lines, raise_batch
 from tasktui.services.context import acting_user
 open_database(sys.argv[1])
-actor = acting_user("alice", "ops")
+actor = acting_user("alice", "ops", register=True)
 lines = [
     json.dumps({"event": "batch", "title": f"batch task {i}", "link": f"order/{i}", "process": {"id": f"run-{i}"}})
     for i in range(int(sys.argv[2]))
@@ -75,7 +75,7 @@ def template(tmp_path_factory) -> Path:
     from tasktui.services.context import acting_user
     from tasktui.services.events import create_event
 
-    acting_user("alice", "ops")
+    acting_user("alice", "ops", register=True)
     create_event("bulk", "Bulk", None, None, "alice", None, None, "en")
     create_event("batch", "Batch", None, None, "alice", None, None, "en")
     seed_open_tasks(database, Event.get(identifier="bulk"), TASKS)

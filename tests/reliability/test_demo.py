@@ -64,7 +64,7 @@ def test_the_demo_shows_a_progress_bar_on_a_terminal(db_path):
     env = {**os.environ, "TASKTUI_USER": "alice", "TERM": "xterm-256color", "COLUMNS": "100"}
     env.pop("NO_COLOR", None)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tasktui", "--db", str(db_path), "demo", "-n", "40"],
+        [sys.executable, "-m", "tasktui", "--db", str(db_path), "--register", "demo", "-n", "40"],
         stdout=subprocess.PIPE,
         stderr=terminal,
         env=env,

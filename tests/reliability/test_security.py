@@ -36,7 +36,7 @@ def test_a_new_database_and_its_journal_files_are_readable_by_the_owner_only(tmp
     try:
         from tasktui.services.context import acting_user
 
-        acting_user("someone", "ops")  # a write: the -wal file exists while the connection is open
+        acting_user("someone", "ops", register=True)  # a write: the -wal file exists while the connection is open
         for suffix in ("-wal", "-shm"):
             journal = Path(f"{path}{suffix}")
             assert journal.exists() and stat.S_IMODE(journal.stat().st_mode) == 0o600, suffix

@@ -56,7 +56,7 @@ def _writer(index: int, db_path: str, event: str, count: int, dedup_key: str | N
         from tasktui.services.tasks import raise_task
 
         open_database(db_path)
-        actor = acting_user(f"writer{index}", f"os-writer{index}")
+        actor = acting_user(f"writer{index}", f"os-writer{index}", register=True)
         barrier.wait(BARRIER_TIMEOUT_S)
         started = time.perf_counter()
         for i in range(count):
@@ -85,7 +85,7 @@ def _opener(index: int, db_path: str, event: str, barrier, results) -> None:
         barrier.wait(BARRIER_TIMEOUT_S)
         started = time.perf_counter()
         open_database(db_path)
-        actor = acting_user(f"opener{index}", f"os-opener{index}")
+        actor = acting_user(f"opener{index}", f"os-opener{index}", register=True)
         try:
             create_event(event, "Raced", responsible_user=actor.login)
         except Refused as e:  # another opener was first: fine

@@ -30,7 +30,7 @@ def _world(path: Path):
     """A database with users, a group, an attribute set, three events (one obsolete),
     email configured, and tasks a batch can deduplicate on or reopen."""
     dbmod.open_database(path)
-    actor = acting_user("alice", "ops")
+    actor = acting_user("alice", "ops", register=True)
     add_user("bob", "Bob", "bob@example.com")
     add_group("ops", "")
     add_member("ops", "bob")

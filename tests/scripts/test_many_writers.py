@@ -22,7 +22,7 @@ PER_PROCESS = 500
 def shared_db(db_path):
     """A database with the event `nightly_import`, closed again (the writers open it)."""
     dbmod.open_database(db_path)
-    acting_user("alice", "ops")
+    acting_user("alice", "ops", register=True)
     create_event("nightly_import", "Nightly import failed", responsible_user="alice")
     dbmod.close_database()
     return db_path

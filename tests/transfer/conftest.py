@@ -26,7 +26,7 @@ def opened(path: Path):
     """The database at `path` bound to the models, and alice acting on it."""
     dbmod.open_database(path)
     try:
-        yield acting_user("alice", "ops")
+        yield acting_user("alice", "ops", register=True)
     finally:
         dbmod.close_database()
 

@@ -133,7 +133,7 @@ BAD_FILES = {
     "bad occurrences": ([_record(occurrences=0)], 2, "'occurrences' must be a whole number of at least 1"),
     "unknown event": ([_record(event="nope")], 3, "bad.json: record 1 (id 41): unknown event 'nope': nothing was imported"),
     "event by number": ([_record(event="1")], 3, "unknown event '1'"),
-    "unknown user": ([_record(assignee="zoe")], 3, "record 1 (id 41): unknown user 'zoe' (--unassign-unknown leaves it empty)"),
+    "unknown user": ([_record(assignee="zoe")], 3, "record 1 (id 41): unknown user 'zoe': add it with 'tasktui user add zoe' (--unassign-unknown leaves it empty)"),
     "unknown group": ([_record(group="night")], 3, "unknown group 'night'"),
     "bad attribute value": (
         [_record(event="stock_diff", attributes={"qty": "many"})], 2, "record 1 (id 41): attribute 'qty': 'many' is not an integer"),
@@ -185,7 +185,7 @@ def test_every_problem_is_listed_and_a_mix_exits_2(target, tmp_path):
     assert result.exit_code == 3
     assert [line.split(": ", 2)[2] for line in result.stderr.splitlines()] == [
         "record 2 (id 2): unknown event 'nope'",
-        "record 3 (id 3): unknown user 'zoe' (--unassign-unknown leaves it empty)",
+        "record 3 (id 3): unknown user 'zoe': add it with 'tasktui user add zoe' (--unassign-unknown leaves it empty)",
         "record 3 (id 3): unknown group 'night' (--unassign-unknown leaves it empty)",
         "mixed.json: 3 problems: nothing was imported",
     ]

@@ -101,7 +101,7 @@ def seeded(database, actor) -> list[int]:
 @pytest.fixture
 def app(db_path, actor):
     """The app as users get it, acting as alice."""
-    return make_app(db_path, acting_user("alice", "ops"))
+    return make_app(db_path, acting_user("alice", "ops", register=True))
 
 
 async def run_palette_command(pilot, text: str) -> None:

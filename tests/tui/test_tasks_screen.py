@@ -82,7 +82,7 @@ async def test_sort_and_columns_are_remembered_per_user(seeded, app, db_path):
         await pilot.press("space", "enter")  # untick the first column (Created)
         await settle(pilot)
         assert "created" not in table.chosen_columns
-    alice = acting_user("alice", "ops")
+    alice = acting_user("alice", "ops", register=True)
     assert get_setting(alice, "tasks.sort") == "title:asc"
     assert "created" not in get_setting(alice, "tasks.columns").split(",")
     async with make_app(db_path, alice).run_test(size=(120, 30)) as pilot:

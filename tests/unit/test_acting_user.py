@@ -1,5 +1,6 @@
-"""The acting user: OS login by default, `--user` / `TASKTUI_USER` override, registered
-on first use; history records the acting user and the OS login."""
+"""The acting user: OS login by default, `--user` / `TASKTUI_USER` override; only the
+OS login is registered on first use (another login with `register`); history records
+the acting user and the OS login."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from tasktui.services.context import acting_user
 
 def test_first_use_registers_the_user_once(database):
     assert not User.select().where(User.login == "erin").exists()
-    first = acting_user("erin", "root")
+    first = acting_user("erin", "root", register=True)
     again = acting_user("erin", "someone")
     assert first.user_id == again.user_id and again.os_login == "someone"
     assert User.get(User.login == "erin").display_name == "erin"
@@ -62,7 +63,7 @@ def test_config_file_is_read(monkeypatch, tmp_path):
 
 def test_subprocess_history_has_acting_user_and_os_login(cli):
     """Real processes: without an override the OS login acts; TASKTUI_USER and --user
-    override it, and each is registered on first use."""
+    override it (the `cli` fixture passes --register, which registers them)."""
     os_login = getpass.getuser()
     env_plain = {"TASKTUI_USER": ""}
     assert cli.run("event", "create", "stock_diff", "--name", "Stock", env=env_plain).exit_code == 0

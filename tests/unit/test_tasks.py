@@ -154,7 +154,7 @@ def test_assign_refuses_inactive_and_unknown_users(setup):
 
 
 def test_history_records_the_acting_user_and_os_login(setup):
-    other = acting_user("dave", "root")  # first use registers dave
+    other = acting_user("dave", "root", register=True)
     task_id = tasks.raise_task(other, "stock_diff", "t").task_id
     tasks.mark_done(setup, [task_id])
     assert [(h[0], h[4], h[5]) for h in _history(task_id)] == [("created", "dave", "root"), ("done", "alice", "ops")]

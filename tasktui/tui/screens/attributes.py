@@ -212,13 +212,13 @@ class AttributesScreen(ScreenWithHelp[None]):
                 svc.create_attribute(
                     str(v["key"]).strip(), str(v["label_en"]), type_name, label_de=str(v["label_de"]),
                     required=bool(v["required"]), default=str(v["default"]), choices=choices,
-                    group=str(v["group"]) or None, lang=self.actor.lang,
+                    group=str(v["group"]) or None, lang=self.actor.lang, actor=self.actor,
                 )  # fmt: skip
                 return f"added attribute {str(v['key']).strip()}"
             svc.edit_attribute(
                 info.key, label_en=str(v["label_en"]), label_de=str(v["label_de"]), type_name=type_name,
                 required=bool(v["required"]), default=str(v["default"]), choices=choices or None,
-                group=str(v["group"]) or None, lang=self.actor.lang,
+                group=str(v["group"]) or None, lang=self.actor.lang, actor=self.actor,
             )  # fmt: skip
             return f"changed attribute {info.key}"
 
@@ -241,11 +241,11 @@ class AttributesScreen(ScreenWithHelp[None]):
             position = int(position_text) if position_text else None
             if info is None:
                 svc.create_attribute_group(
-                    str(v["key"]).strip(), str(v["label_en"]), str(v["label_de"]), position, self.actor.lang
+                    str(v["key"]).strip(), str(v["label_en"]), str(v["label_de"]), position, self.actor.lang, actor=self.actor
                 )
                 return f"added attribute group {str(v['key']).strip()}"
             svc.edit_attribute_group(
-                info.key, label_en=str(v["label_en"]), label_de=str(v["label_de"]), position=position
+                info.key, label_en=str(v["label_en"]), label_de=str(v["label_de"]), position=position, actor=self.actor
             )
             return f"changed attribute group {info.key}"
 
@@ -261,9 +261,9 @@ class AttributesScreen(ScreenWithHelp[None]):
 
         def submit(v: dict[str, object]) -> str:
             if info is None:
-                svc.create_attribute_set(str(v["key"]).strip(), str(v["name"]), _choices(v["attributes"]))
+                svc.create_attribute_set(str(v["key"]).strip(), str(v["name"]), _choices(v["attributes"]), actor=self.actor)
                 return f"added attribute set {str(v['key']).strip()}"
-            svc.edit_attribute_set(info.key, str(v["name"]))
+            svc.edit_attribute_set(info.key, str(v["name"]), actor=self.actor)
             return f"renamed attribute set {info.key}"
 
         return FormScreen("Edit attribute set" if info else "New attribute set", fields, submit)
@@ -310,7 +310,7 @@ class AttributesScreen(ScreenWithHelp[None]):
 
         def confirmed(choice: str | None) -> None:
             if choice == "delete":
-                self._run(lambda: delete(key), f"deleted {what} {key}")
+                self._run(lambda: delete(key, actor=self.actor), f"deleted {what} {key}")
 
         choices = [Choice("cancel", "Cancel", "n"), Choice("delete", "Delete", "d", "error")]
         self.app.push_screen(ChoiceScreen(f"Delete {what} {key}?", note, choices), confirmed)
@@ -326,7 +326,7 @@ class AttributesScreen(ScreenWithHelp[None]):
 
         def picked(key: str | None) -> None:
             if key:
-                self._run(lambda: svc.add_to_set(set_key, [key]), f"added {key} to set {set_key}")
+                self._run(lambda: svc.add_to_set(set_key, [key], actor=self.actor), f"added {key} to set {set_key}")
 
         self.app.push_screen(PickerScreen(f"Add to set {set_key}", items), picked)
 
@@ -340,6 +340,6 @@ class AttributesScreen(ScreenWithHelp[None]):
 
         def picked(key: str | None) -> None:
             if key:
-                self._run(lambda: svc.remove_from_set(set_key, key), f"removed {key} from set {set_key}")
+                self._run(lambda: svc.remove_from_set(set_key, key, actor=self.actor), f"removed {key} from set {set_key}")
 
         self.app.push_screen(PickerScreen(f"Remove from set {set_key}", items), picked)

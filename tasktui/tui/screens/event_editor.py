@@ -223,13 +223,13 @@ class EventEditorScreen(Screen[str | None]):
                 info = create_event(
                     v["identifier"], v["name_en"], v["name_de"] or None, None,
                     v["responsible_user"] or None, v["responsible_group"] or None,
-                    v["attribute_set"] or None, self.actor.lang,
+                    v["attribute_set"] or None, self.actor.lang, actor=self.actor,
                 )
             else:
                 info = edit_event(
                     v["identifier"], name_en=v["name_en"], name_de=v["name_de"] or None,
                     responsible_user=v["responsible_user"] or None,
-                    responsible_group=v["responsible_group"] or None, lang=self.actor.lang,
+                    responsible_group=v["responsible_group"] or None, lang=self.actor.lang, actor=self.actor,
                 )
         except TaskTuiError as e:
             self.notify(f"Not saved: {e}", severity="error")

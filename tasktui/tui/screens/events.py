@@ -291,7 +291,7 @@ class EventsScreen(ScreenWithHelp[None]):
         if choice != "delete":
             return
         try:
-            delete_event(info.identifier)
+            delete_event(info.identifier, actor=self.actor)
         except TaskTuiError as e:
             self.notify(str(e), severity="error")
         else:
@@ -310,7 +310,7 @@ class EventsScreen(ScreenWithHelp[None]):
 
     def _set_obsolete(self, identifier: str, obsolete: bool) -> None:
         try:
-            info = set_obsolete(identifier, obsolete, self.actor.lang)
+            info = set_obsolete(identifier, obsolete, self.actor.lang, actor=self.actor)
         except TaskTuiError as e:
             self.notify(str(e), severity="error")
         else:

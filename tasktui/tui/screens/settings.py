@@ -233,7 +233,7 @@ class SettingsScreen(ScreenWithHelp[None]):
     def action_save(self) -> None:
         """Check and save the form; errors are shown under the buttons."""
         try:
-            update_settings(**self._form_changes())
+            update_settings(**self._form_changes(), actor=self.actor)
         except TaskTuiError as e:
             self._show_message(f"✗ {e}", error=True)
             self.notify(str(e), severity="error")
@@ -285,7 +285,7 @@ class SettingsScreen(ScreenWithHelp[None]):
     def _apply_default_changed(self, event: Checkbox.Changed) -> None:
         if event.value == get_settings().apply_default:
             return
-        set_apply_default(event.value)
+        set_apply_default(event.value, actor=self.actor)
         self.reload_events(self._selected_event())
         self.notify("Every event sends email." if event.value else "Only the events switched on send email.")
 
@@ -305,7 +305,7 @@ class SettingsScreen(ScreenWithHelp[None]):
             return
         current = next(e for e in self.events if e.identifier == identifier)
         try:
-            result = set_event_sending(identifier, not current.switch)
+            result = set_event_sending(identifier, not current.switch, actor=self.actor)
         except TaskTuiError as e:
             self.notify(str(e), severity="error")
             return
