@@ -9,6 +9,7 @@ import peewee as pw
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.limits import MAX_COMMENT
 from tasktui.models import (
     AttributeDef,
     AttributeGroup,
@@ -26,7 +27,6 @@ from tasktui.models import (
 from tasktui.services.context import Actor
 from tasktui.services.tasks import _insert_history, get_task, history
 
-MAX_COMMENT = 20_000
 
 
 @dataclass(frozen=True)
