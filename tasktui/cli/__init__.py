@@ -20,7 +20,7 @@ from typer.exceptions import TyperException
 from tasktui import __version__
 from tasktui.cli import light_coercion
 from tasktui.cli.state import CliState
-from tasktui.errors import TaskTuiError
+from tasktui.errors import DISK_FULL_ERRNOS, TaskTuiError, write_failed
 
 light_coercion.install()
 
@@ -28,9 +28,29 @@ INTERNAL_ERROR = 70
 
 
 def fail(message: str, code: int) -> None:
-    """Print one error line and exit with `code`."""
-    typer.echo(f"tasktui: error: {message}", err=True)
+    """Print one error line and exit with `code` (the code also when stderr cannot
+    take the line: a full disk must not turn into a traceback)."""
+    try:
+        typer.echo(f"tasktui: error: {message}", err=True)
+    except (OSError, ValueError):
+        pass
     raise typer.Exit(code)
+
+
+def _output_failed(error: OSError) -> int:
+    """One line and the exit code for output that could not be written (stdout on a
+    full disk: 4, "disk full: ..."; a closed pipe: 0, as `head` expects)."""
+    if isinstance(error, BrokenPipeError):
+        try:
+            sys.stderr.close()
+        except OSError:
+            pass
+        return 0
+    try:
+        fail(str(write_failed(error, "the output")), 4)
+    except typer.Exit as done:
+        return done.exit_code
+    return 4
 
 
 def _bad_byte(error: UnicodeError) -> str:
@@ -63,6 +83,8 @@ class ErrorMappingGroup(TyperGroup):
         except typer.Abort:
             typer.echo("tasktui: error: aborted", err=True)
             sys.exit(1)
+        except OSError as e:  # the help or a usage message could not be written
+            sys.exit(_output_failed(e))
         sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: typer.Context):  # noqa: D102
@@ -95,6 +117,8 @@ class ErrorMappingGroup(TyperGroup):
         except Exception as e:  # the last line of defence: never a traceback
             if os.environ.get("TASKTUI_DEBUG"):
                 raise
+            if isinstance(e, OSError) and e.errno in DISK_FULL_ERRNOS:  # stdout on a full disk
+                raise typer.Exit(_output_failed(e)) from None
             from tasktui.db import driver_error_message  # a driver error peewee did not wrap
 
             message = driver_error_message(e)
