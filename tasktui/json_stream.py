@@ -20,6 +20,7 @@ from tasktui.errors import Invalid
 
 CHUNK = 64 * 1024
 _SPACE = re.compile(r"[ \t\n\r]*")
+_NUMBER_TAIL = re.compile(r"[0-9.eE+-]*")
 _DECODER = json.JSONDecoder()
 
 
@@ -112,8 +113,15 @@ class _Reader:
 
 def _may_go_on(error: json.JSONDecodeError, text: str) -> bool:
     """True when more text could make the JSON valid: the error is at the end of the
-    text read so far (a string or escape cut by the chunk), not in the middle."""
-    return error.msg.startswith("Unterminated string") or error.pos >= len(text) - 6
+    text read so far (a string, an escape or a literal such as -Infinity cut by the
+    chunk), not in the middle."""
+    return error.msg.startswith("Unterminated string") or error.pos >= len(text) - len("-Infinity")
+
+
+def _number_may_go_on(value: Any, text: str, end: int) -> bool:
+    """True when a number decoded at the end of the text read so far may go on in the
+    next chunk: "12" of "123", "0" of "0.5" (cut after "0.")."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and bool(_NUMBER_TAIL.fullmatch(text, end))
 
 
 def _value(reader: _Reader, max_item: int, label: str) -> Any:
@@ -130,8 +138,7 @@ def _value(reader: _Reader, max_item: int, label: str) -> Any:
             raise Invalid(f"{reader.what}: {label} holds a number too long to read") from None
         except RecursionError:
             raise Invalid(f"{reader.what}: {label} is nested too deeply") from None
-        # A value that ends the text may go on in the next chunk (a number, say).
-        if end != -1 and (end < len(reader.text) or reader.eof):
+        if end != -1 and (reader.eof or not _number_may_go_on(value, reader.text, end)):
             if end - start > max_item:
                 break
             reader.pos = end
@@ -167,6 +174,8 @@ def iter_json_array(stream: BinaryIO, max_item: int, what: str) -> Iterator[Any]
         if char == "]":
             reader.pos += 1
             break
+        if char is None:
+            raise Invalid(f"{what}: not JSON (the array is not closed)")
         if char != ",":
             raise Invalid(f"{what}: not JSON (expected ',' or ']' after record {index})")
         reader.pos += 1
