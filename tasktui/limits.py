@@ -30,6 +30,9 @@ MAX_LINK = 2000
 MAX_COMMENT = 20_000
 #: A dedup key (`--dedup-key`, `dedup_key` in a batch line or an import record).
 MAX_DEDUP_KEY = 200
+#: A search text (`task list -q`, the tasks screen's search): the text index answers
+#: a 100,000-character search only after minutes (its trigrams are looked up one by one).
+MAX_SEARCH = 200
 #: A text attribute value, and the text of any attribute value before it is parsed.
 MAX_ATTRIBUTE_TEXT = 2000
 #: The id and the source of a related process (`--process`, `--process-source`).

@@ -16,7 +16,16 @@ import peewee as pw
 
 from tasktui.db import TEXT_MATCH_ID, indexed_text, text_condition, text_driven, text_match_ids, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
-from tasktui.limits import MAX_DEDUP_KEY, MAX_DESCRIPTION, MAX_LINK, MAX_PROCESS_ID, MAX_PROCESS_SOURCE, MAX_TITLE, check_length
+from tasktui.limits import (
+    MAX_DEDUP_KEY,
+    MAX_DESCRIPTION,
+    MAX_LINK,
+    MAX_PROCESS_ID,
+    MAX_PROCESS_SOURCE,
+    MAX_SEARCH,
+    MAX_TITLE,
+    check_length,
+)
 from tasktui.models import DONE, OPEN, Event, Group, Task, TaskHistory, User, utcnow
 from tasktui.services.context import Actor
 from tasktui.services.events import get_event
@@ -104,7 +113,9 @@ class TaskFilter:
 
     def validate(self) -> None:
         """Refuse an unknown status or assignee mode, or a mode without its user
-        (attribute filters are checked when their condition is built)."""
+        (attribute filters are checked when their condition is built), or a search
+        text so long that the text index would take minutes to answer it."""
+        check_length(self.text, MAX_SEARCH, "the search text")
         if self.status not in (OPEN, DONE, "all"):
             raise Invalid(f"unknown status {self.status!r}: use open, done or all")
         mode = self.assignee_mode

@@ -130,6 +130,14 @@ def test_raise_options_over_their_limit_are_refused(ready, db_path, case):
     assert dump_tables(db_path) == before
 
 
+def test_a_search_text_over_its_limit_is_refused_at_once(ready):
+    """A 100,000-character search ran for minutes in the text index."""
+    result = ready.run("task", "list", "-q", "x" * 100_000, timeout=QUICK)
+    assert result.exit_code == 2, result.stderr
+    assert result.stderr == "tasktui: error: the search text must be at most 200 characters (it has 100,000)\n"
+    assert ready.run("task", "list", "-q", "f" * limits.MAX_SEARCH).exit_code == 0
+
+
 def test_a_batch_of_too_many_lines_or_a_deep_line_is_refused(ready, db_path):
     before = dump_tables(db_path)
     line = json.dumps({"event": "plain", "title": "t"}) + "\n"
@@ -190,3 +198,35 @@ def test_run_keeps_the_tail_of_the_output_that_fits(ready, db_path, cli):
     assert len(description) <= limits.MAX_DESCRIPTION
     assert description.startswith("Command: sh -c") and "Result: exit code 3" in description
     assert description.rstrip().endswith("line 60 " + "0" * 990)
+
+
+def test_the_readme_table_gives_every_limit_of_limits_py():
+    """The README's "Input limits" table and tasktui/limits.py must not drift apart."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    table = readme.split("### Input limits", 1)[1].split("\n## ", 1)[0]
+    rows = {line.split("|")[1].strip(): line.split("|")[2] for line in table.splitlines() if line.startswith("| ")}
+    expected = {
+        "task title (one line)": [limits.MAX_TITLE],
+        "task description (`-d`, `-d -` on stdin, batch, import)": [limits.MAX_DESCRIPTION],
+        "link": [limits.MAX_LINK],
+        "comment (`task comment`, also `-` on stdin)": [limits.MAX_COMMENT],
+        "dedup key": [limits.MAX_DEDUP_KEY],
+        "attribute value (text, and any value before it is parsed)": [limits.MAX_ATTRIBUTE_TEXT],
+        "related process id, process source": [limits.MAX_PROCESS_ID, limits.MAX_PROCESS_SOURCE],
+        "search text (`task list -q`, the tasks screen)": [limits.MAX_SEARCH],
+        "event identifier / event name / plugin name": [limits.MAX_IDENTIFIER, limits.MAX_NAME, limits.MAX_PLUGIN],
+        "attribute label, set name, choice / choices per attribute": [limits.MAX_LABEL, limits.MAX_CHOICES],
+        "task ids on stdin (`task done -` …)": [limits.MAX_STDIN_IDS],
+        "`--position` of attributes and attribute groups": [limits.MAX_POSITION],
+        "`db backup --pages` / `--pause-ms`, `notify --interval`": [
+            limits.MAX_BACKUP_PAGES, limits.MAX_BACKUP_PAUSE_MS, limits.MAX_NOTIFY_INTERVAL],
+    }  # fmt: skip
+    for row, values in expected.items():
+        for value in values:
+            assert f"{value:,}" in rows[row], (row, value)
+    sizes = {"one `raise --batch` line / lines per batch": [limits.MAX_BATCH_LINE, limits.MAX_BATCH_LINES],
+             "a plugin manifest (`event register`)": [limits.MAX_MANIFEST],
+             "one record of an import file (the file is read record by record)": [limits.MAX_IMPORT_RECORD]}  # fmt: skip
+    for row, values in sizes.items():
+        for value in values:
+            assert limits.format_bytes(value) in rows[row] or f"{value:,}" in rows[row], (row, value)
