@@ -36,7 +36,10 @@ def read_limited(stream: BinaryIO, max_bytes: int) -> bytes:
 
 
 def stdin_bytes() -> BinaryIO:
-    """The byte stream under stdin (also under a test runner's replaced stdin)."""
+    """The byte stream under stdin (also under a test runner's replaced stdin);
+    Invalid when the process was started with stdin closed (`<&-`)."""
+    if sys.stdin is None:
+        raise Invalid("stdin is closed: there is nothing to read ('-' reads stdin)")
     return sys.stdin.buffer
 
 

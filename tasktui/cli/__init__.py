@@ -27,13 +27,18 @@ light_coercion.install()
 INTERNAL_ERROR = 70
 
 
-def fail(message: str, code: int) -> None:
-    """Print one error line and exit with `code` (the code also when stderr cannot
-    take the line: a full disk must not turn into a traceback)."""
+def _error_line(message: str) -> None:
+    """Print one error line on stderr, if stderr takes it (on a full disk it does not,
+    and the exit code alone must tell: never a traceback)."""
     try:
         typer.echo(f"tasktui: error: {message}", err=True)
     except (OSError, ValueError):
         pass
+
+
+def fail(message: str, code: int) -> None:
+    """Print one error line and exit with `code`."""
+    _error_line(message)
     raise typer.Exit(code)
 
 
@@ -46,11 +51,9 @@ def _output_failed(error: OSError) -> int:
         except OSError:
             pass
         return 0
-    try:
-        fail(str(write_failed(error, "the output")), 4)
-    except typer.Exit as done:
-        return done.exit_code
-    return 4
+    failure = write_failed(error, "the output")
+    _error_line(str(failure))
+    return failure.exit_code
 
 
 def _bad_byte(error: UnicodeError) -> str:

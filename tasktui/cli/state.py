@@ -10,8 +10,8 @@ import typer
 
 from tasktui import config
 from tasktui.errors import Invalid
-from tasktui.limits import MAX_INTEGER, MAX_STDIN_IDS
 from tasktui.formats import FORMATS
+from tasktui.limits import MAX_INTEGER, MAX_STDIN_IDS
 
 
 @dataclass
@@ -102,7 +102,7 @@ def read_ids(args: list[str], what: str = "task id") -> list[int]:
     Stdin is read line by line, each line and the number of lines bounded
     (`/dev/zero` is refused at once)."""
     words = list(args)
-    if words == ["-"] or (not words and not sys.stdin.isatty()):
+    if words == ["-"] or (not words and sys.stdin is not None and not sys.stdin.isatty()):
         from tasktui.bounded_read import stdin_lines
 
         words = list(stdin_lines(_ID_LINE_BYTES, MAX_STDIN_IDS, f"{what}s"))

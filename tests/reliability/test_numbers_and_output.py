@@ -83,6 +83,22 @@ def test_invalid_utf8_on_stdin_is_a_usage_error(ready, db_path):
     assert dump_tables(db_path) == before
 
 
+@pytest.mark.parametrize(
+    "args", [["task", "done", "-"], ["task", "done"], ["raise", "plain", "-t", "x", "-d", "-"], ["raise", "--batch"]]
+)
+def test_a_closed_stdin_is_a_usage_error(ready, db_path, args):
+    """Started with `<&-`, Python has no sys.stdin at all (was AttributeError, exit 70)."""
+    env = {**os.environ, "TASKTUI_USER": "alice"}
+    before = dump_tables(db_path)
+    proc = subprocess.run(
+        [*TASKTUI, "--db", str(db_path), *args], capture_output=True, text=True, env=env, timeout=30,
+        preexec_fn=lambda: os.close(0),
+    )  # fmt: skip
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert "stdin is closed" in proc.stderr or "no task ids given" in proc.stderr
+    assert dump_tables(db_path) == before
+
+
 BAD_NUMBERS = [
     (["task", "list", "-n", HUGE], "--limit"),
     (["raise", "plain", "-t", "x", "--process", "p", "--exit-code", HUGE], "--exit-code"),
