@@ -51,6 +51,10 @@ MAX_LABEL = 200
 #: The choices of one choice attribute.
 MAX_CHOICES = 200
 
+#: A user's display name; a group's description.
+MAX_DISPLAY_NAME = 200
+MAX_GROUP_DESCRIPTION = 2000
+
 # ---------------------------------------------------------------- whole inputs (bytes)
 #: One JSON line of `raise --batch`.
 MAX_BATCH_LINE = 1 * MIB

@@ -9,6 +9,7 @@ import peewee as pw
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.limits import MAX_DISPLAY_NAME, MAX_GROUP_DESCRIPTION, check_length
 from tasktui.models import Group, Membership, User
 from tasktui.services.context import check_login
 
@@ -76,6 +77,7 @@ def add_user(login: str, display_name: str = "", email: str | None = None) -> Us
     """Register a user; a login already taken is refused."""
     login = check_login(login)
     email = check_email(email)
+    check_length(display_name, MAX_DISPLAY_NAME, "a display name")
     with write_transaction():
         if User.select().where(User.login == login).exists():
             raise Refused(f"user {login!r} already exists")
@@ -90,6 +92,7 @@ def edit_user(
     active: bool | None = None,
 ) -> UserInfo:
     """Change a user's display name, email (empty string clears it) or active flag."""
+    check_length(display_name, MAX_DISPLAY_NAME, "a display name")
     with write_transaction():
         user = get_user(login)
         if display_name is not None:
@@ -124,6 +127,7 @@ def add_group(name: str, description: str = "") -> GroupInfo:
     name = name.strip()
     if not GROUP_RE.match(name):
         raise Invalid(f"group name {name!r} must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+    check_length(description, MAX_GROUP_DESCRIPTION, "a group description")
     with write_transaction():
         if Group.select().where(Group.name == name).exists():
             raise Refused(f"group {name!r} already exists")

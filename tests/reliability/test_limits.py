@@ -130,6 +130,17 @@ def test_raise_options_over_their_limit_are_refused(ready, db_path, case):
     assert dump_tables(db_path) == before
 
 
+def test_people_texts_over_their_limit_are_refused(ready, db_path):
+    before = dump_tables(db_path)
+    name = "n" * (limits.MAX_DISPLAY_NAME + 1)
+    for args in (["user", "add", "bob", "--name", name], ["user", "edit", "alice", "--name", name]):
+        result = ready(*args)
+        assert result.exit_code == 2 and "a display name must be at most 200 characters" in result.stderr, result.stderr
+    group = ready("group", "add", "ops", "--description", "d" * (limits.MAX_GROUP_DESCRIPTION + 1))
+    assert group.exit_code == 2 and "a group description must be at most 2,000" in group.stderr, group.stderr
+    assert dump_tables(db_path) == before
+
+
 def test_a_search_text_over_its_limit_is_refused_at_once(ready):
     """A 100,000-character search ran for minutes in the text index."""
     result = ready.run("task", "list", "-q", "x" * 100_000, timeout=QUICK)
@@ -216,6 +227,8 @@ def test_the_readme_table_gives_every_limit_of_limits_py():
         "search text (`task list -q`, the tasks screen)": [limits.MAX_SEARCH],
         "event identifier / event name / plugin name": [limits.MAX_IDENTIFIER, limits.MAX_NAME, limits.MAX_PLUGIN],
         "attribute label, set name, choice / choices per attribute": [limits.MAX_LABEL, limits.MAX_CHOICES],
+        "user display name / group description (logins and group names: 64)": [
+            limits.MAX_DISPLAY_NAME, limits.MAX_GROUP_DESCRIPTION],
         "task ids on stdin (`task done -` …)": [limits.MAX_STDIN_IDS],
         "`--position` of attributes and attribute groups": [limits.MAX_POSITION],
         "`db backup --pages` / `--pause-ms`, `notify --interval`": [
