@@ -110,7 +110,6 @@ def test_a_raise_succeeds_while_another_stores_a_big_description(ready, db_path)
 
 
 LONG_OPTIONS = {
-    "title": (["--title", "t" * (limits.MAX_TITLE + 1)], "at most 500 characters"),
     "link": (["--title", "t", "--link", "l" * (limits.MAX_LINK + 1)], "the link must be at most 2,000 characters"),
     "dedup key": (["--title", "t", "--dedup-key", "k" * (limits.MAX_DEDUP_KEY + 1)], "the dedup key must be at most 200"),
     "process id": (["--title", "t", "--process", "p" * (limits.MAX_PROCESS_ID + 1)], "a process id must be at most 200"),
