@@ -20,7 +20,7 @@ from typer.exceptions import TyperException
 from tasktui import __version__
 from tasktui.cli import light_coercion
 from tasktui.cli.state import CliState
-from tasktui.errors import TaskTuiError
+from tasktui.errors import DISK_FULL_ERRNOS, TaskTuiError, write_failed
 from tasktui.text_safety import visible_line
 
 light_coercion.install()
@@ -28,11 +28,35 @@ light_coercion.install()
 INTERNAL_ERROR = 70
 
 
+def _error_line(message: str) -> None:
+    """Print one error line on stderr, if stderr takes it (on a full disk it does not,
+    and the exit code alone must tell: never a traceback). An error may quote
+    untrusted input, so its controls are drawn visibly: one line, nothing for the
+    terminal to run."""
+    try:
+        typer.echo(f"tasktui: error: {visible_line(message)}", err=True)
+    except (OSError, ValueError):
+        pass
+
+
 def fail(message: str, code: int) -> None:
-    """Print one error line and exit with `code`; an error may quote untrusted input,
-    so its controls are drawn visibly (one line, nothing for the terminal to run)."""
-    typer.echo(f"tasktui: error: {visible_line(message)}", err=True)
+    """Print one error line and exit with `code`."""
+    _error_line(message)
     raise typer.Exit(code)
+
+
+def _output_failed(error: OSError) -> int:
+    """One line and the exit code for output that could not be written (stdout on a
+    full disk: 4, "disk full: ..."; a closed pipe: 0, as `head` expects)."""
+    if isinstance(error, BrokenPipeError):
+        try:
+            sys.stderr.close()
+        except OSError:
+            pass
+        return 0
+    failure = write_failed(error, "the output")
+    _error_line(str(failure))
+    return failure.exit_code
 
 
 def _bad_byte(error: UnicodeError) -> str:
@@ -65,6 +89,8 @@ class ErrorMappingGroup(TyperGroup):
         except typer.Abort:
             typer.echo("tasktui: error: aborted", err=True)
             sys.exit(1)
+        except OSError as e:  # the help or a usage message could not be written
+            sys.exit(_output_failed(e))
         sys.exit(result if isinstance(result, int) else 0)
 
     def invoke(self, ctx: typer.Context):  # noqa: D102
@@ -98,6 +124,8 @@ class ErrorMappingGroup(TyperGroup):
         except Exception as e:  # the last line of defence: never a traceback
             if os.environ.get("TASKTUI_DEBUG"):
                 raise
+            if isinstance(e, OSError) and e.errno in DISK_FULL_ERRNOS:  # stdout on a full disk
+                raise typer.Exit(_output_failed(e)) from None
             from tasktui.db import driver_error_message  # a driver error peewee did not wrap
 
             message = driver_error_message(e)

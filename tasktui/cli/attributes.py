@@ -9,6 +9,7 @@ import typer
 
 from tasktui import formats
 from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, given, state
+from tasktui.limits import MAX_POSITION
 
 TYPES_HELP = "text, integer, decimal, boolean, date, datetime, choice or url."
 attribute_app = typer.Typer(
@@ -23,6 +24,11 @@ attribute_app.add_typer(set_app, name="set")
 
 COLUMNS = ["key", "type", "label", "required", "default", "choices", "group"]
 GROUP_COLUMNS = ["key", "label", "label_de", "position", "attributes"]
+#: Display orders stay far below SQLite's largest integer: a new row goes after the last.
+POSITION_OPTION = typer.Option(
+    None, "--position", min=0, max=MAX_POSITION, help="Display order (default: after the others)."
+)
+NEW_POSITION_OPTION = typer.Option(None, "--position", min=0, max=MAX_POSITION, help="New display order.")
 SET_COLUMNS = ["key", "name", "attributes", "event_count"]
 
 
@@ -79,7 +85,7 @@ def add(
     default: Optional[str] = typer.Option(None, "--default", help="Default value on raise (validated for the type)."),
     choices: Optional[list[str]] = typer.Option(None, "--choice", help="A choice (repeat for each; choice type only)."),
     group: Optional[str] = typer.Option(None, "--group", help="Attribute group (display section)."),
-    position: Optional[int] = typer.Option(None, "--position", help="Display order (default: after the others)."),
+    position: Optional[int] = POSITION_OPTION,
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Define a custom attribute."""
@@ -138,7 +144,7 @@ def edit(
         None, "--choice", help="The full new list of choices (repeat; removing a choice in use is refused)."
     ),
     group: Optional[str] = typer.Option(None, "--group", help="New attribute group ('' clears it)."),
-    position: Optional[int] = typer.Option(None, "--position", help="New display order."),
+    position: Optional[int] = NEW_POSITION_OPTION,
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Change an attribute (refused when stored values would be destroyed).
@@ -185,7 +191,7 @@ def group_add(
     key: str = typer.Argument(..., help="Group key (identifier rules)."),
     label: str = typer.Option(..., "--label", help="English label (required)."),
     label_de: Optional[str] = typer.Option(None, "--label-de", help="German label."),
-    position: Optional[int] = typer.Option(None, "--position", help="Display order (default: after the others)."),
+    position: Optional[int] = POSITION_OPTION,
 ) -> None:
     """Create an attribute group (a display section)."""
     from tasktui.services.attribute_groups import create_attribute_group
@@ -211,7 +217,7 @@ def group_edit(
     key: str = typer.Argument(..., help="Group key."),
     label: Optional[str] = typer.Option(None, "--label", help="New English label."),
     label_de: Optional[str] = typer.Option(None, "--label-de", help="New German label ('' clears it)."),
-    position: Optional[int] = typer.Option(None, "--position", help="New display order."),
+    position: Optional[int] = NEW_POSITION_OPTION,
 ) -> None:
     """Change the labels or position of an attribute group."""
     from tasktui.services.attribute_groups import edit_attribute_group

@@ -10,7 +10,6 @@ then a summary line, and exits 2 with nothing raised.
 from __future__ import annotations
 
 import dataclasses
-import sys
 
 import typer
 
@@ -21,10 +20,13 @@ from tasktui.text_safety import visible_line
 
 def raise_batch_from_stdin(ctx: typer.Context, fmt: str) -> None:
     """Read the batch from stdin, raise it, print one result per line."""
+    from tasktui.bounded_read import stdin_lines
+    from tasktui.limits import MAX_BATCH_LINE, MAX_BATCH_LINES
     from tasktui.services.batch import BatchRejected, parse_lines, raise_batch
 
     # Lines end at "\n" only: a JSON string may hold U+2028 and other line breaks raw.
-    items, bad_lines = parse_lines(sys.stdin.read().split("\n"))
+    # Each is read only up to MAX_BATCH_LINE, so `/dev/zero` is refused at once.
+    items, bad_lines = parse_lines(stdin_lines(MAX_BATCH_LINE, MAX_BATCH_LINES, "raise --batch"))
     actor = state(ctx).open()
     try:
         results = raise_batch(actor, items, bad_lines)

@@ -13,6 +13,7 @@ import typer
 
 from tasktui import formats
 from tasktui.cli.state import check_format_in, state
+from tasktui.limits import MAX_BACKUP_PAGES, MAX_BACKUP_PAUSE_MS
 
 db_app = typer.Typer(help="Check, back up and migrate the database file.", no_args_is_help=True)
 
@@ -51,8 +52,10 @@ def backup(
     ctx: typer.Context,
     path: Path = typer.Argument(..., help="File to write the backup to (created readable by you only)."),
     force: bool = typer.Option(False, "--force", help="Overwrite PATH if it exists."),
-    pages: int = typer.Option(1024, "--pages", help="Pages copied per step.", min=1),
-    pause_ms: int = typer.Option(0, "--pause-ms", help="Pause between steps, to spread the I/O.", min=0),
+    pages: int = typer.Option(1024, "--pages", help="Pages copied per step.", min=1, max=MAX_BACKUP_PAGES),
+    pause_ms: int = typer.Option(
+        0, "--pause-ms", help="Pause between steps, to spread the I/O.", min=0, max=MAX_BACKUP_PAUSE_MS
+    ),
 ) -> None:
     """Back up the database to PATH with SQLite's online backup: a consistent copy
     even while scripts keep raising tasks. Restore: see the README."""

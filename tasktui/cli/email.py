@@ -10,8 +10,9 @@ from typing import Optional
 import typer
 
 from tasktui import formats
-from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, state
+from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, parse_id, state
 from tasktui.errors import Invalid, TaskTuiError
+from tasktui.limits import MAX_INTEGER, MAX_NOTIFY_INTERVAL
 
 email_app = typer.Typer(
     help="Email notifications: SMTP settings, which events send, the outbox, a test message.",
@@ -154,8 +155,8 @@ def outbox(
     ctx: typer.Context,
     failed: bool = typer.Option(False, "--failed", help="Only messages that failed for good."),
     state_name: Optional[str] = typer.Option(None, "--state", help="Only pending, sending, sent or failed."),
-    task: Optional[int] = typer.Option(None, "--task", help="Only the messages of this task."),
-    limit: int = typer.Option(100, "--limit", help="At most this many, newest first."),
+    task: Optional[str] = typer.Option(None, "--task", metavar="ID", help="Only the messages of this task."),
+    limit: int = typer.Option(100, "--limit", min=1, max=MAX_INTEGER, help="At most this many, newest first."),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List outbox messages with their state, attempts and last error."""
@@ -166,7 +167,8 @@ def outbox(
         raise Invalid("--failed and --state contradict each other")
     states = ["failed"] if failed else ([state_name] if state_name else [])
     state(ctx).open()
-    rows = [dataclasses.asdict(e) for e in list_outbox(states, task, limit)]
+    task_id = parse_id(task, param="--task") if task is not None else None
+    rows = [dataclasses.asdict(e) for e in list_outbox(states, task_id, limit)]
     columns = ["id", "created_at", "task_id", "recipient", "state", "attempts", "next_attempt_at", "last_error"]
     _echo(formats.render(rows, columns, fmt))
 
@@ -174,14 +176,15 @@ def outbox(
 @email_app.command("retry")
 def retry(
     ctx: typer.Context,
-    ids: list[int] = typer.Argument(None, help="Outbox message ids."),
+    ids: list[str] = typer.Argument(None, metavar="[IDS]...", help="Outbox message ids."),
     all_failed: bool = typer.Option(False, "--all-failed", help="Every failed message."),
 ) -> None:
     """Make failed (or waiting) messages due now, with a fresh count of attempts."""
     from tasktui.services.notify import requeue
 
+    wanted = [parse_id(word, "message id", param="ids") for word in ids or []]
     state(ctx).open()
-    count = requeue(ids or [], all_failed)
+    count = requeue(wanted, all_failed)
     typer.echo(f"{count} message{'s' if count != 1 else ''} queued again")
 
 
@@ -202,7 +205,9 @@ def notify(
     ctx: typer.Context,
     loop: bool = typer.Option(False, "--loop", help="Keep running; deliver new messages as they come."),
     interval: float = typer.Option(30.0, "--interval", help="With --loop: seconds between two looks at the outbox."),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Send at most this many messages per run."),
+    limit: Optional[int] = typer.Option(
+        None, "--limit", max=MAX_INTEGER, help="Send at most this many messages per run."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when there was nothing to do."),
 ) -> None:
     """Deliver the email outbox (for cron, or --loop). Exit 1: some message failed for good
@@ -210,8 +215,8 @@ def notify(
     from tasktui.errors import Refused
     from tasktui.services.mail_delivery import deliver_outbox, new_sender_id
 
-    if interval <= 0:
-        raise Invalid("--interval must be more than 0 seconds")
+    if not 0 < interval <= MAX_NOTIFY_INTERVAL:  # also NaN, which would make the loop spin
+        raise Invalid(f"--interval must be more than 0 and at most {MAX_NOTIFY_INTERVAL:,} seconds")
     if limit is not None and limit < 1:
         raise Invalid("--limit must be at least 1")
     state(ctx).open()

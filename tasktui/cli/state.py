@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ import typer
 from tasktui import config
 from tasktui.errors import Invalid
 from tasktui.formats import FORMATS
+from tasktui.limits import MAX_INTEGER, MAX_STDIN_IDS
 
 
 @dataclass
@@ -72,22 +74,49 @@ def given(**options: object) -> dict:
     return {name: value for name, value in options.items() if value is not None}
 
 
-def read_ids(args: list[str]) -> list[int]:
+#: An id as the command line takes it: ASCII digits, optionally after one '#' (as
+#: `task show` prints ids). `str.isdigit` and `int` would also take '²' or '٣'.
+_ID = re.compile(r"#?([0-9]+)")
+#: The longest line that can hold an id on stdin ('#', 19 digits, blanks, CR).
+_ID_LINE_BYTES = 64
+
+
+def _shown(word: str) -> str:
+    """`word` quoted for an error message, shortened when it is long."""
+    return repr(word if len(word) <= 40 else word[:37] + "...")
+
+
+def parse_id(word: str, what: str = "task id", param: str | None = None) -> int:
+    """The id in `word` (ASCII digits, at most MAX_INTEGER: SQLite's largest), or
+    Invalid saying why not — the one id parser of every argument, option and stdin
+    list. `param` names the argument or option, as Typer's own usage errors do."""
+    where = f"Invalid value for {param!r}: " if param else ""
+    match = _ID.fullmatch(word.strip())
+    if match is None:
+        raise Invalid(f"{where}{what} {_shown(word)} is not a number (ASCII digits 0-9)")
+    digits = match.group(1).lstrip("0") or "0"
+    if len(digits) > len(str(MAX_INTEGER)) or int(digits) > MAX_INTEGER:
+        raise Invalid(f"{where}{what} {_shown(word)} is too large (at most {MAX_INTEGER})")
+    return int(digits)
+
+
+def read_ids(args: list[str], what: str = "task id") -> list[int]:
     """Task ids from the arguments, or one per line on stdin (`-`, or no argument
-    with stdin not a terminal). Blank lines are ignored; anything else is Invalid."""
+    with stdin not a terminal). Blank lines are ignored; anything else is Invalid.
+    Stdin is read line by line, each line and the number of lines bounded
+    (`/dev/zero` is refused at once)."""
     words = list(args)
-    if words == ["-"] or (not words and not sys.stdin.isatty()):
-        words = [line.strip() for line in sys.stdin.read().splitlines()]
+    if words == ["-"] or (not words and sys.stdin is not None and not sys.stdin.isatty()):
+        from tasktui.bounded_read import stdin_lines
+
+        words = list(stdin_lines(_ID_LINE_BYTES, MAX_STDIN_IDS, f"{what}s"))
     elif "-" in words:
         raise Invalid("'-' (read ids from stdin) must be the only id argument")
     ids: list[int] = []
     for word in words:
-        if not word:
+        if not word.strip():
             continue
-        word = word.lstrip("#")
-        if not word.isdigit():
-            raise Invalid(f"task id {word!r} is not a number")
-        ids.append(int(word))
+        ids.append(parse_id(word, what))
     if not ids:
         raise Invalid("no task ids given (pass ids as arguments or one per line on stdin)")
     return ids

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-import sys
 from typing import Optional
 
 import typer
 
 from tasktui import formats
-from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, read_ids, state
+from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, parse_id, read_ids, state
 from tasktui.errors import Invalid, Refused
+from tasktui.limits import MAX_COMMENT, MAX_DESCRIPTION, MAX_INTEGER, MIN_INTEGER
 from tasktui.text_safety import visible_text
 
 task_app = typer.Typer(help="List, show and change tasks.", no_args_is_help=True)
@@ -18,10 +18,13 @@ task_app = typer.Typer(help="List, show and change tasks.", no_args_is_help=True
 LIST_COLUMNS = ["id", "created_at", "status", "title", "event", "assignee", "group", "occurrences"]
 
 
-def _read_text(value: str | None) -> str:
-    """A text option, or stdin when the value is `-`."""
+def _read_text(value: str | None, max_chars: int, what: str) -> str:
+    """A text option, or stdin when the value is `-` (read only up to `max_chars`:
+    `/dev/zero` is refused at once, not read for ever)."""
     if value == "-":
-        return sys.stdin.read()
+        from tasktui.bounded_read import read_stdin_text
+
+        return read_stdin_text(max_chars, what)
     return value or ""
 
 
@@ -62,7 +65,9 @@ def raise_event(
     reopen: bool = typer.Option(False, "--reopen", help="With --dedup-key: a done task with the key is reopened."),
     process: Optional[str] = typer.Option(None, "--process", help="Id of the external run that raised this."),
     process_source: str = typer.Option("", "--process-source", help="Where that run comes from (e.g. cron, ci)."),
-    exit_code: Optional[int] = typer.Option(None, "--exit-code", help="Exit code of that run."),
+    exit_code: Optional[int] = typer.Option(
+        None, "--exit-code", min=MIN_INTEGER, max=MAX_INTEGER, help="Exit code of that run."
+    ),
     attrs: Optional[list[str]] = typer.Option(
         None, "--attr", "-a", help="Custom attribute value key=value (repeatable), validated for its type."
     ),
@@ -92,11 +97,12 @@ def raise_event(
 
     if reopen and dedup_key is None:
         raise Invalid("--reopen needs --dedup-key")
-    actor = state(ctx).open()
+    text = _read_text(description, MAX_DESCRIPTION, "the description")  # before the database is opened
     processes = [ProcessRef(process, process_source, None, exit_code)] if process else []
     attributes = dict(_attr_pairs(attrs))
+    actor = state(ctx).open()
     result = raise_task(
-        actor, event, title, _read_text(description), link, assignee, group, dedup_key, reopen, processes,
+        actor, event, title, text, link, assignee, group, dedup_key, reopen, processes,
         attributes=attributes,
     )  # fmt: skip
     if fmt == "json":
@@ -166,7 +172,7 @@ def list_(
     attrs: Optional[list[str]] = ATTR_FILTER_OPTION,
     sort: str = SORT_OPTION,
     ascending: bool = ASCENDING_OPTION,
-    limit: int = typer.Option(100, "--limit", "-n", min=1, help="At most this many tasks."),
+    limit: int = typer.Option(100, "--limit", "-n", min=1, max=MAX_INTEGER, help="At most this many tasks."),
     all_rows: bool = typer.Option(False, "--all", help="Every matching task (no limit)."),
     count: bool = typer.Option(False, "--count", help="Print only the number of matching tasks."),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
@@ -199,15 +205,16 @@ def list_(
 @task_app.command("show")
 def show(
     ctx: typer.Context,
-    task_id: int = typer.Argument(..., help="Task id."),
+    task_id: str = typer.Argument(..., metavar="ID", help="Task id."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Show one task with its attributes, dependencies, processes, history and comments."""
     from tasktui.services.task_detail import task_detail
 
     check_format_in(fmt, command="show")
+    number = parse_id(task_id, param="task_id")
     actor = state(ctx).open()
-    detail = task_detail(task_id, actor.lang)
+    detail = task_detail(number, actor.lang)
     data = dataclasses.asdict(detail)
     if fmt == "json":
         from tasktui.services.attribute_types import json_value
@@ -311,51 +318,55 @@ def unassign(
 @task_app.command("comment")
 def comment(
     ctx: typer.Context,
-    task_id: int = typer.Argument(..., help="Task id."),
+    task_id: str = typer.Argument(..., metavar="ID", help="Task id."),
     text: str = typer.Argument(..., help="The comment; '-' reads stdin."),
 ) -> None:
     """Add a comment to a task."""
     from tasktui.services.task_detail import add_comment
 
-    add_comment(state(ctx).open(), task_id, _read_text(text))
-    typer.echo(f"comment added to task {task_id}")
+    number = parse_id(task_id, param="task_id")
+    body = _read_text(text, MAX_COMMENT, "the comment")
+    add_comment(state(ctx).open(), number, body)
+    typer.echo(f"comment added to task {number}")
 
 
 @task_app.command("depend")
 def depend(
     ctx: typer.Context,
-    task_id: int = typer.Argument(..., help="The task that waits."),
-    on: int = typer.Option(..., "--on", help="The task it waits on."),
+    task_id: str = typer.Argument(..., metavar="ID", help="The task that waits."),
+    on: str = typer.Option(..., "--on", metavar="ID", help="The task it waits on."),
     remove: bool = typer.Option(False, "--remove", help="Remove the dependency instead."),
 ) -> None:
     """Make a task depend on another (cycles are refused), or --remove it."""
     from tasktui.services.task_detail import add_dependency, remove_dependency
 
+    waiting, waited_on = parse_id(task_id, param="task_id"), parse_id(on, param="--on")
     actor = state(ctx).open()
     if remove:
-        remove_dependency(actor, task_id, on)
-        typer.echo(f"task {task_id} no longer depends on task {on}")
+        remove_dependency(actor, waiting, waited_on)
+        typer.echo(f"task {waiting} no longer depends on task {waited_on}")
     else:
-        add_dependency(actor, task_id, on)
-        typer.echo(f"task {task_id} now depends on task {on}")
+        add_dependency(actor, waiting, waited_on)
+        typer.echo(f"task {waiting} now depends on task {waited_on}")
 
 
 @task_app.command("set-attr")
 def set_attr(
     ctx: typer.Context,
-    task_id: int = typer.Argument(..., help="Task id."),
+    task_id: str = typer.Argument(..., metavar="ID", help="Task id."),
     values: list[str] = typer.Argument(..., help="key=value pairs; an empty value (key=) clears the attribute."),
 ) -> None:
     """Set custom attribute values of a task (validated; recorded in its history)."""
     from tasktui.services.attribute_values import set_task_attributes
 
+    number = parse_id(task_id, param="task_id")
     pairs = dict(_attr_pairs(values, "set-attr"))
-    changes = set_task_attributes(state(ctx).open(), task_id, pairs)
+    changes = set_task_attributes(state(ctx).open(), number, pairs)
     for change in changes:
         old, new = formats.shown(change.old) or "(none)", formats.shown(change.new) or "(none)"
-        typer.echo(f"task {task_id}: {change.key}: {old} -> {new}")
+        typer.echo(f"task {number}: {change.key}: {old} -> {new}")
     if not changes:
-        typer.echo(f"task {task_id}: no attribute changed")
+        typer.echo(f"task {number}: no attribute changed")
 
 
 def register(app: typer.Typer) -> None:

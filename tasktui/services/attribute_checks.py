@@ -13,11 +13,10 @@ from collections.abc import Iterable
 import peewee as pw
 
 from tasktui.errors import Invalid, NotFound
+from tasktui.limits import MAX_CHOICES, MAX_LABEL
 from tasktui.models import AttributeDef, AttributeGroup, AttributeSet
 from tasktui.services.events import identifier_problem
 
-MAX_LABEL = 200
-MAX_CHOICES = 200
 #: "Not given" for keyword arguments where None means "clear it".
 UNSET: object = object()
 

@@ -38,6 +38,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tasktui.errors import Invalid
+from tasktui.limits import MAX_ATTRIBUTE_TEXT
 from tasktui.text_safety import clean_text
 
 TYPES = ("text", "integer", "decimal", "boolean", "date", "datetime", "choice", "url")
@@ -53,7 +54,7 @@ EXPECTED: dict[str, str] = {
     "url": "a URL (http, https, ftp, ftps, sftp, ssh or mailto, with a host)",
 }
 URL_SCHEMES = ("http", "https", "ftp", "ftps", "sftp", "ssh", "mailto")
-MAX_TEXT = 2000
+MAX_TEXT = MAX_ATTRIBUTE_TEXT
 MAX_DECIMAL_DIGITS = 38
 INT_MIN, INT_MAX = -(2**63), 2**63 - 1
 TRUE_WORDS = ("true", "yes", "on", "1")

@@ -42,7 +42,15 @@ from tasktui.services.bulk_insert import CHUNK, cached_lookup, insert_chunks, in
 from tasktui.services.context import Actor
 from tasktui.services.events import get_event
 from tasktui.services.people import get_group, get_user
-from tasktui.services.tasks import ProcessRef, RaiseResult, _check_title, clean_task_text, history
+from tasktui.services.tasks import (
+    ProcessRef,
+    RaiseResult,
+    _check_title,
+    check_process,
+    check_raise_texts,
+    clean_task_text,
+    history,
+)
 
 KEYS = ("event", "title", "description", "link", "assignee", "group", "dedup_key", "reopen", "attributes", "process")
 
@@ -140,7 +148,9 @@ def _process(value: Any) -> ProcessRef:
         if parsed.tzinfo is not None:
             parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
         started_at = parsed
-    return ProcessRef(str(pid), source, started_at, code)
+    process = ProcessRef(str(pid), source, started_at, code)
+    check_process(process)
+    return process
 
 
 def parse_line(line: int, text: str) -> BatchItem:
@@ -149,6 +159,10 @@ def parse_line(line: int, text: str) -> BatchItem:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise Invalid(f"not valid JSON ({e.msg} at column {e.colno})") from None
+    except ValueError:  # an integer of more than 4,300 digits (sys.get_int_max_str_digits)
+        raise Invalid("not valid JSON (a number too long to read)") from None
+    except RecursionError:
+        raise Invalid("not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise Invalid("a line must be a JSON object")
     unknown = sorted(set(data) - set(KEYS))
@@ -160,10 +174,11 @@ def parse_line(line: int, text: str) -> BatchItem:
     if data.get("title") is None:
         raise Invalid("'title' is required")
     title = _check_title(_text(data, "title", ""))
-    description, link = clean_task_text(_text(data, "description", ""), _text(data, "link", ""))
+    link = _text(data, "link", "") or ""
+    description = _text(data, "description", "") or ""
     dedup_key = _text(data, "dedup_key", None)
-    if dedup_key is not None and not dedup_key.strip():
-        raise Invalid("the dedup key must not be empty")
+    check_raise_texts(description, link, dedup_key)
+    description, link = clean_task_text(description, link)
     reopen = data.get("reopen", False)
     if not isinstance(reopen, bool):
         raise Invalid("'reopen' must be true or false")

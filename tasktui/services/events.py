@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.limits import MAX_IDENTIFIER, MAX_NAME
 from tasktui.models import AttributeSet, Event, Group, Task, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
@@ -16,8 +17,6 @@ MANUAL_PLUGIN_LABEL = "Manually created"
 #: Fields that may change after an event is created; the others are locked.
 EDITABLE = ("name_en", "name_de", "responsible_user", "responsible_group")
 LOCKED = ("identifier", "plugin", "attribute_set")
-MAX_IDENTIFIER = 100
-MAX_NAME = 200
 
 
 def identifier_problem(identifier: str) -> str | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tasktui.errors import Invalid, Refused, Unavailable
+from tasktui.errors import Invalid, Refused, Unavailable, write_failed
 from tasktui.formats import csv_value, iso
 from tasktui.services.tasks import TaskFilter, TaskRow, count_tasks, iter_tasks
 from tasktui.text_safety import json_safe
@@ -128,7 +128,7 @@ def export_tasks(
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as e:
-        raise Unavailable(f"cannot write {path}: {e.strerror}") from None
+        raise write_failed(e, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
             writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n") if fmt == "csv" else None
@@ -155,6 +155,9 @@ def export_tasks(
             except FileExistsError:
                 raise Refused(f"{path} already exists: choose another file or overwrite it (--force)") from None
             os.unlink(temp_name)
+    except OSError as e:  # a full disk, a quota, a file size limit: one line, exit code 4
+        Path(temp_name).unlink(missing_ok=True)
+        raise write_failed(e, str(path)) from None
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise

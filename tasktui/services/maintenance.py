@@ -88,6 +88,8 @@ def _reserve(target: Path, force: bool) -> bool:
     placeholder, 0600, that reserves the name against a concurrent writer)."""
     if target.is_dir():
         raise Invalid(f"{target} is a directory: give a file name for the backup")
+    if target.exists() and not target.is_file():  # --force would replace a device such as /dev/full
+        raise Invalid(f"{target} is not a regular file: give a file name for the backup")
     if not target.parent.is_dir():
         raise NotFound(f"directory {target.parent} does not exist")
     try:

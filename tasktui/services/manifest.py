@@ -48,6 +48,7 @@ from pathlib import Path
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused, TaskTuiError
+from tasktui.limits import MAX_MANIFEST, MAX_PLUGIN
 from tasktui.models import AttributeSet, Event, Group, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
@@ -57,7 +58,6 @@ from tasktui.text_safety import clean_line
 TOP_KEYS = ("plugin", "event")
 EVENT_KEYS = ("identifier", "name", "responsible_user", "responsible_group", "attribute_set")
 NAME_KEYS = ("en", "de")
-MAX_PLUGIN = 100
 
 
 @dataclass(frozen=True)
@@ -193,17 +193,23 @@ def _parse_event(raw: object, index: int, path: Path, locate: _Locator) -> Manif
 def parse_manifest(path: Path) -> Manifest:
     """Read and check a manifest file (syntax, keys, types, identifiers, names); the
     database is not consulted. Invalid names the file, the line or key, the problem."""
+    from tasktui.bounded_read import read_file_limited
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_file_limited(path, MAX_MANIFEST, f"{path}: the manifest").decode("utf-8")
     except FileNotFoundError:
         raise NotFound(f"{path}: no such manifest file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise Invalid(f"{path}: cannot read manifest: {e}") from None
+    except OSError as e:
+        raise Invalid(f"{path}: cannot read manifest: {e.strerror}") from None
+    except UnicodeDecodeError as e:
+        raise Invalid(f"{path}: cannot read manifest: not UTF-8 text (byte {e.start + 1})") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise Invalid(f"{path}: TOML syntax error: {e}") from None
+    except RecursionError:  # arrays or inline tables nested a thousand deep
+        raise Invalid(f"{path}: TOML nested too deeply") from None
     locate = _Locator(text)
     for key in data:
         if key not in TOP_KEYS:

@@ -9,6 +9,7 @@ import peewee as pw
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.limits import MAX_DISPLAY_NAME, MAX_GROUP_DESCRIPTION, check_length
 from tasktui.models import Group, Membership, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor, check_login, unknown_user_message
@@ -79,6 +80,7 @@ def add_user(login: str, display_name: str = "", email: str | None = None, *, ac
     """Register a user; a login already taken is refused. Recorded in the audit log."""
     login = check_login(login)
     email = check_email(email)
+    check_length(display_name, MAX_DISPLAY_NAME, "a display name")
     with write_transaction():
         if User.select().where(User.login == login).exists():
             raise Refused(f"user {login!r} already exists")
@@ -97,6 +99,7 @@ def edit_user(
 ) -> UserInfo:
     """Change a user's display name, email (empty string clears it) or active flag;
     each changed field is recorded in the audit log."""
+    check_length(display_name, MAX_DISPLAY_NAME, "a display name")
     with write_transaction():
         user = get_user(login)
         before = _audited(user)
@@ -138,6 +141,7 @@ def add_group(name: str, description: str = "", *, actor: Actor | None = None) -
     name = name.strip()
     if not GROUP_RE.match(name):
         raise Invalid(f"group name {name!r} must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+    check_length(description, MAX_GROUP_DESCRIPTION, "a group description")
     with write_transaction():
         if Group.select().where(Group.name == name).exists():
             raise Refused(f"group {name!r} already exists")

@@ -38,11 +38,13 @@ def raise_for_failure(
     group: str | None = None,
 ) -> RaiseResult:
     """Raise a task of `event` about a failed run: the description holds the command
-    line, how it ended, duration and the last lines of output (see
-    `RunOutcome.description`). With a dedup key a repeated failure counts another
-    occurrence on the open task (and adds its process record) instead, and the new
-    failure's details are added as a comment, so the latest output is never lost."""
-    from tasktui.services.task_detail import MAX_COMMENT, add_comment
+    line, how it ended, duration and the last lines of output that fit in
+    MAX_DESCRIPTION (see `RunOutcome.description`). With a dedup key a repeated
+    failure counts another occurrence on the open task (and adds its process record)
+    instead, and the new failure's details are added as a comment, so the latest
+    output is never lost."""
+    from tasktui.limits import MAX_COMMENT, MAX_DESCRIPTION
+    from tasktui.services.task_detail import add_comment
 
     try:
         directory = os.getcwd()
@@ -54,7 +56,7 @@ def raise_for_failure(
             actor,
             event,
             title or outcome.default_title(),
-            outcome.description(host, directory),
+            outcome.description(host, directory, max_chars=MAX_DESCRIPTION),  # the tail that fits
             link,
             assignee,
             group,

@@ -9,6 +9,7 @@ import peewee as pw
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.limits import MAX_COMMENT
 from tasktui.models import (
     AttributeDef,
     AttributeGroup,
@@ -27,7 +28,6 @@ from tasktui.services.context import Actor
 from tasktui.services.tasks import _insert_history, get_task, history
 from tasktui.text_safety import clean_text
 
-MAX_COMMENT = 20_000
 
 
 @dataclass(frozen=True)

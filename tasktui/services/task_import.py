@@ -50,7 +50,6 @@ The rules:
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,11 +57,12 @@ from typing import TYPE_CHECKING, Any
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, TaskTuiError
+from tasktui.limits import MAX_IMPORT_RECORD
 from tasktui.models import DONE, OPEN, Event, TaskAttribute, TaskHistory, utcnow
 from tasktui.services.bulk_insert import insert_chunks, insert_tasks
 from tasktui.services.context import Actor
 from tasktui.services.export import EXPORT_FIELDS
-from tasktui.services.tasks import _check_title, clean_task_text, history
+from tasktui.services.tasks import _check_title, check_raise_texts, clean_task_text, history
 
 if TYPE_CHECKING:
     from tasktui.services.task_import_checks import Resolved
@@ -216,10 +216,11 @@ def parse_record(index: int, data: Any) -> ImportRecord:
     occurrences = data.get("occurrences", 1)
     if isinstance(occurrences, bool) or not isinstance(occurrences, int) or not 1 <= occurrences < 2**63:
         raise Invalid("'occurrences' must be a whole number of at least 1")
-    description, link = clean_task_text(_text(data, "description"), _text(data, "link"))
+    link = _text(data, "link") or ""
+    description = _text(data, "description") or ""
     dedup_key = _text(data, "dedup_key")
-    if dedup_key is not None and not dedup_key.strip():
-        raise Invalid("the dedup key must not be empty")
+    check_raise_texts(description, link, dedup_key)
+    description, link = clean_task_text(description, link)
     attributes = data.get("attributes") or {}
     if not isinstance(attributes, dict):
         raise Invalid("'attributes' must be an object of key: value")
@@ -245,36 +246,36 @@ def parse_record(index: int, data: Any) -> ImportRecord:
 
 def read_file(path: Path) -> list[ImportRecord]:
     """Every record of an export file, checked for shape; a file that is not one, or
-    has bad records, is ImportRejected (exit 2) listing every bad record."""
+    has bad records, is ImportRejected (exit 2) listing every bad record. The file is
+    read record by record (`json_stream`), each record at most MAX_IMPORT_RECORD, so
+    `/dev/zero` or a huge record is refused at once, in flat memory."""
+    from tasktui.json_stream import NotAnArray, NotJson, iter_json_array
+
     path = Path(path).expanduser()
     if path.suffix.lower() == ".csv":
         raise Invalid(f"{path.name}: {CSV_REFUSED}")
+    records: list[ImportRecord] = []
+    problems: list[Problem] = []
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        with open(path, "rb") as stream:
+            for index, item in enumerate(iter_json_array(stream, MAX_IMPORT_RECORD, path.name), start=1):
+                try:
+                    records.append(parse_record(index, item))
+                except TaskTuiError as e:
+                    problems.append(Problem(record_label(index, item.get("id") if isinstance(item, dict) else None), str(e)))
     except FileNotFoundError:
         raise Invalid(f"cannot read {path}: no such file") from None
     except OSError as e:
         raise Invalid(f"cannot read {path}: {e.strerror}") from None
-    except UnicodeDecodeError as e:
-        raise Invalid(f"{path.name}: not UTF-8 text (byte {e.start + 1})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as e:
-        if text.lstrip().startswith("id,created_at,"):
+    except NotJson as e:
+        if e.head.lstrip().startswith("id,created_at,"):
             raise Invalid(f"{path.name}: {CSV_REFUSED}") from None
-        raise Invalid(f"{path.name}: not JSON ({e.msg} at line {e.lineno}, column {e.colno})") from None
-    if not isinstance(data, list):
+        raise
+    except NotAnArray as e:
         raise Invalid(
             f"{path.name}: expected a JSON array of tasks (as 'tasktui export --format json' writes), "
-            f"not a JSON {type(data).__name__}"
-        )
-    records: list[ImportRecord] = []
-    problems: list[Problem] = []
-    for index, item in enumerate(data, start=1):
-        try:
-            records.append(parse_record(index, item))
-        except TaskTuiError as e:
-            problems.append(Problem(record_label(index, item.get("id") if isinstance(item, dict) else None), str(e)))
+            f"not a JSON {type(e.value).__name__}"
+        ) from None
     if problems:
         raise ImportRejected(path.name, problems)
     return records

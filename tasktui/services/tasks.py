@@ -16,6 +16,16 @@ import peewee as pw
 
 from tasktui.db import TEXT_MATCH_ID, indexed_text, text_condition, text_driven, text_match_ids, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.limits import (
+    MAX_DEDUP_KEY,
+    MAX_DESCRIPTION,
+    MAX_LINK,
+    MAX_PROCESS_ID,
+    MAX_PROCESS_SOURCE,
+    MAX_SEARCH,
+    MAX_TITLE,
+    check_length,
+)
 from tasktui.models import DONE, OPEN, Event, Group, Task, TaskHistory, User, utcnow
 from tasktui.services.context import Actor
 from tasktui.services.events import get_event
@@ -31,8 +41,6 @@ ASSIGNEE_MODES: dict[str, str] = {
     "unassigned": "Unassigned",
 }
 STATUSES = ("open", "all", "done")
-MAX_TITLE = 500
-MAX_LINK = 2000
 CHUNK = 500
 #: A text search with at most this many matches reads their ids first (one read of
 #: the text index in its fast direction), then pages through those.
@@ -106,7 +114,9 @@ class TaskFilter:
 
     def validate(self) -> None:
         """Refuse an unknown status or assignee mode, or a mode without its user
-        (attribute filters are checked when their condition is built)."""
+        (attribute filters are checked when their condition is built), or a search
+        text so long that the text index would take minutes to answer it."""
+        check_length(self.text, MAX_SEARCH, "the search text")
         if self.status not in (OPEN, DONE, "all"):
             raise Invalid(f"unknown status {self.status!r}: use open, done or all")
         mode = self.assignee_mode
@@ -361,11 +371,26 @@ def _check_title(title: str) -> str:
 def clean_task_text(description: str | None, link: str | None) -> tuple[str, str]:
     """Description and link as stored, from any raise path (CLI, batch, import, run):
     escape sequences and control characters removed, so they never reach a
-    terminal; the link is one line."""
-    link = clean_line(link).strip()
-    if len(link) > MAX_LINK:
-        raise Invalid(f"the link must be at most {MAX_LINK} characters")
-    return clean_text(description), link
+    terminal; the link is one line (their sizes: `check_raise_texts`, first)."""
+    return clean_text(description), clean_line(link).strip()
+
+
+def check_raise_texts(description: str | None, link: str | None, dedup_key: str | None) -> None:
+    """The size limits of a raise's texts (`tasktui.limits`), checked before the write
+    transaction so an oversized input never holds the lock (the title: `_check_title`)."""
+    check_length(description, MAX_DESCRIPTION, "the description")
+    check_length(link, MAX_LINK, "the link")
+    check_length(dedup_key, MAX_DEDUP_KEY, "the dedup key")
+    if dedup_key is not None and not dedup_key.strip():
+        raise Invalid("the dedup key must not be empty")
+
+
+def check_process(process: ProcessRef) -> None:
+    """The limits of a related process's id and source."""
+    if not process.process_id.strip():
+        raise Invalid("a related process needs an id")
+    check_length(process.process_id, MAX_PROCESS_ID, "a process id")
+    check_length(process.source, MAX_PROCESS_SOURCE, "a process source")
 
 
 def history(task_id: int, actor: Actor, action: str, field: str | None = None, old: Any = None, new: Any = None) -> dict:
@@ -408,9 +433,11 @@ def raise_task(
     set, defaults filled in (see `attribute_values.values_for_raise`); a deduplicated
     raise validates them too but keeps the values the task was created with."""
     title = _check_title(title)
+    check_raise_texts(description, link, dedup_key)
     description, link = clean_task_text(description, link)
-    if dedup_key is not None and not dedup_key.strip():
-        raise Invalid("the dedup key must not be empty")
+    processes = list(processes)
+    for process in processes:
+        check_process(process)
     with write_transaction():
         ev = get_event(event)
         if ev.obsolete:
@@ -479,8 +506,7 @@ def _add_processes(task_id: int, processes: Iterable[ProcessRef]) -> None:
     from tasktui.models import RelatedProcess
 
     for p in processes:
-        if not p.process_id.strip():
-            raise Invalid("a related process needs an id")
+        check_process(p)
         RelatedProcess.create(
             task=task_id, process_id=p.process_id, source=p.source, started_at=p.started_at, exit_code=p.exit_code
         )
