@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tasktui.models import Comment, Event, Group, Task, TaskAttribute, TaskHistory, User
-from tasktui.services import attribute_sets, attributes
+from tasktui.services.attributes import definitions as attributes
+from tasktui.services.attributes import sets as attribute_sets
 from tasktui.services.context import Actor
-from tasktui.services.events import create_event
+from tasktui.services.events.definitions import create_event
 from tasktui.services.people import add_group, add_user
-from tasktui.services.task_detail import add_comment
-from tasktui.services.tasks import raise_task
+from tasktui.services.tasks.detail import add_comment
+from tasktui.services.tasks.raising import raise_task
 
 OSC52 = "\x1b]52;c;cHduZWQ=\x07"  # writes "pwned" to the clipboard
 OSC0 = "\x1b]0;pwned\x07"  # sets the window title

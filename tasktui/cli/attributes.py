@@ -33,7 +33,7 @@ SET_COLUMNS = ["key", "name", "attributes", "event_count"]
 
 
 def _attribute_dict(info, fmt: str) -> dict:
-    from tasktui.services.attribute_types import json_value
+    from tasktui.services.attributes.types import json_value
 
     data = dataclasses.asdict(info)
     if data["value_count"] is None:
@@ -89,7 +89,7 @@ def add(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Define a custom attribute."""
-    from tasktui.services.attributes import create_attribute
+    from tasktui.services.attributes.definitions import create_attribute
 
     check_format_in(fmt)
     actor = state(ctx).open()
@@ -107,7 +107,7 @@ def list_(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List attribute definitions in display order."""
-    from tasktui.services.attributes import list_attributes
+    from tasktui.services.attributes.definitions import list_attributes
 
     check_format(fmt)
     actor = state(ctx).open()
@@ -122,7 +122,7 @@ def show(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Show one attribute with its number of stored values and the sets it is in."""
-    from tasktui.services.attributes import attribute_info, get_attribute
+    from tasktui.services.attributes.definitions import attribute_info, get_attribute
 
     check_format_in(fmt)
     actor = state(ctx).open()
@@ -151,7 +151,7 @@ def edit(
 
     Changing the type while tasks hold values, or removing a choice that values use,
     is refused with exit code 1 and the number of values concerned."""
-    from tasktui.services.attributes import edit_attribute
+    from tasktui.services.attributes.definitions import edit_attribute
 
     check_format_in(fmt)
     actor = state(ctx).open()
@@ -171,7 +171,7 @@ def delete(
     """Delete an attribute that no task holds a value for.
 
     With stored values it is refused (exit 1); otherwise it also leaves every set."""
-    from tasktui.services.attributes import attribute_info, delete_attribute, get_attribute
+    from tasktui.services.attributes.definitions import attribute_info, delete_attribute, get_attribute
 
     actor = state(ctx).open()
     info = attribute_info(get_attribute(key), with_usage=True)
@@ -194,7 +194,7 @@ def group_add(
     position: Optional[int] = POSITION_OPTION,
 ) -> None:
     """Create an attribute group (a display section)."""
-    from tasktui.services.attribute_groups import create_attribute_group
+    from tasktui.services.attributes.groups import create_attribute_group
 
     actor = state(ctx).open()
     info = create_attribute_group(key, label, label_de, position, actor.lang, actor=actor)
@@ -204,7 +204,7 @@ def group_add(
 @group_app.command("list")
 def group_list(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP)) -> None:
     """List attribute groups in display order, with their attributes."""
-    from tasktui.services.attribute_groups import list_attribute_groups
+    from tasktui.services.attributes.groups import list_attribute_groups
 
     check_format(fmt)
     actor = state(ctx).open()
@@ -220,7 +220,7 @@ def group_edit(
     position: Optional[int] = NEW_POSITION_OPTION,
 ) -> None:
     """Change the labels or position of an attribute group."""
-    from tasktui.services.attribute_groups import edit_attribute_group
+    from tasktui.services.attributes.groups import edit_attribute_group
 
     actor = state(ctx).open()
     edit_attribute_group(key, label_en=label, position=position, lang=actor.lang, actor=actor, **given(label_de=label_de))
@@ -230,7 +230,7 @@ def group_edit(
 @group_app.command("delete")
 def group_delete(ctx: typer.Context, key: str = typer.Argument(..., help="Group key.")) -> None:
     """Delete an attribute group; its attributes and their values stay (ungrouped)."""
-    from tasktui.services.attribute_groups import delete_attribute_group
+    from tasktui.services.attributes.groups import delete_attribute_group
 
     actor = state(ctx).open()
     info = delete_attribute_group(key, actor=actor)
@@ -248,7 +248,7 @@ def set_add(
     attributes: Optional[list[str]] = typer.Option(None, "--attr", help="An attribute of the set (repeat, in order)."),
 ) -> None:
     """Create an attribute set."""
-    from tasktui.services.attribute_sets import create_attribute_set
+    from tasktui.services.attributes.sets import create_attribute_set
 
     actor = state(ctx).open()
     info = create_attribute_set(key, name, attributes or [], actor=actor)
@@ -258,7 +258,7 @@ def set_add(
 @set_app.command("list")
 def set_list(ctx: typer.Context, fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP)) -> None:
     """List attribute sets with their attributes and the number of events using them."""
-    from tasktui.services.attribute_sets import list_attribute_sets
+    from tasktui.services.attributes.sets import list_attribute_sets
 
     check_format(fmt)
     state(ctx).open()
@@ -272,9 +272,9 @@ def set_show(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Show one attribute set and the definitions of its attributes."""
-    from tasktui.services.attribute_checks import get_attribute_set
-    from tasktui.services.attribute_sets import set_attributes, set_info
-    from tasktui.services.attributes import attribute_info
+    from tasktui.services.attributes.checks import get_attribute_set
+    from tasktui.services.attributes.definitions import attribute_info
+    from tasktui.services.attributes.sets import set_attributes, set_info
 
     check_format_in(fmt)
     actor = state(ctx).open()
@@ -298,7 +298,7 @@ def set_add_attr(
     attributes: list[str] = typer.Argument(..., help="Attribute keys to add (at the end, in order)."),
 ) -> None:
     """Add attributes to a set: tasks raised from now on carry them."""
-    from tasktui.services.attribute_sets import add_to_set
+    from tasktui.services.attributes.sets import add_to_set
 
     actor = state(ctx).open()
     info = add_to_set(key, attributes, actor=actor)
@@ -314,7 +314,7 @@ def set_remove_attr(
     """Remove an attribute from a set (refused while tasks hold values for it).
 
     Refused with exit code 1 while tasks of events using the set hold values for it."""
-    from tasktui.services.attribute_sets import remove_from_set
+    from tasktui.services.attributes.sets import remove_from_set
 
     actor = state(ctx).open()
     info = remove_from_set(key, attribute, actor=actor)
@@ -328,7 +328,7 @@ def set_rename(
     name: str = typer.Argument(..., help="The new descriptive name."),
 ) -> None:
     """Change the descriptive name of an attribute set."""
-    from tasktui.services.attribute_sets import edit_attribute_set
+    from tasktui.services.attributes.sets import edit_attribute_set
 
     actor = state(ctx).open()
     edit_attribute_set(key, name, actor=actor)
@@ -338,7 +338,7 @@ def set_rename(
 @set_app.command("delete")
 def set_delete(ctx: typer.Context, key: str = typer.Argument(..., help="Set key.")) -> None:
     """Delete an attribute set no event uses (refused, exit 1, otherwise)."""
-    from tasktui.services.attribute_sets import delete_attribute_set
+    from tasktui.services.attributes.sets import delete_attribute_set
 
     actor = state(ctx).open()
     delete_attribute_set(key, actor=actor)

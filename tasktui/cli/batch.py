@@ -1,6 +1,6 @@
 """`tasktui raise --batch`: one raise per JSON line on stdin, all or nothing.
 
-See `tasktui.services.batch` for the line format and the rule. Output: one result per
+See `tasktui.services.transfer.batch` for the line format and the rule. Output: one result per
 line — table `line 3: created task 12 (event, occurrences: 1)`, JSON a list of
 `{"line", "task_id", "outcome", "occurrences", "event"}`, ids one task id per line.
 A bad batch prints one `tasktui: error: line N: ...` line per bad line on stderr,
@@ -22,7 +22,7 @@ def raise_batch_from_stdin(ctx: typer.Context, fmt: str) -> None:
     """Read the batch from stdin, raise it, print one result per line."""
     from tasktui.bounded_read import stdin_lines
     from tasktui.limits import MAX_BATCH_LINE, MAX_BATCH_LINES
-    from tasktui.services.batch import BatchRejected, parse_lines, raise_batch
+    from tasktui.services.transfer.batch import BatchRejected, parse_lines, raise_batch
 
     # Lines end at "\n" only: a JSON string may hold U+2028 and other line breaks raw.
     # Each is read only up to MAX_BATCH_LINE, so `/dev/zero` is refused at once.

@@ -29,7 +29,7 @@ def check(
 ) -> None:
     """Check the database: integrity of the file, foreign keys, schema version.
     Exit 0 when all is well; otherwise one line per problem on stderr and exit 4."""
-    from tasktui.services.maintenance import check_database
+    from tasktui.services.admin.maintenance import check_database
 
     check_format_in(fmt)
     report = check_database(state(ctx).settings.db_path, quick=quick)
@@ -59,7 +59,7 @@ def backup(
 ) -> None:
     """Back up the database to PATH with SQLite's online backup: a consistent copy
     even while scripts keep raising tasks. Restore: see the README."""
-    from tasktui.services.maintenance import backup as backup_database
+    from tasktui.services.admin.maintenance import backup as backup_database
 
     result = backup_database(
         state(ctx).settings.db_path, path, force=force, pages_per_step=pages, pause_s=pause_ms / 1000
@@ -72,7 +72,7 @@ def backup(
 def migrate(ctx: typer.Context) -> None:
     """Apply pending schema migrations now (tasktui also applies them when it opens
     an older database) and say what was done."""
-    from tasktui.services.maintenance import migrate as migrate_database
+    from tasktui.services.admin.maintenance import migrate as migrate_database
 
     result = migrate_database(state(ctx).settings.db_path)
     if not result.applied:

@@ -43,7 +43,7 @@ def demo(
 ) -> None:
     """Load realistic users, groups, the shipped events and a few hundred tasks, all or
     nothing (running it again adds nothing)."""
-    from tasktui.services.demo import load_demo
+    from tasktui.services.admin.demo import load_demo
 
     actor = state(ctx).open()
     with _progress_bar(tasks) as progress:

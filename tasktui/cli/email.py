@@ -40,7 +40,7 @@ def settings_show(
     fmt: str = typer.Option("table", "--format", "-f", help="Output format: table or json."),
 ) -> None:
     """Show the SMTP settings (the password source, never a password) and warnings."""
-    from tasktui.services.email_settings import get_settings, settings_warnings
+    from tasktui.services.mail.settings import get_settings, settings_warnings
 
     check_format_in(fmt)
     state(ctx).open()
@@ -79,7 +79,7 @@ def settings_set(
     ),
 ) -> None:
     """Change SMTP settings. The password itself is never stored: name where to read it."""
-    from tasktui.services.email_settings import settings_warnings, update_settings
+    from tasktui.services.mail.settings import settings_warnings, update_settings
 
     actor = state(ctx).open()
     settings = update_settings(
@@ -109,7 +109,7 @@ def default_switch(
     value: str = typer.Argument(..., help="on: every event sends; off: only events switched on send."),
 ) -> None:
     """Turn "apply the default" on (every event sends email) or off (per-event switches)."""
-    from tasktui.services.email_settings import set_apply_default
+    from tasktui.services.mail.settings import set_apply_default
 
     on = _on_off(value)
     actor = state(ctx).open()
@@ -123,7 +123,7 @@ def events_list(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List every event with its email switch and whether it sends now."""
-    from tasktui.services.email_settings import list_event_sending
+    from tasktui.services.mail.settings import list_event_sending
 
     check_format(fmt)
     actor = state(ctx).open()
@@ -141,7 +141,7 @@ def event_switch(
     value: str = typer.Argument(..., help="on or off."),
 ) -> None:
     """Switch email on or off for one event (counts while the default is off)."""
-    from tasktui.services.email_settings import get_settings, set_event_sending
+    from tasktui.services.mail.settings import get_settings, set_event_sending
 
     on = _on_off(value)
     actor = state(ctx).open()
@@ -160,7 +160,7 @@ def outbox(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List outbox messages with their state, attempts and last error."""
-    from tasktui.services.notify import list_outbox
+    from tasktui.services.mail.outbox import list_outbox
 
     check_format(fmt)
     if failed and state_name and state_name != "failed":
@@ -180,7 +180,7 @@ def retry(
     all_failed: bool = typer.Option(False, "--all-failed", help="Every failed message."),
 ) -> None:
     """Make failed (or waiting) messages due now, with a fresh count of attempts."""
-    from tasktui.services.notify import requeue
+    from tasktui.services.mail.outbox import requeue
 
     wanted = [parse_id(word, "message id", param="ids") for word in ids or []]
     state(ctx).open()
@@ -195,7 +195,7 @@ def test_message(
 ) -> None:
     """Send a test message now and print the server's answer (exit 1: the server refused
     it, at any step up to the end of DATA; 4: unreachable; 2: bad settings)."""
-    from tasktui.services.mail_delivery import send_test_message
+    from tasktui.services.mail.delivery import send_test_message
 
     state(ctx).open()
     typer.echo(send_test_message(address))
@@ -213,7 +213,7 @@ def notify(
     """Deliver the email outbox (for cron, or --loop). Exit 1: some message failed for good
     in this run (see `tasktui email outbox --failed`), 4: server unreachable, 2: bad settings."""
     from tasktui.errors import Refused
-    from tasktui.services.mail_delivery import deliver_outbox, new_sender_id
+    from tasktui.services.mail.delivery import deliver_outbox, new_sender_id
 
     if not 0 < interval <= MAX_NOTIFY_INTERVAL:  # also NaN, which would make the loop spin
         raise Invalid(f"--interval must be more than 0 and at most {MAX_NOTIFY_INTERVAL:,} seconds")

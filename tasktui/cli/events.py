@@ -43,7 +43,7 @@ def list_(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List events."""
-    from tasktui.services.events import list_events
+    from tasktui.services.events.definitions import list_events
 
     check_format(fmt)
     actor = state(ctx).open()
@@ -60,7 +60,7 @@ def show(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Show one event, with its number of tasks."""
-    from tasktui.services.events import event_info, get_event
+    from tasktui.services.events.definitions import event_info, get_event
 
     actor = state(ctx).open()
     _print(event_info(get_event(identifier), actor.lang, with_count=True), fmt)
@@ -78,7 +78,7 @@ def create(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Create an event by hand (plugin: "Manually created")."""
-    from tasktui.services.events import create_event
+    from tasktui.services.events.definitions import create_event
 
     actor = state(ctx).open()
     _print(create_event(identifier, name, name_de, None, user, group, attribute_set, actor.lang, actor=actor), fmt)
@@ -96,7 +96,7 @@ def edit(
 ) -> None:
     """Edit the names and responsibility of an event (identifier, plugin and
     attribute set are locked). Changes apply to tasks raised from now on."""
-    from tasktui.services.events import edit_event
+    from tasktui.services.events.definitions import edit_event
 
     actor = state(ctx).open()
     changes = given(name_de=name_de, responsible_user=user, responsible_group=group)
@@ -110,7 +110,7 @@ def delete(
     yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Delete an event that has no tasks (one with tasks can only be marked obsolete)."""
-    from tasktui.services.events import delete_event, get_event
+    from tasktui.services.events.definitions import delete_event, get_event
 
     actor = state(ctx).open()
     event = get_event(identifier)
@@ -129,7 +129,7 @@ def obsolete(
     undo: bool = typer.Option(False, "--undo", help="Make the event active again."),
 ) -> None:
     """Mark an event obsolete: it keeps its tasks but raises no new ones."""
-    from tasktui.services.events import set_obsolete
+    from tasktui.services.events.definitions import set_obsolete
 
     actor = state(ctx).open()
     info = set_obsolete(identifier, not undo, actor.lang, actor=actor)
@@ -147,7 +147,7 @@ def register_manifest(
     Format and rules: README, "Events and the shipped catalogue"."""
     from pathlib import Path
 
-    from tasktui.services.manifest import register_manifests
+    from tasktui.services.events.manifests import register_manifests
 
     check_format_in(fmt, command="register")
     actor = state(ctx).open()

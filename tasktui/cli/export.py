@@ -41,7 +41,7 @@ def export(
     ascending: bool = ASCENDING_OPTION,
 ) -> None:
     """Export every task matching the filters (as `task list`) to a CSV or JSON file."""
-    from tasktui.services.export import check_destination, export_tasks, format_for
+    from tasktui.services.transfer.export import check_destination, export_tasks, format_for
 
     check_destination(path, force)
     format_for(path, fmt)

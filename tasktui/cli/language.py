@@ -16,7 +16,7 @@ def lang(
     """Show or set your UI language (remembered per user; --lang and TASKTUI_LANG
     override it for one run). Event names are shown in it, falling back to English."""
     from tasktui.config import check_lang
-    from tasktui.services.language import LANGUAGE_NAMES, remember_language, remembered_language
+    from tasktui.services.i18n import LANGUAGE_NAMES, remember_language, remembered_language
 
     st = state(ctx)
     if language is not None:

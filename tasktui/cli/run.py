@@ -60,14 +60,14 @@ def run(
         raise Invalid("--reopen needs --dedup-key")
     if dedup_key is not None and not dedup_key.strip():
         raise Invalid("the dedup key must not be empty")
-    from tasktui.services.command_run import run_command
+    from tasktui.services.runs.command import run_command
 
     outcome = run_command(command)
     if outcome.failed:
         if outcome.start_error is not None:
             _say(f"error: {outcome.argv[0]}: {outcome.start_error.split(':')[0]}")
         try:
-            from tasktui.services.run_tasks import raise_for_failure
+            from tasktui.services.runs.reporting import raise_for_failure
 
             actor = state(ctx).open()
             result = raise_for_failure(
@@ -79,7 +79,7 @@ def run(
             _say(f"error: could not raise a task for the failed command: {_problem(e)}")
     elif resolve_on_success:
         try:
-            from tasktui.services.run_tasks import resolve_open_tasks
+            from tasktui.services.runs.reporting import resolve_open_tasks
 
             for task_id in resolve_open_tasks(state(ctx).open(), event, dedup_key or ""):
                 _say(f"resolved task {task_id} (the command succeeded)")

@@ -49,7 +49,7 @@ def import_(
     does an open record whose dedup key has an open task here. Each task gets an
     'imported' history entry naming you and the file. No email is sent.
     """
-    from tasktui.services.task_import import SHOWN_PROBLEMS, ImportRejected, import_records, read_file
+    from tasktui.services.transfer.importing import SHOWN_PROBLEMS, ImportRejected, import_records, read_file
 
     check_format_in(fmt, command="import")
     try:

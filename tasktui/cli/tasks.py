@@ -47,7 +47,7 @@ def init(ctx: typer.Context) -> None:
     st = state(ctx)
     actor = st.open(register=True)
     from tasktui.db import SCHEMA_VERSION
-    from tasktui.services.manifest import register_catalogue
+    from tasktui.services.events.manifests import register_catalogue
 
     typer.echo(f"database ready: {st.settings.db_path} (schema version {SCHEMA_VERSION})")
     typer.echo(f"event catalogue: {register_catalogue(actor=actor).summary()}")
@@ -93,7 +93,7 @@ def raise_event(
         raise Invalid("Missing argument 'EVENT' (or --batch to read JSON lines from stdin)")
     if title is None:
         raise Invalid("Missing option '--title'")
-    from tasktui.services.tasks import ProcessRef, raise_task
+    from tasktui.services.tasks.raising import ProcessRef, raise_task
 
     if reopen and dedup_key is None:
         raise Invalid("--reopen needs --dedup-key")
@@ -132,9 +132,9 @@ ASCENDING_OPTION = typer.Option(False, "--asc", help="Sort ascending (default: d
 
 def task_filter(actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search, attrs=None):
     """The TaskFilter the list options mean (`--assignee X` is `--assigned direct --for X`)."""
-    from tasktui.services.events import get_event
+    from tasktui.services.events.definitions import get_event
     from tasktui.services.people import get_group, get_user
-    from tasktui.services.tasks import TaskFilter
+    from tasktui.services.tasks.filters import TaskFilter
 
     mode = assigned.replace("-", "_")
     if assignee:
@@ -178,7 +178,7 @@ def list_(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List tasks (newest first), with the filters of the tasks screen."""
-    from tasktui.services.tasks import count_tasks, iter_tasks, list_tasks
+    from tasktui.services.tasks.listing import count_tasks, iter_tasks, list_tasks
 
     check_format(fmt)
     actor = state(ctx).open()
@@ -192,7 +192,7 @@ def list_(
         rows = list_tasks(flt, sort, not ascending, limit=limit, lang=actor.lang)
     dicts = [_row_dict(r) for r in rows]
     if fmt == "json":
-        from tasktui.services.attribute_values import typed_values
+        from tasktui.services.tasks.attribute_values import typed_values
 
         values = typed_values([r.id for r in rows])
         for d in dicts:
@@ -209,7 +209,7 @@ def show(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Show one task with its attributes, dependencies, processes, history and comments."""
-    from tasktui.services.task_detail import task_detail
+    from tasktui.services.tasks.detail import task_detail
 
     check_format_in(fmt, command="show")
     number = parse_id(task_id, param="task_id")
@@ -217,7 +217,7 @@ def show(
     detail = task_detail(number, actor.lang)
     data = dataclasses.asdict(detail)
     if fmt == "json":
-        from tasktui.services.attribute_types import json_value
+        from tasktui.services.attributes.types import json_value
 
         for attribute in data["attributes"]:
             attribute["value"] = json_value(attribute["type"], attribute["value"])
@@ -260,7 +260,7 @@ def done(
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
 ) -> None:
     """Mark tasks done (exit 1 when some were already done)."""
-    from tasktui.services.tasks import mark_done
+    from tasktui.services.tasks.transitions import mark_done
 
     task_ids = read_ids(ids or [])
     _report(mark_done(state(ctx).open(), task_ids), fmt)
@@ -273,7 +273,7 @@ def reopen(
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
 ) -> None:
     """Reopen done tasks (exit 1 when some were open)."""
-    from tasktui.services.tasks import reopen as reopen_tasks
+    from tasktui.services.tasks.transitions import reopen as reopen_tasks
 
     task_ids = read_ids(ids or [])
     _report(reopen_tasks(state(ctx).open(), task_ids), fmt)
@@ -288,8 +288,8 @@ def assign(
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
 ) -> None:
     """Assign tasks to you, to --to USER, or to --group GROUP."""
-    from tasktui.services.tasks import assign as assign_tasks
-    from tasktui.services.tasks import assign_group
+    from tasktui.services.tasks.transitions import assign as assign_tasks
+    from tasktui.services.tasks.transitions import assign_group
 
     if to and group:
         raise Invalid("give either --to or --group, not both")
@@ -307,8 +307,8 @@ def unassign(
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
 ) -> None:
     """Remove the assignee (or with --group, the group) of tasks."""
-    from tasktui.services.tasks import assign_group
-    from tasktui.services.tasks import unassign as unassign_tasks
+    from tasktui.services.tasks.transitions import assign_group
+    from tasktui.services.tasks.transitions import unassign as unassign_tasks
 
     task_ids = read_ids(ids or [])
     actor = state(ctx).open()
@@ -322,7 +322,7 @@ def comment(
     text: str = typer.Argument(..., help="The comment; '-' reads stdin."),
 ) -> None:
     """Add a comment to a task."""
-    from tasktui.services.task_detail import add_comment
+    from tasktui.services.tasks.detail import add_comment
 
     number = parse_id(task_id, param="task_id")
     body = _read_text(text, MAX_COMMENT, "the comment")
@@ -338,7 +338,7 @@ def depend(
     remove: bool = typer.Option(False, "--remove", help="Remove the dependency instead."),
 ) -> None:
     """Make a task depend on another (cycles are refused), or --remove it."""
-    from tasktui.services.task_detail import add_dependency, remove_dependency
+    from tasktui.services.tasks.detail import add_dependency, remove_dependency
 
     waiting, waited_on = parse_id(task_id, param="task_id"), parse_id(on, param="--on")
     actor = state(ctx).open()
@@ -357,7 +357,7 @@ def set_attr(
     values: list[str] = typer.Argument(..., help="key=value pairs; an empty value (key=) clears the attribute."),
 ) -> None:
     """Set custom attribute values of a task (validated; recorded in its history)."""
-    from tasktui.services.attribute_values import set_task_attributes
+    from tasktui.services.tasks.attribute_values import set_task_attributes
 
     number = parse_id(task_id, param="task_id")
     pairs = dict(_attr_pairs(values, "set-attr"))

@@ -187,3 +187,21 @@ def group_ids_of(user_id: int) -> pw.Select:
     """A subquery of the ids of the groups a user belongs to."""
     return Membership.select(Membership.group).where(Membership.user == user_id)
 
+
+def user_label(login: str, display_name: str) -> str:
+    """"Display Name (login)", or just the login when both are the same."""
+    return f"{display_name} ({login})" if display_name and display_name != login else login
+
+
+def user_choices(include_inactive: bool = False) -> list[tuple[str, str]]:
+    """(login, label) of the users, active ones only unless asked, sorted by login."""
+    query = User.select(User.login, User.display_name).order_by(User.login)
+    if not include_inactive:
+        query = query.where(User.active == True)  # noqa: E712
+    return [(login, user_label(login, name)) for login, name in query.tuples()]
+
+
+def group_choices() -> list[tuple[str, str]]:
+    """(name, label) of the groups, sorted by name; the label adds the description."""
+    query = Group.select(Group.name, Group.description).order_by(Group.name)
+    return [(name, f"{name} - {desc}" if desc else name) for name, desc in query.tuples()]

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from tasktui.services import attribute_groups as attr_groups
-from tasktui.services import attribute_sets as attr_sets
-from tasktui.services import attributes as attrs
-from tasktui.services.events import create_event
+from tasktui.services.attributes import definitions as attrs
+from tasktui.services.attributes import groups as attr_groups
+from tasktui.services.attributes import sets as attr_sets
+from tasktui.services.events.definitions import create_event
 
 
 @pytest.fixture

@@ -8,18 +8,20 @@ import pytest
 from tasktui.db import query_plan
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import Task
-from tasktui.services import attribute_groups as attr_groups
-from tasktui.services import attribute_sets as attr_sets
-from tasktui.services import attributes as attrs
-from tasktui.services.attribute_values import (
+from tasktui.services.attributes import definitions as attrs
+from tasktui.services.attributes import groups as attr_groups
+from tasktui.services.attributes import sets as attr_sets
+from tasktui.services.tasks.attribute_values import (
     history_of_attributes,
     set_task_attribute,
     set_task_attributes,
     task_attribute_fields,
     typed_values,
 )
-from tasktui.services.task_detail import task_detail
-from tasktui.services.tasks import TaskFilter, count_tasks, list_tasks, page_query, raise_task
+from tasktui.services.tasks.detail import task_detail
+from tasktui.services.tasks.filters import TaskFilter
+from tasktui.services.tasks.listing import count_tasks, list_tasks, page_query
+from tasktui.services.tasks.raising import raise_task
 
 
 def _raise(actor, **values):

@@ -9,11 +9,11 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable, Input, Static
 
-from tasktui.services import attribute_sets as attr_sets
-from tasktui.services import attributes as attrs
-from tasktui.services.attribute_values import history_of_attributes, task_attribute_fields
+from tasktui.services.attributes import definitions as attrs
+from tasktui.services.attributes import sets as attr_sets
 from tasktui.services.context import Actor
-from tasktui.services.tasks import raise_task
+from tasktui.services.tasks.attribute_values import history_of_attributes, task_attribute_fields
+from tasktui.services.tasks.raising import raise_task
 from tasktui.tui.screens.attribute_forms import FormScreen
 from tasktui.tui.screens.attributes import AttributesScreen
 from tasktui.tui.widgets.attribute_editor import AttributeEditor

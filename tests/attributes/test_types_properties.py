@@ -16,7 +16,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tasktui.errors import Invalid
-from tasktui.services.attribute_types import (
+from tasktui.services.attributes.types import (
     EXPECTED,
     INT_MAX,
     INT_MIN,

@@ -11,10 +11,15 @@ import pytest
 
 from tasktui.errors import Invalid, Refused
 from tasktui.models import AuditEntry, utcnow
-from tasktui.services import attribute_groups, attribute_sets, attributes, email_settings, events, people
+from tasktui.services import people
+from tasktui.services.attributes import definitions as attributes
+from tasktui.services.attributes import groups as attribute_groups
+from tasktui.services.attributes import sets as attribute_sets
 from tasktui.services.audit import list_audit, parse_since
-from tasktui.services.manifest import register_manifests
-from tasktui.services.tasks import raise_task
+from tasktui.services.events import definitions as events
+from tasktui.services.events.manifests import register_manifests
+from tasktui.services.mail import settings as email_settings
+from tasktui.services.tasks.raising import raise_task
 
 
 def entries(entity: str | None = None) -> list[tuple]:
@@ -177,7 +182,7 @@ def test_parse_since():
 
 
 def test_demo_people_are_audited_once(actor):
-    from tasktui.services.demo import load_demo
+    from tasktui.services.admin.demo import load_demo
 
     load_demo(actor, tasks=5)
     created = [e for e in entries("user") if e[4] == "create"]

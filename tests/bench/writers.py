@@ -21,7 +21,7 @@ def _fresh_database(ctx: BenchContext, name: str):
     """A new database in the workdir with the writers' event (closed again)."""
     from tasktui import db as dbmod
     from tasktui.services.context import acting_user
-    from tasktui.services.events import create_event
+    from tasktui.services.events.definitions import create_event
 
     path = ctx.workdir / name
     for suffix in ("", "-wal", "-shm"):
@@ -57,9 +57,9 @@ def dedup_raise_figures(ctx: BenchContext) -> dict[str, Any]:
     """Per-call time of raise_task with a dedup key (absorbing into one open task) and
     without one, in this process against the big database; and one batch raise."""
     from tasktui import db as dbmod
-    from tasktui.services.batch import parse_lines, raise_batch
     from tasktui.services.context import acting_user
-    from tasktui.services.tasks import raise_task
+    from tasktui.services.tasks.raising import raise_task
+    from tasktui.services.transfer.batch import parse_lines, raise_batch
 
     dbmod.open_database(ctx.db_path)
     try:

@@ -13,10 +13,13 @@ import itertools
 import pytest
 
 from tasktui import db as dbmod
-from tasktui.services import events, people
-from tasktui.services.task_counts import count_query
-from tasktui.services import tasks
-from tasktui.services.tasks import ASSIGNEE_MODES, TaskFilter, count_tasks, page_query, raise_task
+from tasktui.services import people
+from tasktui.services.events import definitions as events
+from tasktui.services.tasks import listing
+from tasktui.services.tasks.counts import count_query
+from tasktui.services.tasks.filters import ASSIGNEE_MODES, TaskFilter
+from tasktui.services.tasks.listing import count_tasks, list_tasks, page_query
+from tasktui.services.tasks.raising import raise_task
 
 
 @pytest.fixture
@@ -108,7 +111,7 @@ def test_text_search_pages_in_id_order_are_driven_by_the_text_index(ids, descend
     index is the outer loop and hands out matches in id order (no sort of every
     match): a page stops after a page of matches that the other filters keep, and a
     keyset is a rowid range of the index."""
-    monkeypatch.setattr(tasks, "FEW_MATCHES", 0)
+    monkeypatch.setattr(listing, "FEW_MATCHES", 0)
     failures = []
     for flt in _filters(ids):
         flt = dataclasses.replace(flt, text="one")
@@ -133,7 +136,7 @@ def test_text_search_with_few_matches_pages_through_their_ids(ids):
     flt = TaskFilter(status="all", text="one")
     plan = dbmod.query_plan(page_query(flt, limit=50))
     assert plan == ["SEARCH t1 USING INTEGER PRIMARY KEY (rowid=?)"], plan
-    assert [row.title for row in tasks.list_tasks(flt)] == ["one"]
+    assert [row.title for row in list_tasks(flt)] == ["one"]
 
 
 def test_text_search_alone_is_counted_in_the_text_index(ids):

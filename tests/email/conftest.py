@@ -19,8 +19,8 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tasktui.services import people
-from tasktui.services.email_settings import update_settings
-from tasktui.services.events import create_event
+from tasktui.services.events.definitions import create_event
+from tasktui.services.mail.settings import update_settings
 
 SMTP_USER = "mailer"
 SMTP_PASSWORD = "s3cret-for-tests"

@@ -13,10 +13,10 @@ import threading
 import pytest
 
 from tasktui.models import OutboxMessage, utcnow
-from tasktui.services import notify
 from tasktui.services.context import acting_user
-from tasktui.services.mail_delivery import deliver_outbox
-from tasktui.services.tasks import raise_task
+from tasktui.services.mail import outbox as notify
+from tasktui.services.mail.delivery import deliver_outbox
+from tasktui.services.tasks.raising import raise_task
 from tests.email.conftest import SMTP_USER, authenticating_kwargs, configure, make_server
 
 
@@ -118,7 +118,7 @@ def test_retry_command(team, cli):
 
 def test_raise_does_not_import_smtp(team, db_path):
     """`tasktui raise` writes the outbox without loading smtplib or the email package."""
-    from tasktui.services.email_settings import update_settings
+    from tasktui.services.mail.settings import update_settings
 
     update_settings(host="smtp.example.com", from_address="tasks@example.com")
     code = (

@@ -8,16 +8,16 @@ import pytest
 
 from tasktui.errors import Invalid
 from tasktui.models import OutboxMessage, utcnow
-from tasktui.services import notify
 from tasktui.services.context import acting_user
-from tasktui.services.mail_delivery import (
+from tasktui.services.mail import outbox as notify
+from tasktui.services.mail.delivery import (
     MailServerUnreachable,
     MailSettingsRejected,
     MessageRejected,
     deliver_outbox,
     send_test_message,
 )
-from tasktui.services.tasks import raise_task
+from tasktui.services.tasks.raising import raise_task
 from tests.email.conftest import (
     SMTP_PASSWORD,
     SMTP_USER,

@@ -6,10 +6,10 @@ import pytest
 
 from tasktui.errors import NotFound, Refused
 from tasktui.models import OutboxMessage, Task
-from tasktui.services import notify
 from tasktui.services.context import acting_user, set_setting
-from tasktui.services.email_settings import set_apply_default, set_event_sending, update_settings
-from tasktui.services.tasks import raise_task
+from tasktui.services.mail import outbox as notify
+from tasktui.services.mail.settings import set_apply_default, set_event_sending, update_settings
+from tasktui.services.tasks.raising import raise_task
 
 
 @pytest.fixture
@@ -140,7 +140,7 @@ def test_outbox_rows_share_the_task_transaction(configured, monkeypatch):
 
 
 def test_refused_raise_writes_nothing(configured):
-    from tasktui.services.events import set_obsolete
+    from tasktui.services.events.definitions import set_obsolete
 
     set_obsolete("stock_diff")
     with pytest.raises(Refused):

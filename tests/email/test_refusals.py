@@ -14,10 +14,11 @@ import time
 import pytest
 
 from tasktui.models import OutboxMessage, utcnow
-from tasktui.services import notify, people
+from tasktui.services import people
 from tasktui.services.context import acting_user
-from tasktui.services.mail_delivery import MessageRejected, deliver_outbox, send_test_message
-from tasktui.services.tasks import raise_task
+from tasktui.services.mail import outbox as notify
+from tasktui.services.mail.delivery import MessageRejected, deliver_outbox, send_test_message
+from tasktui.services.tasks.raising import raise_task
 from tests.email.conftest import configure
 
 GREYLISTED = "451 4.7.1 greylisted, try again later"

@@ -12,10 +12,10 @@ from textual.app import App, ComposeResult
 from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 
 from tasktui.models import OutboxMessage
-from tasktui.services import notify
 from tasktui.services.context import Actor, acting_user
-from tasktui.services.email_settings import get_settings, set_event_sending, update_settings
-from tasktui.services.tasks import raise_task
+from tasktui.services.mail import outbox as notify
+from tasktui.services.mail.settings import get_settings, set_event_sending, update_settings
+from tasktui.services.tasks.raising import raise_task
 from tasktui.tui.screens.settings import SettingsScreen
 from tests.email.conftest import configure
 
@@ -170,7 +170,7 @@ async def test_apply_default_and_event_switches(seeded):
         await pilot.press("enter")  # enter switches too
         await pilot.pause()
         assert str(table.get_row_at(0)[1]) == "off"
-    from tasktui.services.email_settings import list_event_sending
+    from tasktui.services.mail.settings import list_event_sending
 
     assert {e.identifier: e.sends for e in list_event_sending()} == {"order_import_failed": False, "stock_diff": True}
 
@@ -227,7 +227,7 @@ async def test_send_test_message_error_is_shown(team, smtp_server):
 async def test_live_refresh_follows_the_sender(team, smtp_server):
     """When `tasktui notify` (another connection) delivers, the app's live refresh
     calls data_changed and the outbox list follows."""
-    from tasktui.services.mail_delivery import deliver_outbox
+    from tasktui.services.mail.delivery import deliver_outbox
 
     configure(smtp_server)
     raise_task(acting_user("script", "ops", register=True), "order_import_failed", "to be sent")
@@ -263,7 +263,7 @@ async def test_capital_s_on_the_tasks_screen_opens_the_settings(team, db_path):
 async def test_a_message_refused_at_the_end_of_data_shows_as_failed_with_the_answer(team, smtp_server):
     """The list follows a message that changes state in place (pending, then failed
     by a sender): the row says failed and the detail gives the server's answer."""
-    from tasktui.services.mail_delivery import deliver_outbox
+    from tasktui.services.mail.delivery import deliver_outbox
 
     configure(smtp_server)
     smtp_server.handler.data_answers = ["554 5.7.1 message rejected as spam"]

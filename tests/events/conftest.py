@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from tasktui.services import events as event_service
 from tasktui.services import people
-from tasktui.services.manifest import register_catalogue
-
-
+from tasktui.services.events import definitions as event_service
+from tasktui.services.events.manifests import register_catalogue
 
 
 @pytest.fixture

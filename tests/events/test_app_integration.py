@@ -4,7 +4,7 @@ language switch reaching the tasks screen."""
 from __future__ import annotations
 
 from tasktui.services.context import get_setting
-from tasktui.services.tasks import raise_task
+from tasktui.services.tasks.raising import raise_task
 from tasktui.tui.app import make_app
 from tasktui.tui.screens.events import EventsScreen
 from tests.tui.conftest import run_palette_command

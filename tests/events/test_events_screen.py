@@ -6,9 +6,9 @@ import pytest
 from textual.widgets import Button, DataTable, Input, Static
 
 from tasktui.models import Event
-from tasktui.services import events as event_service
 from tasktui.services.context import get_setting
-from tasktui.services.tasks import raise_task
+from tasktui.services.events import definitions as event_service
+from tasktui.services.tasks.raising import raise_task
 from tasktui.tui.screens.confirm import ChoiceScreen
 from tasktui.tui.screens.event_editor import EventEditorScreen
 from tasktui.tui.screens.events import COLUMNS, EventsScreen
@@ -332,7 +332,7 @@ async def test_enter_opens_the_editor_on_the_selected_event(catalogue) -> None:
 
 
 async def test_attribute_set_is_picked_on_creation(catalogue) -> None:
-    from tasktui.services.attributes import create_attribute_set
+    from tasktui.services.attributes.sets import create_attribute_set
 
     create_attribute_set("parcel", "Parcel data")
     app = HostApp(catalogue, EventEditorScreen)

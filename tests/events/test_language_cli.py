@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tasktui.services.language import next_language
+from tasktui.services.i18n import next_language
 
 
 def _name_of(cli, identifier: str, *global_opts: str, user: str | None = None) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tasktui.services.manifest import catalogue_dir, catalogue_manifests
+from tasktui.services.events.manifests import catalogue_dir, catalogue_manifests
 
 MANIFESTS = Path(__file__).parent / "manifests"
 REFERENCE_EVENTS = {

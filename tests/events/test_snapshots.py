@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasktui.services.tasks import raise_task
+from tasktui.services.tasks.raising import raise_task
 from tasktui.tui.screens.event_editor import EventEditorScreen
 from tasktui.tui.screens.events import EventsScreen
 from tests.events.host_app import HostApp

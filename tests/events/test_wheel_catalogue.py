@@ -46,7 +46,7 @@ def test_installed_wheel_registers_its_own_catalogue(wheel: Path, tmp_path: Path
     )
     env = {**os.environ, "PYTHONPATH": str(target), "TASKTUI_USER": "alice"}
     probe = subprocess.run(
-        [sys.executable, "-c", "from tasktui.services.manifest import catalogue_dir; print(catalogue_dir())"],
+        [sys.executable, "-c", "from tasktui.services.events.manifests import catalogue_dir; print(catalogue_dir())"],
         cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=True,
     )
     assert Path(probe.stdout.strip()) == target / "tasktui" / "data" / "catalogue"

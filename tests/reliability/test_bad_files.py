@@ -25,7 +25,7 @@ COMMANDS = [
 def _make_tasktui_db(path: Path, tasks: int) -> None:
     database = dbmod.open_database(path)
     from tasktui.services.context import acting_user
-    from tasktui.services.events import create_event
+    from tasktui.services.events.definitions import create_event
 
     acting_user("alice", "ops", register=True)
     create_event("ev", "Ev", None, None, "alice", None, None, "en")

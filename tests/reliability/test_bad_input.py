@@ -15,9 +15,9 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from tasktui.services import attribute_sets as attr_sets
-from tasktui.services import attributes as attrs
-from tasktui.services.events import create_event, set_obsolete
+from tasktui.services.attributes import definitions as attrs
+from tasktui.services.attributes import sets as attr_sets
+from tasktui.services.events.definitions import create_event, set_obsolete
 from tasktui.services.people import add_group, add_user
 from tests.reliability.helpers import dump_tables
 

@@ -9,7 +9,6 @@ tasks, history, text index and process rows are all or nothing.
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import signal
@@ -36,7 +35,7 @@ import sys
 from tasktui.db import open_database
 from tasktui.models import Task
 from tasktui.services.context import acting_user
-from tasktui.services.tasks import mark_done
+from tasktui.services.tasks.transitions import mark_done
 open_database(sys.argv[1])
 actor = acting_user("alice", "ops", register=True)
 ids = [t.id for t in Task.select(Task.id)]
@@ -51,7 +50,7 @@ RAISE_BATCH = """
 import json
 import sys
 from tasktui.db import open_database
-from tasktui.services.batch import parse_lines, raise_batch
+from tasktui.services.transfer.batch import parse_lines, raise_batch
 from tasktui.services.context import acting_user
 open_database(sys.argv[1])
 actor = acting_user("alice", "ops", register=True)
@@ -73,7 +72,7 @@ def template(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("crash") / "template.db"
     database = dbmod.open_database(path)
     from tasktui.services.context import acting_user
-    from tasktui.services.events import create_event
+    from tasktui.services.events.definitions import create_event
 
     acting_user("alice", "ops", register=True)
     create_event("bulk", "Bulk", None, None, "alice", None, None, "en")

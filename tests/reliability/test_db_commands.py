@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
-
-import pytest
 
 from tasktui import db as dbmod
 from tests.reliability.helpers import dump_tables, file_digest
@@ -113,7 +110,7 @@ import sys, time
 from pathlib import Path
 from tasktui.db import open_database
 from tasktui.services.context import acting_user
-from tasktui.services.tasks import raise_task
+from tasktui.services.tasks.raising import raise_task
 open_database(sys.argv[1])
 actor = acting_user("raiser", "raiser")
 stop = Path(sys.argv[2])

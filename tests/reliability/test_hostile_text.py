@@ -67,7 +67,7 @@ def test_json_keeps_the_exact_string_without_a_raw_control(stored):
 
 
 def test_csv_draws_controls_visibly_and_neutralises_formulas(stored, actor):
-    from tasktui.services.tasks import raise_task
+    from tasktui.services.tasks.raising import raise_task
 
     _, cli = stored
     for title in ("=HYPERLINK(\"http://evil\")", "+1+1", "-2", "@SUM(A1)"):

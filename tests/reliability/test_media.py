@@ -8,7 +8,6 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -16,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from tasktui import db as dbmod
 from tasktui.errors import Unavailable
 from tasktui.models import Task
 from tests.conftest import Cli
@@ -72,8 +70,8 @@ def test_a_write_on_a_full_disk_says_disk_full_not_cannot_rollback(tmpfs, tmp_pa
 def test_a_full_database_through_max_page_count_is_disk_full(database, actor):
     """SQLITE_FULL through the real write path without a small file system: SQLite
     refuses to grow the file past `max_page_count`, as on a full disk."""
-    from tasktui.services.events import create_event
-    from tasktui.services.tasks import raise_task
+    from tasktui.services.events.definitions import create_event
+    from tasktui.services.tasks.raising import raise_task
 
     create_event("ev", "Ev", None, None, "alice", None, None, "en")
     pages = database.execute_sql("PRAGMA page_count").fetchone()[0]
@@ -139,7 +137,7 @@ CRASHING_WRITER = """
 import os, sys
 from tasktui.db import open_database
 from tasktui.services.context import acting_user
-from tasktui.services.tasks import raise_task
+from tasktui.services.tasks.raising import raise_task
 open_database(sys.argv[1])
 raise_task(acting_user("alice", "ops"), "ev", "in the wal only")
 print("raised", flush=True)

@@ -164,8 +164,8 @@ def test_a_file_that_appears_during_an_export_is_not_overwritten(some_tasks, dat
     """The check before writing is not enough: a file created while the export runs
     (another user, another export) must survive too."""
     from tasktui.errors import Refused
-    from tasktui.services import export
-    from tasktui.services.tasks import TaskFilter
+    from tasktui.services.tasks.filters import TaskFilter
+    from tasktui.services.transfer import export
 
     monkeypatch.setattr(export, "PROGRESS_EVERY", 1)
     target = tmp_path / "race.csv"

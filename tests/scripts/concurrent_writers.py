@@ -53,7 +53,7 @@ def _writer(index: int, db_path: str, event: str, count: int, dedup_key: str | N
     try:
         from tasktui.db import open_database
         from tasktui.services.context import acting_user
-        from tasktui.services.tasks import raise_task
+        from tasktui.services.tasks.raising import raise_task
 
         open_database(db_path)
         actor = acting_user(f"writer{index}", f"os-writer{index}", register=True)
@@ -79,8 +79,8 @@ def _opener(index: int, db_path: str, event: str, barrier, results) -> None:
         from tasktui.db import open_database
         from tasktui.errors import Refused
         from tasktui.services.context import acting_user
-        from tasktui.services.events import create_event
-        from tasktui.services.tasks import raise_task
+        from tasktui.services.events.definitions import create_event
+        from tasktui.services.tasks.raising import raise_task
 
         barrier.wait(BARRIER_TIMEOUT_S)
         started = time.perf_counter()

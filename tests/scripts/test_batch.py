@@ -12,14 +12,15 @@ import pytest
 
 from tasktui import db as dbmod
 from tasktui.errors import Invalid
-from tasktui.services import attribute_sets as attr_sets
-from tasktui.services import attributes as attrs
-from tasktui.services import tasks
-from tasktui.services.batch import BatchRejected, parse_line, parse_lines, raise_batch
+from tasktui.services.attributes import definitions as attrs
+from tasktui.services.attributes import sets as attr_sets
 from tasktui.services.context import acting_user
-from tasktui.services.email_settings import update_settings
-from tasktui.services.events import create_event, set_obsolete
+from tasktui.services.events.definitions import create_event, set_obsolete
+from tasktui.services.mail.settings import update_settings
 from tasktui.services.people import add_group, add_member, add_user
+from tasktui.services.tasks.raising import raise_task
+from tasktui.services.tasks.transitions import mark_done
+from tasktui.services.transfer.batch import BatchRejected, parse_line, parse_lines, raise_batch
 from tests.reliability.helpers import dump_tables
 
 #: Columns holding the time of the write: they differ between two runs.
@@ -42,9 +43,9 @@ def _world(path: Path):
     create_event("old", "Old", responsible_user="bob")
     set_obsolete("old", True)
     update_settings(host="smtp.example", security="none", from_address="tasks@example.com")
-    tasks.raise_task(actor, "plain", "open before", dedup_key="k-open")
-    done = tasks.raise_task(actor, "plain", "done before", dedup_key="k-done")
-    tasks.mark_done(actor, [done.task_id])
+    raise_task(actor, "plain", "open before", dedup_key="k-open")
+    done = raise_task(actor, "plain", "done before", dedup_key="k-done")
+    mark_done(actor, [done.task_id])
     return actor
 
 
@@ -86,7 +87,7 @@ def test_a_batch_does_exactly_what_one_raise_per_line_does(tmp_path):
 
     actor = _world(tmp_path / "single.db")
     single_results = [
-        tasks.raise_task(
+        raise_task(
             actor, i.event, i.title, i.description, i.link, i.assignee, i.group, i.dedup_key, i.reopen, i.processes,
             attributes=i.attributes,
         )
@@ -246,7 +247,7 @@ def test_a_big_batch_is_stored_whole(ready, db_path):
 def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch):
     """All lines are written in one transaction: a failure after the task, history and
     process rows were inserted (here: while queueing notifications) rolls all back."""
-    from tasktui.services import batch
+    from tasktui.services.transfer import batch
 
     actor = _world(tmp_path / "t.db")
     dbmod.close_database()

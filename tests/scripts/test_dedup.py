@@ -10,9 +10,10 @@ import json
 import pytest
 
 from tasktui.models import Task, TaskHistory
-from tasktui.services import tasks
-from tasktui.services.events import create_event
-from tasktui.services.task_detail import task_detail
+from tasktui.services.events.definitions import create_event
+from tasktui.services.tasks.detail import task_detail
+from tasktui.services.tasks.raising import ProcessRef, raise_task
+from tasktui.services.tasks.transitions import mark_done
 
 
 @pytest.fixture
@@ -28,13 +29,13 @@ def _history(task_id: int) -> list[tuple]:
 
 
 def test_open_task_absorbs_raises_with_its_key(shop):
-    first = tasks.raise_task(shop, "import_failed", "Order 1 failed", dedup_key="order-1")
+    first = raise_task(shop, "import_failed", "Order 1 failed", dedup_key="order-1")
     assert (first.outcome, first.occurrences) == ("created", 1)
     long_ago = dt.datetime(2020, 1, 1)
     Task.update({Task.last_seen_at: long_ago, Task.updated_at: long_ago}).where(Task.id == first.task_id).execute()
-    again = tasks.raise_task(
+    again = raise_task(
         shop, "import_failed", "Order 1 failed again", "new text", dedup_key="order-1",
-        processes=[tasks.ProcessRef("run-2", "cron", None, 1)],
+        processes=[ProcessRef("run-2", "cron", None, 1)],
     )  # fmt: skip
     assert (again.task_id, again.outcome, again.occurrences, again.event) == (first.task_id, "deduplicated", 2, "import_failed")
     task = Task.get_by_id(first.task_id)
@@ -49,23 +50,23 @@ def test_open_task_absorbs_raises_with_its_key(shop):
 
 
 def test_key_is_per_event_and_no_key_never_deduplicates(shop):
-    a = tasks.raise_task(shop, "import_failed", "t", dedup_key="k")
-    b = tasks.raise_task(shop, "export_failed", "t", dedup_key="k")
-    c = tasks.raise_task(shop, "import_failed", "t", dedup_key="other")
-    d = tasks.raise_task(shop, "import_failed", "t")
-    e = tasks.raise_task(shop, "import_failed", "t")
+    a = raise_task(shop, "import_failed", "t", dedup_key="k")
+    b = raise_task(shop, "export_failed", "t", dedup_key="k")
+    c = raise_task(shop, "import_failed", "t", dedup_key="other")
+    d = raise_task(shop, "import_failed", "t")
+    e = raise_task(shop, "import_failed", "t")
     assert len({a.task_id, b.task_id, c.task_id, d.task_id, e.task_id}) == 5
     assert {r.outcome for r in (a, b, c, d, e)} == {"created"}
 
 
 def test_done_task_does_not_absorb_unless_reopen(shop):
-    first = tasks.raise_task(shop, "import_failed", "t", dedup_key="k")
-    tasks.mark_done(shop, [first.task_id])
-    fresh = tasks.raise_task(shop, "import_failed", "t", dedup_key="k")
+    first = raise_task(shop, "import_failed", "t", dedup_key="k")
+    mark_done(shop, [first.task_id])
+    fresh = raise_task(shop, "import_failed", "t", dedup_key="k")
     assert fresh.outcome == "created" and fresh.task_id != first.task_id
     assert Task.get_by_id(first.task_id).occurrences == 1  # untouched
-    tasks.mark_done(shop, [fresh.task_id])
-    reopened = tasks.raise_task(shop, "import_failed", "t", dedup_key="k", reopen=True)
+    mark_done(shop, [fresh.task_id])
+    reopened = raise_task(shop, "import_failed", "t", dedup_key="k", reopen=True)
     assert (reopened.task_id, reopened.outcome, reopened.occurrences) == (fresh.task_id, "reopened", 2)  # the latest done
     task = Task.get_by_id(fresh.task_id)
     assert (task.status, task.done_at, task.done_by_id) == ("open", None, None)
@@ -74,10 +75,10 @@ def test_done_task_does_not_absorb_unless_reopen(shop):
         ("reopened", "status", "done", "open", "alice", "ops"),
     ]
     # with an open task there, --reopen simply counts on it
-    again = tasks.raise_task(shop, "import_failed", "t", dedup_key="k", reopen=True)
+    again = raise_task(shop, "import_failed", "t", dedup_key="k", reopen=True)
     assert (again.task_id, again.outcome, again.occurrences) == (fresh.task_id, "deduplicated", 3)
     # --reopen with nothing to reopen creates
-    new = tasks.raise_task(shop, "import_failed", "t", dedup_key="never-seen", reopen=True)
+    new = raise_task(shop, "import_failed", "t", dedup_key="never-seen", reopen=True)
     assert new.outcome == "created"
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tasktui.services.command_run import OutputTail
+from tasktui.services.runs.command import OutputTail
 
 PY = sys.executable
 
@@ -281,7 +281,7 @@ def test_run_imports_neither_textual_nor_pydantic(db_path):
     proc = subprocess.run([PY, "-c", probe], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     modules = set(json.loads(proc.stdout.splitlines()[-1]))
-    assert "tasktui.services.command_run" in modules
+    assert "tasktui.services.runs.command" in modules
     assert not {m for m in modules if m.split(".")[0] in ("textual", "pydantic", "rich")}
 
 

@@ -12,11 +12,14 @@ import pytest
 
 from tasktui import db as dbmod
 from tasktui.models import DONE, Task
-from tasktui.services import attribute_sets, attributes, events, people
+from tasktui.services import people
+from tasktui.services.attributes import definitions as attributes
+from tasktui.services.attributes import sets as attribute_sets
 from tasktui.services.context import Actor, acting_user
-from tasktui.services.tasks import mark_done, raise_task
+from tasktui.services.events import definitions as events
+from tasktui.services.tasks.raising import raise_task
+from tasktui.services.tasks.transitions import mark_done
 from tests.conftest import Cli
-
 
 BASE = dt.datetime(2024, 3, 1, 8, 0, 0)
 

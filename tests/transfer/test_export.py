@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import json
 
-from tasktui.services.export import EXPORT_FIELDS
+from tasktui.services.transfer.export import EXPORT_FIELDS
 from tests.transfer.conftest import export_json
 
 
@@ -37,8 +37,8 @@ def test_json_export_has_typed_attributes_csv_keeps_its_columns(source, tmp_path
 
 
 def test_attribute_values_are_fetched_in_chunks(source, tmp_path, monkeypatch):
-    from tasktui.services import export
-    from tasktui.services.tasks import TaskFilter
+    from tasktui.services.tasks.filters import TaskFilter
+    from tasktui.services.transfer import export
     from tests.transfer.conftest import opened
 
     whole = export_json(source, tmp_path / "whole.json")

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tasktui.models import OutboxMessage, Task, TaskAttribute, TaskHistory
-from tasktui.services import task_import
-from tasktui.services.email_settings import update_settings
-from tasktui.services.tasks import raise_task
+from tasktui.services.mail.settings import update_settings
+from tasktui.services.tasks.raising import raise_task
+from tasktui.services.transfer import importing as task_import
 from tests.transfer.conftest import export_json, opened, task_list, write_json
 
 

@@ -12,10 +12,12 @@ import time
 import pytest
 
 from tasktui.models import RelatedProcess, Task, TaskHistory
-from tasktui.services import events, people
+from tasktui.services import people
 from tasktui.services.context import Actor, acting_user
-from tasktui.services.task_detail import add_comment, add_dependency
-from tasktui.services.tasks import ProcessRef, mark_done, raise_task
+from tasktui.services.events import definitions as events
+from tasktui.services.tasks.detail import add_comment, add_dependency
+from tasktui.services.tasks.raising import ProcessRef, raise_task
+from tasktui.services.tasks.transitions import mark_done
 from tasktui.tui.app import make_app
 
 BASE = dt.datetime(2024, 3, 1, 8, 0, 0)

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from tasktui.models import Task
-from tasktui.services.tasks import list_tasks
+from tasktui.services.tasks.listing import list_tasks
 from tasktui.tui.widgets import task_table, task_window
 from tasktui.tui.widgets.task_table import TaskTable
 from tests.tui.conftest import seed_tasks, settle

@@ -8,9 +8,9 @@ import json
 from textual.widgets import Input
 
 from tasktui.models import Event, Task, User
-from tasktui.services.demo import load_demo
-from tasktui.services.export import EXPORT_FIELDS, export_tasks
-from tasktui.services.tasks import TaskFilter
+from tasktui.services.admin.demo import load_demo
+from tasktui.services.tasks.filters import TaskFilter
+from tasktui.services.transfer.export import EXPORT_FIELDS, export_tasks
 from tasktui.tui.screens.export import ExportScreen
 from tests.tui.conftest import settle
 
@@ -72,7 +72,7 @@ async def test_export_dialog_says_when_the_count_is_not_exact_yet(seeded, app):
     """While the table holds a capped count ("10,000+"), the dialog says so too."""
     from textual.widgets import Label
 
-    from tasktui.services.tasks import TaskFilter as Filter
+    from tasktui.services.tasks.filters import TaskFilter as Filter
     from tasktui.tui.widgets.task_window import Query
 
     query = Query(Filter(), "created", True, "en")

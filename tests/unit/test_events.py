@@ -10,9 +10,10 @@ from hypothesis import strategies as st
 
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import Event
-from tasktui.services import events, people
-from tasktui.services.events import check_identifier, identifier_problem
-from tasktui.services.tasks import raise_task
+from tasktui.services import people
+from tasktui.services.events import definitions as events
+from tasktui.services.events.definitions import check_identifier, identifier_problem
+from tasktui.services.tasks.raising import raise_task
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,13 @@ import pytest
 
 from tasktui.errors import Invalid
 from tasktui.models import Task
-from tasktui.services import events, people, tasks
-from tasktui.services.tasks import ASSIGNEE_MODES, SORT_KEYS, TaskFilter
+from tasktui.services import people
+from tasktui.services.events import definitions as events
+from tasktui.services.tasks import listing
+from tasktui.services.tasks.filters import ASSIGNEE_MODES, TaskFilter
+from tasktui.services.tasks.listing import SORT_KEYS, count_tasks, iter_tasks, list_tasks, matching_ids
+from tasktui.services.tasks.raising import raise_task
+from tasktui.services.tasks.transitions import mark_done
 
 
 @pytest.fixture
@@ -35,7 +40,7 @@ def data(database, actor):
     titles = ["Import failed", "Stock differs", "import FAILED again", "zz", "Refund"]
     base = dt.datetime(2025, 1, 1)
     for i in range(90):
-        r = tasks.raise_task(
+        r = raise_task(
             actor,
             rng.choice(["ev_a", "ev_b", "ev_c"]),
             rng.choice(titles),
@@ -47,7 +52,7 @@ def data(database, actor):
         seen = base + dt.timedelta(minutes=rng.choice([0, 5, 5, 10]))
         Task.update(last_seen_at=seen, occurrences=rng.choice([1, 1, 2, 7])).where(Task.id == r.task_id).execute()
         if rng.random() < 0.4:
-            tasks.mark_done(actor, [r.task_id])
+            mark_done(actor, [r.task_id])
             Task.update(done_at=base + dt.timedelta(hours=rng.choice([1, 2]))).where(Task.id == r.task_id).execute()
     return {
         "actor": actor,
@@ -114,7 +119,7 @@ def database_ops_group(database) -> int:
 def _walk(flt, sort, descending, page_size=7) -> list[int]:
     seen, after = [], None
     while True:
-        page = tasks.list_tasks(flt, sort, descending, after=after, limit=page_size)
+        page = list_tasks(flt, sort, descending, after=after, limit=page_size)
         assert len(page) <= page_size
         if not page:
             return seen
@@ -134,7 +139,7 @@ def test_keyset_paging_walks_every_row_once_in_order(data, database, sort, desce
         expected = _reference(database, flt, sort, descending)
         assert len(expected) > 10
         assert _walk(flt, sort, descending) == expected
-        assert [r.id for r in tasks.iter_tasks(flt, sort, descending, batch=11)] == expected
+        assert [r.id for r in iter_tasks(flt, sort, descending, batch=11)] == expected
 
 
 def _all_filters(data):
@@ -148,9 +153,9 @@ def test_every_filter_combination_lists_and_counts_like_the_reference(data, data
     nonempty = 0
     for flt in _all_filters(data):
         expected = _reference(database, flt)
-        assert tasks.count_tasks(flt) == len(expected), flt
-        assert [r.id for r in tasks.list_tasks(flt, limit=500)] == expected, flt
-        assert tasks.matching_ids(flt) == expected, flt
+        assert count_tasks(flt) == len(expected), flt
+        assert [r.id for r in list_tasks(flt, limit=500)] == expected, flt
+        assert matching_ids(flt) == expected, flt
         nonempty += bool(expected)
     assert nonempty > 50
 
@@ -159,14 +164,14 @@ def test_text_search_reaches_attribute_free_fields_case_insensitively(data, data
     for text in ("IMPORT", "order 42", "shop/1", "ref-9", "zz"):
         flt = TaskFilter(status="all", text=text)
         expected = _reference(database, flt)
-        assert expected and [r.id for r in tasks.list_tasks(flt, limit=500)] == expected
+        assert expected and [r.id for r in list_tasks(flt, limit=500)] == expected
 
 
 def test_offset_paging_and_rows(data, database):
     flt = TaskFilter(status="all")
     expected = _reference(database, flt)
-    assert [r.id for r in tasks.list_tasks(flt, limit=5, offset=10)] == expected[10:15]
-    row = tasks.list_tasks(flt, limit=1)[0]
+    assert [r.id for r in list_tasks(flt, limit=5, offset=10)] == expected[10:15]
+    row = list_tasks(flt, limit=1)[0]
     assert row.event in ("ev_a", "ev_b", "ev_c") and row.description_first_line == row.description.split("\n")[0]
 
 
@@ -176,24 +181,24 @@ def test_offset_paging_and_rows(data, database):
 )
 def test_bad_filters_are_invalid(database, flt):
     with pytest.raises(Invalid):
-        tasks.count_tasks(flt)
+        count_tasks(flt)
 
 
 def test_unknown_sort_is_invalid(database):
     with pytest.raises(Invalid, match="unknown sort column 'colour'"):
-        tasks.list_tasks(TaskFilter(), sort="colour")
+        list_tasks(TaskFilter(), sort="colour")
 
 
 def test_language_of_event_names(data, database):
     events.edit_event("ev_a", name_de="A auf Deutsch")
     flt = TaskFilter(status="all", event_id=data["events"]["ev_a"])
-    assert {r.event_name for r in tasks.list_tasks(flt, lang="de")} == {"A auf Deutsch"}
-    assert {r.event_name for r in tasks.list_tasks(flt, lang="en")} == {"A"}
+    assert {r.event_name for r in list_tasks(flt, lang="de")} == {"A auf Deutsch"}
+    assert {r.event_name for r in list_tasks(flt, lang="en")} == {"A"}
 
 
 # ------------------------------------------------------------------ text search paths
 # A text of three characters or more is answered by the full-text index, which drives
-# the query (services.tasks.page_query, db.text_driven); shorter texts use LIKE.
+# the query (services.tasks.listing.page_query, db.text_driven); shorter texts use LIKE.
 
 TEXT_FILTERS = [
     lambda d, t: TaskFilter(status="all", text=t),
@@ -207,7 +212,7 @@ TEXT_FILTERS = [
 def few_matches(request, monkeypatch):
     """Both ways of a text search: ids read first (few matches), or the text index
     driving the query (FEW_MATCHES = 0: every text has more)."""
-    monkeypatch.setattr(tasks, "FEW_MATCHES", request.param)
+    monkeypatch.setattr(listing, "FEW_MATCHES", request.param)
     return request.param
 
 
@@ -221,12 +226,12 @@ def test_text_search_pages_like_the_reference_in_every_sort(data, database, sort
         flt = make(data, text)
         expected = _reference(database, flt, sort, descending)
         assert _walk(flt, sort, descending, page_size=3) == expected, flt
-        assert [r.id for r in tasks.iter_tasks(flt, sort, descending, batch=4)] == expected, flt
+        assert [r.id for r in iter_tasks(flt, sort, descending, batch=4)] == expected, flt
         for start in (0, 1, 3, max(0, len(expected) - 2)):
-            assert [r.id for r in tasks.list_tasks(flt, sort, descending, limit=3, offset=start)] == expected[start : start + 3]
+            assert [r.id for r in list_tasks(flt, sort, descending, limit=3, offset=start)] == expected[start : start + 3]
             backwards = expected[::-1][start : start + 3]
-            assert [r.id for r in tasks.list_tasks(flt, sort, not descending, limit=3, offset=start)] == backwards
-        assert tasks.count_tasks(flt) == len(expected), flt
+            assert [r.id for r in list_tasks(flt, sort, not descending, limit=3, offset=start)] == backwards
+        assert count_tasks(flt) == len(expected), flt
         checked += len(expected) > 3
     assert checked >= 8
 
@@ -237,33 +242,33 @@ def test_text_search_pages_continue_across_boundaries_from_any_row(data, databas
     for make in TEXT_FILTERS:
         flt = make(data, "fail")
         for sort, descending in itertools.product(("created", "title", "assignee"), (True, False)):
-            rows = {r.id: r for r in tasks.iter_tasks(flt, sort, descending, batch=1000)}
+            rows = {r.id: r for r in iter_tasks(flt, sort, descending, batch=1000)}
             expected = _reference(database, flt, sort, descending)
             assert list(rows) == expected
             for i, task_id in enumerate(expected):
-                after = tasks.list_tasks(flt, sort, descending, after=rows[task_id].cursor, limit=4)
+                after = list_tasks(flt, sort, descending, after=rows[task_id].cursor, limit=4)
                 assert [r.id for r in after] == expected[i + 1 : i + 5], (flt, sort, descending, i)
 
 
 def test_text_with_quotes_percent_and_underscore_is_searched_literally(data, database, few_matches):
     actor = data["actor"]
     odd = [
-        tasks.raise_task(actor, "ev_a", 'say "hi" to 100%_done').task_id,
-        tasks.raise_task(actor, "ev_b", "100 percent", link="a_b%c").task_id,
+        raise_task(actor, "ev_a", 'say "hi" to 100%_done').task_id,
+        raise_task(actor, "ev_b", "100 percent", link="a_b%c").task_id,
     ]
     for text, wanted in [('"hi"', [odd[0]]), ("100%", [odd[0]]), ("%_d", [odd[0]]), ('i" t', [odd[0]]),
                          ("b%c", [odd[1]]), ("_b", [odd[1]]), ("100", odd[::-1]), ('"', [odd[0]])]:
         flt = TaskFilter(status="all", text=text)
-        assert [r.id for r in tasks.list_tasks(flt)] == wanted, text
-        assert tasks.count_tasks(flt) == len(wanted), text
-        assert tasks.matching_ids(flt) == wanted, text
+        assert [r.id for r in list_tasks(flt)] == wanted, text
+        assert count_tasks(flt) == len(wanted), text
+        assert matching_ids(flt) == wanted, text
 
 
 # ------------------------------------------------------------------ counts
 
 
 def test_counts_up_to_a_cap_like_the_reference(data, database, few_matches):
-    from tasktui.services.task_counts import TaskCount, count_up_to
+    from tasktui.services.tasks.counts import TaskCount, count_up_to
 
     for flt in _all_filters(data):
         n = len(_reference(database, flt))
@@ -291,7 +296,7 @@ def many_groups(database, actor):
     events.create_event("ev_b", "B")
     rng = random.Random(11)
     for i in range(150):
-        r = tasks.raise_task(
+        r = raise_task(
             actor,
             rng.choice(["ev_a", "ev_b"]),
             f"task {i}",
@@ -299,7 +304,7 @@ def many_groups(database, actor):
             group=rng.choice([None, *names]),
         )
         if rng.random() < 0.5:
-            tasks.mark_done(actor, [r.task_id])
+            mark_done(actor, [r.task_id])
     return {"alice": actor.user_id, "groups": [people.get_group(n).id for n in names], "event": events.get_event("ev_a").id}
 
 
@@ -314,7 +319,7 @@ def test_counts_of_group_modes_with_gaps_between_my_groups(many_groups, database
     """"Via groups" and "directly or via groups" are counted as disjoint parts (my
     groups; my tasks in no group or in a gap between my groups): every combination
     with a group filter, an event and a status counts like the reference."""
-    from tasktui.services import task_counts
+    from tasktui.services.tasks import counts as task_counts
 
     monkeypatch.setattr(task_counts, "MAX_GAPS", gaps)
     d = many_groups
@@ -323,24 +328,24 @@ def test_counts_of_group_modes_with_gaps_between_my_groups(many_groups, database
     ):
         flt = TaskFilter(mode, d["alice"], event, group, status)
         n = _group_reference(database, flt)
-        assert tasks.count_tasks(flt) == n, flt
+        assert count_tasks(flt) == n, flt
         assert task_counts.count_up_to(flt, 5) == (task_counts.TaskCount(n) if n <= 5 else task_counts.TaskCount(5, False))
-        assert len(tasks.matching_ids(flt)) == n
+        assert len(matching_ids(flt)) == n
 
 
 def test_counts_for_a_user_in_no_group(many_groups, database):
     carol = people.get_user("carol").id
     for status in ("open", "all", "done"):
-        assert tasks.count_tasks(TaskFilter("groups", carol, status=status)) == 0
+        assert count_tasks(TaskFilter("groups", carol, status=status)) == 0
         flt = TaskFilter("direct_or_groups", carol, status=status)
-        assert tasks.count_tasks(flt) == _group_reference(database, flt) > 0
+        assert count_tasks(flt) == _group_reference(database, flt) > 0
 
 
 def test_count_of_done_tasks_ignores_rows_of_any_other_status(data, database):
     """"Done" alone is counted as all tasks minus those of other statuses: a row with a
     status written by something else is still not counted as done."""
-    before = tasks.count_tasks(TaskFilter(status="done"))
+    before = count_tasks(TaskFilter(status="done"))
     database.execute_sql("UPDATE task SET status = 'archived' WHERE id = (SELECT min(id) FROM task WHERE status = 'done')")
     database.execute_sql("UPDATE task SET status = 'blocked' WHERE id = (SELECT min(id) FROM task WHERE status = 'open')")
-    assert tasks.count_tasks(TaskFilter(status="done")) == before - 1
-    assert tasks.count_tasks(TaskFilter(status="all")) == 90
+    assert count_tasks(TaskFilter(status="done")) == before - 1
+    assert count_tasks(TaskFilter(status="all")) == 90

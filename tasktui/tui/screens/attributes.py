@@ -1,7 +1,7 @@
 """The custom attributes screen: definitions, attribute groups and attribute sets, in
 three tabs, with add / edit / delete and adding or removing a set's attributes.
 
-Every change goes through `services.attributes`; refusals (a type change or delete
+Every change goes through `services.attributes.definitions`; refusals (a type change or delete
 that would destroy stored values...) are shown with the service's message. The lists
 are small, so each change re-reads them.
 """
@@ -14,8 +14,27 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
 from tasktui.errors import TaskTuiError
-from tasktui.services import attributes as svc
-from tasktui.services.attribute_types import TYPES
+from tasktui.services.attributes import definitions as svc
+from tasktui.services.attributes.groups import (
+    GroupInfo,
+    create_attribute_group,
+    delete_attribute_group,
+    edit_attribute_group,
+    group_info,
+    list_attribute_groups,
+)
+from tasktui.services.attributes.sets import (
+    SetInfo,
+    add_to_set,
+    create_attribute_set,
+    delete_attribute_set,
+    edit_attribute_set,
+    get_attribute_set,
+    list_attribute_sets,
+    remove_from_set,
+    set_info,
+)
+from tasktui.services.attributes.types import TYPES
 from tasktui.services.context import Actor
 from tasktui.tui.screens.attribute_forms import FormField, FormScreen
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
@@ -105,12 +124,12 @@ class AttributesScreen(ScreenWithHelp[None]):
             "#groups-table",
             [
                 (g.key, [g.key, g.label_en, g.label_de or "", str(g.position), ", ".join(g.attributes)])
-                for g in svc.list_attribute_groups(lang)
+                for g in list_attribute_groups(lang)
             ],
         )
         self._fill(
             "#sets-table",
-            [(s.key, [s.key, s.name, ", ".join(s.attributes), str(s.event_count)]) for s in svc.list_attribute_sets()],
+            [(s.key, [s.key, s.name, ", ".join(s.attributes), str(s.event_count)]) for s in list_attribute_sets()],
         )
 
     def data_changed(self) -> None:
@@ -191,7 +210,7 @@ class AttributesScreen(ScreenWithHelp[None]):
         self._status("")
 
     def _group_options(self) -> list[tuple[str, str]]:
-        return [(f"{g.label} ({g.key})", g.key) for g in svc.list_attribute_groups(self.actor.lang)]
+        return [(f"{g.label} ({g.key})", g.key) for g in list_attribute_groups(self.actor.lang)]
 
     def _attribute_form(self, info: svc.AttributeInfo | None) -> FormScreen:
         fields = [
@@ -224,7 +243,7 @@ class AttributesScreen(ScreenWithHelp[None]):
 
         return FormScreen("Edit attribute" if info else "New attribute", fields, submit)
 
-    def _group_form(self, info: svc.GroupInfo | None) -> FormScreen:
+    def _group_form(self, info: GroupInfo | None) -> FormScreen:
         fields = [
             FormField("key", "Key", value=info.key if info else "", locked=info is not None),
             FormField("label_en", "Label (en)", value=info.label_en if info else ""),
@@ -240,18 +259,18 @@ class AttributesScreen(ScreenWithHelp[None]):
                 raise Invalid(f"the position {position_text!r} is not a whole number")
             position = int(position_text) if position_text else None
             if info is None:
-                svc.create_attribute_group(
+                create_attribute_group(
                     str(v["key"]).strip(), str(v["label_en"]), str(v["label_de"]), position, self.actor.lang, actor=self.actor
                 )
                 return f"added attribute group {str(v['key']).strip()}"
-            svc.edit_attribute_group(
+            edit_attribute_group(
                 info.key, label_en=str(v["label_en"]), label_de=str(v["label_de"]), position=position, actor=self.actor
             )
             return f"changed attribute group {info.key}"
 
         return FormScreen("Edit attribute group" if info else "New attribute group", fields, submit)
 
-    def _set_form(self, info: svc.SetInfo | None) -> FormScreen:
+    def _set_form(self, info: SetInfo | None) -> FormScreen:
         fields = [
             FormField("key", "Key", value=info.key if info else "", locked=info is not None),
             FormField("name", "Name", value=info.name if info else ""),
@@ -261,9 +280,9 @@ class AttributesScreen(ScreenWithHelp[None]):
 
         def submit(v: dict[str, object]) -> str:
             if info is None:
-                svc.create_attribute_set(str(v["key"]).strip(), str(v["name"]), _choices(v["attributes"]), actor=self.actor)
+                create_attribute_set(str(v["key"]).strip(), str(v["name"]), _choices(v["attributes"]), actor=self.actor)
                 return f"added attribute set {str(v['key']).strip()}"
-            svc.edit_attribute_set(info.key, str(v["name"]), actor=self.actor)
+            edit_attribute_set(info.key, str(v["name"]), actor=self.actor)
             return f"renamed attribute set {info.key}"
 
         return FormScreen("Edit attribute set" if info else "New attribute set", fields, submit)
@@ -285,9 +304,9 @@ class AttributesScreen(ScreenWithHelp[None]):
             if tab == "tab-attributes" and (key := self._selected("#attributes-table")):
                 form = self._attribute_form(svc.attribute_info(svc.get_attribute(key), self.actor.lang))
             elif tab == "tab-groups" and (key := self._selected("#groups-table")):
-                form = self._group_form(svc.group_info(svc.get_attribute_group(key), self.actor.lang))
+                form = self._group_form(group_info(svc.get_attribute_group(key), self.actor.lang))
             elif tab == "tab-sets" and (key := self._selected("#sets-table")):
-                form = self._set_form(svc.set_info(svc.get_attribute_set(key)))
+                form = self._set_form(set_info(get_attribute_set(key)))
             else:
                 return
         except TaskTuiError as e:
@@ -304,8 +323,8 @@ class AttributesScreen(ScreenWithHelp[None]):
             return
         what, delete, note = {
             "tab-attributes": ("attribute", svc.delete_attribute, "Refused while tasks hold values for it."),
-            "tab-groups": ("attribute group", svc.delete_attribute_group, "Its attributes stay, ungrouped."),
-            "tab-sets": ("attribute set", svc.delete_attribute_set, "Refused while events use it."),
+            "tab-groups": ("attribute group", delete_attribute_group, "Its attributes stay, ungrouped."),
+            "tab-sets": ("attribute set", delete_attribute_set, "Refused while events use it."),
         }[tab]
 
         def confirmed(choice: str | None) -> None:
@@ -321,12 +340,12 @@ class AttributesScreen(ScreenWithHelp[None]):
         if set_key is None:
             self._status("select a set in the Sets tab first", error=True)
             return
-        present = set(svc.set_info(svc.get_attribute_set(set_key)).attributes)
+        present = set(set_info(get_attribute_set(set_key)).attributes)
         items = [(a.key, f"{a.label} ({a.type})") for a in svc.list_attributes(self.actor.lang) if a.key not in present]
 
         def picked(key: str | None) -> None:
             if key:
-                self._run(lambda: svc.add_to_set(set_key, [key], actor=self.actor), f"added {key} to set {set_key}")
+                self._run(lambda: add_to_set(set_key, [key], actor=self.actor), f"added {key} to set {set_key}")
 
         self.app.push_screen(PickerScreen(f"Add to set {set_key}", items), picked)
 
@@ -336,10 +355,10 @@ class AttributesScreen(ScreenWithHelp[None]):
         if set_key is None:
             self._status("select a set in the Sets tab first", error=True)
             return
-        items = [(k, k) for k in svc.set_info(svc.get_attribute_set(set_key)).attributes]
+        items = [(k, k) for k in set_info(get_attribute_set(set_key)).attributes]
 
         def picked(key: str | None) -> None:
             if key:
-                self._run(lambda: svc.remove_from_set(set_key, key, actor=self.actor), f"removed {key} from set {set_key}")
+                self._run(lambda: remove_from_set(set_key, key, actor=self.actor), f"removed {key} from set {set_key}")
 
         self.app.push_screen(PickerScreen(f"Remove from set {set_key}", items), picked)

@@ -2,7 +2,7 @@
 
 Identifier, plugin and attribute set are fixed once an event exists: in edit mode
 they are shown read-only. Fields are checked as you type with the rule that failed
-shown under the field (the rules live in `services.events`); Save (ctrl+s) is refused
+shown under the field (the rules live in `services.events.definitions`); Save (ctrl+s) is refused
 while anything is invalid; Escape with unsaved changes asks first. The screen's
 result is the identifier of the saved event, or None when nothing was saved.
 """
@@ -18,7 +18,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from tasktui.errors import Invalid, NotFound, TaskTuiError
 from tasktui.services.context import Actor
-from tasktui.services.events import (
+from tasktui.services.events.definitions import (
     MANUAL_PLUGIN_LABEL,
     check_name,
     create_event,
@@ -185,7 +185,8 @@ class EventEditorScreen(Screen[str | None]):
 
     @on(Button.Pressed, ".picker-button")
     def _open_picker(self, event: Button.Pressed) -> None:
-        from tasktui.services.choices import attribute_set_choices, group_choices, user_choices
+        from tasktui.services.attributes.sets import attribute_set_choices
+        from tasktui.services.people import group_choices, user_choices
 
         field = event.button.id or ""
         if field == "responsible_user":

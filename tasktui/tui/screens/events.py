@@ -2,7 +2,7 @@
 delete / mark obsolete, and the UI language switch.
 
 Events are few (tens to hundreds), so the whole list is read through
-`services.events.list_events` on each change; sorting happens here, searching in SQL.
+`services.events.definitions.list_events` on each change; sorting happens here, searching in SQL.
 """
 
 from __future__ import annotations
@@ -21,7 +21,14 @@ from textual.widgets import DataTable, Input, Static
 
 from tasktui.errors import TaskTuiError
 from tasktui.services.context import Actor
-from tasktui.services.events import EventInfo, delete_event, event_info, get_event, list_events, set_obsolete
+from tasktui.services.events.definitions import (
+    EventInfo,
+    delete_event,
+    event_info,
+    get_event,
+    list_events,
+    set_obsolete,
+)
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.terminal_safety import visible_line
@@ -335,7 +342,7 @@ class EventsScreen(ScreenWithHelp[None]):
     def action_switch_language(self) -> None:
         """Switch the UI language (English <-> German), remember it for this user,
         and show event names in it."""
-        from tasktui.services.language import LANGUAGE_NAMES, next_language, remember_language
+        from tasktui.services.i18n import LANGUAGE_NAMES, next_language, remember_language
 
         try:
             self.actor = remember_language(self.actor, next_language(self.actor.lang))

@@ -1,5 +1,5 @@
 """The export dialog: write every task of the current view to a CSV or JSON file,
-with a progress bar; the export runs in a worker through services.export."""
+with a progress bar; the export runs in a worker through services.transfer.export."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet
 
 from tasktui.errors import TaskTuiError
-from tasktui.services.export import ExportResult, export_tasks
+from tasktui.services.transfer.export import ExportResult, export_tasks
 from tasktui.tui.background import closing_connection
 from tasktui.tui.widgets.task_window import Query
 

@@ -4,7 +4,6 @@ screen's bindings (the same data the footer and the command palette show)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from itertools import zip_longest
 
 from rich.markup import escape

@@ -19,9 +19,9 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, S
 from tasktui import formats
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.models import database_proxy
-from tasktui.services import notify
 from tasktui.services.context import Actor
-from tasktui.services.email_settings import (
+from tasktui.services.mail import outbox as notify
+from tasktui.services.mail.settings import (
     SECURITY_MODES,
     EventSending,
     get_settings,
@@ -268,7 +268,7 @@ class SettingsScreen(ScreenWithHelp[None]):
 
     @work(thread=True, exclusive=True, group="email-test")
     def _send_test(self, address: str) -> None:
-        from tasktui.services.mail_delivery import send_test_message
+        from tasktui.services.mail.delivery import send_test_message
 
         try:
             reply = send_test_message(address)

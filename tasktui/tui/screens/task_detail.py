@@ -16,15 +16,15 @@ from textual.widgets import Header, Input, Label, OptionList, Static, TabbedCont
 from textual.widgets.option_list import Option
 
 from tasktui.formats import local
-from tasktui.services import task_detail as detail_service
-from tasktui.services import tasks as task_service
-from tasktui.services.task_detail import HistoryEntry, TaskDetail, TaskRef
+from tasktui.services.tasks import detail as detail_service
+from tasktui.services.tasks.detail import HistoryEntry, TaskDetail, TaskRef
+from tasktui.services.tasks.transitions import BulkResult, assign, mark_done, reopen, unassign
 from tasktui.tui.background import report_errors
-from tasktui.tui.terminal_safety import visible_line, visible_text
 from tasktui.tui.screens.help import ScreenWithHelp
+from tasktui.tui.terminal_safety import visible_line, visible_text
+from tasktui.tui.widgets.attribute_editor import AttributeEditor
 from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.picker import PickerScreen
-from tasktui.tui.widgets.attribute_editor import AttributeEditor
 from tasktui.tui.widgets.task_columns import DONE_MARK, OPEN_MARK
 from tasktui.tui.widgets.task_id_prompt import TaskIdPromptScreen
 
@@ -221,24 +221,24 @@ class TaskDetailScreen(ScreenWithHelp):
             self.notify(message)
         self.load()
 
-    def _bulk(self, fn: Callable[..., task_service.BulkResult], *args) -> None:
+    def _bulk(self, fn: Callable[..., BulkResult], *args) -> None:
         self._change(lambda: fn(self.actor, [self.task_id], *args), lambda r: r.summary())
 
     def action_mark_done(self) -> None:
         """Mark this task done."""
-        self._bulk(task_service.mark_done)
+        self._bulk(mark_done)
 
     def action_reopen(self) -> None:
         """Reopen this task."""
-        self._bulk(task_service.reopen)
+        self._bulk(reopen)
 
     def action_assign_me(self) -> None:
         """Assign this task to me."""
-        self._bulk(task_service.assign)
+        self._bulk(assign)
 
     def action_unassign(self) -> None:
         """Remove the assignee."""
-        self._bulk(task_service.unassign)
+        self._bulk(unassign)
 
     @work(thread=True, group="detail-pickers")
     def action_assign_user(self) -> None:
@@ -252,7 +252,7 @@ class TaskDetailScreen(ScreenWithHelp):
     def _push_user_picker(self, users: list[tuple[str, str]]) -> None:
         def chosen(login: str | None) -> None:
             if login:
-                self._bulk(task_service.assign, login)
+                self._bulk(assign, login)
 
         current = self.detail.assignee if self.detail else None
         self.app.push_screen(PickerScreen(f"Assign task #{self.task_id} to", users, current=current), chosen)

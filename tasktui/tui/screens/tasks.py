@@ -17,9 +17,10 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
-from tasktui.services import tasks as task_service
 from tasktui.services.context import get_setting, set_setting
-from tasktui.services.tasks import ASSIGNEE_MODES, BulkResult, TaskFilter
+from tasktui.services.tasks.filters import ASSIGNEE_MODES, TaskFilter
+from tasktui.services.tasks.listing import count_tasks, matching_ids
+from tasktui.services.tasks.transitions import BulkResult, assign, assign_group, mark_done, reopen, unassign
 from tasktui.tui.background import closing_connection, report_errors
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.widgets.filter_bar import FilterBar, FilterSummary
@@ -73,7 +74,7 @@ def load_filters(text: str | None, lang: str) -> SavedFilters:
     """The remembered filters (in a worker: looks names up); a bad or stale setting
     gives the defaults for what it cannot restore."""
     from tasktui.errors import NotFound
-    from tasktui.services.events import get_event
+    from tasktui.services.events.definitions import get_event
     from tasktui.services.people import get_group, get_user
 
     try:
@@ -326,7 +327,7 @@ class TasksScreen(ScreenWithHelp):
     @work(thread=True, group="tasks-pickers")
     def action_pick_assignee(self) -> None:
         """Choose the assignee filter: a mode, one user's tasks or one group's."""
-        from tasktui.services.choices import group_choices, user_choices
+        from tasktui.services.people import group_choices, user_choices
 
         with report_errors(self.app):
             people = [(USER_PREFIX + login, f"Assigned to {label}") for login, label in user_choices()]
@@ -370,7 +371,7 @@ class TasksScreen(ScreenWithHelp):
     @work(thread=True, group="tasks-pickers")
     def action_pick_event(self) -> None:
         """Choose the event whose tasks are shown (or any event)."""
-        from tasktui.services.events import list_events
+        from tasktui.services.events.definitions import list_events
 
         with report_errors(self.app):
             found = list_events(lang=self.actor.lang)
@@ -444,7 +445,7 @@ class TasksScreen(ScreenWithHelp):
     @work(thread=True, exclusive=True, group="tasks-empty")
     def _check_empty_database(self) -> None:
         with closing_connection():
-            empty = task_service.count_tasks(TaskFilter(status="all")) == 0
+            empty = count_tasks(TaskFilter(status="all")) == 0
         self.app.call_from_thread(self._show_empty_state, empty)
 
     def _show_empty_state(self, empty: bool) -> None:
@@ -483,7 +484,7 @@ class TasksScreen(ScreenWithHelp):
     @work(thread=True, exclusive=True, group="tasks-select-all")
     def _select_all(self, flt: TaskFilter) -> None:
         with report_errors(self.app):
-            ids = task_service.matching_ids(flt)
+            ids = matching_ids(flt)
             self.app.call_from_thread(self._selected_all, ids)
 
     def _selected_all(self, ids: list[int]) -> None:
@@ -497,24 +498,24 @@ class TasksScreen(ScreenWithHelp):
 
     def action_mark_done(self) -> None:
         """Mark the selected tasks (or the one under the cursor) done."""
-        self._bulk(task_service.mark_done)
+        self._bulk(mark_done)
 
     def action_reopen(self) -> None:
         """Reopen the selected tasks (or the one under the cursor)."""
-        self._bulk(task_service.reopen)
+        self._bulk(reopen)
 
     def action_assign_me(self) -> None:
         """Assign the selected tasks (or the one under the cursor) to me."""
-        self._bulk(task_service.assign)
+        self._bulk(assign)
 
     def action_unassign(self) -> None:
         """Remove the assignee of the selected tasks (or the one under the cursor)."""
-        self._bulk(task_service.unassign)
+        self._bulk(unassign)
 
     @work(thread=True, group="tasks-pickers")
     def action_assign_user(self) -> None:
         """Assign the selected tasks (or the one under the cursor) to a user or a group."""
-        from tasktui.services.choices import group_choices, user_choices
+        from tasktui.services.people import group_choices, user_choices
 
         with report_errors(self.app):
             choices = [(USER_PREFIX + login, label) for login, label in user_choices()]
@@ -530,10 +531,10 @@ class TasksScreen(ScreenWithHelp):
         def chosen(value: str | None) -> None:
             if value and value.startswith(GROUP_PREFIX):
                 group = value.removeprefix(GROUP_PREFIX)
-                self._run_bulk(lambda actor, task_ids: task_service.assign_group(actor, task_ids, group), ids)
+                self._run_bulk(lambda actor, task_ids: assign_group(actor, task_ids, group), ids)
             elif value:
                 login = value.removeprefix(USER_PREFIX)
-                self._run_bulk(lambda actor, task_ids: task_service.assign(actor, task_ids, login), ids)
+                self._run_bulk(lambda actor, task_ids: assign(actor, task_ids, login), ids)
 
         self.app.push_screen(PickerScreen(f"Assign {len(ids):,} task(s) to", choices), chosen)
 

@@ -4,7 +4,7 @@ attribute group, edited with the same validation as on raise.
 `AttributeEditor(task_id, actor)` lists every attribute of the task's event set
 (filled or not) under its group heading. Enter or `e` edits the selected value in a
 small form (a choice or boolean offers its values; an empty value clears an optional
-attribute); the change goes through `services.attribute_values.set_task_attribute`,
+attribute); the change goes through `services.tasks.attribute_values.set_task_attribute`,
 which writes the task's history. After a change the widget posts
 `AttributeEditor.Changed`, so the detail screen can refresh its history tab.
 """
@@ -20,9 +20,9 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from tasktui.errors import TaskTuiError
-from tasktui.services.attribute_types import expected
-from tasktui.services.attribute_values import AttributeField, set_task_attribute, task_attribute_fields
+from tasktui.services.attributes.types import expected
 from tasktui.services.context import Actor
+from tasktui.services.tasks.attribute_values import AttributeField, set_task_attribute, task_attribute_fields
 from tasktui.tui.screens.attribute_forms import FormField, FormScreen
 from tasktui.tui.terminal_safety import visible_line
 

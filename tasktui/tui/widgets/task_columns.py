@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tasktui.formats import local
-from tasktui.services.tasks import TaskRow
+from tasktui.services.tasks.listing import TaskRow
 
 DONE_MARK = "✓"
 OPEN_MARK = "✗"
@@ -25,7 +25,7 @@ MIN_TITLE_WIDTH = 28
 
 @dataclass(frozen=True)
 class Column:
-    """One column: `key` (also the sort key of services.tasks.SORT_KEYS), header
+    """One column: `key` (also the sort key of services.tasks.listing.SORT_KEYS), header
     label, width (0: takes the remaining width), `priority` (lower gives way first
     when the terminal is too narrow) and how to draw a cell of a row."""
 

@@ -25,11 +25,20 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from tasktui.services.tasks import TaskRow
+from tasktui.services.tasks.listing import TaskRow
 from tasktui.text_safety import visible_line
 from tasktui.tui.background import closing_connection
 from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, fit_columns
-from tasktui.tui.widgets.task_window import PAGE_SIZE, PageCache, Query, count, count_capped, fetch_page, first_page, page_bounds
+from tasktui.tui.widgets.task_window import (
+    PAGE_SIZE,
+    PageCache,
+    Query,
+    count,
+    count_capped,
+    fetch_page,
+    first_page,
+    page_bounds,
+)
 
 SELECTED_MARK = "●"
 GUTTER = 2

@@ -22,9 +22,10 @@ from tasktui.errors import NotFound
 from tasktui.models import Event, Group, Membership, Task, TaskHistory, User, utcnow
 from tasktui.services.audit import record, summary
 from tasktui.services.context import Actor
-from tasktui.services.events import create_event, edit_event
-from tasktui.services.task_detail import add_comment, add_dependency
-from tasktui.services.tasks import ProcessRef, assign, mark_done, raise_task
+from tasktui.services.events.definitions import create_event, edit_event
+from tasktui.services.tasks.detail import add_comment, add_dependency
+from tasktui.services.tasks.raising import ProcessRef, raise_task
+from tasktui.services.tasks.transitions import assign, mark_done
 
 #: The dedup-key prefix that marks demo tasks (and makes a second run a no-op).
 DEMO_KEY = "demo-"
@@ -121,7 +122,7 @@ def _events(actor: Actor) -> int:
     """The shipped catalogue (when available), with demo responsibilities set."""
     before = Event.select().count()
     try:
-        from tasktui.services.manifest import register_catalogue
+        from tasktui.services.events.manifests import register_catalogue
     except ImportError:
         register_catalogue = None
     if register_catalogue is not None:

@@ -17,7 +17,7 @@ dies before it records `sent`; after the lease that message is sent again
 clients and many servers recognise such a repeat as the same message.
 
 This module is imported by `raise_task`: it must stay light (no smtplib, no email
-package); the SMTP side is in `tasktui.services.mail_delivery`.
+package); the SMTP side is in `tasktui.services.mail.delivery`.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ import peewee as pw
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound
 from tasktui.models import EmailSettings, Event, Group, Membership, OutboxMessage, Task, User, UserSetting, utcnow
-from tasktui.services.mail_headers import header_text
+from tasktui.services.mail.headers import header_text
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 STATES = (PENDING, SENDING, SENT, FAILED)
@@ -188,7 +188,7 @@ def enqueue_for_new_task(task: Task, event: Event) -> int:
     row = EmailSettings.get_or_none(EmailSettings.id == 1)
     if row is None:  # never configured: nothing to send (and no import on every raise)
         return 0
-    from tasktui.services.email_settings import _from_row, event_sends
+    from tasktui.services.mail.settings import _from_row, event_sends
 
     settings = _from_row(row)
     if not settings.configured or not event_sends(event.id, settings):

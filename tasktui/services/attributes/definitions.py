@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, Refused
 from tasktui.models import AttributeDef, AttributeGroup, AttributeSet, AttributeSetItem, TaskAttribute
-from tasktui.services.attribute_checks import (
+from tasktui.services.attributes.checks import (
     UNSET,
     check_choices,
     check_key,
@@ -39,26 +39,7 @@ from tasktui.services.attribute_checks import (
 
 # The attributes screen (tasktui/tui/screens/attributes.py) reaches groups and sets
 # through this module as `svc.*`; these names stay importable from here for it.
-from tasktui.services.attribute_groups import (  # noqa: F401
-    GroupInfo,
-    create_attribute_group,
-    delete_attribute_group,
-    edit_attribute_group,
-    group_info,
-    list_attribute_groups,
-)
-from tasktui.services.attribute_sets import (  # noqa: F401
-    SetInfo,
-    add_to_set,
-    create_attribute_set,
-    delete_attribute_set,
-    edit_attribute_set,
-    get_attribute_set,
-    list_attribute_sets,
-    remove_from_set,
-    set_info,
-)
-from tasktui.services.attribute_types import ValueProblem, canonical, check_type, parse
+from tasktui.services.attributes.types import ValueProblem, canonical, check_type, parse
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
 

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from tasktui.db import write_transaction
 from tasktui.errors import Refused
 from tasktui.models import AttributeDef, AttributeGroup
-from tasktui.services.attribute_checks import UNSET, check_key, check_label, get_attribute_group, localized, next_position
+from tasktui.services.attributes.checks import (
+    UNSET,
+    check_key,
+    check_label,
+    get_attribute_group,
+    localized,
+    next_position,
+)
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
 

@@ -16,9 +16,9 @@ import peewee as pw
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid
 from tasktui.models import AttributeDef, AttributeGroup, Event, Task, TaskAttribute, TaskHistory, utcnow
-from tasktui.services.attribute_checks import choices_of, get_attribute
-from tasktui.services.attribute_sets import set_attributes
-from tasktui.services.attribute_types import canonicalise, expected, json_value
+from tasktui.services.attributes.checks import choices_of, get_attribute
+from tasktui.services.attributes.sets import set_attributes
+from tasktui.services.attributes.types import canonicalise, expected, json_value
 from tasktui.services.context import Actor
 
 CHUNK = 500
@@ -87,7 +87,9 @@ def set_task_attributes(actor: Actor, task_id: int, values: Mapping[str, str | N
     """Set (or with None / blank, clear) attribute values of a task in one
     transaction, validated as on raise; each change is written to the task's history.
     Unchanged values are not recorded. Returns the changes."""
-    from tasktui.services.tasks import _insert_history, get_task, history
+    from tasktui.services.tasks.history import history
+    from tasktui.services.tasks.history import insert_history as insert_history
+    from tasktui.services.tasks.listing import get_task
 
     if not values:
         raise Invalid("no attribute values given")
@@ -124,7 +126,7 @@ def set_task_attributes(actor: Actor, task_id: int, values: Mapping[str, str | N
             changes.append(AttributeChange(key, old, new))
             rows.append(history(task.id, actor, "attribute", key, old, new))
         if rows:
-            _insert_history(rows)
+            insert_history(rows)
             Task.update({Task.updated_at: utcnow()}).where(Task.id == task.id).execute()
     return changes
 
@@ -176,7 +178,7 @@ class AttributeField:
 def task_attribute_fields(task_id: int, lang: str = "en") -> list[AttributeField]:
     """Every attribute of a task - those of its event's set, filled or not, and any
     stored value outside it - ordered by group (ungrouped last), then position."""
-    from tasktui.services.tasks import get_task
+    from tasktui.services.tasks.listing import get_task
 
     task = get_task(task_id)
     event = Event.get_by_id(task.event_id)

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tasktui.errors import Invalid, Refused, Unavailable, write_failed
+from tasktui.errors import Invalid, Refused, write_failed
 from tasktui.formats import csv_value, iso
-from tasktui.services.tasks import TaskFilter, TaskRow, count_tasks, iter_tasks
+from tasktui.services.tasks.filters import TaskFilter
+from tasktui.services.tasks.listing import TaskRow, count_tasks, iter_tasks
 from tasktui.text_safety import json_safe
 
 EXPORT_FORMATS = ("csv", "json")
@@ -71,7 +72,7 @@ def export_row(row: TaskRow) -> dict[str, Any]:
 
 def _with_attributes(rows: Iterable[TaskRow]) -> Iterator[dict[str, Any]]:
     """Exported rows with their typed attribute values, one query per chunk of tasks."""
-    from tasktui.services.attribute_values import typed_values
+    from tasktui.services.tasks.attribute_values import typed_values
 
     chunk: list[TaskRow] = []
 

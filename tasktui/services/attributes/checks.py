@@ -15,7 +15,7 @@ import peewee as pw
 from tasktui.errors import Invalid, NotFound
 from tasktui.limits import MAX_CHOICES, MAX_LABEL
 from tasktui.models import AttributeDef, AttributeGroup, AttributeSet
-from tasktui.services.events import identifier_problem
+from tasktui.services.events.definitions import identifier_problem
 
 #: "Not given" for keyword arguments where None means "clear it".
 UNSET: object = object()

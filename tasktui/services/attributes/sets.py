@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import AttributeDef, AttributeSet, AttributeSetItem, Event, Task, TaskAttribute
-from tasktui.services.attribute_checks import MAX_LABEL, check_key, get_attribute, get_attribute_set, next_position, plural
+from tasktui.services.attributes.checks import (
+    MAX_LABEL,
+    check_key,
+    get_attribute,
+    get_attribute_set,
+    next_position,
+    plural,
+)
 from tasktui.services.audit import record, summary
 from tasktui.services.context import Actor
 
@@ -168,3 +175,9 @@ def delete_attribute_set(set_key: str, *, actor: Actor | None = None) -> SetInfo
         record(actor, "attribute_set", aset.key, "delete", old=summary({"name": info.name, "attributes": info.attributes}))
         aset.delete_instance()
     return info
+
+
+def attribute_set_choices() -> list[tuple[str, str]]:
+    """(key, label) of the attribute sets, sorted by key."""
+    query = AttributeSet.select(AttributeSet.key, AttributeSet.name).order_by(AttributeSet.key)
+    return [(key, f"{name} ({key})" if name and name != key else key) for key, name in query.tuples()]

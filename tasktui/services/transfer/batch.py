@@ -38,18 +38,20 @@ import peewee as pw
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.models import DONE, OPEN, EmailSettings, Event, RelatedProcess, Task, TaskAttribute, TaskHistory, utcnow
-from tasktui.services.bulk_insert import CHUNK, cached_lookup, insert_chunks, insert_tasks
 from tasktui.services.context import Actor
-from tasktui.services.events import get_event
+from tasktui.services.events.definitions import get_event
 from tasktui.services.people import get_group, get_user
-from tasktui.services.tasks import (
+from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup, insert_chunks, insert_tasks
+from tasktui.services.tasks.history import history
+from tasktui.services.tasks.raising import (
     ProcessRef,
     RaiseResult,
-    _check_title,
     check_process,
     check_raise_texts,
     clean_task_text,
-    history,
+)
+from tasktui.services.tasks.raising import (
+    check_title as check_title,
 )
 
 KEYS = ("event", "title", "description", "link", "assignee", "group", "dedup_key", "reopen", "attributes", "process")
@@ -173,7 +175,7 @@ def parse_line(line: int, text: str) -> BatchItem:
         raise Invalid("'event' is required")
     if data.get("title") is None:
         raise Invalid("'title' is required")
-    title = _check_title(_text(data, "title", ""))
+    title = check_title(_text(data, "title", ""))
     link = _text(data, "link", "") or ""
     description = _text(data, "description", "") or ""
     dedup_key = _text(data, "dedup_key", None)
@@ -259,7 +261,7 @@ def _check(items: Sequence[BatchItem]) -> tuple[_Resolved, list[LineError]]:
 
 
 def _values(event: Event, attributes: Mapping[str, str]) -> dict[int, str]:
-    from tasktui.services.attribute_values import values_for_raise
+    from tasktui.services.tasks.attribute_values import values_for_raise
 
     return values_for_raise(event, attributes)
 
@@ -405,7 +407,7 @@ def _enqueue_notifications(rows: list[dict], ids: list[int], events: list[Event]
     email settings row `enqueue_for_new_task` writes nothing, so skip the calls."""
     if not rows or EmailSettings.get_or_none(EmailSettings.id == 1) is None:
         return
-    from tasktui.services.notify import enqueue_for_new_task
+    from tasktui.services.mail.outbox import enqueue_for_new_task
 
     for row, task_id, ev in zip(rows, ids, events):
         enqueue_for_new_task(Task(id=task_id, **row), ev)

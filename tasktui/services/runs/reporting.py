@@ -9,10 +9,11 @@ import uuid
 
 from tasktui.db import write_transaction
 from tasktui.models import OPEN, Task
-from tasktui.services.command_run import RunOutcome
 from tasktui.services.context import Actor
-from tasktui.services.events import get_event
-from tasktui.services.tasks import ProcessRef, RaiseResult, mark_done, raise_task
+from tasktui.services.events.definitions import get_event
+from tasktui.services.runs.command import RunOutcome
+from tasktui.services.tasks.raising import ProcessRef, RaiseResult, raise_task
+from tasktui.services.tasks.transitions import mark_done
 
 #: The source recorded on the related-process record of a wrapped command.
 SOURCE = "tasktui run"
@@ -44,7 +45,7 @@ def raise_for_failure(
     instead, and the new failure's details are added as a comment, so the latest
     output is never lost."""
     from tasktui.limits import MAX_COMMENT, MAX_DESCRIPTION
-    from tasktui.services.task_detail import add_comment
+    from tasktui.services.tasks.detail import add_comment
 
     try:
         directory = os.getcwd()

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 
 from tasktui.errors import Invalid, NotFound, TaskTuiError
 from tasktui.models import OPEN, AttributeDef, Event, Task
-from tasktui.services.bulk_insert import CHUNK, cached_lookup
 from tasktui.services.people import get_group, get_user
-from tasktui.services.task_import import ImportRecord, ImportRejected, Problem
+from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup
+from tasktui.services.transfer.importing import ImportRecord, ImportRejected, Problem
 
 
 @dataclass
@@ -43,7 +43,7 @@ def event_by_identifier(identifier: str) -> Event:
 
 
 def _set_attributes(attribute_set_id: int | None) -> dict[str, AttributeDef]:
-    from tasktui.services.attribute_sets import set_attributes
+    from tasktui.services.attributes.sets import set_attributes
 
     return {d.key: d for d in set_attributes(attribute_set_id)} if attribute_set_id is not None else {}
 
@@ -53,8 +53,8 @@ def _values(ev: Event, given: Mapping[str, str], sets: dict) -> dict[int, str]:
     value valid for its type. No defaults, no required check (see the rules)."""
     if not given:
         return {}
-    from tasktui.services.attribute_checks import choices_of
-    from tasktui.services.attribute_types import canonicalise
+    from tasktui.services.attributes.checks import choices_of
+    from tasktui.services.attributes.types import canonicalise
 
     defs = cached_lookup(sets, ev.attribute_set_id, _set_attributes)
     values: dict[int, str] = {}

@@ -25,9 +25,10 @@ from tasktui.models import (
     utcnow,
 )
 from tasktui.services.context import Actor
-from tasktui.services.tasks import _insert_history, get_task, history
+from tasktui.services.tasks.history import history
+from tasktui.services.tasks.history import insert_history as insert_history
+from tasktui.services.tasks.listing import get_task
 from tasktui.text_safety import clean_text
-
 
 
 @dataclass(frozen=True)
@@ -223,7 +224,7 @@ def add_dependency(actor: Actor, task_id: int, depends_on_id: int) -> None:
         if _reaches(depends_on_id, task_id):
             raise Refused(f"task {depends_on_id} already depends on task {task_id}: that would make a cycle")
         TaskDependency.create(task=task_id, depends_on=depends_on_id)
-        _insert_history([history(task_id, actor, "dependency added", "depends on", None, f"#{depends_on_id}")])
+        insert_history([history(task_id, actor, "dependency added", "depends on", None, f"#{depends_on_id}")])
 
 
 def remove_dependency(actor: Actor, task_id: int, depends_on_id: int) -> None:
@@ -237,4 +238,4 @@ def remove_dependency(actor: Actor, task_id: int, depends_on_id: int) -> None:
         if not deleted:
             get_task(task_id)
             raise NotFound(f"task {task_id} does not depend on task {depends_on_id}")
-        _insert_history([history(task_id, actor, "dependency removed", "depends on", f"#{depends_on_id}", None)])
+        insert_history([history(task_id, actor, "dependency removed", "depends on", f"#{depends_on_id}", None)])

@@ -23,7 +23,7 @@ from tasktui.errors import Invalid
 from tasktui.models import EmailSettings, Event, EventEmailSwitch, utcnow
 from tasktui.services.audit import record, record_changes
 from tasktui.services.context import Actor
-from tasktui.services.events import get_event
+from tasktui.services.events.definitions import get_event
 from tasktui.services.people import check_email
 
 SECURITY_MODES = ("none", "starttls", "tls")

@@ -59,13 +59,15 @@ from tasktui.db import write_transaction
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.limits import MAX_IMPORT_RECORD
 from tasktui.models import DONE, OPEN, Event, TaskAttribute, TaskHistory, utcnow
-from tasktui.services.bulk_insert import insert_chunks, insert_tasks
 from tasktui.services.context import Actor
-from tasktui.services.export import EXPORT_FIELDS
-from tasktui.services.tasks import _check_title, check_raise_texts, clean_task_text, history
+from tasktui.services.tasks.bulk_insert import insert_chunks, insert_tasks
+from tasktui.services.tasks.history import history
+from tasktui.services.tasks.raising import check_raise_texts, clean_task_text
+from tasktui.services.tasks.raising import check_title as check_title
+from tasktui.services.transfer.export import EXPORT_FIELDS
 
 if TYPE_CHECKING:
-    from tasktui.services.task_import_checks import Resolved
+    from tasktui.services.transfer.import_checks import Resolved
 
 #: The keys a record may have: those of a JSON export, no more (a typo is an error).
 KEYS = (*EXPORT_FIELDS, "attributes")
@@ -188,7 +190,7 @@ def _text(data: dict, key: str) -> str | None:
 
 def parse_record(index: int, data: Any) -> ImportRecord:
     """Check one task object of the file (no database needed); Invalid says what is wrong."""
-    from tasktui.services.batch import attribute_text
+    from tasktui.services.transfer.batch import attribute_text
 
     if not isinstance(data, dict):
         raise Invalid(f"a task must be a JSON object, not {type(data).__name__}")
@@ -231,7 +233,7 @@ def parse_record(index: int, data: Any) -> ImportRecord:
         event=_text(data, "event") or "",
         created_at=created_at,
         status=status,
-        title=_check_title(_text(data, "title") or ""),
+        title=check_title(_text(data, "title") or ""),
         description=description,
         link=link,
         done_at=done_at,
@@ -302,7 +304,7 @@ def import_records(
     """Import checked records of the file named `source`: in one write transaction,
     resolve the references, refuse duplicates and dedup clashes, write every task —
     or nothing (ImportRejected)."""
-    from tasktui.services.task_import_checks import check_dedup_keys, resolve, split_existing
+    from tasktui.services.transfer.import_checks import check_dedup_keys, resolve, split_existing
 
     with write_transaction():
         resolved = resolve(source, records, unassign_unknown)

@@ -52,7 +52,7 @@ from tasktui.limits import MAX_MANIFEST, MAX_PLUGIN
 from tasktui.models import AttributeSet, Event, Group, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
-from tasktui.services.events import MANUAL_PLUGIN_LABEL, audited_fields, check_name, identifier_problem
+from tasktui.services.events.definitions import MANUAL_PLUGIN_LABEL, audited_fields, check_name, identifier_problem
 from tasktui.text_safety import clean_line
 
 TOP_KEYS = ("plugin", "event")
@@ -320,7 +320,7 @@ def catalogue_dir() -> Path:
     packaged = resources.files("tasktui") / "data" / "catalogue"
     if packaged.is_dir():
         return Path(str(packaged))
-    return Path(__file__).resolve().parents[2] / "data" / "catalogue"
+    return Path(__file__).resolve().parents[3] / "data" / "catalogue"  # tasktui/services/events/
 
 
 def catalogue_manifests() -> list[Path]:

@@ -35,9 +35,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from tasktui.errors import Invalid, Refused, TaskTuiError, Unavailable
-from tasktui.services import notify
-from tasktui.services.email_settings import SmtpSettings, get_settings, read_password, require_configured
-from tasktui.services.mail_headers import address_problem, header_text
+from tasktui.services.mail import outbox as notify
+from tasktui.services.mail.headers import address_problem, header_text
+from tasktui.services.mail.settings import SmtpSettings, get_settings, read_password, require_configured
 from tasktui.services.people import check_email
 
 TIMEOUT_S = 30.0

@@ -1,0 +1,1 @@
+"""Maintenance of the database file (check, backup) and the demo data set."""

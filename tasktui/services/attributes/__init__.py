@@ -1,0 +1,1 @@
+"""Custom attributes: value types, definitions, display groups and the sets events refer to."""

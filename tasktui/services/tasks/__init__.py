@@ -1,0 +1,1 @@
+"""Tasks: filters, listing and counts, raising (with dedup), status transitions and bulk actions, history, detail (comments, dependencies), attribute values."""

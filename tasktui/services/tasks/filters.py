@@ -1,0 +1,111 @@
+"""The filters of the tasks screen and `task list`: who, which event, which status, what text, which attribute values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import peewee as pw
+
+from tasktui.db import indexed_text, text_condition
+from tasktui.errors import Invalid
+from tasktui.limits import (
+    MAX_SEARCH,
+    check_length,
+)
+from tasktui.models import DONE, OPEN, Task
+from tasktui.services.people import group_ids_of
+
+#: Assignee filter modes, in the order the filter bar offers them, with their labels.
+ASSIGNEE_MODES: dict[str, str] = {
+    "all": "All",
+    "direct": "Assigned directly to me",
+    "groups": "Assigned to me via groups",
+    "direct_or_groups": "Assigned to me directly or via groups",
+    "unassigned": "Unassigned",
+}
+
+
+STATUSES = ("open", "all", "done")
+
+
+@dataclass(frozen=True)
+class TaskFilter:
+    """The filters of the tasks screen and `task list`.
+
+    `user_id` is whose tasks the assignee modes mean ("me": the acting user in the
+    TUI, or any user named on the command line)."""
+
+    assignee_mode: str = "all"
+    user_id: int | None = None
+    event_id: int | None = None
+    group_id: int | None = None
+    status: str = "open"
+    text: str = ""
+    #: (attribute key, value) pairs every matching task holds (canonical comparison).
+    attributes: tuple[tuple[str, str], ...] = ()
+
+    def conditions(self, *, text: bool = True) -> list[pw.Expression]:
+        """The SQL conditions of this filter, every one of which a matching task meets
+        (empty: every task). `text=False` leaves out a search the full-text index
+        answers (`search_text`), for queries that `text_driven` drives by it."""
+        self.validate()
+        parts: list[pw.Expression] = []
+        if self.status in (OPEN, DONE):
+            parts.append(Task.status == self.status)
+        mode = self.assignee_mode
+        if mode == "direct":
+            parts.append(Task.assignee == self.user_id)
+        elif mode == "groups":
+            parts.append(Task.group.in_(group_ids_of(self.user_id)))
+        elif mode == "direct_or_groups":
+            # `+ 0` keeps the planner from a multi-index OR, which must sort every
+            # match before the first page; scanning newest first stops after a page.
+            parts.append(((Task.assignee + 0) == self.user_id) | Task.group.in_(group_ids_of(self.user_id)))
+        elif mode == "unassigned":
+            parts.append(Task.assignee.is_null())
+        if self.event_id is not None:
+            parts.append(Task.event == self.event_id)
+        if self.group_id is not None:
+            parts.append(Task.group == self.group_id)
+        if self.text.strip() and (text or not self.search_text):
+            parts.append(text_condition(Task, self.text.strip()))
+        if self.attributes:
+            from tasktui.services.tasks.attribute_values import attribute_condition
+
+            parts.append(attribute_condition(self.attributes))
+        return parts
+
+    def validate(self) -> None:
+        """Refuse an unknown status or assignee mode, or a mode without its user
+        (attribute filters are checked when their condition is built), or a search
+        text so long that the text index would take minutes to answer it."""
+        check_length(self.text, MAX_SEARCH, "the search text")
+        if self.status not in (OPEN, DONE, "all"):
+            raise Invalid(f"unknown status {self.status!r}: use open, done or all")
+        mode = self.assignee_mode
+        if mode not in ASSIGNEE_MODES:
+            raise Invalid(f"unknown assignee filter {mode!r}: use {', '.join(ASSIGNEE_MODES)}")
+        if mode in ("direct", "groups", "direct_or_groups") and self.user_id is None:
+            raise Invalid(f"the assignee filter {mode!r} needs a user")
+
+    def condition(self) -> pw.Expression | None:
+        """The SQL condition of this filter (None: every task)."""
+        return all_of(self.conditions())
+
+    @property
+    def search_text(self) -> str | None:
+        """The text searched for when the full-text index answers it (three
+        characters or more), else None."""
+        text = self.text.strip()
+        return text if text and indexed_text(text) else None
+
+
+def all_of(parts: Sequence[pw.Expression]) -> pw.Expression | None:
+    """The conjunction of conditions (None for none: no condition)."""
+    if not parts:
+        return None
+    condition = parts[0]
+    for part in parts[1:]:
+        condition = condition & part
+    return condition

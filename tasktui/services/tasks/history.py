@@ -1,0 +1,28 @@
+"""History entries: every change to a task records who, when, what, old and new."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tasktui.models import TaskHistory, utcnow
+from tasktui.services.context import Actor
+from tasktui.services.tasks.bulk_insert import CHUNK
+
+
+def history(task_id: int, actor: Actor, action: str, field: str | None = None, old: Any = None, new: Any = None) -> dict:
+    """A history row (to insert) recording who changed what on a task."""
+    return {
+        "task": task_id,
+        "at": utcnow(),
+        "actor": actor.user_id,
+        "os_login": actor.os_login,
+        "action": action,
+        "field": field,
+        "old": None if old is None else str(old),
+        "new": None if new is None else str(new),
+    }
+
+
+def insert_history(rows: list[dict]) -> None:
+    for start in range(0, len(rows), CHUNK):
+        TaskHistory.insert_many(rows[start : start + CHUNK]).execute()

@@ -1,0 +1,162 @@
+"""Status transitions and assignment as bulk actions.
+
+Bulk actions run in one transaction: unknown ids refuse the whole action (nothing
+changes); tasks that are not in a state the action applies to are skipped and
+reported with the reason. Every change writes a history entry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasktui.db import write_transaction
+from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.models import DONE, OPEN, Group, Task, User, utcnow
+from tasktui.services.context import Actor
+from tasktui.services.people import get_group, get_user
+from tasktui.services.tasks.bulk_insert import CHUNK
+from tasktui.services.tasks.history import history, insert_history
+
+
+@dataclass
+class BulkResult:
+    """What a bulk action did: the ids changed, and the ids skipped per reason."""
+
+    action: str
+    changed: list[int] = field(default_factory=list)
+    skipped: dict[str, list[int]] = field(default_factory=dict)
+
+    @property
+    def skipped_count(self) -> int:
+        """How many tasks were skipped, whatever the reason."""
+        return sum(len(ids) for ids in self.skipped.values())
+
+    def summary(self) -> str:
+        """One line: how many changed, how many skipped and why."""
+        text = f"{self.action}: {len(self.changed)} changed"
+        if self.skipped:
+            reasons = "; ".join(f"{len(ids)} {reason}" for reason, ids in self.skipped.items())
+            text += f", {self.skipped_count} skipped ({reasons})"
+        return text
+
+
+def _load(ids: Iterable[int]) -> dict[int, Task]:
+    wanted = list(dict.fromkeys(int(i) for i in ids))
+    if not wanted:
+        raise Invalid("no task ids given")
+    found: dict[int, Task] = {}
+    for start in range(0, len(wanted), CHUNK):
+        chunk = wanted[start : start + CHUNK]
+        for task in Task.select(Task.id, Task.status, Task.assignee, Task.group).where(Task.id.in_(chunk)):
+            found[task.id] = task
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:5]) + (" ..." if len(missing) > 5 else "")
+        raise NotFound(f"unknown task{'s' if len(missing) > 1 else ''} {shown}: nothing was changed")
+    return {i: found[i] for i in wanted}
+
+
+def _update(ids: list[int], changes: dict[Any, Any]) -> None:
+    for start in range(0, len(ids), CHUNK):
+        Task.update(changes).where(Task.id.in_(ids[start : start + CHUNK])).execute()
+
+
+def _logins(user_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    return {u.id: u.login for u in User.select(User.id, User.login).where(User.id.in_(list(ids)))} if ids else {}
+
+
+def _group_names(group_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in group_ids if i is not None}
+    return {g.id: g.name for g in Group.select(Group.id, Group.name).where(Group.id.in_(list(ids)))} if ids else {}
+
+
+def mark_done(actor: Actor, ids: Iterable[int]) -> BulkResult:
+    """Mark the open tasks among `ids` done (done at / done by); done ones are skipped."""
+    result = BulkResult("mark done")
+    with write_transaction():
+        tasks = _load(ids)
+        now = utcnow()
+        result.changed = [i for i, t in tasks.items() if t.status == OPEN]
+        skipped = [i for i, t in tasks.items() if t.status != OPEN]
+        if skipped:
+            result.skipped["already done"] = skipped
+        _update(result.changed, {Task.status: DONE, Task.done_at: now, Task.done_by: actor.user_id, Task.updated_at: now})
+        insert_history([history(i, actor, "done", "status", OPEN, DONE) for i in result.changed])
+    return result
+
+
+def reopen(actor: Actor, ids: Iterable[int]) -> BulkResult:
+    """Reopen the done tasks among `ids` (clears done at / done by); open ones are skipped."""
+    result = BulkResult("reopen")
+    with write_transaction():
+        tasks = _load(ids)
+        now = utcnow()
+        result.changed = [i for i, t in tasks.items() if t.status == DONE]
+        skipped = [i for i, t in tasks.items() if t.status != DONE]
+        if skipped:
+            result.skipped["already open"] = skipped
+        _update(result.changed, {Task.status: OPEN, Task.done_at: None, Task.done_by: None, Task.updated_at: now})
+        insert_history([history(i, actor, "reopened", "status", DONE, OPEN) for i in result.changed])
+    return result
+
+
+def assign(actor: Actor, ids: Iterable[int], login: str | None = None) -> BulkResult:
+    """Assign tasks to the user `login` (None: the acting user). Re-assigning an
+    assigned task is allowed; tasks already assigned to that user are skipped."""
+    with write_transaction():
+        user = get_user(login) if login else User.get_by_id(actor.user_id)
+        if not user.active:
+            raise Refused(f"user {user.login!r} is inactive and cannot be assigned tasks")
+        result = BulkResult(f"assign to {user.login}")
+        tasks = _load(ids)
+        result.changed = [i for i, t in tasks.items() if t.assignee_id != user.id]
+        skipped = [i for i, t in tasks.items() if t.assignee_id == user.id]
+        if skipped:
+            result.skipped[f"already assigned to {user.login}"] = skipped
+        old = _logins(t.assignee_id for t in tasks.values())
+        _update(result.changed, {Task.assignee: user.id, Task.updated_at: utcnow()})
+        insert_history(
+            [history(i, actor, "assigned", "assignee", old.get(tasks[i].assignee_id), user.login) for i in result.changed]
+        )
+    return result
+
+
+def assign_group(actor: Actor, ids: Iterable[int], group: str | None) -> BulkResult:
+    """Set the group of tasks (None clears it); tasks already in that group are skipped."""
+    with write_transaction():
+        target = get_group(group) if group else None
+        target_id = target.id if target else None
+        result = BulkResult(f"assign to group {target.name}" if target else "clear group")
+        tasks = _load(ids)
+        result.changed = [i for i, t in tasks.items() if t.group_id != target_id]
+        skipped = [i for i, t in tasks.items() if t.group_id == target_id]
+        if skipped:
+            result.skipped["already in that group" if target else "have no group"] = skipped
+        old = _group_names(t.group_id for t in tasks.values())
+        _update(result.changed, {Task.group: target_id, Task.updated_at: utcnow()})
+        insert_history(
+            [
+                history(i, actor, "group", "group", old.get(tasks[i].group_id), target.name if target else None)
+                for i in result.changed
+            ]
+        )
+    return result
+
+
+def unassign(actor: Actor, ids: Iterable[int]) -> BulkResult:
+    """Remove the assignee of tasks (the group stays); unassigned ones are skipped."""
+    result = BulkResult("unassign")
+    with write_transaction():
+        tasks = _load(ids)
+        result.changed = [i for i, t in tasks.items() if t.assignee_id is not None]
+        skipped = [i for i, t in tasks.items() if t.assignee_id is None]
+        if skipped:
+            result.skipped["not assigned"] = skipped
+        old = _logins(t.assignee_id for t in tasks.values())
+        _update(result.changed, {Task.assignee: None, Task.updated_at: utcnow()})
+        insert_history(
+            [history(i, actor, "unassigned", "assignee", old.get(tasks[i].assignee_id), None) for i in result.changed]
+        )
+    return result

@@ -1,0 +1,1 @@
+"""Moving tasks in and out in bulk: batch raise, JSON import, CSV/JSON export."""
