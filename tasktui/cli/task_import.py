@@ -49,7 +49,8 @@ def import_(
     does an open record whose dedup key has an open task here. Each task gets an
     'imported' history entry naming you and the file. No email is sent.
     """
-    from tasktui.services.transfer.importing import SHOWN_PROBLEMS, ImportRejected, import_records, read_file
+    from tasktui.services.transfer.import_records import ImportRejected
+    from tasktui.services.transfer.importing import SHOWN_PROBLEMS, import_records, read_file
 
     check_format_in(fmt, command="import")
     try:

@@ -178,7 +178,8 @@ def list_(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List tasks (newest first), with the filters of the tasks screen."""
-    from tasktui.services.tasks.listing import count_tasks, iter_tasks, list_tasks
+    from tasktui.services.tasks.counts import count_tasks
+    from tasktui.services.tasks.listing import iter_tasks, list_tasks
 
     check_format(fmt)
     actor = state(ctx).open()

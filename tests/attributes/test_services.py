@@ -18,9 +18,10 @@ from tasktui.services.tasks.attribute_values import (
     task_attribute_fields,
     typed_values,
 )
+from tasktui.services.tasks.counts import count_tasks
 from tasktui.services.tasks.detail import task_detail
 from tasktui.services.tasks.filters import TaskFilter
-from tasktui.services.tasks.listing import count_tasks, list_tasks, page_query
+from tasktui.services.tasks.listing import list_tasks, page_query
 from tasktui.services.tasks.raising import raise_task
 
 

@@ -77,8 +77,8 @@ def query_figures(ctx: BenchContext) -> dict[str, Any]:
     """First page (50 rows, default sort: newest first) and count of each filter, in
     this process against the big database (warm cache, as in a running TUI)."""
     from tasktui import db as dbmod
-    from tasktui.services.tasks.counts import count_up_to
-    from tasktui.services.tasks.listing import count_tasks, list_tasks, page_query
+    from tasktui.services.tasks.counts import count_tasks, count_up_to
+    from tasktui.services.tasks.listing import list_tasks, page_query
 
     database = dbmod.open_database(ctx.db_path)
     try:

@@ -239,8 +239,8 @@ def test_migrating_gives_the_task_indexes_the_model_declares(tmp_path, version):
     file, and they are the ones models.Task declares (the count indexes of version 4
     among them); the tasks written before the migration are found through them."""
     from tasktui.models import Task
+    from tasktui.services.tasks.counts import count_tasks
     from tasktui.services.tasks.filters import TaskFilter
-    from tasktui.services.tasks.listing import count_tasks
 
     old = tmp_path / "old.db"
     dbmod.build_database_at(old, version).close()

@@ -16,8 +16,9 @@ from tasktui.models import Task
 from tasktui.services import people
 from tasktui.services.events import definitions as events
 from tasktui.services.tasks import listing
+from tasktui.services.tasks.counts import count_tasks
 from tasktui.services.tasks.filters import ASSIGNEE_MODES, TaskFilter
-from tasktui.services.tasks.listing import SORT_KEYS, count_tasks, iter_tasks, list_tasks, matching_ids
+from tasktui.services.tasks.listing import SORT_KEYS, iter_tasks, list_tasks, matching_ids
 from tasktui.services.tasks.raising import raise_task
 from tasktui.services.tasks.transitions import mark_done
 

@@ -16,7 +16,7 @@ import peewee as pw
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid
 from tasktui.models import AttributeDef, AttributeGroup, Event, Task, TaskAttribute, TaskHistory, utcnow
-from tasktui.services.attributes.checks import choices_of, get_attribute
+from tasktui.services.attributes.checks import choices_of
 from tasktui.services.attributes.sets import set_attributes
 from tasktui.services.attributes.types import canonicalise, expected, json_value
 from tasktui.services.context import Actor
@@ -87,8 +87,7 @@ def set_task_attributes(actor: Actor, task_id: int, values: Mapping[str, str | N
     """Set (or with None / blank, clear) attribute values of a task in one
     transaction, validated as on raise; each change is written to the task's history.
     Unchanged values are not recorded. Returns the changes."""
-    from tasktui.services.tasks.history import history
-    from tasktui.services.tasks.history import insert_history as insert_history
+    from tasktui.services.tasks.history import history, insert_history
     from tasktui.services.tasks.listing import get_task
 
     if not values:
@@ -216,26 +215,6 @@ def task_attribute_fields(task_id: int, lang: str = "en") -> list[AttributeField
             )
         )
     return [f for _, f in sorted(fields, key=lambda pair: pair[0])]
-
-
-def attribute_condition(pairs: Iterable[tuple[str, str]]) -> pw.Expression:
-    """A task condition: for every (key, value), the task holds that value (compared
-    in canonical form, so `qty=007` finds 7), through the (attribute, value) index."""
-    condition: pw.Expression | None = None
-    for key, raw in pairs:
-        defn = get_attribute(key)
-        if raw is None or not raw.strip():
-            raise Invalid(f"attribute filter {key!r} needs a value (key=value)")
-        text = canonicalise(key, defn.type, raw, choices_of(defn))
-        part = Task.id.in_(
-            TaskAttribute.select(TaskAttribute.task).where(
-                (TaskAttribute.attribute == defn.id) & (TaskAttribute.value == text)
-            )
-        )
-        condition = part if condition is None else condition & part
-    if condition is None:
-        raise Invalid("no attribute filter given")
-    return condition
 
 
 def history_of_attributes(task_id: int) -> list[TaskHistory]:

@@ -33,8 +33,8 @@ import peewee as pw
 from tasktui.db import TEXT_MATCH_ID, text_driven, text_match_ids, text_matches
 from tasktui.models import DONE, Task, database_proxy
 from tasktui.services.people import group_ids_of
+from tasktui.services.tasks import listing
 from tasktui.services.tasks.filters import TaskFilter, all_of
-from tasktui.services.tasks.listing import FEW_MATCHES
 
 #: Above this many groups of a user, "my tasks outside my groups" is one NOT IN
 #: condition rather than a range per gap between the groups.
@@ -152,8 +152,13 @@ def count_up_to(flt: TaskFilter, cap: int) -> TaskCount:
     text = flt.search_text
     parts = [flt.conditions(text=False)] if text is not None else _parts(flt)
     if text is not None:
-        few = text_match_ids(text, FEW_MATCHES)
+        few = text_match_ids(text, listing.FEW_MATCHES)
         if few is not None:  # no need to read the index newest first
             parts, text = [[*parts[0], Task.id.in_(few)]], None
     found = _sum([_count_query(part, text, cap) for part in parts]).scalar() or 0
     return TaskCount(found) if found <= cap else TaskCount(cap, exact=False)
+
+
+def count_tasks(flt: TaskFilter) -> int:
+    """How many tasks match the filter, exactly (see the module docstring for how)."""
+    return exact_count(flt)

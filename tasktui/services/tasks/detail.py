@@ -25,8 +25,7 @@ from tasktui.models import (
     utcnow,
 )
 from tasktui.services.context import Actor
-from tasktui.services.tasks.history import history
-from tasktui.services.tasks.history import insert_history as insert_history
+from tasktui.services.tasks.history import history, insert_history
 from tasktui.services.tasks.listing import get_task
 from tasktui.text_safety import clean_text
 

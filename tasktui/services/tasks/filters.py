@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import peewee as pw
@@ -71,8 +71,6 @@ class TaskFilter:
         if self.text.strip() and (text or not self.search_text):
             parts.append(text_condition(Task, self.text.strip()))
         if self.attributes:
-            from tasktui.services.tasks.attribute_values import attribute_condition
-
             parts.append(attribute_condition(self.attributes))
         return parts
 
@@ -108,4 +106,28 @@ def all_of(parts: Sequence[pw.Expression]) -> pw.Expression | None:
     condition = parts[0]
     for part in parts[1:]:
         condition = condition & part
+    return condition
+
+
+def attribute_condition(pairs: Iterable[tuple[str, str]]) -> pw.Expression:
+    """A task condition: for every (key, value), the task holds that value (compared
+    in canonical form, so `qty=007` finds 7), through the (attribute, value) index."""
+    from tasktui.models import TaskAttribute
+    from tasktui.services.attributes.checks import choices_of, get_attribute
+    from tasktui.services.attributes.types import canonicalise
+
+    condition: pw.Expression | None = None
+    for key, raw in pairs:
+        defn = get_attribute(key)
+        if raw is None or not raw.strip():
+            raise Invalid(f"attribute filter {key!r} needs a value (key=value)")
+        text = canonicalise(key, defn.type, raw, choices_of(defn))
+        part = Task.id.in_(
+            TaskAttribute.select(TaskAttribute.task).where(
+                (TaskAttribute.attribute == defn.id) & (TaskAttribute.value == text)
+            )
+        )
+        condition = part if condition is None else condition & part
+    if condition is None:
+        raise Invalid("no attribute filter given")
     return condition

@@ -182,13 +182,6 @@ def iter_tasks(flt: TaskFilter, sort: str = "created", descending: bool = True, 
         after = rows[-1].cursor
 
 
-def count_tasks(flt: TaskFilter) -> int:
-    """How many tasks match the filter (see services/task_counts.py for how)."""
-    from tasktui.services.tasks.counts import exact_count
-
-    return exact_count(flt)
-
-
 def get_task(task_id: int) -> Task:
     """The task with this id, or NotFound."""
     task = Task.get_or_none(Task.id == task_id)

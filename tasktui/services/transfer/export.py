@@ -24,8 +24,9 @@ from typing import Any
 
 from tasktui.errors import Invalid, Refused, write_failed
 from tasktui.formats import csv_value, iso
+from tasktui.services.tasks.counts import count_tasks
 from tasktui.services.tasks.filters import TaskFilter
-from tasktui.services.tasks.listing import TaskRow, count_tasks, iter_tasks
+from tasktui.services.tasks.listing import TaskRow, iter_tasks
 from tasktui.text_safety import json_safe
 
 EXPORT_FORMATS = ("csv", "json")

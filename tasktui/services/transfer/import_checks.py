@@ -17,7 +17,7 @@ from tasktui.errors import Invalid, NotFound, TaskTuiError
 from tasktui.models import OPEN, AttributeDef, Event, Task
 from tasktui.services.people import get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup
-from tasktui.services.transfer.importing import ImportRecord, ImportRejected, Problem
+from tasktui.services.transfer.import_records import ImportRecord, ImportRejected, Problem
 
 
 @dataclass

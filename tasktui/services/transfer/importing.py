@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -62,9 +62,9 @@ from tasktui.models import DONE, OPEN, Event, TaskAttribute, TaskHistory, utcnow
 from tasktui.services.context import Actor
 from tasktui.services.tasks.bulk_insert import insert_chunks, insert_tasks
 from tasktui.services.tasks.history import history
-from tasktui.services.tasks.raising import check_raise_texts, clean_task_text
-from tasktui.services.tasks.raising import check_title as check_title
+from tasktui.services.tasks.raising import check_raise_texts, check_title, clean_task_text
 from tasktui.services.transfer.export import EXPORT_FIELDS
+from tasktui.services.transfer.import_records import ImportRecord, ImportRejected, Problem, record_label
 
 if TYPE_CHECKING:
     from tasktui.services.transfer.import_checks import Resolved
@@ -78,63 +78,6 @@ CSV_REFUSED = (
     "CSV exports cannot be imported: they carry no attribute values and no types. "
     "Export with --format json and import that file"
 )
-
-
-@dataclass(frozen=True)
-class ImportRecord:
-    """One checked task object of the file, references still by name."""
-
-    index: int  # position in the file, from 1
-    old_id: int | None
-    event: str
-    created_at: dt.datetime
-    status: str
-    title: str
-    description: str = ""
-    link: str = ""
-    done_at: dt.datetime | None = None
-    assignee: str | None = None
-    group: str | None = None
-    occurrences: int = 1
-    last_seen_at: dt.datetime | None = None
-    dedup_key: str | None = None
-    attributes: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def label(self) -> str:
-        """How problems name the record: 'record 3 (id 17)'."""
-        return record_label(self.index, self.old_id)
-
-
-def record_label(index: int, old_id: Any) -> str:
-    """'record 3 (id 17)', or 'record 3' when the record has no usable id."""
-    return f"record {index}" + (f" (id {old_id})" if isinstance(old_id, int) and not isinstance(old_id, bool) else "")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why one record cannot be imported."""
-
-    record: str
-    message: str
-    not_found: bool = False
-
-    def __str__(self) -> str:
-        return f"{self.record}: {self.message}" if self.record else self.message
-
-
-class ImportRejected(TaskTuiError):
-    """The file cannot be imported as it is; nothing was written. `problems` lists
-    every problem found (the message names the first, or counts them)."""
-
-    def __init__(
-        self, source: str, problems: Sequence[Problem], exit_code: int | None = None, hint: str = "", summary: str = ""
-    ) -> None:
-        self.problems = list(problems)
-        self.exit_code = exit_code if exit_code is not None else (3 if all(p.not_found for p in problems) else 2)
-        count = len(self.problems)
-        head = str(self.problems[0]) if count == 1 else summary or f"{count} problems"
-        super().__init__(f"{source}: {head}: nothing was imported{hint}")
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from tasktui.services.context import get_setting, set_setting
+from tasktui.services.tasks.counts import count_tasks
 from tasktui.services.tasks.filters import ASSIGNEE_MODES, TaskFilter
-from tasktui.services.tasks.listing import count_tasks, matching_ids
+from tasktui.services.tasks.listing import matching_ids
 from tasktui.services.tasks.transitions import BulkResult, assign, assign_group, mark_done, reopen, unassign
 from tasktui.tui.background import closing_connection, report_errors
 from tasktui.tui.screens.help import ScreenWithHelp

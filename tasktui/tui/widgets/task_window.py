@@ -17,9 +17,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from tasktui.services.tasks.counts import TaskCount, count_up_to
+from tasktui.services.tasks.counts import TaskCount, count_tasks, count_up_to
 from tasktui.services.tasks.filters import TaskFilter
-from tasktui.services.tasks.listing import TaskRow, count_tasks, list_tasks
+from tasktui.services.tasks.listing import TaskRow, list_tasks
 
 PAGE_SIZE = 100
 #: A new query is first counted up to this many matches (a few ms even for a common
