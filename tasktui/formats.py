@@ -37,7 +37,7 @@ def local(value: dt.datetime | None) -> str:
         return ""
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M")
+    return value.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def _json_value(value: Any) -> Any:
@@ -87,7 +87,9 @@ def json_text(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
     control or bidi character (`json_safe`)."""
     if isinstance(rows, dict):
         return json_safe(json.dumps({k: _json_value(v) for k, v in rows.items()}, indent=2, ensure_ascii=False))
-    return json_safe(json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2, ensure_ascii=False))
+    return json_safe(
+        json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2, ensure_ascii=False)
+    )
 
 
 def csv_value(value: Any) -> Any:

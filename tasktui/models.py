@@ -16,7 +16,7 @@ database_proxy = pw.DatabaseProxy()
 
 def utcnow() -> dt.datetime:
     """The current time in UTC, naive (the database stores UTC without an offset)."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class BaseModel(pw.Model):
@@ -154,9 +154,7 @@ class Task(BaseModel):
     link = pw.TextField(default="")
     event = pw.ForeignKeyField(Event, backref="tasks", on_delete="RESTRICT", index=False)
     plugin = pw.CharField(null=True)
-    assignee = pw.ForeignKeyField(
-        User, null=True, backref="assigned_tasks", on_delete="RESTRICT", index=False
-    )
+    assignee = pw.ForeignKeyField(User, null=True, backref="assigned_tasks", on_delete="RESTRICT", index=False)
     group = pw.ForeignKeyField(Group, null=True, backref="tasks", on_delete="RESTRICT", index=False)
     done_at = pw.DateTimeField(null=True)
     done_by = pw.ForeignKeyField(User, null=True, backref="done_tasks", on_delete="RESTRICT")

@@ -58,7 +58,9 @@ def store_raw_hostile_task(actor: Actor) -> HostileTask:
     add_group("ops_team", "ops")
     attributes.create_attribute("note", "Note", "text")
     attribute_sets.create_attribute_set("noted", "Noted", ["note"])
-    create_event("hostile_event", "Hostile", attribute_set="noted", responsible_user="mallory", responsible_group="ops_team")
+    create_event(
+        "hostile_event", "Hostile", attribute_set="noted", responsible_user="mallory", responsible_group="ops_team"
+    )
     result = raise_task(actor, "hostile_event", "placeholder", dedup_key="k", attributes={"note": "x"})
     add_comment(actor, result.task_id, "placeholder")
     Task.update(title=HOSTILE, description=HOSTILE_TEXT, link=f"https://x/{OSC52}{RLO}", dedup_key=HOSTILE).where(

@@ -72,7 +72,7 @@ class ErrorMappingGroup(TyperGroup):
     """The root group: maps every error raised by a command to one line and an exit
     code, for real runs and for `CliRunner` tests alike."""
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: D102
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         # Typer prints usage errors as a multi-line box; scripts get one line instead:
         # `tasktui: error: No such option: --bogus (try 'tasktui task list --help')`.
         if not standalone_mode:
@@ -93,7 +93,7 @@ class ErrorMappingGroup(TyperGroup):
             sys.exit(_output_failed(e))
         sys.exit(result if isinstance(result, int) else 0)
 
-    def invoke(self, ctx: typer.Context):  # noqa: D102
+    def invoke(self, ctx: typer.Context):
         try:
             return self._invoke_and_close(ctx)
         except (typer.Exit, typer.Abort, TyperException):
@@ -173,7 +173,9 @@ def root(
     user: Optional[str] = typer.Option(None, "--user", help="Act as this user (env TASKTUI_USER; default: OS login)."),
     lang: Optional[str] = typer.Option(None, "--lang", help="UI language: en or de (env TASKTUI_LANG)."),
     register: bool = typer.Option(
-        False, "--register", help="Register the --user / TASKTUI_USER login if it is new (else an unknown one is an error)."
+        False,
+        "--register",
+        help="Register the --user / TASKTUI_USER login if it is new (else an unknown one is an error).",
     ),
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:

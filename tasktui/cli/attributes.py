@@ -223,7 +223,9 @@ def group_edit(
     from tasktui.services.attributes.groups import edit_attribute_group
 
     actor = state(ctx).open()
-    edit_attribute_group(key, label_en=label, position=position, lang=actor.lang, actor=actor, **given(label_de=label_de))
+    edit_attribute_group(
+        key, label_en=label, position=position, lang=actor.lang, actor=actor, **given(label_de=label_de)
+    )
     typer.echo(f"changed attribute group {key}")
 
 

@@ -22,7 +22,9 @@ def audit(
         "--entity",
         help="Only one kind: event, user, group, attribute, attribute_group, attribute_set, email_settings, event_email.",
     ),
-    limit: int = typer.Option(100, "--limit", "-n", help="At most this many entries, newest first (a cut is said on stderr)."),
+    limit: int = typer.Option(
+        100, "--limit", "-n", help="At most this many entries, newest first (a cut is said on stderr)."
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table, json or csv."),
 ) -> None:
     """Show the audit log, newest first: who (acting user and OS login) changed what, when, old -> new."""

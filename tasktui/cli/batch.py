@@ -40,7 +40,9 @@ def raise_batch_from_stdin(ctx: typer.Context, fmt: str) -> None:
         if results:
             typer.echo("\n".join(str(r.task_id) for r in results))
     else:
-        lines = [f"line {r.line}: {r.outcome} task {r.task_id} ({r.event}, occurrences: {r.occurrences})" for r in results]
+        lines = [
+            f"line {r.line}: {r.outcome} task {r.task_id} ({r.event}, occurrences: {r.occurrences})" for r in results
+        ]
         if lines:
             typer.echo("\n".join(lines))
 

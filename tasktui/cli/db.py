@@ -65,7 +65,9 @@ def backup(
         state(ctx).settings.db_path, path, force=force, pages_per_step=pages, pause_s=pause_ms / 1000
     )
     size_mb = result.size_bytes / 1_000_000
-    typer.echo(f"backed up {result.source} to {result.target} ({size_mb:.1f} MB, schema version {result.schema_version})")
+    typer.echo(
+        f"backed up {result.source} to {result.target} ({size_mb:.1f} MB, schema version {result.schema_version})"
+    )
 
 
 @db_app.command("migrate")

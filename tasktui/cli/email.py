@@ -53,7 +53,9 @@ def settings_show(
         return
     for key in ("host", "port", "security", "login", "from_address", "password_source", "ca_file"):
         typer.echo(f"{key:<16} {data[key] if data[key] not in (None, '') else '-'}")
-    typer.echo(f"{'apply_default':<16} {'on (every event sends)' if settings.apply_default else 'off (per-event switches)'}")
+    typer.echo(
+        f"{'apply_default':<16} {'on (every event sends)' if settings.apply_default else 'off (per-event switches)'}"
+    )
     for warning in data["warnings"]:
         typer.echo(f"warning: {warning}", err=True)
 
@@ -244,7 +246,7 @@ def notify(
                 typer.echo(f"tasktui: error: {_failed_line(report.failed)}", err=True)
         except TaskTuiError as e:  # bad settings, busy database: say so, try again later
             typer.echo(f"tasktui: error: {e}", err=True)
-        except Exception as e:  # noqa: BLE001 - a loop that dies silently holds back all later mail
+        except Exception as e:
             typer.echo(f"tasktui: error: internal error: {type(e).__name__}: {e}", err=True)
         deadline = time.monotonic() + interval
         while not stop.is_set and time.monotonic() < deadline:

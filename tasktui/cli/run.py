@@ -41,7 +41,9 @@ def run(
     dedup_key: Optional[str] = typer.Option(
         None, "--dedup-key", help="Count repeated failures on the open task with this key."
     ),
-    title: Optional[str] = typer.Option(None, "--title", "-t", help="Task title (default: '<command> failed (exit N)')."),
+    title: Optional[str] = typer.Option(
+        None, "--title", "-t", help="Task title (default: '<command> failed (exit N)')."
+    ),
     resolve_on_success: bool = typer.Option(
         False, "--resolve-on-success", help="When the command succeeds, mark the open task with --dedup-key done."
     ),
@@ -90,6 +92,4 @@ def run(
 
 def register(app: typer.Typer) -> None:
     """Add `tasktui run` to the root app."""
-    app.command(
-        "run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True}
-    )(run)
+    app.command("run", context_settings={"allow_interspersed_args": False, "ignore_unknown_options": True})(run)

@@ -130,7 +130,9 @@ SORT_OPTION = typer.Option("created", "--sort", help="Column to sort by.")
 ASCENDING_OPTION = typer.Option(False, "--asc", help="Sort ascending (default: descending).")
 
 
-def task_filter(actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search, attrs=None):
+def task_filter(
+    actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search, attrs=None
+):
     """The TaskFilter the list options mean (`--assignee X` is `--assigned direct --for X`)."""
     from tasktui.services.events.definitions import get_event
     from tasktui.services.people import get_group, get_user

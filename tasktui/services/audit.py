@@ -149,7 +149,7 @@ def parse_since(text: str, now: dt.datetime | None = None) -> dt.datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.astimezone()  # a local time
-    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 def check_entity(entity: str) -> str:

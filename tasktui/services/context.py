@@ -110,6 +110,3 @@ def set_setting(actor: Actor, key: str, value: str) -> None:
             .on_conflict(conflict_target=[UserSetting.user, UserSetting.key], update={UserSetting.value: value})
             .execute()
         )
-
-
-

@@ -70,8 +70,7 @@ def get_group(name: str) -> Group:
 
 def _user_info(user: User) -> UserInfo:
     groups = [
-        g.name
-        for g in Group.select(Group.name).join(Membership).where(Membership.user == user.id).order_by(Group.name)
+        g.name for g in Group.select(Group.name).join(Membership).where(Membership.user == user.id).order_by(Group.name)
     ]
     return UserInfo(user.id, user.login, user.display_name, user.email, user.active, groups)
 
@@ -131,7 +130,8 @@ def list_users(search: str = "", include_inactive: bool = True) -> list[UserInfo
 
 def _group_info(group: Group) -> GroupInfo:
     members = [
-        u.login for u in User.select(User.login).join(Membership).where(Membership.group == group.id).order_by(User.login)
+        u.login
+        for u in User.select(User.login).join(Membership).where(Membership.group == group.id).order_by(User.login)
     ]
     return GroupInfo(group.id, group.name, group.description, members)
 
@@ -140,7 +140,9 @@ def add_group(name: str, description: str = "", *, actor: Actor | None = None) -
     """Create a group; names are letters, digits, `_ . -`, at most 64 characters."""
     name = name.strip()
     if not GROUP_RE.match(name):
-        raise Invalid(f"group name {name!r} must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit")
+        raise Invalid(
+            f"group name {name!r} must be 1-64 letters, digits, '_', '.' or '-', starting with a letter or digit"
+        )
     check_length(description, MAX_GROUP_DESCRIPTION, "a group description")
     with write_transaction():
         if Group.select().where(Group.name == name).exists():
@@ -189,7 +191,7 @@ def group_ids_of(user_id: int) -> pw.Select:
 
 
 def user_label(login: str, display_name: str) -> str:
-    """"Display Name (login)", or just the login when both are the same."""
+    """ "Display Name (login)", or just the login when both are the same."""
     return f"{display_name} ({login})" if display_name and display_name != login else login
 
 

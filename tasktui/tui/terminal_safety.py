@@ -36,6 +36,8 @@ class UnsafeCharacterFilter(LineFilter):
         if not any(has_unsafe(text) for text, _, control in segments if not control):
             return segments
         return [
-            segment if segment.control or not has_unsafe(segment.text) else Segment(strip_unsafe(segment.text), segment.style)
+            segment
+            if segment.control or not has_unsafe(segment.text)
+            else Segment(strip_unsafe(segment.text), segment.style)
             for segment in segments
         ]

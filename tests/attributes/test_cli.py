@@ -17,7 +17,20 @@ def stock(cli):
         ("attribute", "add", "colour", "--label", "Colour", "--type", "choice", "--choice", "red", "--choice", "blue"),
         ("attribute", "add", "ok", "--label", "Checked", "--type", "boolean", "--default", "no"),
         ("attribute", "add", "price", "--label", "Price", "--type", "decimal"),
-        ("attribute", "set", "add", "stock_set", "--name", "Stock", "--attr", "qty", "--attr", "colour", "--attr", "ok"),
+        (
+            "attribute",
+            "set",
+            "add",
+            "stock_set",
+            "--name",
+            "Stock",
+            "--attr",
+            "qty",
+            "--attr",
+            "colour",
+            "--attr",
+            "ok",
+        ),
         ("event", "create", "stock_diff_x", "--name", "Stock", "--attribute-set", "stock_set"),
     ):
         result = cli(*args)
@@ -105,7 +118,9 @@ def test_definition_commands_and_refusals(stock):
     assert cli("attribute", "delete", "price", "--yes").exit_code == 0
     assert cli("attribute", "show", "price").exit_code == 3
     sets = json.loads(cli("attribute", "set", "list", "-f", "json").stdout)
-    assert sets == [{"id": 1, "key": "stock_set", "name": "Stock", "attributes": ["qty", "colour", "ok"], "event_count": 1}]
+    assert sets == [
+        {"id": 1, "key": "stock_set", "name": "Stock", "attributes": ["qty", "colour", "ok"], "event_count": 1}
+    ]
     groups = cli("attribute", "group", "list", "-f", "json")
     assert json.loads(groups.stdout)[0]["attributes"] == ["qty"]
     assert cli("attribute", "add", "x", "--label", "X", "--type", "money").exit_code == 2

@@ -55,7 +55,12 @@ def test_definitions_validate_keys_labels_types_defaults_and_choices(actor):
 
 def test_raise_converts_values_applies_defaults_and_stores_canonical_text(catalogue):
     task_id = _raise(
-        catalogue, qty="007", price="1.50", colour="light blue", site="HTTPS://example.com/x", seen="2024-05-01T12:00+02:00"
+        catalogue,
+        qty="007",
+        price="1.50",
+        colour="light blue",
+        site="HTTPS://example.com/x",
+        seen="2024-05-01T12:00+02:00",
     )
     fields = {f.key: f.value for f in task_attribute_fields(task_id)}
     assert fields["qty"] == "7" and fields["price"] == "1.5" and fields["ok"] == "false"
@@ -121,7 +126,11 @@ def test_editing_values_validates_and_writes_history(catalogue):
 def test_fields_are_grouped_with_ungrouped_last_and_labels_in_language(catalogue):
     task_id = _raise(catalogue, qty="3")
     fields = task_attribute_fields(task_id, lang="de")
-    assert [(f.group_label, f.key) for f in fields][:3] == [("Bestand", "qty"), ("Bestand", "price"), ("Sonstige", "ok")]
+    assert [(f.group_label, f.key) for f in fields][:3] == [
+        ("Bestand", "qty"),
+        ("Bestand", "price"),
+        ("Sonstige", "ok"),
+    ]
     assert fields[0].label == "Menge" and fields[0].typed == 3 and fields[0].required
 
 
@@ -156,7 +165,9 @@ def test_changing_a_definition_in_use_never_destroys_values(catalogue):
         attrs.edit_attribute("colour", choices=["green", "Light Blue"])
     with pytest.raises(Refused, match=r"'qty' has 1 stored value on tasks and cannot be deleted"):
         attrs.delete_attribute("qty")
-    with pytest.raises(Refused, match=r"'qty' has 1 stored value on tasks of events using set 'stock_set': it cannot be removed"):
+    with pytest.raises(
+        Refused, match=r"'qty' has 1 stored value on tasks of events using set 'stock_set': it cannot be removed"
+    ):
         attr_sets.remove_from_set("stock_set", "qty")
     with pytest.raises(Refused, match="used by 1 event"):
         attr_sets.delete_attribute_set("stock_set")

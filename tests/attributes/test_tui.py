@@ -244,7 +244,9 @@ async def test_task_detail_attributes_tab_edits_values_and_shows_the_history(cat
             await pilot.pause(0.05)
             if any(h.action == "attribute" for h in screen.detail.history):
                 break
-        assert [(h.field, h.old, h.new) for h in screen.detail.history if h.action == "attribute"] == [("qty", "5", "6")]
+        assert [(h.field, h.old, h.new) for h in screen.detail.history if h.action == "attribute"] == [
+            ("qty", "5", "6")
+        ]
         assert "qty" in str(screen.query_one("#detail-history").render())
 
 

@@ -90,7 +90,12 @@ def test_any_input_canonicalises_or_is_invalid_naming_attribute_and_type(type_na
         assert canonicalise("qty", type_name, text, CHOICES) == text
 
 
-@given(value=st.integers(INT_MIN, INT_MAX), zeros=st.integers(0, 3), plus=st.booleans(), pad=st.sampled_from(["", " ", "\t"]))
+@given(
+    value=st.integers(INT_MIN, INT_MAX),
+    zeros=st.integers(0, 3),
+    plus=st.booleans(),
+    pad=st.sampled_from(["", " ", "\t"]),
+)
 def test_integer_spellings_share_one_canonical_text(value, zeros, plus, pad):
     sign = "-" if value < 0 else ("+" if plus else "")
     raw = f"{pad}{sign}{'0' * zeros}{abs(value)}{pad}"
@@ -126,7 +131,7 @@ def test_datetimes_with_an_offset_are_stored_in_utc(value):
     text = canonicalise("at", "datetime", value.isoformat())
     assert text.endswith("Z")
     assert parse("datetime", text) == value
-    assert dt.datetime.fromisoformat(text[:-1]) == value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    assert dt.datetime.fromisoformat(text[:-1]) == value.astimezone(dt.UTC).replace(tzinfo=None)
 
 
 @given(value=st.datetimes())

@@ -31,12 +31,18 @@ def test_a_cut_list_says_so_on_stderr(cli):
     cut = cli("audit", "--entity", "group", "--limit", "2", "--format", "csv")
     assert cut.exit_code == 0
     assert [r["key"] for r in csv.DictReader(io.StringIO(cut.stdout))] == ["g3", "g2"]
-    assert cut.stderr == (
-        "tasktui: showing the newest 2 of 3 audit entries: use --limit, --since or --entity\n"
-    )
+    assert cut.stderr == ("tasktui: showing the newest 2 of 3 audit entries: use --limit, --since or --entity\n")
     whole = cli("audit", "--entity", "group", "--limit", "3")
     assert whole.stderr == "" and whole.stdout.splitlines()[0].split() == [
-        "AT", "ACTOR", "OS_LOGIN", "ENTITY", "KEY", "ACTION", "FIELD", "OLD", "NEW"
+        "AT",
+        "ACTOR",
+        "OS_LOGIN",
+        "ENTITY",
+        "KEY",
+        "ACTION",
+        "FIELD",
+        "OLD",
+        "NEW",
     ]
 
 
@@ -59,14 +65,23 @@ def test_every_kind_of_change_from_the_command_line_names_the_actor(cli, tmp_pat
     manifest = tmp_path / "m.toml"
     manifest.write_text('plugin = "Shop"\n[[event]]\nidentifier = "shop_failed"\nname.en = "Shop"\n')
     commands = [
-        ("user", "add", "bob"), ("user", "edit", "bob", "--name", "Bob"), ("group", "add", "wh"),
-        ("group", "add-member", "wh", "bob"), ("group", "remove-member", "wh", "bob"),
-        ("event", "create", "e1", "--name", "E"), ("event", "edit", "e1", "--name", "E2"),
-        ("event", "obsolete", "e1"), ("event", "delete", "e1", "--yes"), ("event", "register", str(manifest)),
-        ("attribute", "group", "add", "g", "--label", "G"), ("attribute", "add", "qty", "--label", "Q", "--type", "integer"),
-        ("attribute", "edit", "qty", "--label", "Qty"), ("attribute", "set", "add", "s", "--attr", "qty"),
+        ("user", "add", "bob"),
+        ("user", "edit", "bob", "--name", "Bob"),
+        ("group", "add", "wh"),
+        ("group", "add-member", "wh", "bob"),
+        ("group", "remove-member", "wh", "bob"),
+        ("event", "create", "e1", "--name", "E"),
+        ("event", "edit", "e1", "--name", "E2"),
+        ("event", "obsolete", "e1"),
+        ("event", "delete", "e1", "--yes"),
+        ("event", "register", str(manifest)),
+        ("attribute", "group", "add", "g", "--label", "G"),
+        ("attribute", "add", "qty", "--label", "Q", "--type", "integer"),
+        ("attribute", "edit", "qty", "--label", "Qty"),
+        ("attribute", "set", "add", "s", "--attr", "qty"),
         ("attribute", "set", "rename", "s", "S"),
-        ("email", "settings", "set", "--host", "smtp.example.com"), ("email", "default", "off"),
+        ("email", "settings", "set", "--host", "smtp.example.com"),
+        ("email", "default", "off"),
         ("email", "event", "shop_failed", "on"),
     ]
     for command in commands:
@@ -75,4 +90,13 @@ def test_every_kind_of_change_from_the_command_line_names_the_actor(cli, tmp_pat
     rows = json.loads(cli("audit", "--limit", "1000", "--format", "json").stdout)
     assert {r["actor"] for r in rows} == {"alice"}
     kinds = {r["entity"] for r in rows}
-    assert kinds == {"user", "group", "event", "attribute", "attribute_group", "attribute_set", "email_settings", "event_email"}
+    assert kinds == {
+        "user",
+        "group",
+        "event",
+        "attribute",
+        "attribute_group",
+        "attribute_set",
+        "email_settings",
+        "event_email",
+    }

@@ -35,7 +35,9 @@ def test_event_changes_are_recorded_field_by_field(actor):
     people.add_group("warehouse", actor=actor)
     AuditEntry.delete().execute()
     events.create_event("stock_diff", "Stock", responsible_user="bob", actor=actor)
-    events.edit_event("stock_diff", name_en="Stock difference", responsible_user=None, responsible_group="warehouse", actor=actor)
+    events.edit_event(
+        "stock_diff", name_en="Stock difference", responsible_user=None, responsible_group="warehouse", actor=actor
+    )
     events.edit_event("stock_diff", name_en="Stock difference", actor=actor)  # no change: nothing recorded
     events.set_obsolete("stock_diff", True, actor=actor)
     events.set_obsolete("stock_diff", False, actor=actor)
@@ -99,19 +101,47 @@ def test_attribute_definitions_groups_and_sets(actor):
     got = [e[2:] for e in entries() if e[2] != "user"]
     assert got == [
         ("attribute_group", "order", "create", None, None, '{"label_en": "Order", "position": 0}'),
-        ("attribute", "qty", "create", None, None, '{"label_en": "Quantity", "type": "integer", "required": false, "position": 0}'),
+        (
+            "attribute",
+            "qty",
+            "create",
+            None,
+            None,
+            '{"label_en": "Quantity", "type": "integer", "required": false, "position": 0}',
+        ),
         ("attribute", "qty", "edit", "label_de", None, "Menge"),
         ("attribute", "qty", "edit", "required", "false", "true"),
         ("attribute", "qty", "edit", "group", None, "order"),
         ("attribute_set", "orders", "create", None, None, '{"name": "Orders", "attributes": ["qty"]}'),
-        ("attribute", "sku", "create", None, None, '{"label_en": "SKU", "type": "text", "required": false, "position": 1}'),
+        (
+            "attribute",
+            "sku",
+            "create",
+            None,
+            None,
+            '{"label_en": "SKU", "type": "text", "required": false, "position": 1}',
+        ),
         ("attribute_set", "orders", "add_attribute", "attributes", None, "sku"),
         ("attribute_set", "orders", "remove_attribute", "attributes", "sku", None),
         ("attribute_set", "orders", "edit", "name", "Orders", "All orders"),
         ("attribute_group", "order", "edit", "label_en", "Order", "Orders"),
-        ("attribute", "sku", "delete", None, '{"label_en": "SKU", "type": "text", "required": false, "position": 1}', None),
+        (
+            "attribute",
+            "sku",
+            "delete",
+            None,
+            '{"label_en": "SKU", "type": "text", "required": false, "position": 1}',
+            None,
+        ),
         ("attribute_set", "orders", "delete", None, '{"name": "All orders", "attributes": ["qty"]}', None),
-        ("attribute_group", "order", "delete", None, '{"label_en": "Orders", "position": 0, "attributes": ["qty"]}', None),
+        (
+            "attribute_group",
+            "order",
+            "delete",
+            None,
+            '{"label_en": "Orders", "position": 0, "attributes": ["qty"]}',
+            None,
+        ),
     ]
 
 
@@ -174,7 +204,7 @@ def test_parse_since():
     assert parse_since("90m", now) == dt.datetime(2026, 11, 30, 10, 30, 0)
     assert parse_since("2w", now) == dt.datetime(2026, 11, 16, 12, 0, 0)
     assert parse_since("2026-11-01T08:30Z") == dt.datetime(2026, 11, 1, 8, 30)
-    local_midnight = dt.datetime(2026, 11, 1).astimezone().astimezone(dt.timezone.utc).replace(tzinfo=None)
+    local_midnight = dt.datetime(2026, 11, 1).astimezone().astimezone(dt.UTC).replace(tzinfo=None)
     assert parse_since("2026-11-01") == local_midnight
     for bad in ("yesterday", "30 days", "-3d", "2026-13-01"):
         with pytest.raises(Invalid, match="--since"):

@@ -63,7 +63,10 @@ def test_register_option_registers_and_audits_it(run):
     assert run("--user", "nightly_bot", "event", "list").exit_code == 0  # known now
     audit = json.loads(run("audit", "--entity", "user", "--format", "json").stdout)
     assert (audit[0]["key"], audit[0]["action"], audit[0]["actor"], audit[0]["new"]) == (
-        "nightly_bot", "register", "nightly_bot", "--register"
+        "nightly_bot",
+        "register",
+        "nightly_bot",
+        "--register",
     )
     assert audit[0]["os_login"] == getpass.getuser()
 

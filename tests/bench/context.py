@@ -61,7 +61,9 @@ class BenchContext:
             raise RuntimeError(f"{' '.join(map(str, argv))} exited {proc.returncode}: {proc.stderr.strip()[-500:]}")
         return elapsed
 
-    def time_processes(self, commands: dict[str, Sequence[str | os.PathLike[str]]], repeat: int | None = None) -> dict[str, dict[str, float]]:
+    def time_processes(
+        self, commands: dict[str, Sequence[str | os.PathLike[str]]], repeat: int | None = None
+    ) -> dict[str, dict[str, float]]:
         """Median / min / max milliseconds of fresh processes. The commands are run
         interleaved (a, b, c, a, b, c ...) so that load from other work on the
         machine hits them alike."""

@@ -60,7 +60,9 @@ def _filters(ctx: BenchContext) -> dict[str, Any]:
         # Counts of "open and done" or "done" with two filters or more (schema 4).
         "all_done": TaskFilter(status="done"),
         f"direct_or_groups_all ({FOCUS_USER})": TaskFilter("direct_or_groups", user, status="all"),
-        f"direct_or_groups_event_all ({FOCUS_USER})": TaskFilter("direct_or_groups", user, event_id=event, status="all"),
+        f"direct_or_groups_event_all ({FOCUS_USER})": TaskFilter(
+            "direct_or_groups", user, event_id=event, status="all"
+        ),
         f"groups_event_done ({FOCUS_USER})": TaskFilter("groups", user, event_id=event, status="done"),
         "unassigned_event_all": TaskFilter("unassigned", event_id=event, status="all"),
         f"direct_group_all ({FOCUS_USER}, {FOCUS_GROUP})": TaskFilter("direct", user, group_id=group, status="all"),
@@ -68,7 +70,9 @@ def _filters(ctx: BenchContext) -> dict[str, Any]:
         # status, and with two more filters; a rarer text alone.
         "search_all ('failed')": TaskFilter(status="all", text="failed"),
         "search_open ('failed')": TaskFilter(text="failed"),
-        f"search_direct_event_all ('failed', {FOCUS_USER})": TaskFilter("direct", user, event_id=event, status="all", text="failed"),
+        f"search_direct_event_all ('failed', {FOCUS_USER})": TaskFilter(
+            "direct", user, event_id=event, status="all", text="failed"
+        ),
         "search_all ('nightly-sync-7')": TaskFilter(status="all", text="nightly-sync-7"),
     }
 

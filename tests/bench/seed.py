@@ -27,9 +27,33 @@ FOCUS_USER = "anna"
 FOCUS_GROUP = "warehouse"
 
 USERS = [
-    "anna", "ben", "carla", "dmitri", "emre", "fatima", "georg", "hanna", "ivan", "julia",
-    "kemal", "lena", "marco", "nora", "olaf", "petra", "quentin", "rosa", "stefan", "tina",
-    "uwe", "vera", "willi", "xenia", "yusuf", "zoe", BENCH_USER,
+    "anna",
+    "ben",
+    "carla",
+    "dmitri",
+    "emre",
+    "fatima",
+    "georg",
+    "hanna",
+    "ivan",
+    "julia",
+    "kemal",
+    "lena",
+    "marco",
+    "nora",
+    "olaf",
+    "petra",
+    "quentin",
+    "rosa",
+    "stefan",
+    "tina",
+    "uwe",
+    "vera",
+    "willi",
+    "xenia",
+    "yusuf",
+    "zoe",
+    BENCH_USER,
 ]
 GROUPS = {
     "warehouse": ["anna", "ben", "carla", "dmitri", "emre"],
@@ -40,28 +64,97 @@ GROUPS = {
 }
 # identifier, English name, plugin, responsible user, responsible group, weight, title template
 EVENTS = [
-    ("order_import_failed", "Order import failed", "sales_channels", "anna", "warehouse", 30,
-     "Order import failed for order #{n}"),
-    ("stock_diff", "Difference in stock", "warehouse", None, "warehouse", 20,
-     "Stock difference for SKU {sku}: counted {a}, expected {b}"),
-    ("insufficient_inventory_stock", "Insufficient inventory stock", "warehouse", "ben", None, 10,
-     "Insufficient stock for SKU {sku} ({a} left)"),
-    ("workflow_processes_execution", "Workflow process execution failed", "workflows", None, "it", 12,
-     "Workflow 'nightly-sync-{a}' failed with exit code {b}"),
-    ("offer_export_failed", "Offer export failed", "sales_channels", "petra", "sales", 8,
-     "Offer export to marketplace failed for offer {n}"),
-    ("return_import_failed", "Return import failed", "returns", None, "support", 6,
-     "Return #{n} could not be imported"),
-    ("refund_approval", "Refund needs approval", None, "fatima", "finance", 5,
-     "Refund of {a}.{b:02d} EUR for order #{n} needs approval"),
-    ("invoice_export_failed", "Invoice export failed", "accounting", "georg", "finance", 4,
-     "Invoice {n} was not exported to the ledger"),
-    ("price_update_failed", "Price update failed", "pim", None, None, 3,
-     "Price update for SKU {sku} rejected"),
-    ("customer_merge_conflict", "Customer merge conflict", "crm", "julia", "support", 1,
-     "Customers {n} and {a} look like duplicates"),
-    ("shipment_label_failed", "Shipment label failed", "shipping", None, "warehouse", 1,
-     "No shipping label for parcel {n}"),
+    (
+        "order_import_failed",
+        "Order import failed",
+        "sales_channels",
+        "anna",
+        "warehouse",
+        30,
+        "Order import failed for order #{n}",
+    ),
+    (
+        "stock_diff",
+        "Difference in stock",
+        "warehouse",
+        None,
+        "warehouse",
+        20,
+        "Stock difference for SKU {sku}: counted {a}, expected {b}",
+    ),
+    (
+        "insufficient_inventory_stock",
+        "Insufficient inventory stock",
+        "warehouse",
+        "ben",
+        None,
+        10,
+        "Insufficient stock for SKU {sku} ({a} left)",
+    ),
+    (
+        "workflow_processes_execution",
+        "Workflow process execution failed",
+        "workflows",
+        None,
+        "it",
+        12,
+        "Workflow 'nightly-sync-{a}' failed with exit code {b}",
+    ),
+    (
+        "offer_export_failed",
+        "Offer export failed",
+        "sales_channels",
+        "petra",
+        "sales",
+        8,
+        "Offer export to marketplace failed for offer {n}",
+    ),
+    (
+        "return_import_failed",
+        "Return import failed",
+        "returns",
+        None,
+        "support",
+        6,
+        "Return #{n} could not be imported",
+    ),
+    (
+        "refund_approval",
+        "Refund needs approval",
+        None,
+        "fatima",
+        "finance",
+        5,
+        "Refund of {a}.{b:02d} EUR for order #{n} needs approval",
+    ),
+    (
+        "invoice_export_failed",
+        "Invoice export failed",
+        "accounting",
+        "georg",
+        "finance",
+        4,
+        "Invoice {n} was not exported to the ledger",
+    ),
+    ("price_update_failed", "Price update failed", "pim", None, None, 3, "Price update for SKU {sku} rejected"),
+    (
+        "customer_merge_conflict",
+        "Customer merge conflict",
+        "crm",
+        "julia",
+        "support",
+        1,
+        "Customers {n} and {a} look like duplicates",
+    ),
+    (
+        "shipment_label_failed",
+        "Shipment label failed",
+        "shipping",
+        None,
+        "warehouse",
+        1,
+        "No shipping label for parcel {n}",
+    ),
 ]
 START = dt.datetime(2024, 1, 1)
 SPAN_S = 2 * 365 * 24 * 3600
@@ -81,7 +174,9 @@ def _people() -> tuple[dict[str, int], dict[str, int]]:
     return users, {g.name: g.id for g in Group.select(Group.id, Group.name)}
 
 
-def _events(users: dict[str, int], groups: dict[str, int]) -> list[tuple[int, str | None, int | None, int | None, int, str]]:
+def _events(
+    users: dict[str, int], groups: dict[str, int]
+) -> list[tuple[int, str | None, int | None, int | None, int, str]]:
     result = []
     for identifier, name, plugin, user, group, weight, template in EVENTS:
         Event.insert(
@@ -108,8 +203,12 @@ def _task_rows(start: int, count: int, total: int, events, user_ids: list[int], 
         group = resp_group if rng.random() < 0.9 else None
         is_open = rng.random() < 0.03 + 0.5 * age**6
         n = rng.randrange(100_000, 999_999)
-        title = template.format(n=n, sku=f"SKU-{rng.randrange(10_000):05d}", a=rng.randrange(1, 500), b=rng.randrange(100))
-        description = f"{title}.\nSource run {rng.randrange(10**6)} on host ops-{rng.randrange(8)}.\nSee the log for details."
+        title = template.format(
+            n=n, sku=f"SKU-{rng.randrange(10_000):05d}", a=rng.randrange(1, 500), b=rng.randrange(100)
+        )
+        description = (
+            f"{title}.\nSource run {rng.randrange(10**6)} on host ops-{rng.randrange(8)}.\nSee the log for details."
+        )
         link = f"https://shop.example.com/admin/orders/{n}"
         done_at = None if is_open else created + dt.timedelta(hours=rng.randrange(1, 72))
         done_by = None if is_open else (assignee or rng.choice(user_ids))
@@ -117,8 +216,20 @@ def _task_rows(start: int, count: int, total: int, events, user_ids: list[int], 
         last_seen = str(created)
         rows.append(
             (
-                last_seen, OPEN if is_open else DONE, title, description, link, event_id, plugin, assignee,
-                group, None if done_at is None else str(done_at), done_by, dedup_key, 1, last_seen,
+                last_seen,
+                OPEN if is_open else DONE,
+                title,
+                description,
+                link,
+                event_id,
+                plugin,
+                assignee,
+                group,
+                None if done_at is None else str(done_at),
+                done_by,
+                dedup_key,
+                1,
+                last_seen,
                 last_seen if done_at is None else str(done_at),
             )
         )
@@ -126,9 +237,21 @@ def _task_rows(start: int, count: int, total: int, events, user_ids: list[int], 
 
 
 TASK_FIELDS = [
-    Task.created_at, Task.status, Task.title, Task.description, Task.link, Task.event, Task.plugin,
-    Task.assignee, Task.group, Task.done_at, Task.done_by, Task.dedup_key, Task.occurrences,
-    Task.last_seen_at, Task.updated_at,
+    Task.created_at,
+    Task.status,
+    Task.title,
+    Task.description,
+    Task.link,
+    Task.event,
+    Task.plugin,
+    Task.assignee,
+    Task.group,
+    Task.done_at,
+    Task.done_by,
+    Task.dedup_key,
+    Task.occurrences,
+    Task.last_seen_at,
+    Task.updated_at,
 ]
 
 
@@ -162,7 +285,11 @@ def seed(path: Path, tasks: int, *, progress: bool = False, seed_value: int = 3)
                     Task.insert_many(rows[offset : offset + ROWS_PER_STATEMENT], fields=TASK_FIELDS).execute()
             done += count
             if progress:
-                print(f"seeded {done:,}/{tasks:,} tasks ({time.perf_counter() - started:.0f} s)", flush=True, file=sys.stderr)
+                print(
+                    f"seeded {done:,}/{tasks:,} tasks ({time.perf_counter() - started:.0f} s)",
+                    flush=True,
+                    file=sys.stderr,
+                )
         database.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     finally:
         database.close()

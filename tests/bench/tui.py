@@ -25,7 +25,10 @@ def _probe(ctx: BenchContext) -> dict[str, Any]:
     env = {**ctx.env, "BENCH_T0": repr(time.time())}
     proc = subprocess.run(
         [str(ctx.python), "-m", "tests.bench.tui_probe", str(ctx.db_path), BENCH_USER],
-        capture_output=True, text=True, env=env, timeout=300,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"tui probe failed: {proc.stderr.strip().splitlines()[-1:]}")
@@ -51,5 +54,11 @@ def run(ctx: BenchContext) -> dict[str, Any]:
         "jump_end_ms": statistics.median(r["jump_end_ms"] for r in runs),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "cached_pages_after_jump": runs[0]["cached_pages"],
-        "targets": {"first_paint_ms": 500, "filter_ms": 100, "count_ms (text searches)": 100, "jump_end_ms": 50, "peak_rss_mb": 100},
+        "targets": {
+            "first_paint_ms": 500,
+            "filter_ms": 100,
+            "count_ms (text searches)": 100,
+            "jump_end_ms": 50,
+            "peak_rss_mb": 100,
+        },
     }

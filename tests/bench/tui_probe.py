@@ -88,7 +88,9 @@ def main(db: str, login: str) -> None:
         async with app.run_test(size=(120, 40)) as pilot:
             while "first" not in painted:
                 await asyncio.sleep(0.0005)
-            figures["first_paint_ms"] = round((time.time() - (time.perf_counter() - painted["first"]) - started) * 1000, 1)
+            figures["first_paint_ms"] = round(
+                (time.time() - (time.perf_counter() - painted["first"]) - started) * 1000, 1
+            )
             screen = app.screen
             table = screen.table
             figures["tasks_shown"] = table.total
@@ -127,8 +129,8 @@ def main(db: str, login: str) -> None:
             figures["count_ms"] = count_ms
             figures["count_exact_ms"] = count_exact_ms
             figures["filter_max_ms"] = max(filter_ms.values())
-            setattr(screen, "text", "")
-            setattr(screen, "status", "all")
+            screen.text = ""
+            screen.status = "all"
             screen.apply_filters()
             await pilot.pause(0.3)
             jumps = []

@@ -93,12 +93,31 @@ def fresh_process_figures(ctx: BenchContext) -> dict[str, Any]:
     true = shutil.which("true") or "true"
 
     def dedup_raise(path) -> list[str]:
-        return [str(ctx.tasktui), "--db", str(path), "raise", RAISE_EVENT, "-t", "bench", "--dedup-key", "bench-cli-key"]
+        return [
+            str(ctx.tasktui),
+            "--db",
+            str(path),
+            "raise",
+            RAISE_EVENT,
+            "-t",
+            "bench",
+            "--dedup-key",
+            "bench-cli-key",
+        ]
 
     timed = ctx.time_processes(
         {
             "true": [true],
-            "tasktui_run_true": [str(ctx.tasktui), "--db", str(ctx.small_db_path), "run", "-e", RAISE_EVENT, "--", true],
+            "tasktui_run_true": [
+                str(ctx.tasktui),
+                "--db",
+                str(ctx.small_db_path),
+                "run",
+                "-e",
+                RAISE_EVENT,
+                "--",
+                true,
+            ],
             "raise_dedup_big": dedup_raise(ctx.db_path),
             "raise_dedup_small": dedup_raise(ctx.small_db_path),
         }

@@ -17,8 +17,19 @@ def world(cli):
     assert cli("user", "add", "bob", "--name", "Bob B", "--email", "bob@example.com").exit_code == 0
     assert cli("group", "add", "ops", "--description", "Operations").exit_code == 0
     assert cli("group", "add-member", "ops", "bob", "alice").exit_code == 0
-    created = cli("event", "create", "disk_full", "--name", "Disk full", "--name-de", "Platte voll",
-                  "--responsible-user", "bob", "--responsible-group", "ops")
+    created = cli(
+        "event",
+        "create",
+        "disk_full",
+        "--name",
+        "Disk full",
+        "--name-de",
+        "Platte voll",
+        "--responsible-user",
+        "bob",
+        "--responsible-group",
+        "ops",
+    )
     assert created.exit_code == 0, created.stderr
     return cli
 
@@ -56,8 +67,23 @@ def test_task_list_formats(world):
     assert len(lines) == 4 and lines[1].split()[0] == str(ids[-1])
     rows = json.loads(world("task", "list", "--format", "json").stdout)
     assert [r["id"] for r in rows] == ids[::-1]
-    assert {"id", "created_at", "status", "title", "description", "event", "event_name", "assignee", "group",
-            "link", "done_at", "occurrences", "last_seen_at", "dedup_key", "plugin"} <= set(rows[0])
+    assert {
+        "id",
+        "created_at",
+        "status",
+        "title",
+        "description",
+        "event",
+        "event_name",
+        "assignee",
+        "group",
+        "link",
+        "done_at",
+        "occurrences",
+        "last_seen_at",
+        "dedup_key",
+        "plugin",
+    } <= set(rows[0])
     assert rows[0]["created_at"].endswith("Z") and rows[0]["assignee"] == "bob" and rows[0]["group"] == "ops"
     parsed = list(csv.DictReader(io.StringIO(world("task", "list", "--format", "csv").stdout)))
     assert [int(r["id"]) for r in parsed] == ids[::-1]
@@ -133,13 +159,21 @@ def test_event_commands(world):
     rows = json.loads(world("event", "list", "--format", "json").stdout)
     ours = next(r for r in rows if r["identifier"] == "disk_full")
     assert (ours["responsible_user"], ours["responsible_group"], ours["state"], ours["plugin"]) == (
-        "bob", "ops", "Active", "Manually created")
+        "bob",
+        "ops",
+        "Active",
+        "Manually created",
+    )
     assert world("event", "list", "--format", "ids", "-q", "disk_full").stdout.split() == [str(ours["id"])]
     assert world("event", "list", "-q", "disk_full", "--format", "csv").stdout.splitlines()[0] == (
-        "id,identifier,name,plugin,responsible_user,responsible_group,state")
+        "id,identifier,name,plugin,responsible_user,responsible_group,state"
+    )
     assert "Platte voll" in world("--lang", "de", "event", "show", "disk_full").stdout
-    edited = json.loads(world("event", "edit", "disk_full", "--name", "Disk is full", "--responsible-user", "",
-                              "--format", "json").stdout)
+    edited = json.loads(
+        world(
+            "event", "edit", "disk_full", "--name", "Disk is full", "--responsible-user", "", "--format", "json"
+        ).stdout
+    )
     assert (edited["name_en"], edited["responsible_user"]) == ("Disk is full", None)
     _raise(world, "t")
     assert json.loads(world("event", "show", "disk_full", "--format", "json").stdout)["task_count"] == 1
@@ -161,7 +195,12 @@ def test_event_commands(world):
 def test_user_and_group_commands(world):
     users = json.loads(world("user", "list", "--format", "json").stdout)
     bob = next(u for u in users if u["login"] == "bob")
-    assert (bob["display_name"], bob["email"], bob["groups"], bob["active"]) == ("Bob B", "bob@example.com", ["ops"], True)
+    assert (bob["display_name"], bob["email"], bob["groups"], bob["active"]) == (
+        "Bob B",
+        "bob@example.com",
+        ["ops"],
+        True,
+    )
     assert world("user", "edit", "bob", "--inactive", "--email", "").exit_code == 0
     bob = next(u for u in json.loads(world("user", "list", "--format", "json").stdout) if u["login"] == "bob")
     assert (bob["active"], bob["email"]) == (False, None)

@@ -83,7 +83,9 @@ def test_usage_errors_are_one_line_exit_2(ready):
 
 def _modules_after(code: str, env: dict | None = None) -> set[str]:
     probe = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ, **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
     assert proc.returncode == 0, proc.stderr
     return set(json.loads(proc.stdout.splitlines()[-1]))
 
@@ -108,7 +110,11 @@ def test_core_modules_do_not_import_textual():
         "for m in pkgutil.walk_packages(tasktui.services.__path__, 'tasktui.services.'):\n"
         "    importlib.import_module(m.name)\n"
     )
-    assert {"tasktui.services.tasks.raising", "tasktui.services.mail.delivery", "tasktui.services.admin.demo"} <= modules
+    assert {
+        "tasktui.services.tasks.raising",
+        "tasktui.services.mail.delivery",
+        "tasktui.services.admin.demo",
+    } <= modules
     assert not [m for m in modules if m.split(".")[0] == "textual"]
 
 

@@ -30,9 +30,8 @@ def test_foreign_keys_are_enforced(database):
 
     from tasktui.models import Membership
 
-    with pytest.raises(pw.IntegrityError):
-        with dbmod.write_transaction():
-            Membership.insert(user=999, group=999).execute()
+    with pytest.raises(pw.IntegrityError), dbmod.write_transaction():
+        Membership.insert(user=999, group=999).execute()
 
 
 def test_write_transaction_takes_the_write_lock_at_begin(database, db_path):
@@ -55,9 +54,8 @@ def test_busy_database_is_unavailable_exit_4(database, db_path):
     holder.execute("BEGIN IMMEDIATE")
     database.execute_sql("PRAGMA busy_timeout = 50")
     try:
-        with pytest.raises(Unavailable, match="busy") as err:
-            with dbmod.write_transaction():
-                User.insert(login="x", display_name="x").execute()
+        with pytest.raises(Unavailable, match="busy") as err, dbmod.write_transaction():
+            User.insert(login="x", display_name="x").execute()
         assert err.value.exit_code == 4
     finally:
         holder.rollback()
@@ -230,7 +228,12 @@ def test_odd_characters_in_the_path(tmp_path):
 
 
 def _task_indexes(con: sqlite3.Connection) -> set[str]:
-    return {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'task' AND sql IS NOT NULL")}
+    return {
+        r[0]
+        for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'task' AND sql IS NOT NULL"
+        )
+    }
 
 
 @pytest.mark.parametrize("version", range(1, dbmod.SCHEMA_VERSION))
@@ -246,7 +249,9 @@ def test_migrating_gives_the_task_indexes_the_model_declares(tmp_path, version):
     dbmod.build_database_at(old, version).close()
     con = sqlite3.connect(old)
     con.execute("INSERT INTO user (id, login, display_name, active, created_at) VALUES (1, 'ann', '', 1, '2024-01-01')")
-    con.execute("INSERT INTO event (id, identifier, name_en, obsolete, created_at) VALUES (1, 'ev', 'Ev', 0, '2024-01-01')")
+    con.execute(
+        "INSERT INTO event (id, identifier, name_en, obsolete, created_at) VALUES (1, 'ev', 'Ev', 0, '2024-01-01')"
+    )
     for i, status in enumerate(["open", "done", "done"], start=1):
         con.execute(
             "INSERT INTO task (id, created_at, status, title, description, link, event_id, assignee_id, occurrences,"

@@ -56,13 +56,13 @@ class RecordingHandler:
     data_answers: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+    async def handle_DATA(self, server, session, envelope):
         self.in_data.set()
         if self.hold is not None:
             while not self.hold.is_set():
@@ -159,7 +159,7 @@ def certificate(tmp_path_factory) -> Certificate:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "tasktui test SMTP")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)
@@ -198,8 +198,13 @@ def team(database):
     people.add_group("warehouse")
     for login in ("bob", "carol", "dave", "erin", "alice"):
         people.add_member("warehouse", login)
-    create_event("stock_diff", "Difference in stock", name_de="Bestandsdifferenz",
-                 responsible_user="alice", responsible_group="warehouse")
+    create_event(
+        "stock_diff",
+        "Difference in stock",
+        name_de="Bestandsdifferenz",
+        responsible_user="alice",
+        responsible_group="warehouse",
+    )
     create_event("order_import_failed", "Order import failed", responsible_user="bob")
     return database
 

@@ -21,8 +21,21 @@ from tests.email.conftest import SMTP_USER, authenticating_kwargs, configure, ma
 
 
 def test_settings_set_show_and_the_password_is_never_stored(team, cli):
-    result = cli("email", "settings", "set", "--host", "smtp.example.com", "--security", "starttls",
-                 "--from", "tasks@example.com", "--login", "mailer", "--password-env", "SMTP_PASSWORD")
+    result = cli(
+        "email",
+        "settings",
+        "set",
+        "--host",
+        "smtp.example.com",
+        "--security",
+        "starttls",
+        "--from",
+        "tasks@example.com",
+        "--login",
+        "mailer",
+        "--password-env",
+        "SMTP_PASSWORD",
+    )
     assert result.exit_code == 0, result.stderr
     assert "smtp.example.com:587 (starttls)" in result.stdout
     shown = json.loads(cli("email", "settings", "show", "--format", "json").stdout)

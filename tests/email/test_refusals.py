@@ -193,8 +193,20 @@ def test_notify_loop_survives_a_poison_message(script, db_path, smtp_server):
     configure(smtp_server)
     _raise_with_poison(script)
     sender = subprocess.Popen(
-        [sys.executable, "-m", "tasktui", "--db", str(db_path), "--register", "--user", "sender", "notify", "--loop",
-         "--interval", "0.2"],
+        [
+            sys.executable,
+            "-m",
+            "tasktui",
+            "--db",
+            str(db_path),
+            "--register",
+            "--user",
+            "sender",
+            "notify",
+            "--loop",
+            "--interval",
+            "0.2",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -54,17 +54,31 @@ def utc(monkeypatch):
 def seeded(team, utc, monkeypatch):
     """Settings, a switch, two tasks raised, one message failed, fixed times."""
     monkeypatch.delenv("SMTP_PASSWORD", raising=False)
-    update_settings(host="smtp.example.com", security="starttls", from_address="tasks@example.com",
-                    login="mailer", password_env="SMTP_PASSWORD")
+    update_settings(
+        host="smtp.example.com",
+        security="starttls",
+        from_address="tasks@example.com",
+        login="mailer",
+        password_env="SMTP_PASSWORD",
+    )
     set_event_sending("stock_diff", True)
     actor = acting_user("script", "ops", register=True)
     raise_task(actor, "stock_diff", "Stock differs for SKU 42")
     raise_task(actor, "order_import_failed", "Import of order 1001 failed")
     fixed = dt.datetime(2026, 1, 5, 9, 30)
-    OutboxMessage.update(created_at=fixed, next_attempt_at=fixed + dt.timedelta(minutes=2), attempts=1,
-                         last_error="cannot connect to smtp.example.com:587: [Errno 111] Connection refused").execute()
-    (OutboxMessage.update(state="failed", attempts=8, last_error="recipient alice@example.com refused: 550 5.1.1 no such user")
-     .where(OutboxMessage.recipient == "alice@example.com").execute())
+    OutboxMessage.update(
+        created_at=fixed,
+        next_attempt_at=fixed + dt.timedelta(minutes=2),
+        attempts=1,
+        last_error="cannot connect to smtp.example.com:587: [Errno 111] Connection refused",
+    ).execute()
+    (
+        OutboxMessage.update(
+            state="failed", attempts=8, last_error="recipient alice@example.com refused: 550 5.1.1 no such user"
+        )
+        .where(OutboxMessage.recipient == "alice@example.com")
+        .execute()
+    )
     return actor
 
 
@@ -205,7 +219,9 @@ async def test_send_test_message_from_the_screen(team, smtp_server):
         await pilot.press("enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert "server answered: 250 OK queued as test-1" in str(screen.query_one("#email-form-message", Static).render())
+        assert "server answered: 250 OK queued as test-1" in str(
+            screen.query_one("#email-form-message", Static).render()
+        )
     assert smtp_server.handler.recipients() == ["me@example.com"]
 
 

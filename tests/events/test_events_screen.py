@@ -123,7 +123,10 @@ async def test_search_filters_by_identifier_names_and_plugin(catalogue) -> None:
         screen = app.screen
         await pilot.press("slash", *"omni")
         assert {r[5] for r in _rows(screen)} == {
-            "channel_connection_failed", "orders_import_failed", "offers_export_failed", "returns_import_failed"
+            "channel_connection_failed",
+            "orders_import_failed",
+            "offers_export_failed",
+            "returns_import_failed",
         }
         await pilot.press(*["backspace"] * 4, *"Bestand")  # German names too
         assert {r[5] for r in _rows(screen)} == {"stock_diff", "insufficient_inventory_stock"}
@@ -220,7 +223,9 @@ async def test_edit_mode_locks_identifier_plugin_and_attribute_set(catalogue) ->
         await pilot.pause()
     info = event_service.event_info(event_service.get_event("stock_diff"))
     assert (info.name_en, info.responsible_user, info.responsible_group) == (
-        "Difference in stock (counted)", None, "warehouse"
+        "Difference in stock (counted)",
+        None,
+        "warehouse",
     )
     assert info.plugin == "Warehouse"
 

@@ -18,18 +18,24 @@ MANIFESTS = Path(__file__).parent / "manifests"
 REFERENCE_EVENTS = {
     # identifier: (plugin, English name, German name) — from reference/events.md
     "workflow_processes_execution": (
-        "Workflows", "Workflow process execution failed", "Ausführung des Workflow-Prozesses fehlgeschlagen"
+        "Workflows",
+        "Workflow process execution failed",
+        "Ausführung des Workflow-Prozesses fehlgeschlagen",
     ),
     "stock_diff": ("Warehouse", "Difference in stock", "Bestandsdifferenz"),
     "insufficient_inventory_stock": ("Warehouse", "Insufficient inventory stock", "Unzureichender Lagerbestand"),
     "channel_connection_failed": (
-        "Omni-Channel", "Sales channel connection failed", "Verbindung zum Verkaufskanal fehlgeschlagen"
+        "Omni-Channel",
+        "Sales channel connection failed",
+        "Verbindung zum Verkaufskanal fehlgeschlagen",
     ),
     "orders_import_failed": ("Omni-Channel", "Order import failed", "Order Import fehlgeschlagen"),
     "offers_export_failed": ("Omni-Channel", "Offer export failed", "Angebotsexport fehlgeschlagen"),
     "returns_import_failed": ("Omni-Channel", "Return import failed", "Retourenimport fehlgeschlagen"),
     "order_manual_clearance": (
-        "Order management", "Suspicious order needs manual clearance", "Verdächtige Bestellung manuell freigeben"
+        "Order management",
+        "Suspicious order needs manual clearance",
+        "Verdächtige Bestellung manuell freigeben",
     ),
     "refund_approval": ("Order management", "Refund needs approval", "Erstattung muss freigegeben werden"),
     "email_delivery_failed": ("Email", "Email could not be delivered", "E-Mail konnte nicht zugestellt werden"),
@@ -60,7 +66,9 @@ def test_register_creates_events_with_plugin_names_and_responsibility(people) ->
     assert (lost["responsible_user"], lost["responsible_group"]) == ("bob", "warehouse")
     printer = events["label_printer_offline"]
     assert (printer["name_en"], printer["name_de"], printer["responsible_user"]) == (
-        "Label printer offline", None, None
+        "Label printer offline",
+        None,
+        None,
     )
 
 
@@ -100,7 +108,11 @@ BAD_MANIFESTS = [
     ("syntax_error.toml", 2, "TOML syntax error: "),
     ("unknown_key.toml", 2, ":10: event #2 'parcel_late': unknown key 'colour'"),
     ("unknown_top_key.toml", 2, ":2: unknown key 'version'"),
-    ("bad_identifier.toml", 2, ":8: event #2 'parcel__late': invalid identifier 'parcel__late': must not contain a double underscore"),
+    (
+        "bad_identifier.toml",
+        2,
+        ":8: event #2 'parcel__late': invalid identifier 'parcel__late': must not contain a double underscore",
+    ),
     ("missing_english_name.toml", 2, ":5: event #1 'parcel_lost': missing key 'name.en'"),
     ("empty_english_name.toml", 2, ":5: event #1 'parcel_lost': name.en: the English name is required"),
     ("wrong_type.toml", 2, ":6: event #1 'parcel_lost': responsible_user must be a string"),
@@ -190,7 +202,11 @@ def test_init_twice_keeps_the_catalogue_unchanged(cli) -> None:
 def test_catalogue_is_found_in_the_source_checkout() -> None:
     assert catalogue_dir() == Path(__file__).resolve().parents[2] / "data" / "catalogue"
     assert [p.name for p in catalogue_manifests()] == [
-        "email.toml", "omni_channel.toml", "order_management.toml", "warehouse.toml", "workflows.toml"
+        "email.toml",
+        "omni_channel.toml",
+        "order_management.toml",
+        "warehouse.toml",
+        "workflows.toml",
     ]
 
 

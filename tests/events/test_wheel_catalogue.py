@@ -47,12 +47,21 @@ def test_installed_wheel_registers_its_own_catalogue(wheel: Path, tmp_path: Path
     env = {**os.environ, "PYTHONPATH": str(target), "TASKTUI_USER": "alice"}
     probe = subprocess.run(
         [sys.executable, "-c", "from tasktui.services.events.manifests import catalogue_dir; print(catalogue_dir())"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60, check=True,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     assert Path(probe.stdout.strip()) == target / "tasktui" / "data" / "catalogue"
     init = subprocess.run(
         [sys.executable, "-m", "tasktui", "--db", str(tmp_path / "t.db"), "init"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert init.returncode == 0, init.stderr
     assert "10 created" in init.stdout

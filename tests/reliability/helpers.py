@@ -51,12 +51,25 @@ def seed_open_tasks(db: pw.Database, event: Event, count: int, description: str 
         with db.atomic():
             Task.insert_many(
                 [
-                    {"id": i, "created_at": now, "status": "open", "title": f"task {i}", "description": description,
-                     "link": "", "event": event.id, "plugin": event.plugin, "occurrences": 1,
-                     "last_seen_at": now, "updated_at": now}  # fmt: skip
+                    {
+                        "id": i,
+                        "created_at": now,
+                        "status": "open",
+                        "title": f"task {i}",
+                        "description": description,
+                        "link": "",
+                        "event": event.id,
+                        "plugin": event.plugin,
+                        "occurrences": 1,
+                        "last_seen_at": now,
+                        "updated_at": now,
+                    }  # fmt: skip
                     for i in ids
                 ]
             ).execute()
             TaskHistory.insert_many(
-                [{"task": i, "at": now, "actor": 1, "os_login": "seed", "action": "created", "new": f"task {i}"} for i in ids]
+                [
+                    {"task": i, "at": now, "actor": 1, "os_login": "seed", "action": "created", "new": f"task {i}"}
+                    for i in ids
+                ]
             ).execute()

@@ -113,7 +113,9 @@ VALUE_EXAMPLES = {
 attribute_values = st.fixed_dictionaries(
     {"qty": st.sampled_from(["12", "0", "-3", "twelve", ""])},
     optional={
-        **{key: st.one_of(st.sampled_from(examples), texts) for key, examples in VALUE_EXAMPLES.items() if key != "qty"},
+        **{
+            key: st.one_of(st.sampled_from(examples), texts) for key, examples in VALUE_EXAMPLES.items() if key != "qty"
+        },
         "unknown": texts,
     },
 )
@@ -169,7 +171,9 @@ def toml_value(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-scalars = st.one_of(texts, identifiers, st.integers(-5, 10**12), st.booleans(), st.sampled_from(["alice", "ops", "stock_set"]))
+scalars = st.one_of(
+    texts, identifiers, st.integers(-5, 10**12), st.booleans(), st.sampled_from(["alice", "ops", "stock_set"])
+)
 # Mostly well-formed (so the database checks run too), with a random value here and there.
 names = st.one_of(
     st.fixed_dictionaries({"en": st.text(min_size=1, max_size=20)}, optional={"de": texts}),
@@ -202,7 +206,11 @@ def manifest_text(manifest: dict) -> str:
 
 
 @PROPERTY
-@given(content=st.one_of(manifests.map(manifest_text), manifests.map(manifest_text), st.text(max_size=200), st.binary(max_size=200)))
+@given(
+    content=st.one_of(
+        manifests.map(manifest_text), manifests.map(manifest_text), st.text(max_size=200), st.binary(max_size=200)
+    )
+)
 def test_register_random_manifests(shop, cli, db_path, tmp_path, content):
     path = tmp_path / "plugin.toml"
     if isinstance(content, bytes):

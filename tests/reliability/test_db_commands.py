@@ -24,7 +24,11 @@ def test_check_passes_on_a_sound_database(cli):
     cli("raise", "ev", "--title", "one")
     result = cli("db", "check")
     assert result.exit_code == 0, result.stderr
-    assert result.stdout.splitlines() == ["integrity: ok", "foreign keys: ok", f"schema version: ok (version {dbmod.SCHEMA_VERSION})"]
+    assert result.stdout.splitlines() == [
+        "integrity: ok",
+        "foreign keys: ok",
+        f"schema version: ok (version {dbmod.SCHEMA_VERSION})",
+    ]
     assert result.stderr == ""
 
 

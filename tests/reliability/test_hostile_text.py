@@ -70,13 +70,13 @@ def test_csv_draws_controls_visibly_and_neutralises_formulas(stored, actor):
     from tasktui.services.tasks.raising import raise_task
 
     _, cli = stored
-    for title in ("=HYPERLINK(\"http://evil\")", "+1+1", "-2", "@SUM(A1)"):
+    for title in ('=HYPERLINK("http://evil")', "+1+1", "-2", "@SUM(A1)"):
         raise_task(actor, "hostile_event", title)
     listing = cli.run("task", "list", "--format", "csv")
     assert listing.exit_code == 0, listing.stderr
     assert_visible(listing.stdout, "task list csv", "␛]52;c;cHduZWQ=␇")
     titles = [r["title"] for r in csv.DictReader(io.StringIO(listing.stdout))]
-    assert titles[:4] == ["'@SUM(A1)", "'-2", "'+1+1", "'=HYPERLINK(\"http://evil\")"]
+    assert titles[:4] == ["'@SUM(A1)", "'-2", "'+1+1", '\'=HYPERLINK("http://evil")']
 
 
 def test_export_files_are_safe_too(stored, tmp_path):
@@ -159,7 +159,9 @@ def test_batch_and_import_clean_like_a_single_raise(noted, tmp_path):
     imported = cli.run("import", str(tmp_path / "old.json"))
     assert imported.exit_code == 0, imported.stderr
     rows = json.loads(cli("task", "list", "-f", "json").stdout)
-    assert [(r["title"], r["description"], r["link"]) for r in rows] == [(CLEAN_TITLE, CLEAN_TEXT, link) for link in "yx"]
+    assert [(r["title"], r["description"], r["link"]) for r in rows] == [
+        (CLEAN_TITLE, CLEAN_TEXT, link) for link in "yx"
+    ]
 
 
 def test_run_removes_colour_and_osc_sequences_from_the_output_tail(noted, tmp_path):

@@ -89,7 +89,9 @@ def test_a_description_at_the_limit_is_stored_whole_one_more_character_is_refuse
     before = dump_tables(db_path)
     _refused(_run(db_path, "raise", "plain", "-t", "big", "-d", "-", input=(text + "y").encode()), "it has 65,537")
     batch_line = json.dumps({"event": "plain", "title": "t", "description": text + "y"})
-    _batch_refused(_run(db_path, "raise", "--batch", input=batch_line.encode()), "the description must be at most 65,536")
+    _batch_refused(
+        _run(db_path, "raise", "--batch", input=batch_line.encode()), "the description must be at most 65,536"
+    )
     assert dump_tables(db_path) == before
 
 
@@ -111,8 +113,14 @@ def test_a_raise_succeeds_while_another_stores_a_big_description(ready, db_path)
 
 LONG_OPTIONS = {
     "link": (["--title", "t", "--link", "l" * (limits.MAX_LINK + 1)], "the link must be at most 2,000 characters"),
-    "dedup key": (["--title", "t", "--dedup-key", "k" * (limits.MAX_DEDUP_KEY + 1)], "the dedup key must be at most 200"),
-    "process id": (["--title", "t", "--process", "p" * (limits.MAX_PROCESS_ID + 1)], "a process id must be at most 200"),
+    "dedup key": (
+        ["--title", "t", "--dedup-key", "k" * (limits.MAX_DEDUP_KEY + 1)],
+        "the dedup key must be at most 200",
+    ),
+    "process id": (
+        ["--title", "t", "--process", "p" * (limits.MAX_PROCESS_ID + 1)],
+        "a process id must be at most 200",
+    ),
     "process source": (
         ["--title", "t", "--process", "p", "--process-source", "s" * (limits.MAX_PROCESS_SOURCE + 1)],
         "a process source must be at most 200",
@@ -151,7 +159,10 @@ def test_a_search_text_over_its_limit_is_refused_at_once(ready):
 def test_a_batch_of_too_many_lines_or_a_deep_line_is_refused(ready, db_path):
     before = dump_tables(db_path)
     line = json.dumps({"event": "plain", "title": "t"}) + "\n"
-    _refused(_run(db_path, "raise", "--batch", input=(line * (limits.MAX_BATCH_LINES + 1)).encode()), "more than 100,000 lines")
+    _refused(
+        _run(db_path, "raise", "--batch", input=(line * (limits.MAX_BATCH_LINES + 1)).encode()),
+        "more than 100,000 lines",
+    )
     deep = '{"event": "plain", "title": "t", "attributes": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}\n"
     _batch_refused(_run(db_path, "raise", "--batch", input=deep.encode()), "not valid JSON (nested too deeply)")
     long_number = '{"event": "plain", "title": "t", "attributes": {"a": ' + "9" * 5000 + "}}\n"
@@ -173,7 +184,14 @@ def test_a_big_or_deeply_nested_manifest_is_refused(ready, db_path, tmp_path):
 
 
 def _record(**fields) -> dict:
-    return {"id": 7, "event": "plain", "title": "imported", "status": "open", "created_at": "2026-01-02T03:04:05Z", **fields}
+    return {
+        "id": 7,
+        "event": "plain",
+        "title": "imported",
+        "status": "open",
+        "created_at": "2026-01-02T03:04:05Z",
+        **fields,
+    }
 
 
 def test_an_import_file_is_read_record_by_record_each_bounded(ready, db_path, tmp_path):

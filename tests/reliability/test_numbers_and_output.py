@@ -58,7 +58,9 @@ ID_COMMANDS = {
 @pytest.mark.parametrize("word", BAD_IDS)
 def test_an_id_that_is_not_ascii_digits_within_64_bits_is_a_usage_error(ready, db_path, command, word):
     before = dump_tables(db_path)
-    _one_line(ready(*ID_COMMANDS[command](word)), 2, "too large" if word.isascii() and word.isdigit() else "not a number")
+    _one_line(
+        ready(*ID_COMMANDS[command](word)), 2, "too large" if word.isascii() and word.isdigit() else "not a number"
+    )
     assert dump_tables(db_path) == before
 
 
@@ -77,7 +79,9 @@ def test_invalid_utf8_on_stdin_is_a_usage_error(ready, db_path):
     env = {**os.environ, "TASKTUI_USER": "alice"}
     before = dump_tables(db_path)
     for args in (["task", "done", "-"], ["raise", "plain", "-t", "x", "-d", "-"], ["raise", "--batch"]):
-        proc = subprocess.run([*TASKTUI, "--db", str(db_path), *args], input=b"1\xff\n", capture_output=True, env=env, timeout=30)
+        proc = subprocess.run(
+            [*TASKTUI, "--db", str(db_path), *args], input=b"1\xff\n", capture_output=True, env=env, timeout=30
+        )
         assert proc.returncode == 2 and proc.stderr.decode().count("\n") == 1, proc.stderr
         assert b"not valid UTF-8" in proc.stderr
     assert dump_tables(db_path) == before
@@ -160,7 +164,9 @@ def _to_dev_full(db_path: Path, *args: str, stderr_full: bool = False) -> subpro
         )  # fmt: skip
 
 
-@pytest.mark.parametrize("args", [["task", "list"], ["task", "show", "1", "-f", "json"], ["--help"], ["raise", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["task", "list"], ["task", "show", "1", "-f", "json"], ["--help"], ["raise", "--help"]]
+)
 def test_output_to_a_full_disk_is_exit_4_disk_full(ready, db_path, args):
     result = _to_dev_full(db_path, *args)
     assert result.returncode == 4, result.stderr
@@ -174,7 +180,9 @@ def test_a_full_disk_for_stdout_and_stderr_still_exits_4(ready, db_path):
 def test_an_export_that_finds_no_room_is_exit_4_and_leaves_no_file(ready, db_path, tmp_path):
     """The export file hits a file size limit (RLIMIT_FSIZE: the kernel says 'File too
     large', like a full disk says 'No space left'): one line, exit 4, no file left."""
-    lines = "".join(json.dumps({"event": "plain", "title": f"t{i}", "description": "x" * 10_000}) + "\n" for i in range(40))
+    lines = "".join(
+        json.dumps({"event": "plain", "title": f"t{i}", "description": "x" * 10_000}) + "\n" for i in range(40)
+    )
     assert ready.run("raise", "--batch", input=lines).exit_code == 0
     out = tmp_path / "out"
     out.mkdir()

@@ -23,9 +23,7 @@ def test_a_new_database_and_its_journal_files_are_readable_by_the_owner_only(tmp
     """Even with a permissive umask, `tasktui init` creates the file 0600; SQLite
     gives the -wal and -shm files the database file's mode."""
     path = tmp_path / "new.db"
-    script = (
-        "import os, sys; os.umask(0); from tasktui.cli import main; sys.argv = ['tasktui', '--db', sys.argv[1], 'init']; main()"
-    )
+    script = "import os, sys; os.umask(0); from tasktui.cli import main; sys.argv = ['tasktui', '--db', sys.argv[1], 'init']; main()"
     proc = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -104,7 +102,7 @@ def sql_built_from_variables(source: str, filename: str) -> list[tuple[str, int,
 
 def test_the_scanner_catches_sql_built_from_input():
     """The scanner itself: it must flag the usual ways of splicing input into SQL."""
-    bad = '''
+    bad = """
 def find(db, name, table):
     db.execute_sql(f"SELECT * FROM task WHERE title = '{name}'")
     db.execute_sql("SELECT * FROM task WHERE title = '%s'" % name)
@@ -113,7 +111,7 @@ def find(db, name, table):
     pw.SQL(name)
     db.execute_sql("SELECT * FROM task WHERE title = ?", [name])
     db.execute_sql(f"PRAGMA user_version = {SCHEMA_VERSION}")
-'''
+"""
     assert [line for _f, line, _c in sql_built_from_variables(bad, "bad.py")] == [3, 4, 5, 6, 7]
 
 

@@ -115,7 +115,9 @@ def _run(target, args_for, processes: int) -> WritersReport:
             except queue.Empty:
                 dead = [w for w in workers if not w.is_alive() and w.exitcode not in (0, None)]
                 if dead:  # a crashed writer never reports: don't wait forever
-                    reports.extend(WriterReport(-1, errors=[f"a writer died with exit code {w.exitcode}"]) for w in dead)
+                    reports.extend(
+                        WriterReport(-1, errors=[f"a writer died with exit code {w.exitcode}"]) for w in dead
+                    )
                     break
     finally:
         for worker in workers:

@@ -69,9 +69,14 @@ def _comparable(path: Path) -> dict[str, list[dict]]:
     con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     con.row_factory = sqlite3.Row
     try:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'task_fts%'")]
+        tables = [
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'task_fts%'")
+        ]
         return {
-            table: [{k: row[k] for k in row.keys() if k not in TIME_COLUMNS} for row in con.execute(f'SELECT * FROM "{table}" ORDER BY rowid')]
+            table: [
+                {k: row[k] for k in row.keys() if k not in TIME_COLUMNS}
+                for row in con.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
+            ]
             for table in tables
         } | {"task_fts": [tuple(r) for r in con.execute("SELECT rowid, * FROM task_fts ORDER BY rowid")]}
     finally:
@@ -231,7 +236,10 @@ def test_a_json_string_may_hold_unicode_line_separators(ready):
 
 def test_a_big_batch_is_stored_whole(ready, db_path):
     count = 20_000
-    batch = "".join(json.dumps({"event": "disk_full", "title": f"task {i}", "dedup_key": f"k{i % 5000}"}) + "\n" for i in range(count))
+    batch = "".join(
+        json.dumps({"event": "disk_full", "title": f"task {i}", "dedup_key": f"k{i % 5000}"}) + "\n"
+        for i in range(count)
+    )
     result = ready.run("raise", "--batch", "-f", "ids", input=batch, timeout=120)
     assert result.exit_code == 0, result.stderr
     assert len(result.stdout.split()) == count

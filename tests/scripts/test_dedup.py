@@ -37,7 +37,12 @@ def test_open_task_absorbs_raises_with_its_key(shop):
         shop, "import_failed", "Order 1 failed again", "new text", dedup_key="order-1",
         processes=[ProcessRef("run-2", "cron", None, 1)],
     )  # fmt: skip
-    assert (again.task_id, again.outcome, again.occurrences, again.event) == (first.task_id, "deduplicated", 2, "import_failed")
+    assert (again.task_id, again.outcome, again.occurrences, again.event) == (
+        first.task_id,
+        "deduplicated",
+        2,
+        "import_failed",
+    )
     task = Task.get_by_id(first.task_id)
     assert task.occurrences == 2 and task.last_seen_at > long_ago and task.updated_at > long_ago
     assert (task.title, task.description) == ("Order 1 failed", "")  # the first raise's content stays
@@ -67,7 +72,11 @@ def test_done_task_does_not_absorb_unless_reopen(shop):
     assert Task.get_by_id(first.task_id).occurrences == 1  # untouched
     mark_done(shop, [fresh.task_id])
     reopened = raise_task(shop, "import_failed", "t", dedup_key="k", reopen=True)
-    assert (reopened.task_id, reopened.outcome, reopened.occurrences) == (fresh.task_id, "reopened", 2)  # the latest done
+    assert (reopened.task_id, reopened.outcome, reopened.occurrences) == (
+        fresh.task_id,
+        "reopened",
+        2,
+    )  # the latest done
     task = Task.get_by_id(fresh.task_id)
     assert (task.status, task.done_at, task.done_by_id) == ("open", None, None)
     assert _history(fresh.task_id)[-2:] == [

@@ -52,7 +52,9 @@ def test_8_processes_with_one_dedup_key_make_one_task_of_4000_occurrences(shared
     report = run_writers(shared_db, "nightly_import", PROCESSES, PER_PROCESS, dedup_key="import-lock")
     assert report.errors == []
     assert report.raised == 4000
-    assert _query(shared_db, "SELECT count(*), sum(occurrences), min(dedup_key) FROM task") == [(1, 4000, "import-lock")]
+    assert _query(shared_db, "SELECT count(*), sum(occurrences), min(dedup_key) FROM task") == [
+        (1, 4000, "import-lock")
+    ]
     actions = _query(shared_db, "SELECT action, count(*) FROM task_history GROUP BY action ORDER BY action")
     assert actions == [("created", 1), ("deduplicated", 3999)]
     # every occurrence counted exactly once: the history's old -> new steps are 1..4000

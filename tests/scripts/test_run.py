@@ -67,7 +67,9 @@ def test_output_passes_through_live_and_streams_stay_apart(ready, db_path, tmp_p
         f"while not os.path.exists({str(go)!r}): time.sleep(0.02)\n"
         "print('second')\n"
     )
-    proc = _wrapper(db_path, "--event", "job_failed", "--", PY, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _wrapper(
+        db_path, "--event", "job_failed", "--", PY, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         assert _read_line(proc.stdout) == "first\n"  # seen while the command still runs
         assert proc.poll() is None
@@ -83,7 +85,11 @@ def test_output_passes_through_live_and_streams_stay_apart(ready, db_path, tmp_p
     ("command", "code", "title_end"),
     [
         ([PY, "-c", "import sys; print('boom on stderr', file=sys.stderr); sys.exit(3)"], 3, "failed (exit 3)"),
-        ([PY, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"], 128 + 9, "killed by SIGKILL (exit 137)"),
+        (
+            [PY, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"],
+            128 + 9,
+            "killed by SIGKILL (exit 137)",
+        ),
         (["no-such-command-for-tasktui"], 127, "could not be started (exit 127)"),
     ],
 )
@@ -234,7 +240,9 @@ time.sleep(60)
 def test_signals_are_forwarded_once_to_the_command(ready, db_path, tmp_path, sig):
     marker = tmp_path / "got-signal"
     code = SIGNAL_CHILD.format(marker=str(marker), name=sig.name)
-    proc = _wrapper(db_path, "--event", "job_failed", "--", PY, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _wrapper(
+        db_path, "--event", "job_failed", "--", PY, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         assert _read_line(proc.stdout) == "ready\n"
         started = time.monotonic()
@@ -251,7 +259,9 @@ def test_signals_are_forwarded_once_to_the_command(ready, db_path, tmp_path, sig
 
 def test_sigterm_that_kills_the_command_exits_143(ready, db_path):
     code = "import time; print('ready', flush=True); time.sleep(60)"
-    proc = _wrapper(db_path, "--event", "job_failed", "--", PY, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = _wrapper(
+        db_path, "--event", "job_failed", "--", PY, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     try:
         assert _read_line(proc.stdout) == "ready\n"
         proc.terminate()

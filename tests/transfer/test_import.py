@@ -22,7 +22,12 @@ def _without_ids(rows: list[dict]) -> list[dict]:
 def _counts(path: Path) -> tuple[int, int, int, int]:
     """Tasks, attribute values, history entries and outbox messages in a database."""
     with opened(path):
-        return Task.select().count(), TaskAttribute.select().count(), TaskHistory.select().count(), OutboxMessage.select().count()
+        return (
+            Task.select().count(),
+            TaskAttribute.select().count(),
+            TaskHistory.select().count(),
+            OutboxMessage.select().count(),
+        )
 
 
 def _record(**changes) -> dict:
@@ -59,7 +64,9 @@ def test_json_mapping_and_history_name_the_file_and_the_actor(source, target, tm
     mapping = json.loads(result.stdout)
     assert [(m["record"], m["old_id"], m["outcome"]) for m in mapping] == [(1, 2, "imported"), (2, 1, "imported")]
     shown = json.loads(target("task", "show", str(mapping[0]["new_id"]), "--format", "json").stdout)
-    assert [(h["action"], h["actor"], h["new"]) for h in shown["history"]] == [("imported", "carol", "some.json, task 2")]
+    assert [(h["action"], h["actor"], h["new"]) for h in shown["history"]] == [
+        ("imported", "carol", "some.json, task 2")
+    ]
     assert shown["assignee"] == "carol" and shown["done_at"] is None
 
 
@@ -213,7 +220,9 @@ def test_all_or_nothing_when_writing_fails_half_way(source, target, tmp_path, mo
 
 
 def test_unassign_unknown_leaves_people_empty_and_says_so_in_the_history(target, tmp_path):
-    path = write_json(tmp_path / "people.json", [_record(assignee="zoe", group="night"), _record(id=42, assignee="bob")])
+    path = write_json(
+        tmp_path / "people.json", [_record(assignee="zoe", group="night"), _record(id=42, assignee="bob")]
+    )
     result = target("import", str(path), "--unassign-unknown", "-f", "json")
     assert result.exit_code == 0, result.stderr
     first, second = (r["new_id"] for r in json.loads(result.stdout))
@@ -229,11 +238,18 @@ def test_an_open_dedup_key_is_never_on_two_open_tasks(target, tmp_path):
     clash = write_json(tmp_path / "clash.json", [_record(dedup_key="sync")])
     result = target("import", str(clash))
     assert result.exit_code == 1
-    assert "record 1 (id 41): open with dedup key 'sync' of event 'plain', like task 1 of this database" in result.stderr
+    assert (
+        "record 1 (id 41): open with dedup key 'sync' of event 'plain', like task 1 of this database" in result.stderr
+    )
     done = _record(dedup_key="sync", status="done", done_at="2024-05-02T10:00:00Z")
-    twice = write_json(tmp_path / "twice.json", [done, _record(id=50, dedup_key="other"), _record(id=51, dedup_key="other")])
+    twice = write_json(
+        tmp_path / "twice.json", [done, _record(id=50, dedup_key="other"), _record(id=51, dedup_key="other")]
+    )
     result = target("import", str(twice))
-    assert result.exit_code == 1 and "record 3 (id 51): open with dedup key 'other' of event 'plain', like record 2 (id 50)" in result.stderr
+    assert (
+        result.exit_code == 1
+        and "record 3 (id 51): open with dedup key 'other' of event 'plain', like record 2 (id 50)" in result.stderr
+    )
     assert target("task", "list", "--status", "all", "--count").stdout.strip() == "1"
     assert target("import", str(write_json(tmp_path / "ok.json", [done]))).exit_code == 0
     # a later raise still counts on the one open task

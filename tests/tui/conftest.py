@@ -38,8 +38,6 @@ TITLES = [
 ]
 
 
-
-
 @pytest.fixture(autouse=True)
 def utc_timezone(monkeypatch):
     """Show times in UTC, whatever the machine's zone."""
@@ -60,13 +58,21 @@ def seed_tasks(actor: Actor) -> list[int]:
     people.add_member("warehouse", "bob")
     people.add_group("finance")
     people.add_member("finance", "carol")
-    events.create_event("order_import_failed", "Order import failed", plugin="omni_channel", responsible_group="warehouse")
+    events.create_event(
+        "order_import_failed", "Order import failed", plugin="omni_channel", responsible_group="warehouse"
+    )
     events.create_event("stock_diff", "Difference in stock", plugin="warehouse", responsible_user="bob")
-    events.create_event("refund_approval", "Refund needs approval", responsible_user="alice", responsible_group="finance")
+    events.create_event(
+        "refund_approval", "Refund needs approval", responsible_user="alice", responsible_group="finance"
+    )
     ids = []
     for i, (event, title, description) in enumerate(TITLES):
         processes = [ProcessRef("run-7781", "cron", None, 3)] if i == 0 else []
-        ids.append(raise_task(actor, event, title, description, link=f"https://shop.example/orders/{i + 1}", processes=processes).task_id)
+        ids.append(
+            raise_task(
+                actor, event, title, description, link=f"https://shop.example/orders/{i + 1}", processes=processes
+            ).task_id
+        )
     raise_task(actor, "order_import_failed", TITLES[0][1], dedup_key="order-10042")
     raise_task(actor, "order_import_failed", TITLES[0][1], dedup_key="order-10042")
     mark_done(actor, [ids[1]])
@@ -87,7 +93,9 @@ def _fix_times() -> None:
             done_at=(created + dt.timedelta(minutes=30)) if task.status == "done" else None,
         ).where(Task.id == task.id).execute()
     for entry in TaskHistory.select():
-        TaskHistory.update(at=BASE + dt.timedelta(hours=entry.task_id, minutes=entry.id)).where(TaskHistory.id == entry.id).execute()
+        TaskHistory.update(at=BASE + dt.timedelta(hours=entry.task_id, minutes=entry.id)).where(
+            TaskHistory.id == entry.id
+        ).execute()
     from tasktui.models import Comment
 
     Comment.update(at=BASE + dt.timedelta(days=1)).execute()

@@ -42,7 +42,10 @@ def test_cli_export_refuses_to_overwrite_without_force(seeded, cli, tmp_path):
     before = target.read_text()
     again = cli.run("export", str(target), "--event", "stock_diff")
     assert again.exit_code == 1
-    assert again.stderr.strip() == f"tasktui: error: {target} already exists: choose another file or overwrite it (--force)"
+    assert (
+        again.stderr.strip()
+        == f"tasktui: error: {target} already exists: choose another file or overwrite it (--force)"
+    )
     assert target.read_text() == before
     forced = cli("export", str(target), "--event", "stock_diff", "--force", "--format", "json")
     assert forced.exit_code == 0

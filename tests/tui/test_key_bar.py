@@ -109,7 +109,10 @@ async def test_click_on_a_key_presses_it(seeded, app):
         await settle(pilot)
         bar = app.screen.query_one(KeyBar)
         row, start = next(
-            (y, start) for y, line in enumerate(bar.lines(80)) for start, _, item in line if item.description == "Events"
+            (y, start)
+            for y, line in enumerate(bar.lines(80))
+            for start, _, item in line
+            if item.description == "Events"
         )
         await pilot.click(KeyBar, offset=(start + 1, row))
         await settle(pilot)

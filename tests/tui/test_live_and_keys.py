@@ -33,8 +33,18 @@ async def test_task_raised_by_another_process_appears_keeping_cursor_and_selecti
         assert table.current_row.id == 11 and table.selected == {12}
         env = {**os.environ, "TASKTUI_USER": "bob"}
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "tasktui", "--db", str(db_path), "raise", "stock_diff",
-            "--title", "Raised by a script", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "tasktui",
+            "--db",
+            str(db_path),
+            "raise",
+            "stock_diff",
+            "--title",
+            "Raised by a script",
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         _, err = await proc.communicate()
         assert proc.returncode == 0, err

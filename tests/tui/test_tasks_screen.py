@@ -140,8 +140,16 @@ async def test_end_reads_the_last_page_without_loading_the_list(database, actor,
     from tests.tui.conftest import seed_tasks
 
     seed_tasks(actor)
-    rows = [dict(created_at=Task.get_by_id(1).created_at, title=f"bulk {i}", event=1, last_seen_at=Task.get_by_id(1).created_at,
-                 updated_at=Task.get_by_id(1).created_at) for i in range(2500)]
+    rows = [
+        dict(
+            created_at=Task.get_by_id(1).created_at,
+            title=f"bulk {i}",
+            event=1,
+            last_seen_at=Task.get_by_id(1).created_at,
+            updated_at=Task.get_by_id(1).created_at,
+        )
+        for i in range(2500)
+    ]
     with database.atomic():
         for start in range(0, len(rows), 500):
             Task.insert_many(rows[start : start + 500]).execute()

@@ -37,8 +37,13 @@ def _start_tui(db_path: Path, *, controlling: bool, ignore_hangup: bool = False)
     env.pop("TEXTUAL_DRIVER", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "tasktui", "--db", str(db_path)],
-        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
-        preexec_fn=child_setup, close_fds=True,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        preexec_fn=child_setup,
+        close_fds=True,
     )
     os.close(slave)
     return proc, master
@@ -148,7 +153,12 @@ def test_a_crash_in_the_tui_exits_non_zero(initialised_db: Path) -> None:
     env.pop("TEXTUAL_DRIVER", None)
     proc = subprocess.Popen(
         [sys.executable, "-c", CRASHING_TUI, str(initialised_db)],
-        stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True, close_fds=True,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+        close_fds=True,
     )
     os.close(slave)
     try:

@@ -76,6 +76,10 @@ def test_subprocess_history_has_acting_user_and_os_login(cli):
     assert reopened.exit_code == 0, reopened.stderr
     shown = cli.run("task", "show", task_id, "--format", "json")
     history = [(h["action"], h["actor"], h["os_login"]) for h in json.loads(shown.stdout)["history"]]
-    assert history == [("created", os_login, os_login), ("done", "nightly_bot", os_login), ("reopened", "frank", os_login)]
+    assert history == [
+        ("created", os_login, os_login),
+        ("done", "nightly_bot", os_login),
+        ("reopened", "frank", os_login),
+    ]
     users = json.loads(cli.run("user", "list", "--format", "json").stdout)
     assert {os_login, "nightly_bot", "frank", "alice"} <= {u["login"] for u in users}

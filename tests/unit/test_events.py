@@ -66,7 +66,12 @@ def test_create_with_responsibility_and_warning(database):
     people.add_user("bob")
     people.add_group("warehouse")
     info = events.create_event("stock_diff", "Stock", "Bestand", responsible_user="bob", responsible_group="warehouse")
-    assert (info.responsible_user, info.responsible_group, info.name_de, info.warnings) == ("bob", "warehouse", "Bestand", [])
+    assert (info.responsible_user, info.responsible_group, info.name_de, info.warnings) == (
+        "bob",
+        "warehouse",
+        "Bestand",
+        [],
+    )
     bare = events.create_event("no_owner", "Nobody")
     assert bare.warnings and "no responsible user or group" in bare.warnings[0]
     assert bare.plugin_label == "Manually created"

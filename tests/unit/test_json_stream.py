@@ -44,15 +44,15 @@ def monkeypatch_chunk(monkeypatch):
 BAD = {
     b"": "not JSON (Expecting value at line 1, column 1)",
     b"{oops": "not JSON (Expecting property name enclosed in double quotes at line 1, column 2)",
-    b"[1,\n2,\n{\"a\" 3}]": "not JSON (Expecting ':' delimiter at line 3, column 6)",
+    b'[1,\n2,\n{"a" 3}]': "not JSON (Expecting ':' delimiter at line 3, column 6)",
     b"[1, 2": "not JSON (the array is not closed)",
     b"[1 2]": "not JSON (expected ',' or ']' after record 1)",
     b"[1] x": "not JSON (extra data after the array)",
     b"\x00" * 100: "not JSON (Expecting value at line 1, column 1)",
-    b"[1, \"\xff\"]": "not UTF-8 text (byte 6)",
+    b'[1, "\xff"]': "not UTF-8 text (byte 6)",
     b"[" + b"[" * 100_000: "record 1 is nested too deeply",
     b"[" + b"9" * 5000 + b"]": "record 1 holds a number too long to read",
-    b"[1, \"" + b"x" * 20_000 + b"\"]": "record 2 is larger than the limit of 10,000 characters",
+    b'[1, "' + b"x" * 20_000 + b'"]': "record 2 is larger than the limit of 10,000 characters",
     b"[" + b" " * 20_000 + b"1]": "more than 10,000 characters of white space in a row",
 }
 

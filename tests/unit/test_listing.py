@@ -97,7 +97,9 @@ def _matches(row: dict, flt: TaskFilter, my_groups: set[int]) -> bool:
     via_group = row["group_id"] in my_groups
     if (mode == "direct" and not direct) or (mode == "groups" and not via_group):
         return False
-    if (mode == "direct_or_groups" and not (direct or via_group)) or (mode == "unassigned" and row["assignee_id"] is not None):
+    if (mode == "direct_or_groups" and not (direct or via_group)) or (
+        mode == "unassigned" and row["assignee_id"] is not None
+    ):
         return False
     if flt.event_id is not None and row["event_id"] != flt.event_id:
         return False
@@ -146,7 +148,9 @@ def test_keyset_paging_walks_every_row_once_in_order(data, database, sort, desce
 def _all_filters(data):
     modes, statuses = list(ASSIGNEE_MODES), ["open", "all", "done"]
     event_ids = [None, data["events"]["ev_a"]]
-    for mode, status, event, group, text in itertools.product(modes, statuses, event_ids, [None, data["ops"]], ["", "fail", "zz"]):
+    for mode, status, event, group, text in itertools.product(
+        modes, statuses, event_ids, [None, data["ops"]], ["", "fail", "zz"]
+    ):
         yield TaskFilter(mode, data["alice"], event, group, status, text)
 
 
@@ -229,7 +233,9 @@ def test_text_search_pages_like_the_reference_in_every_sort(data, database, sort
         assert _walk(flt, sort, descending, page_size=3) == expected, flt
         assert [r.id for r in iter_tasks(flt, sort, descending, batch=4)] == expected, flt
         for start in (0, 1, 3, max(0, len(expected) - 2)):
-            assert [r.id for r in list_tasks(flt, sort, descending, limit=3, offset=start)] == expected[start : start + 3]
+            assert [r.id for r in list_tasks(flt, sort, descending, limit=3, offset=start)] == expected[
+                start : start + 3
+            ]
             backwards = expected[::-1][start : start + 3]
             assert [r.id for r in list_tasks(flt, sort, not descending, limit=3, offset=start)] == backwards
         assert count_tasks(flt) == len(expected), flt
@@ -257,8 +263,16 @@ def test_text_with_quotes_percent_and_underscore_is_searched_literally(data, dat
         raise_task(actor, "ev_a", 'say "hi" to 100%_done').task_id,
         raise_task(actor, "ev_b", "100 percent", link="a_b%c").task_id,
     ]
-    for text, wanted in [('"hi"', [odd[0]]), ("100%", [odd[0]]), ("%_d", [odd[0]]), ('i" t', [odd[0]]),
-                         ("b%c", [odd[1]]), ("_b", [odd[1]]), ("100", odd[::-1]), ('"', [odd[0]])]:
+    for text, wanted in [
+        ('"hi"', [odd[0]]),
+        ("100%", [odd[0]]),
+        ("%_d", [odd[0]]),
+        ('i" t', [odd[0]]),
+        ("b%c", [odd[1]]),
+        ("_b", [odd[1]]),
+        ("100", odd[::-1]),
+        ('"', [odd[0]]),
+    ]:
         flt = TaskFilter(status="all", text=text)
         assert [r.id for r in list_tasks(flt)] == wanted, text
         assert count_tasks(flt) == len(wanted), text
@@ -306,7 +320,11 @@ def many_groups(database, actor):
         )
         if rng.random() < 0.5:
             mark_done(actor, [r.task_id])
-    return {"alice": actor.user_id, "groups": [people.get_group(n).id for n in names], "event": events.get_event("ev_a").id}
+    return {
+        "alice": actor.user_id,
+        "groups": [people.get_group(n).id for n in names],
+        "event": events.get_event("ev_a").id,
+    }
 
 
 def _group_reference(database, flt: TaskFilter) -> int:
@@ -317,7 +335,7 @@ def _group_reference(database, flt: TaskFilter) -> int:
 
 @pytest.mark.parametrize("gaps", [30, 1], ids=["ranges", "not_in"])
 def test_counts_of_group_modes_with_gaps_between_my_groups(many_groups, database, monkeypatch, gaps):
-    """"Via groups" and "directly or via groups" are counted as disjoint parts (my
+    """ "Via groups" and "directly or via groups" are counted as disjoint parts (my
     groups; my tasks in no group or in a gap between my groups): every combination
     with a group filter, an event and a status counts like the reference."""
     from tasktui.services.tasks import counts as task_counts
@@ -330,7 +348,9 @@ def test_counts_of_group_modes_with_gaps_between_my_groups(many_groups, database
         flt = TaskFilter(mode, d["alice"], event, group, status)
         n = _group_reference(database, flt)
         assert count_tasks(flt) == n, flt
-        assert task_counts.count_up_to(flt, 5) == (task_counts.TaskCount(n) if n <= 5 else task_counts.TaskCount(5, False))
+        assert task_counts.count_up_to(flt, 5) == (
+            task_counts.TaskCount(n) if n <= 5 else task_counts.TaskCount(5, False)
+        )
         assert len(matching_ids(flt)) == n
 
 
@@ -343,10 +363,14 @@ def test_counts_for_a_user_in_no_group(many_groups, database):
 
 
 def test_count_of_done_tasks_ignores_rows_of_any_other_status(data, database):
-    """"Done" alone is counted as all tasks minus those of other statuses: a row with a
+    """ "Done" alone is counted as all tasks minus those of other statuses: a row with a
     status written by something else is still not counted as done."""
     before = count_tasks(TaskFilter(status="done"))
-    database.execute_sql("UPDATE task SET status = 'archived' WHERE id = (SELECT min(id) FROM task WHERE status = 'done')")
-    database.execute_sql("UPDATE task SET status = 'blocked' WHERE id = (SELECT min(id) FROM task WHERE status = 'open')")
+    database.execute_sql(
+        "UPDATE task SET status = 'archived' WHERE id = (SELECT min(id) FROM task WHERE status = 'done')"
+    )
+    database.execute_sql(
+        "UPDATE task SET status = 'blocked' WHERE id = (SELECT min(id) FROM task WHERE status = 'open')"
+    )
     assert count_tasks(TaskFilter(status="done")) == before - 1
     assert count_tasks(TaskFilter(status="all")) == 90

@@ -42,7 +42,12 @@ def test_raise_takes_assignee_and_group_from_the_event(setup):
     r = raise_task(setup, "stock_diff", "count differs", "line 1\nline 2", "https://x/1")
     task = Task.get_by_id(r.task_id)
     assert (r.outcome, task.assignee.login, task.group.name, task.status, task.plugin) == (
-        "created", "bob", "warehouse", OPEN, None)
+        "created",
+        "bob",
+        "warehouse",
+        OPEN,
+        None,
+    )
     assert (task.description, task.link, task.occurrences) == ("line 1\nline 2", "https://x/1", 1)
     assert _history(r.task_id) == [("created", None, None, "count differs", "alice", "ops")]
 
@@ -95,7 +100,13 @@ def test_mark_done_and_reopen_in_bulk_with_counts(setup):
     result = mark_done(setup, ids)
     assert result.changed == ids[2:] and result.skipped == {"already done": ids[:2]}
     assert result.skipped_count == 2 and result.summary() == "mark done: 2 changed, 2 skipped (2 already done)"
-    assert _state(ids[0]) == (DONE, Task.get_by_id(ids[0]).assignee_id, Task.get_by_id(ids[0]).group_id, True, setup.user_id)
+    assert _state(ids[0]) == (
+        DONE,
+        Task.get_by_id(ids[0]).assignee_id,
+        Task.get_by_id(ids[0]).group_id,
+        True,
+        setup.user_id,
+    )
     back = reopen(setup, ids[:3] + [ids[0]])  # duplicates count once
     assert back.changed == ids[:3] and back.skipped == {}
     assert _state(ids[0])[0] == OPEN and _state(ids[0])[3:] == (False, None)

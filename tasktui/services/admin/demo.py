@@ -48,26 +48,96 @@ GROUPS = {
 }
 # identifier, English name, German name, plugin, responsible user, responsible group, title templates
 EVENTS = [
-    ("workflow_processes_execution", "Workflow process execution failed", "Ausführung des Workflow-Prozesses fehlgeschlagen",
-     "Workflows", None, "it", ["Workflow 'nightly-sync-{n}' failed with exit code {e}", "Workflow step 'export-invoices' failed ({n})"]),
-    ("stock_diff", "Difference in stock", "Bestandsdifferenz", "Warehouse", None, "warehouse",
-     ["Stock difference for SKU {sku}: counted {a}, expected {b}"]),
-    ("insufficient_inventory_stock", "Insufficient inventory stock", "Unzureichender Lagerbestand", "Warehouse", "ben", None,
-     ["Order #{n} cannot be reserved: SKU {sku} has {a} left"]),
-    ("channel_connection_failed", "Sales channel connection failed", "Verbindung zum Verkaufskanal fehlgeschlagen",
-     "Omni-Channel", None, "sales", ["Connection to {channel} failed: HTTP 5{e:02d}"]),
-    ("orders_import_failed", "Order import failed", "Order Import fehlgeschlagen", "Omni-Channel", "dmitri", "sales",
-     ["Order import failed for {channel} order #{n}"]),
-    ("offers_export_failed", "Offer export failed", "Angebotsexport fehlgeschlagen", "Omni-Channel", None, "sales",
-     ["Offer {sku} could not be exported to {channel}"]),
-    ("returns_import_failed", "Return import failed", "Retourenimport fehlgeschlagen", "Omni-Channel", "emre", None,
-     ["Return R-{n} from {channel} could not be imported"]),
-    ("order_manual_clearance", "Suspicious order needs manual clearance", "Verdächtige Bestellung manuell freigeben",
-     "Order management", None, "finance", ["Order #{n} flagged by the fraud check (score {a})"]),
-    ("refund_approval", "Refund needs approval", "Erstattung muss freigegeben werden", "Order management", "fatima", "finance",
-     ["Refund of {a}.{e:02d} EUR for order #{n} needs approval"]),
-    ("email_delivery_failed", "Email could not be delivered", "E-Mail konnte nicht zugestellt werden", "Email", None, "it",
-     ["Mail to customer{n}@example.org bounced: mailbox full"]),
+    (
+        "workflow_processes_execution",
+        "Workflow process execution failed",
+        "Ausführung des Workflow-Prozesses fehlgeschlagen",
+        "Workflows",
+        None,
+        "it",
+        ["Workflow 'nightly-sync-{n}' failed with exit code {e}", "Workflow step 'export-invoices' failed ({n})"],
+    ),
+    (
+        "stock_diff",
+        "Difference in stock",
+        "Bestandsdifferenz",
+        "Warehouse",
+        None,
+        "warehouse",
+        ["Stock difference for SKU {sku}: counted {a}, expected {b}"],
+    ),
+    (
+        "insufficient_inventory_stock",
+        "Insufficient inventory stock",
+        "Unzureichender Lagerbestand",
+        "Warehouse",
+        "ben",
+        None,
+        ["Order #{n} cannot be reserved: SKU {sku} has {a} left"],
+    ),
+    (
+        "channel_connection_failed",
+        "Sales channel connection failed",
+        "Verbindung zum Verkaufskanal fehlgeschlagen",
+        "Omni-Channel",
+        None,
+        "sales",
+        ["Connection to {channel} failed: HTTP 5{e:02d}"],
+    ),
+    (
+        "orders_import_failed",
+        "Order import failed",
+        "Order Import fehlgeschlagen",
+        "Omni-Channel",
+        "dmitri",
+        "sales",
+        ["Order import failed for {channel} order #{n}"],
+    ),
+    (
+        "offers_export_failed",
+        "Offer export failed",
+        "Angebotsexport fehlgeschlagen",
+        "Omni-Channel",
+        None,
+        "sales",
+        ["Offer {sku} could not be exported to {channel}"],
+    ),
+    (
+        "returns_import_failed",
+        "Return import failed",
+        "Retourenimport fehlgeschlagen",
+        "Omni-Channel",
+        "emre",
+        None,
+        ["Return R-{n} from {channel} could not be imported"],
+    ),
+    (
+        "order_manual_clearance",
+        "Suspicious order needs manual clearance",
+        "Verdächtige Bestellung manuell freigeben",
+        "Order management",
+        None,
+        "finance",
+        ["Order #{n} flagged by the fraud check (score {a})"],
+    ),
+    (
+        "refund_approval",
+        "Refund needs approval",
+        "Erstattung muss freigegeben werden",
+        "Order management",
+        "fatima",
+        "finance",
+        ["Refund of {a}.{e:02d} EUR for order #{n} needs approval"],
+    ),
+    (
+        "email_delivery_failed",
+        "Email could not be delivered",
+        "E-Mail konnte nicht zugestellt werden",
+        "Email",
+        None,
+        "it",
+        ["Mail to customer{n}@example.org bounced: mailbox full"],
+    ),
 ]
 CHANNELS = ["Amazon DE", "eBay", "Otto", "Zalando", "Shopify store"]
 DESCRIPTIONS = [
@@ -104,7 +174,9 @@ def _people(actor: Actor) -> tuple[int, int]:
         for login, name, email in USERS:
             if not User.select().where(User.login == login).exists():
                 User.create(login=login, display_name=name, email=email)
-                record(actor, "user", login, "create", new=summary({"display_name": name, "email": email, "active": True}))
+                record(
+                    actor, "user", login, "create", new=summary({"display_name": name, "email": email, "active": True})
+                )
         for name, (description, members) in GROUPS.items():
             group = Group.get_or_none(Group.name == name)
             if group is None:
@@ -112,7 +184,11 @@ def _people(actor: Actor) -> tuple[int, int]:
                 record(actor, "group", name, "create", new=summary({"description": description}))
             for login in members:
                 user_id = User.get(User.login == login).id
-                if not Membership.select().where((Membership.user == user_id) & (Membership.group == group.id)).exists():
+                if (
+                    not Membership.select()
+                    .where((Membership.user == user_id) & (Membership.group == group.id))
+                    .exists()
+                ):
                     Membership.insert(user=user_id, group=group.id).execute()
                     record(actor, "group", name, "add_member", "member", new=login)
         return User.select().count() - users_before, Group.select().count() - groups_before
@@ -168,10 +244,19 @@ def _load(actor: Actor, tasks: int, seed: int, progress: Progress) -> DemoResult
     for i in range(tasks):
         identifier, _, _, _, _, _, templates = rng.choices(EVENTS, weights=[5, 6, 3, 2, 8, 3, 3, 2, 3, 1])[0]
         link = f"https://shop.example/admin/{identifier.split('_')[0]}/{rng.randint(1000, 99999)}"
-        processes = [ProcessRef(f"run-{rng.randint(10000, 99999)}", "cron", None, rng.choice([1, 2, 124]))] if rng.random() < 0.3 else []
+        processes = (
+            [ProcessRef(f"run-{rng.randint(10000, 99999)}", "cron", None, rng.choice([1, 2, 124]))]
+            if rng.random() < 0.3
+            else []
+        )
         result = raise_task(
-            actor, identifier, _title(rng, rng.choice(templates)), rng.choice(DESCRIPTIONS), link,
-            dedup_key=f"{DEMO_KEY}{i}", processes=processes,
+            actor,
+            identifier,
+            _title(rng, rng.choice(templates)),
+            rng.choice(DESCRIPTIONS),
+            link,
+            dedup_key=f"{DEMO_KEY}{i}",
+            processes=processes,
         )
         age = dt.timedelta(minutes=int((tasks - i) * 30 * 24 * 60 / tasks) + rng.randint(0, 20))
         created.append((result.task_id, now - age))
@@ -199,7 +284,11 @@ def _finish(actor: Actor, rng: random.Random, created: list[tuple[int, dt.dateti
         except NotFound:
             pass
     for task_id in rng.sample(ids, min(len(ids), 15)):
-        add_comment(actor, task_id, rng.choice(["Looking into it.", "Vendor informed, waiting for an answer.", "Same as last week."]))
+        add_comment(
+            actor,
+            task_id,
+            rng.choice(["Looking into it.", "Vendor informed, waiting for an answer.", "Same as last week."]),
+        )
     with write_transaction():
         for task_id in rng.sample(ids, min(len(ids), 20)):
             Task.update(occurrences=rng.randint(2, 9)).where(Task.id == task_id).execute()

@@ -177,9 +177,7 @@ def _removed_choices_in_use(defn: AttributeDef, new_choices: list[str]) -> None:
     removed = [c for c in choices_of(defn) if c not in new_choices]
     for choice in removed:
         used = (
-            TaskAttribute.select()
-            .where((TaskAttribute.attribute == defn.id) & (TaskAttribute.value == choice))
-            .count()
+            TaskAttribute.select().where((TaskAttribute.attribute == defn.id) & (TaskAttribute.value == choice)).count()
         )
         if used:
             raise Refused(
@@ -192,12 +190,12 @@ def edit_attribute(
     key: str,
     *,
     label_en: str | None = None,
-    label_de: str | None | object = UNSET,
+    label_de: str | object | None = UNSET,
     type_name: str | None = None,
     required: bool | None = None,
-    default: str | None | object = UNSET,
+    default: str | object | None = UNSET,
     choices: Sequence[str] | None = None,
-    group: str | None | object = UNSET,
+    group: str | object | None = UNSET,
     position: int | None = None,
     lang: str = "en",
     actor: Actor | None = None,

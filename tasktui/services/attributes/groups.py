@@ -45,7 +45,13 @@ def group_info(group: AttributeGroup, lang: str = "en") -> GroupInfo:
         .order_by(AttributeDef.position, AttributeDef.key)
     ]
     return GroupInfo(
-        group.id, group.key, group.label_en, group.label_de, localized(group.label_en, group.label_de, lang), group.position, keys
+        group.id,
+        group.key,
+        group.label_en,
+        group.label_de,
+        localized(group.label_en, group.label_de, lang),
+        group.position,
+        keys,
     )
 
 
@@ -89,7 +95,7 @@ def edit_attribute_group(
     key: str,
     *,
     label_en: str | None = None,
-    label_de: str | None | object = UNSET,
+    label_de: str | object | None = UNSET,
     position: int | None = None,
     lang: str = "en",
     actor: Actor | None = None,
@@ -114,7 +120,13 @@ def delete_attribute_group(key: str, *, actor: Actor | None = None) -> GroupInfo
     with write_transaction():
         group = get_attribute_group(key)
         info = group_info(group)
-        record(actor, "attribute_group", group.key, "delete", old=summary(_audited(group) | {"attributes": info.attributes}))
+        record(
+            actor,
+            "attribute_group",
+            group.key,
+            "delete",
+            old=summary(_audited(group) | {"attributes": info.attributes}),
+        )
         AttributeDef.update({AttributeDef.group: None}).where(AttributeDef.group == group.id).execute()
         group.delete_instance()
     return info

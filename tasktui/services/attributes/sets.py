@@ -172,7 +172,9 @@ def delete_attribute_set(set_key: str, *, actor: Actor | None = None) -> SetInfo
             raise Refused(
                 f"attribute set {set_key!r} is used by {plural(info.event_count, 'event')} and cannot be deleted"
             )
-        record(actor, "attribute_set", aset.key, "delete", old=summary({"name": info.name, "attributes": info.attributes}))
+        record(
+            actor, "attribute_set", aset.key, "delete", old=summary({"name": info.name, "attributes": info.attributes})
+        )
         aset.delete_instance()
     return info
 

@@ -159,7 +159,7 @@ def _parse_datetime(raw: str) -> dt.datetime:
     try:
         value = dt.datetime.fromisoformat(f"{match['date']}T{match['time']}{zone}")
         if value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc)
+            value = value.astimezone(dt.UTC)
     except (ValueError, OverflowError):
         raise ValueProblem(EXPECTED["datetime"]) from None
     return value
@@ -234,7 +234,7 @@ def canonical(type_name: str, value: Any) -> str:
     if type_name == "datetime":
         spec = "microseconds" if value.microsecond else "seconds"
         if value.tzinfo is not None:
-            return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec=spec) + "Z"
+            return value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec=spec) + "Z"
         return value.isoformat(timespec=spec)
     return str(value)
 

@@ -91,7 +91,7 @@ class EventInfo:
 
     @property
     def state(self) -> str:
-        """"Active" or "Obsolete"."""
+        """ "Active" or "Obsolete"."""
         return "Obsolete" if self.obsolete else "Active"
 
 
@@ -195,9 +195,9 @@ def edit_event(
     /,
     *,
     name_en: str | None = None,
-    name_de: str | None | object = _UNSET,
-    responsible_user: str | None | object = _UNSET,
-    responsible_group: str | None | object = _UNSET,
+    name_de: str | object | None = _UNSET,
+    responsible_user: str | object | None = _UNSET,
+    responsible_group: str | object | None = _UNSET,
     lang: str = "en",
     actor: Actor | None = None,
     **locked: object,

@@ -161,7 +161,7 @@ def _parse_event(raw: object, index: int, path: Path, locate: _Locator) -> Manif
     if names is None:
         fail("missing key 'name.en' (the English name is required)")
     if not isinstance(names, dict):
-        fail("name must be a table: name.en = \"...\", name.de = \"...\"", "name")
+        fail('name must be a table: name.en = "...", name.de = "..."', "name")
     for key in names:
         if key not in NAME_KEYS:
             fail(f"unknown key 'name.{key}' (allowed: name.en, name.de)", "name")
@@ -259,8 +259,13 @@ def _plan(manifest: Manifest, result: RegisterResult) -> list[tuple[str, Event |
         existing = Event.get_or_none(Event.identifier == ev.identifier)
         if existing is None:
             fields = dict(
-                identifier=ev.identifier, name_en=ev.name_en, name_de=ev.name_de, plugin=manifest.plugin,
-                responsible_user=user, responsible_group=group, attribute_set=aset,
+                identifier=ev.identifier,
+                name_en=ev.name_en,
+                name_de=ev.name_de,
+                plugin=manifest.plugin,
+                responsible_user=user,
+                responsible_group=group,
+                attribute_set=aset,
             )
             writes.append(("create", None, fields))
             result.created.append(ev.identifier)

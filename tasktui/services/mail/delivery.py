@@ -134,7 +134,7 @@ class SmtpConnection:
                 self._smtp.ehlo()
             if settings.login:
                 self._smtp.login(settings.login, password or "")
-        except Exception as e:  # noqa: BLE001 - e.g. a login smtplib cannot encode: a typed, one-line error
+        except Exception as e:
             self.close()
             raise _translate(e, settings) from None
 
@@ -166,9 +166,7 @@ class SmtpConnection:
             raise _translate(e, self.settings) from None
         if not 200 <= code < 300:  # the final answer: smtplib hands it back unchecked
             self._reset()
-            raise MessageRejected(
-                f"message refused at the end of DATA: {_reply(code, text)}", permanent=code >= 500
-            )
+            raise MessageRejected(f"message refused at the end of DATA: {_reply(code, text)}", permanent=code >= 500)
         return _reply(code, text)
 
     def _reset(self) -> None:
@@ -211,7 +209,7 @@ def build_message(from_address: str, recipient: str, subject: str, body: str, me
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body)
         return message.as_bytes()
-    except Exception as e:  # noqa: BLE001 - whatever the email package refuses fails this message only
+    except Exception as e:
         raise MessageUnbuildable(header_text(f"cannot build the message: {type(e).__name__}: {e}")) from None
 
 
@@ -300,7 +298,7 @@ def deliver_outbox(
                 if connection is not None:
                     connection.close()
                 break
-            except Exception as e:  # noqa: BLE001 - a bug or an oddity of one message never ends the run
+            except Exception as e:
                 reason = header_text(f"cannot send the message: {type(e).__name__}: {e}")  # one line
                 notify.mark_attempt_failed(message.id, sender_id, reason, True, now=now)
                 report.failed.append(message.id)

@@ -262,9 +262,7 @@ def claim_next(sender_id: str, now: dt.datetime | None = None, lease_s: float = 
 
 
 def _own(message_id: int, sender_id: str) -> pw.Expression:
-    return (
-        (OutboxMessage.id == message_id) & (OutboxMessage.state == SENDING) & (OutboxMessage.claimed_by == sender_id)
-    )
+    return (OutboxMessage.id == message_id) & (OutboxMessage.state == SENDING) & (OutboxMessage.claimed_by == sender_id)
 
 
 def mark_sent(message_id: int, sender_id: str, reply: str, now: dt.datetime | None = None) -> bool:
@@ -292,9 +290,9 @@ def mark_attempt_failed(
             state, next_at = FAILED, message.next_attempt_at
         else:
             state, next_at = PENDING, now + retry_delay(message.attempts)
-        OutboxMessage.update(
-            state=state, next_attempt_at=next_at, last_error=error[:1000], claimed_at=None
-        ).where(_own(message_id, sender_id)).execute()
+        OutboxMessage.update(state=state, next_attempt_at=next_at, last_error=error[:1000], claimed_at=None).where(
+            _own(message_id, sender_id)
+        ).execute()
     return state
 
 

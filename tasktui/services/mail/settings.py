@@ -256,7 +256,9 @@ def read_password(settings: SmtpSettings) -> str | None:
         try:
             text = Path(settings.password_file).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
-            raise Invalid(f"cannot read the password file {settings.password_file}: {getattr(e, 'strerror', e)}") from None
+            raise Invalid(
+                f"cannot read the password file {settings.password_file}: {getattr(e, 'strerror', e)}"
+            ) from None
         value = text.rstrip("\r\n")
         if not value:
             raise Invalid(f"the password file {settings.password_file} is empty")
@@ -289,7 +291,9 @@ class EventSending:
 def set_apply_default(on: bool, *, actor: Actor | None = None) -> SmtpSettings:
     """Turn "apply the default" (every event sends) on or off (audited when it changes)."""
     with write_transaction():
-        record_changes(actor, "email_settings", "smtp", {"apply_default": get_settings().apply_default}, {"apply_default": on})
+        record_changes(
+            actor, "email_settings", "smtp", {"apply_default": get_settings().apply_default}, {"apply_default": on}
+        )
         EmailSettings.insert(id=SETTINGS_ID).on_conflict_ignore().execute()
         EmailSettings.update(apply_default=on, updated_at=utcnow()).where(EmailSettings.id == SETTINGS_ID).execute()
     return get_settings()

@@ -48,7 +48,7 @@ TITLE_COMMAND_CHARS = 80
 
 
 def _now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 class OutputTail:

@@ -34,11 +34,11 @@ def _not_in_set(event: Event, keys: Iterable[str], allowed: Sequence[AttributeDe
     names = ", ".join(repr(k) for k in keys)
     word = "attribute" if len(keys) == 1 else "attributes"
     if event.attribute_set_id is None:
-        return Invalid(f"{word} {names}: event {event.identifier!r} has no attribute set, so its tasks carry no attributes")
+        return Invalid(
+            f"{word} {names}: event {event.identifier!r} has no attribute set, so its tasks carry no attributes"
+        )
     known = ", ".join(d.key for d in allowed) or "none"
-    return Invalid(
-        f"{word} {names} not in the attribute set of event {event.identifier!r} (its attributes: {known})"
-    )
+    return Invalid(f"{word} {names} not in the attribute set of event {event.identifier!r} (its attributes: {known})")
 
 
 def values_for_raise(event: Event, given: Mapping[str, str] | None) -> dict[int, str]:
@@ -183,7 +183,10 @@ def task_attribute_fields(task_id: int, lang: str = "en") -> list[AttributeField
     event = Event.get_by_id(task.event_id)
     in_set = {d.id for d in set_attributes(event.attribute_set_id)}
     stored = {
-        a: v for a, v in TaskAttribute.select(TaskAttribute.attribute, TaskAttribute.value).where(TaskAttribute.task == task.id).tuples()
+        a: v
+        for a, v in TaskAttribute.select(TaskAttribute.attribute, TaskAttribute.value)
+        .where(TaskAttribute.task == task.id)
+        .tuples()
     }
     ids = in_set | set(stored)
     if not ids:

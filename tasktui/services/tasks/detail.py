@@ -144,7 +144,10 @@ def task_detail(task_id: int, lang: str = "en") -> TaskDetail:
     ]
     entries = [
         HistoryEntry(h.at, h.actor.login, h.os_login, h.action, h.field, h.old, h.new)
-        for h in TaskHistory.select(TaskHistory, User).join(User).where(TaskHistory.task == task.id).order_by(TaskHistory.id)
+        for h in TaskHistory.select(TaskHistory, User)
+        .join(User)
+        .where(TaskHistory.task == task.id)
+        .order_by(TaskHistory.id)
     ]
     comments = [
         HistoryEntry(c.at, c.author.login, c.os_login, "comment", None, None, c.body)

@@ -9,7 +9,9 @@ from tasktui.services.context import Actor
 from tasktui.services.tasks.bulk_insert import CHUNK
 
 
-def history(task_id: int, actor: Actor, action: str, field: str | None = None, old: Any = None, new: Any = None) -> dict:
+def history(
+    task_id: int, actor: Actor, action: str, field: str | None = None, old: Any = None, new: Any = None
+) -> dict:
     """A history row (to insert) recording who changed what on a task."""
     return {
         "task": task_id,

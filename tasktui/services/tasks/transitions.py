@@ -82,7 +82,9 @@ def mark_done(actor: Actor, ids: Iterable[int]) -> BulkResult:
         skipped = [i for i, t in tasks.items() if t.status != OPEN]
         if skipped:
             result.skipped["already done"] = skipped
-        _update(result.changed, {Task.status: DONE, Task.done_at: now, Task.done_by: actor.user_id, Task.updated_at: now})
+        _update(
+            result.changed, {Task.status: DONE, Task.done_at: now, Task.done_by: actor.user_id, Task.updated_at: now}
+        )
         insert_history([history(i, actor, "done", "status", OPEN, DONE) for i in result.changed])
     return result
 
@@ -118,7 +120,10 @@ def assign(actor: Actor, ids: Iterable[int], login: str | None = None) -> BulkRe
         old = _logins(t.assignee_id for t in tasks.values())
         _update(result.changed, {Task.assignee: user.id, Task.updated_at: utcnow()})
         insert_history(
-            [history(i, actor, "assigned", "assignee", old.get(tasks[i].assignee_id), user.login) for i in result.changed]
+            [
+                history(i, actor, "assigned", "assignee", old.get(tasks[i].assignee_id), user.login)
+                for i in result.changed
+            ]
         )
     return result
 

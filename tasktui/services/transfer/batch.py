@@ -148,7 +148,7 @@ def _process(value: Any) -> ProcessRef:
         except ValueError:
             raise Invalid(f"process 'started_at' {started!r} is not an ISO 8601 date and time") from None
         if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
         started_at = parsed
     process = ProcessRef(str(pid), source, started_at, code)
     check_process(process)
@@ -169,7 +169,9 @@ def parse_line(line: int, text: str) -> BatchItem:
         raise Invalid("a line must be a JSON object")
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
-        raise Invalid(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} (known: {', '.join(KEYS)})")
+        raise Invalid(
+            f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} (known: {', '.join(KEYS)})"
+        )
     event = _text(data, "event", None)
     if not event:
         raise Invalid("'event' is required")
@@ -303,7 +305,9 @@ def _dedup_targets(items: Sequence[BatchItem], resolved: _Resolved) -> tuple[dic
     occurrences: dict[int, int] = {}
     ids = list(latest.values())
     for start in range(0, len(ids), CHUNK):
-        for task_id, count in Task.select(Task.id, Task.occurrences).where(Task.id.in_(ids[start : start + CHUNK])).tuples():
+        for task_id, count in (
+            Task.select(Task.id, Task.occurrences).where(Task.id.in_(ids[start : start + CHUNK])).tuples()
+        ):
             occurrences[task_id] = count
     open_targets = {(e, k): _Target(occurrences[i], task_id=i) for (e, k, s), i in latest.items() if s == OPEN}
     done_targets = {(e, k): _Target(occurrences[i], task_id=i) for (e, k, s), i in latest.items() if s == DONE}
@@ -384,17 +388,27 @@ def _apply(actor: Actor, items: Sequence[BatchItem], resolved: _Resolved) -> lis
         Task.update(changes).where(Task.id == target.task_id).execute()
     insert_chunks(TaskHistory, [{**row, "task": task_id(t)} for t, row in pending_history])
     insert_chunks(
-        TaskAttribute, [{"task": task_id(t), "attribute": a, "value": v} for t, values in pending_values for a, v in values.items()]
+        TaskAttribute,
+        [{"task": task_id(t), "attribute": a, "value": v} for t, values in pending_values for a, v in values.items()],
     )
     insert_chunks(
         RelatedProcess,
         [
-            {"task": task_id(t), "process_id": p.process_id, "source": p.source, "started_at": p.started_at, "exit_code": p.exit_code}
+            {
+                "task": task_id(t),
+                "process_id": p.process_id,
+                "source": p.source,
+                "started_at": p.started_at,
+                "exit_code": p.exit_code,
+            }
             for t, p in pending_processes
         ],
     )
     _enqueue_notifications(new_rows, new_ids, new_events)
-    return [BatchResult(task_id(t), outcome, count, item_event(resolved, i), line=i.line) for i, t, outcome, count in outcomes]
+    return [
+        BatchResult(task_id(t), outcome, count, item_event(resolved, i), line=i.line)
+        for i, t, outcome, count in outcomes
+    ]
 
 
 def item_event(resolved: _Resolved, item: BatchItem) -> str:

@@ -151,7 +151,9 @@ def split_existing(
             Problem(by_index[i].label, f"already in this database as task {task_id} (same event, created_at and title)")
             for i, task_id in existing.items()
         ]
-        summary = f"{len(existing)} of {len(records)} tasks are already in this database (same event, created_at and title)"
+        summary = (
+            f"{len(existing)} of {len(records)} tasks are already in this database (same event, created_at and title)"
+        )
         raise ImportRejected(source, problems, 1, "; --skip-existing imports only the others", summary)
     return existing
 
@@ -170,7 +172,11 @@ def check_dedup_keys(source: str, records: Sequence[ImportRecord], resolved: Res
         for start in range(0, len(ordered), CHUNK):
             query = (
                 Task.select(Task.dedup_key, Task.id)
-                .where((Task.event == event_id) & (Task.status == OPEN) & Task.dedup_key.in_(ordered[start : start + CHUNK]))
+                .where(
+                    (Task.event == event_id)
+                    & (Task.status == OPEN)
+                    & Task.dedup_key.in_(ordered[start : start + CHUNK])
+                )
                 .tuples()
             )
             for key, task_id in query:
@@ -189,7 +195,10 @@ def check_dedup_keys(source: str, records: Sequence[ImportRecord], resolved: Res
             earlier[pair] = r.label
             continue
         problems.append(
-            Problem(r.label, f"open with dedup key {r.dedup_key!r} of event {r.event!r}, like {where} (one must be done first)")
+            Problem(
+                r.label,
+                f"open with dedup key {r.dedup_key!r} of event {r.event!r}, like {where} (one must be done first)",
+            )
         )
     if problems:
         raise ImportRejected(source, problems, 1)

@@ -118,7 +118,7 @@ def _datetime(key: str, value: Any) -> dt.datetime:
     try:
         parsed = dt.datetime.fromisoformat(value.strip())
         if parsed.tzinfo is not None:
-            parsed = parsed.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
     except (ValueError, OverflowError):
         raise Invalid(f"{key!r} {value!r} is not an ISO 8601 date and time") from None
     return parsed.replace(microsecond=0)
@@ -155,7 +155,9 @@ def parse_record(index: int, data: Any) -> ImportRecord:
         raise Invalid("a done task needs 'done_at'")
     if status == OPEN and done_at is not None:
         raise Invalid("an open task has no 'done_at'")
-    last_seen_at = _datetime("last_seen_at", data["last_seen_at"]) if data.get("last_seen_at") is not None else created_at
+    last_seen_at = (
+        _datetime("last_seen_at", data["last_seen_at"]) if data.get("last_seen_at") is not None else created_at
+    )
     if last_seen_at < created_at:
         raise Invalid("'last_seen_at' is before 'created_at'")
     occurrences = data.get("occurrences", 1)
@@ -207,7 +209,9 @@ def read_file(path: Path) -> list[ImportRecord]:
                 try:
                     records.append(parse_record(index, item))
                 except TaskTuiError as e:
-                    problems.append(Problem(record_label(index, item.get("id") if isinstance(item, dict) else None), str(e)))
+                    problems.append(
+                        Problem(record_label(index, item.get("id") if isinstance(item, dict) else None), str(e))
+                    )
     except FileNotFoundError:
         raise Invalid(f"cannot read {path}: no such file") from None
     except OSError as e:
@@ -229,9 +233,7 @@ def read_file(path: Path) -> list[ImportRecord]:
 # --------------------------------------------------------------------------- importing
 
 
-def import_tasks(
-    actor: Actor, path: Path, skip_existing: bool = False, unassign_unknown: bool = False
-) -> ImportResult:
+def import_tasks(actor: Actor, path: Path, skip_existing: bool = False, unassign_unknown: bool = False) -> ImportResult:
     """Import the export file at `path` (see the module docstring for the rules)."""
     path = Path(path).expanduser()
     return import_records(actor, path.name, read_file(path), skip_existing, unassign_unknown)
@@ -294,4 +296,3 @@ def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved:
     insert_chunks(TaskAttribute, value_rows)
     insert_chunks(TaskHistory, history_rows)
     return ids
-

@@ -221,7 +221,9 @@ class AttributesScreen(ScreenWithHelp[None]):
             FormField("required", "Required", "checkbox", value=info.required if info else False),
             FormField("default", "Default", value=(info.default or "") if info else ""),
             FormField("choices", "Choices", value=", ".join(info.choices) if info else "", placeholder="a, b, c"),
-            FormField("group", "Group", "select", value=(info.group or "") if info else "", options=self._group_options()),
+            FormField(
+                "group", "Group", "select", value=(info.group or "") if info else "", options=self._group_options()
+            ),
         ]
 
         def submit(v: dict[str, object]) -> str:
@@ -248,7 +250,9 @@ class AttributesScreen(ScreenWithHelp[None]):
             FormField("key", "Key", value=info.key if info else "", locked=info is not None),
             FormField("label_en", "Label (en)", value=info.label_en if info else ""),
             FormField("label_de", "Label (de)", value=(info.label_de or "") if info else ""),
-            FormField("position", "Position", value=str(info.position) if info else "", placeholder="(after the others)"),
+            FormField(
+                "position", "Position", value=str(info.position) if info else "", placeholder="(after the others)"
+            ),
         ]
 
         def submit(v: dict[str, object]) -> str:
@@ -260,7 +264,12 @@ class AttributesScreen(ScreenWithHelp[None]):
             position = int(position_text) if position_text else None
             if info is None:
                 create_attribute_group(
-                    str(v["key"]).strip(), str(v["label_en"]), str(v["label_de"]), position, self.actor.lang, actor=self.actor
+                    str(v["key"]).strip(),
+                    str(v["label_en"]),
+                    str(v["label_de"]),
+                    position,
+                    self.actor.lang,
+                    actor=self.actor,
                 )
                 return f"added attribute group {str(v['key']).strip()}"
             edit_attribute_group(
@@ -293,7 +302,9 @@ class AttributesScreen(ScreenWithHelp[None]):
         form = (
             self._attribute_form(None)
             if tab == "tab-attributes"
-            else self._group_form(None) if tab == "tab-groups" else self._set_form(None)
+            else self._group_form(None)
+            if tab == "tab-groups"
+            else self._set_form(None)
         )
         self.app.push_screen(form, self._after_form)
 

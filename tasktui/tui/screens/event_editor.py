@@ -35,8 +35,7 @@ IDENTIFIER_HINT = "A-Z a-z 0-9 _ · not starting with a digit · no __ · not en
 UNASSIGNED = "Unassigned"
 NO_ATTRIBUTE_SET = "None"
 NO_RESPONSIBLE_WARNING = (
-    "Neither a responsible user nor a group: tasks of this event will be unassigned "
-    "(allowed, but not recommended)."
+    "Neither a responsible user nor a group: tasks of this event will be unassigned (allowed, but not recommended)."
 )
 
 
@@ -88,18 +87,29 @@ class EventEditorScreen(Screen[str | None]):
                 yield Static(IDENTIFIER_HINT, id="identifier-message", classes="field-message", markup=False)
             else:
                 yield self._row(
-                    "Identifier", Static(f"{self.values['identifier']}  (locked)", id="identifier-locked", markup=False, classes="editor-value")
+                    "Identifier",
+                    Static(
+                        f"{self.values['identifier']}  (locked)",
+                        id="identifier-locked",
+                        markup=False,
+                        classes="editor-value",
+                    ),
                 )
             yield self._row("Name (English) *", Input(self.values["name_en"], id="name_en"))
             yield Static("", id="name_en-message", classes="field-message", markup=False)
             yield self._row("Name (German)", Input(self.values["name_de"], id="name_de"))
             yield Static("", id="name_de-message", classes="field-message", markup=False)
-            yield self._row("Plugin", Static(f"{self.plugin_label}  (read-only)", id="plugin", markup=False, classes="editor-value"))
+            yield self._row(
+                "Plugin", Static(f"{self.plugin_label}  (read-only)", id="plugin", markup=False, classes="editor-value")
+            )
             if self.creating:
                 yield self._row("Attribute set", Button(NO_ATTRIBUTE_SET, id="attribute_set", classes="picker-button"))
             else:
                 aset = self.values["attribute_set"] or NO_ATTRIBUTE_SET
-                yield self._row("Attribute set", Static(f"{aset}  (locked)", id="attribute_set-locked", markup=False, classes="editor-value"))
+                yield self._row(
+                    "Attribute set",
+                    Static(f"{aset}  (locked)", id="attribute_set-locked", markup=False, classes="editor-value"),
+                )
             yield self._row(
                 "Responsible user",
                 Button(self.values["responsible_user"] or UNASSIGNED, id="responsible_user", classes="picker-button"),
@@ -194,8 +204,9 @@ class EventEditorScreen(Screen[str | None]):
         elif field == "responsible_group":
             picker = PickerScreen("Responsible group", group_choices(), UNASSIGNED, self.values[field])
         else:
-            picker = PickerScreen("Attribute set (fixed once created)", attribute_set_choices(), NO_ATTRIBUTE_SET,
-                                  self.values[field])
+            picker = PickerScreen(
+                "Attribute set (fixed once created)", attribute_set_choices(), NO_ATTRIBUTE_SET, self.values[field]
+            )
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -222,15 +233,25 @@ class EventEditorScreen(Screen[str | None]):
         try:
             if self.creating:
                 info = create_event(
-                    v["identifier"], v["name_en"], v["name_de"] or None, None,
-                    v["responsible_user"] or None, v["responsible_group"] or None,
-                    v["attribute_set"] or None, self.actor.lang, actor=self.actor,
+                    v["identifier"],
+                    v["name_en"],
+                    v["name_de"] or None,
+                    None,
+                    v["responsible_user"] or None,
+                    v["responsible_group"] or None,
+                    v["attribute_set"] or None,
+                    self.actor.lang,
+                    actor=self.actor,
                 )
             else:
                 info = edit_event(
-                    v["identifier"], name_en=v["name_en"], name_de=v["name_de"] or None,
+                    v["identifier"],
+                    name_en=v["name_en"],
+                    name_de=v["name_de"] or None,
                     responsible_user=v["responsible_user"] or None,
-                    responsible_group=v["responsible_group"] or None, lang=self.actor.lang, actor=self.actor,
+                    responsible_group=v["responsible_group"] or None,
+                    lang=self.actor.lang,
+                    actor=self.actor,
                 )
         except TaskTuiError as e:
             self.notify(f"Not saved: {e}", severity="error")

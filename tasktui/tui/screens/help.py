@@ -27,8 +27,18 @@ class KeyHelp:
 
 
 #: Scrolling actions Textual's scrollable widgets bring along: not worth listing.
-_SCROLLING = {"scroll_left", "scroll_right", "page_left", "page_right", "scroll_up", "scroll_down",
-              "scroll_home", "scroll_end", "page_up", "page_down"}
+_SCROLLING = {
+    "scroll_left",
+    "scroll_right",
+    "page_left",
+    "page_right",
+    "scroll_up",
+    "scroll_down",
+    "scroll_home",
+    "scroll_end",
+    "page_up",
+    "page_down",
+}
 #: Textual's own actions, listed after the app's.
 _GENERIC = {"focus_next", "focus_previous", "copy_text", "screenshot", "command_palette"}
 #: Keys per column of the help (two columns when there are more).
@@ -51,7 +61,9 @@ def screen_keys(screen: Screen) -> list[KeyHelp]:
         shown = screen.app.get_key_display(binding)
         if shown not in keys:
             keys.append(shown)
-    return [KeyHelp(" ".join(keys), description, node, action) for keys, description, node, action in by_action.values()]
+    return [
+        KeyHelp(" ".join(keys), description, node, action) for keys, description, node, action in by_action.values()
+    ]
 
 
 class ScreenWithHelp(Screen[ScreenResultType]):
@@ -88,7 +100,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         width = min(12, max((len(k.keys) for k in self.keys), default=4) + 1)
-        cells = [f"[b]{escape(k.keys[:width - 1]).ljust(width)}[/b]{escape(k.description)}" for k in self.keys]
+        cells = [f"[b]{escape(k.keys[: width - 1]).ljust(width)}[/b]{escape(k.description)}" for k in self.keys]
         if len(cells) > COLUMN_LENGTH:
             half = (len(cells) + 1) // 2
             grid = Table.grid(padding=(0, 2), expand=True)

@@ -49,7 +49,9 @@ def _history_line(entry: HistoryEntry) -> Content:
         change = f" {visible_line(entry.field)}: {visible_line(entry.old or '—')} → {visible_line(entry.new or '—')}"
     elif entry.new:
         change = f": {visible_line(entry.new)}"
-    return Content.from_markup(f"{when_who} [b]$action[/b]$change", action=visible_line(entry.action), change=change, **names)
+    return Content.from_markup(
+        f"{when_who} [b]$action[/b]$change", action=visible_line(entry.action), change=change, **names
+    )
 
 
 def _cell(text: str) -> Text:

@@ -95,11 +95,14 @@ def load_filters(text: str | None, lang: str) -> SavedFilters:
             group = Named(found.id, found.name)
         if isinstance(data.get("event"), str):
             found = get_event(data["event"])
-            event = Named(found.id, found.identifier, found.name_de if lang == "de" and found.name_de else found.name_en)
+            event = Named(
+                found.id, found.identifier, found.name_de if lang == "de" and found.name_de else found.name_en
+            )
     except NotFound:
         pass
     status = data.get("status") if data.get("status") in ("open", "all") else "open"
     return SavedFilters(mode, user, group, event, status)
+
 
 EMPTY_TEXT = """[b]No tasks yet.[/b]
 
@@ -187,14 +190,16 @@ class TasksScreen(ScreenWithHelp):
             theme = get_setting(self.actor, THEME_SETTING)
         self.app.call_from_thread(self._start, columns, sort, descending, filters, theme)
 
-    def _start(
-        self, columns: list[str], sort: str, descending: bool, filters: SavedFilters, theme: str | None
-    ) -> None:
+    def _start(self, columns: list[str], sort: str, descending: bool, filters: SavedFilters, theme: str | None) -> None:
         self.sort, self.descending = sort, descending
         self.assignee_mode, self.status = filters.assignee_mode, filters.status
         self.assignee_user, self.assignee_group = filters.user, filters.group
         if filters.event is not None:
-            self.event_id, self.event_identifier, self.event_label = filters.event.id, filters.event.name, filters.event.label
+            self.event_id, self.event_identifier, self.event_label = (
+                filters.event.id,
+                filters.event.name,
+                filters.event.label,
+            )
         if theme and theme in self.app.available_themes and theme != self.app.theme:
             self.app.theme = theme
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
@@ -237,8 +242,12 @@ class TasksScreen(ScreenWithHelp):
     def _filtered(self) -> bool:
         """Whether any filter differs from the default view (`R` resets them)."""
         return bool(
-            self.assignee_mode != "all" or self.assignee_user or self.assignee_group
-            or self.event_id is not None or self.status != "open" or self.text
+            self.assignee_mode != "all"
+            or self.assignee_user
+            or self.assignee_group
+            or self.event_id is not None
+            or self.status != "open"
+            or self.text
         )
 
     def filters_changed(self) -> None:

@@ -78,6 +78,8 @@ class FilterBar(Vertical):
             parts.append("[b]R[/b] Reset")
         if summary.selected:
             parts.insert(0, f"[reverse] {summary.selected:,} selected [/reverse]")
-        assignee = visible_line(summary.assignee_label or ASSIGNEE_SHORT.get(summary.assignee_mode, summary.assignee_mode))
+        assignee = visible_line(
+            summary.assignee_label or ASSIGNEE_SHORT.get(summary.assignee_mode, summary.assignee_mode)
+        )
         event = visible_line(summary.event_label or "Any")
         self.query_one("#filters", Label).update(Content.from_markup("  ".join(parts), assignee=assignee, event=event))

@@ -215,7 +215,9 @@ class TaskTable(ScrollView, can_focus=True):
         self.post_message(self.Counted(self, cap, exact=False))
         self.refresh()
 
-    def _apply_reload(self, generation: int, total: int, pages: dict[int, list[TaskRow]], anchor_id: int | None) -> None:
+    def _apply_reload(
+        self, generation: int, total: int, pages: dict[int, list[TaskRow]], anchor_id: int | None
+    ) -> None:
         if generation != self.generation:
             return
         self.cache.clear()
@@ -258,7 +260,9 @@ class TaskTable(ScrollView, can_focus=True):
                 self._fetch_page(self.generation, self.task_query, page, self.total, before, after, self.total_exact)
 
     @work(thread=True, group="task-table-pages")
-    def _fetch_page(self, generation: int, query: Query, page: int, total: int, before, after, exact: bool = True) -> None:
+    def _fetch_page(
+        self, generation: int, query: Query, page: int, total: int, before, after, exact: bool = True
+    ) -> None:
         with closing_connection():
             rows = fetch_page(query, page, total, before=before, after=after, exact=exact)
         self.app.call_from_thread(self._store_page, generation, page, rows)
