@@ -6,10 +6,17 @@ from tasktui.cli.state import CliState
 
 
 def start_tui(st: CliState) -> None:
-    """Open the database as the acting user and run the app until it exits; its exit
+    """Open the database as the acting user and run the app until it exits. A new
+    database is created like `init` creates it (the acting user and the shipped event
+    catalogue registered), so the empty screen's example command works. The app's exit
     code is the process's (1 after a crash, 129 after a hang-up), so a wrapper or a
     shell sees that the TUI did not end normally."""
-    actor = st.open()
+    new = not st.settings.db_path.exists()
+    actor = st.open(register=new)
+    if new:  # a database the TUI creates is made whole, as `init` makes it
+        from tasktui.services.events.manifests import register_catalogue
+
+        register_catalogue(actor=actor)
     from tasktui.tui.app import make_app
 
     app = make_app(st.settings.db_path, actor)

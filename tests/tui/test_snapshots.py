@@ -35,6 +35,12 @@ def test_tasks_default(seeded, app, snap_compare, size):
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_tasks_empty_database(database, app, snap_compare, size):
+    """Open the app on a database without tasks: the empty state with a command that works."""
+    assert snap_compare(app, terminal_size=size, run_before=steps())
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_tasks_filtered(seeded, app, snap_compare, size):
     """Show done tasks too (t), then search for "stock" (/ stock Enter)."""
     assert snap_compare(app, terminal_size=size, run_before=steps("t", "slash", *"stock", "enter"))

@@ -104,17 +104,21 @@ def load_filters(text: str | None, lang: str) -> SavedFilters:
     return SavedFilters(mode, user, group, event, status)
 
 
+#: The example command of the empty screen: an event of the shipped catalogue, which a
+#: database the TUI creates holds (tests run it as printed).
+EXAMPLE_RAISE = 'tasktui raise orders_import_failed --title "Order 4711 failed"'
+
 EMPTY_TEXT = """[b]No tasks yet.[/b]
 
 Tasks appear here when a script raises an event, for example:
 
-  [b]tasktui raise order_import_failed --title "Order 4711 failed"[/b]
+  [b]{example}[/b]
 
 or load a demo data set to look around:
 
   [b]tasktui demo[/b]
 
-This screen updates by itself when tasks arrive."""
+This screen updates by itself when tasks arrive.""".format(example=EXAMPLE_RAISE)
 
 
 class TasksScreen(ScreenWithHelp):
