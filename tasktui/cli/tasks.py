@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 from typing import Optional
 
 import typer
@@ -161,6 +162,15 @@ def _row_dict(row) -> dict:
     return data
 
 
+#: `task list` shows at most this many tasks unless told otherwise (and says so on stderr).
+DEFAULT_LIST_LIMIT = 100
+
+
+def _note(message: str) -> None:
+    """One line on stderr that is not an error (the exit code stays 0)."""
+    typer.echo(f"tasktui: {message}", err=True)
+
+
 @task_app.command("list")
 def list_(
     ctx: typer.Context,
@@ -174,7 +184,14 @@ def list_(
     attrs: Optional[list[str]] = ATTR_FILTER_OPTION,
     sort: str = SORT_OPTION,
     ascending: bool = ASCENDING_OPTION,
-    limit: int = typer.Option(100, "--limit", "-n", min=1, max=MAX_INTEGER, help="At most this many tasks."),
+    limit: Optional[int] = typer.Option(
+        None,
+        "--limit",
+        "-n",
+        min=1,
+        max=MAX_INTEGER,
+        help=f"At most this many tasks (default {DEFAULT_LIST_LIMIT}; every one for --format ids into a pipe).",
+    ),
     all_rows: bool = typer.Option(False, "--all", help="Every matching task (no limit)."),
     count: bool = typer.Option(False, "--count", help="Print only the number of matching tasks."),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
@@ -189,10 +206,18 @@ def list_(
     if count:
         typer.echo(str(count_tasks(flt)))
         return
+    if limit is None and fmt == "ids" and not sys.stdout.isatty():
+        all_rows = True  # ids into a pipe feed a script: every match, never a screenful
     if all_rows:
         rows = list(iter_tasks(flt, sort, not ascending, lang=actor.lang))
     else:
-        rows = list_tasks(flt, sort, not ascending, limit=limit, lang=actor.lang)
+        shown = limit or DEFAULT_LIST_LIMIT
+        rows = list_tasks(flt, sort, not ascending, limit=shown + 1, lang=actor.lang)
+        if len(rows) > shown:
+            rows = rows[:shown]
+            if limit is None:  # cut by the default, not by the user's -n: say so
+                total = count_tasks(flt)
+                _note(f"{shown:,} of {total:,} tasks shown; --all for every one, -n N for N")
     dicts = [_row_dict(r) for r in rows]
     if fmt == "json":
         from tasktui.services.tasks.attribute_values import typed_values
