@@ -1,9 +1,13 @@
-"""Resolved settings: database path, acting user, OS login and language.
+"""Resolved settings: database location, acting user, OS login and language.
 
 Precedence: command-line flags > environment (`TASKTUI_DB`, `TASKTUI_USER`,
 `TASKTUI_LANG`) > the config file (`config.toml` in the user config directory, keys
 `db`, `user`, `lang`) > defaults (a SQLite file in the user data directory, the OS
-login, English)."""
+login, English).
+
+The database is a URL or a path: a plain path, `sqlite:///relative/path` and
+`sqlite:////absolute/path` are SQLite files; any other `scheme://...` must name a
+backend of `tasktui.db.registry` (an unknown scheme is Invalid, exit 2)."""
 
 from __future__ import annotations
 
@@ -12,8 +16,12 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tasktui.errors import Invalid
+
+if TYPE_CHECKING:
+    from tasktui.db.url import DatabaseUrl
 
 LANGUAGES = ("en", "de")
 APP_NAME = "tasktui"
@@ -22,13 +30,20 @@ APP_NAME = "tasktui"
 @dataclass(frozen=True)
 class Settings:
     """What a command or the TUI runs with. `lang` is None when nothing chose one,
-    so the acting user's remembered language applies."""
+    so the acting user's remembered language applies. `db` is where the database
+    is (`str(db)` names it in messages: the path of an SQLite file)."""
 
-    db_path: Path
+    db: DatabaseUrl
     login: str
     os_login: str
     lang: str | None
     db_is_default: bool = False
+
+    @property
+    def db_path(self) -> Path:
+        """The SQLite file of `db` (for `db check|backup|migrate`), or Invalid when the
+        database is not a file."""
+        return self.db.file("this command")
 
 
 def os_login() -> str:
@@ -88,13 +103,20 @@ def resolve(db: str | None = None, user: str | None = None, lang: str | None = N
         db = db or file.get("db")
         user = user or file.get("user")
         lang = lang or file.get("lang")
+    from tasktui.db.registry import check_scheme
+    from tasktui.db.url import DatabaseUrl, parse_database_url
+
     is_default = db is None
-    path = default_db_path() if db is None else Path(db).expanduser()
-    if is_default:
+    if db is None:
+        path = default_db_path()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        location = DatabaseUrl.for_file(path)
+    else:
+        location = parse_database_url(db)
+        check_scheme(location.scheme)
     login = os_login()
     return Settings(
-        db_path=path,
+        db=location,
         login=(user or login).strip(),
         os_login=login,
         lang=check_lang(lang) if lang else None,

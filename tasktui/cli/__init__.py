@@ -169,7 +169,9 @@ def _version(value: bool) -> None:
 
 def root(
     ctx: typer.Context,
-    db: Optional[str] = typer.Option(None, "--db", help="Database file (env TASKTUI_DB; default: user data dir)."),
+    db: Optional[str] = typer.Option(
+        None, "--db", help="Database file or URL (env TASKTUI_DB; default: user data dir)."
+    ),
     user: Optional[str] = typer.Option(None, "--user", help="Act as this user (env TASKTUI_USER; default: OS login)."),
     lang: Optional[str] = typer.Option(None, "--lang", help="UI language: en or de (env TASKTUI_LANG)."),
     register: bool = typer.Option(

@@ -40,7 +40,7 @@ class CliState:
         from tasktui.services.context import acting_user
 
         s = self.settings
-        open_database(s.db_path, migrate=migrate)
+        open_database(s.db, migrate=migrate)
         how = "--register" if self.register else "init" if register else "first use"
         return acting_user(s.login, s.os_login, s.lang, register=self.register or register, how=how)
 

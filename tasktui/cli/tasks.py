@@ -50,7 +50,7 @@ def init(ctx: typer.Context) -> None:
     from tasktui.db import SCHEMA_VERSION
     from tasktui.services.events.manifests import register_catalogue
 
-    typer.echo(f"database ready: {st.settings.db_path} (schema version {SCHEMA_VERSION})")
+    typer.echo(f"database ready: {st.settings.db} (schema version {SCHEMA_VERSION})")
     typer.echo(f"event catalogue: {register_catalogue(actor=actor).summary()}")
 
 

@@ -19,7 +19,7 @@ def start_tui(st: CliState) -> None:
         register_catalogue(actor=actor)
     from tasktui.tui.app import make_app
 
-    app = make_app(st.settings.db_path, actor)
+    app = make_app(st.settings.db, actor)
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -14,7 +15,10 @@ from textual.screen import Screen
 
 from tasktui.services.context import Actor
 
-#: How often the app asks SQLite whether another connection committed (seconds).
+if TYPE_CHECKING:
+    from tasktui.db.url import DatabaseUrl
+
+#: How often the app asks the database whether another connection committed (seconds).
 POLL_INTERVAL_S = 1.0
 
 
@@ -35,15 +39,17 @@ class TaskTuiApp(App):
     #: In every footer (the key bar wraps, so there is room for it at 80 columns).
     BINDINGS = [Binding("q", "quit", "Quit"), Binding("f2", "toggle_key_bar", "Fold/unfold keys", show=False)]
 
-    def __init__(self, db_path: Path, actor: Actor) -> None:
+    def __init__(self, db: DatabaseUrl | str | Path, actor: Actor) -> None:
+        from tasktui.db.url import parse_database_url
         from tasktui.tui.commands import ScreenActionsProvider
 
         super().__init__(css_path=stylesheet_path())
-        self.db_path = db_path
+        #: Where the database is (a URL or an SQLite file), as the CLI resolved it.
+        self.database_url = parse_database_url(db)
         self.actor = actor
         self.sub_title = actor.login
         self.COMMANDS = App.COMMANDS | {ScreenActionsProvider}
-        self._data_version: int | None = None
+        self._change_token: object | None = None
         #: F2 folds every screen's key bar to one line (`? more` opens the help).
         self.key_bar_folded = False
         self._unsafe_filter: LineFilter | None = None
@@ -94,20 +100,22 @@ class TaskTuiApp(App):
         self.set_interval(POLL_INTERVAL_S, self.poll_changes)
 
     def poll_changes(self) -> None:
-        """Live refresh: `PRAGMA data_version` on the UI thread's own connection costs
-        microseconds and changes when any other connection (another process, or one
-        of our worker threads) commits; then every screen that shows data refreshes."""
-        from tasktui.db import data_version
+        """Live refresh: the dialect's change token (SQLite: `PRAGMA data_version` on
+        the UI thread's own connection, microseconds) changes when any other
+        connection (another process, or one of our worker threads) commits; then every
+        screen that shows data refreshes."""
+        from tasktui.db import change_token
 
-        version = data_version()
-        if self._data_version is not None and version != self._data_version:
+        token = change_token()
+        if self._change_token is not None and token != self._change_token:
             for screen in self.screen_stack:
                 refresh = getattr(screen, "data_changed", None)
                 if refresh is not None:
                     refresh()
-        self._data_version = version
+        self._change_token = token
 
 
-def make_app(db_path: Path, actor: Actor) -> TaskTuiApp:
-    """The one factory the CLI and the tests use, so tests run the app users get."""
-    return TaskTuiApp(db_path, actor)
+def make_app(db: DatabaseUrl | str | Path, actor: Actor) -> TaskTuiApp:
+    """The one factory the CLI and the tests use, so tests run the app users get;
+    `db` is the database the CLI resolved (a `DatabaseUrl`, a URL or a path)."""
+    return TaskTuiApp(db, actor)

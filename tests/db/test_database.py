@@ -1,4 +1,4 @@
-"""db.py: pragmas, BEGIN IMMEDIATE, migrations, file mode, and files it must refuse
+"""tasktui.db (SQLite): pragmas, BEGIN IMMEDIATE, migrations, file mode, and files it must refuse
 without touching them."""
 
 from __future__ import annotations
@@ -83,8 +83,8 @@ def test_migrations_run_once_in_order_on_open(db_path, monkeypatch):
         calls.append("fill_table")
         db.execute_sql("INSERT INTO extra (note) VALUES ('migrated')")
 
-    monkeypatch.setattr(dbmod, "MIGRATIONS", original + [add_table, fill_table])
-    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", len(original) + 2)
+    monkeypatch.setattr(dbmod.migrate, "MIGRATIONS", original + [add_table, fill_table])
+    monkeypatch.setattr(dbmod.migrate, "SCHEMA_VERSION", len(original) + 2)
     database = dbmod.open_database(db_path)
     assert calls == ["add_table", "fill_table"]
     assert dbmod.schema_version(database) == len(original) + 2
@@ -98,7 +98,7 @@ def test_migrations_run_once_in_order_on_open(db_path, monkeypatch):
 def test_fresh_file_runs_every_migration_in_order(db_path, monkeypatch):
     calls: list[int] = []
     wrapped = [lambda db, n=n, m=m: (calls.append(n), m(db)) for n, m in enumerate(dbmod.MIGRATIONS, 1)]
-    monkeypatch.setattr(dbmod, "MIGRATIONS", wrapped)
+    monkeypatch.setattr(dbmod.migrate, "MIGRATIONS", wrapped)
     dbmod.open_database(db_path).close()
     assert calls == list(range(1, len(wrapped) + 1))
 
@@ -111,8 +111,8 @@ def test_failed_migration_changes_nothing(db_path, monkeypatch):
         db.execute_sql("CREATE TABLE half_done (id INTEGER)")
         raise RuntimeError("migration bug")
 
-    monkeypatch.setattr(dbmod, "MIGRATIONS", original + [broken])
-    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", len(original) + 1)
+    monkeypatch.setattr(dbmod.migrate, "MIGRATIONS", original + [broken])
+    monkeypatch.setattr(dbmod.migrate, "SCHEMA_VERSION", len(original) + 1)
     with pytest.raises(RuntimeError):
         dbmod.open_database(db_path)
     con = sqlite3.connect(db_path)
@@ -125,8 +125,8 @@ def test_failed_migration_changes_nothing(db_path, monkeypatch):
 
 def test_without_migrate_an_old_schema_is_an_error(db_path, monkeypatch):
     dbmod.open_database(db_path).close()
-    monkeypatch.setattr(dbmod, "MIGRATIONS", list(dbmod.MIGRATIONS) + [lambda db: None])
-    monkeypatch.setattr(dbmod, "SCHEMA_VERSION", len(dbmod.MIGRATIONS))
+    monkeypatch.setattr(dbmod.migrate, "MIGRATIONS", list(dbmod.migrate.MIGRATIONS) + [lambda db: None])
+    monkeypatch.setattr(dbmod.migrate, "SCHEMA_VERSION", len(dbmod.migrate.MIGRATIONS))
     with pytest.raises(Unavailable, match="tasktui db migrate"):
         dbmod.open_database(db_path, migrate=False)
 

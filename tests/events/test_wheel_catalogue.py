@@ -34,6 +34,9 @@ def test_wheel_contains_catalogue_and_stylesheet(wheel: Path) -> None:
     assert len(shipped) == 5
     assert shipped <= names
     assert "tasktui/tasktui.tcss" in names
+    folder = REPO / "tasktui" / "db" / "sqlite" / "migrations"
+    migrations = {f"tasktui/db/sqlite/migrations/{p.name}" for p in folder.glob("*.sql")}
+    assert len(migrations) == 5 and migrations <= names
 
 
 def test_installed_wheel_registers_its_own_catalogue(wheel: Path, tmp_path: Path) -> None:

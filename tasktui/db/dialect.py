@@ -1,0 +1,182 @@
+"""The interface every database engine implements.
+
+Everything that differs between engines is a method here, so the services and the
+CLI never name an engine, a pragma, a placeholder or a planner trick: they ask the
+dialect of the open database (`tasktui.db.current_dialect()`). SQLite
+(`tasktui.db.sqlite`) is the embedded default; a shared server engine is added by
+implementing this interface in one more subpackage and registering its URL scheme
+(`tasktui.db.registry`).
+
+An ABC rather than a `typing.Protocol`: a missing method fails when the engine is
+instantiated, not at the first call, and `import tasktui.db` stays as light as before
+(`tasktui raise` never imports `typing`).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+
+import peewee as pw
+
+from tasktui.db.url import DatabaseUrl
+
+#: A database, or the models' proxy standing for the one they are bound to.
+AnyDatabase = pw.Database | pw.DatabaseProxy
+
+
+class Dialect(ABC):
+    """One database engine: how to open it, what its errors mean, how it searches
+    text, counts, sorts, tells changes, stores the schema version, checks, backs up
+    and explains queries."""
+
+    #: The URL scheme naming the engine (`sqlite`, `postgresql`).
+    scheme: str
+    #: True when counting a whole table is cheap (SQLite adds up the cells of an
+    #: index's pages) while any filtered count reads every entry it counts: "done"
+    #: alone is then counted as all tasks minus the other statuses.
+    cheap_total_count: bool
+
+    # ----------------------------------------------------------------- connection
+
+    @abstractmethod
+    def open(self, url: DatabaseUrl, *, migrate: bool) -> pw.Database:
+        """Open (creating if needed) the database at `url`, refusing anything that
+        is not a tasktui database of a known schema, and migrate it with `migrate`
+        (else an out-of-date schema is Unavailable naming `tasktui db migrate`)."""
+        ...
+
+    @abstractmethod
+    def is_read_only(self, db: pw.Database) -> bool:
+        """True when `db` was opened for reading only (read-only media, a replica)."""
+        ...
+
+    # --------------------------------------------------------- error classification
+
+    @abstractmethod
+    def error_message(self, error: BaseException, db: pw.Database | None = None) -> str | None:
+        """The one-line message naming the cause of a database error the user can
+        act on — busy or lock timeout, serialization failure, disk full, read-only,
+        unavailable — or None when `error` is none of these."""
+        ...
+
+    @abstractmethod
+    def driver_error_message(self, error: BaseException) -> str | None:
+        """The message for an error of the driver itself that escaped peewee's
+        wrapping (e.g. raised while iterating a cursor), or None when it is not one."""
+        ...
+
+    # ----------------------------------------------------------------- migrations
+
+    @abstractmethod
+    def run_migration(self, db: pw.Database, name: str) -> None:
+        """Run the frozen SQL of migration `name` (e.g. `0002_email`) inside the
+        current transaction."""
+        ...
+
+    @abstractmethod
+    def migration_names(self) -> list[str]:
+        """The names of the migration files this dialect ships, in order."""
+        ...
+
+    @abstractmethod
+    def schema_version(self, db: pw.Database) -> int:
+        """The schema version stored in the database (0 for a new one)."""
+        ...
+
+    @abstractmethod
+    def stamp_schema_version(self, db: pw.Database, version: int) -> None:
+        """Store `version` (and the mark that the database is tasktui's) inside the
+        current transaction."""
+        ...
+
+    # ----------------------------------------------------------------- text search
+
+    @abstractmethod
+    def indexed_text(self, text: str) -> bool:
+        """True when the text index answers a search for `text` (else a plain
+        substring scan does, which `text_condition` builds)."""
+        ...
+
+    @abstractmethod
+    def text_condition(self, task_model: type[pw.Model], text: str) -> pw.Expression:
+        """A condition: the task's title, description, link or an attribute value
+        contains `text`, case-insensitively."""
+        ...
+
+    @abstractmethod
+    def text_matches(self, text: str) -> pw.Node:
+        """A FROM-clause source `text_match` with one row (`id`) per matching task."""
+        ...
+
+    @abstractmethod
+    def text_match_id(self) -> pw.Node:
+        """The id of a matching task in a query made by `text_driven` (order by it)."""
+        ...
+
+    @abstractmethod
+    def text_match_ids(self, text: str, limit: int, db: AnyDatabase) -> list[int] | None:
+        """The ids of the tasks containing `text` when at most `limit`, else None."""
+        ...
+
+    @abstractmethod
+    def text_driven(self, query: pw.Select, task_model: type[pw.Model], text: str) -> pw.Select:
+        """`query` (a select from the task table) driven by the text index: matches
+        come in id order, so a first page stops after a page of matches."""
+        ...
+
+    # ---------------------------------------------------------------- sort, counts
+
+    @abstractmethod
+    def sort_key(self, field: pw.Field) -> pw.Node:
+        """The expression a keyset page sorts `field` by: the column itself when it
+        cannot be null, else one of the column's own type in which null sorts below
+        every value (a keyset comparison needs a total order)."""
+        ...
+
+    # -------------------------------------------------------------- live refresh
+
+    @abstractmethod
+    def change_token(self, db: AnyDatabase) -> object:
+        """A value that changes when another connection commits (compare tokens for
+        equality only: the TUI polls it every second to refresh)."""
+        ...
+
+    # ------------------------------------------------------- check, backup, explain
+
+    @abstractmethod
+    def integrity_problems(self, url: DatabaseUrl, *, quick: bool = False, limit: int = 20) -> list[str]:
+        """The structural problems of the stored database, one line each (empty:
+        sound). Only reads."""
+        ...
+
+    @abstractmethod
+    def foreign_key_problems(self, url: DatabaseUrl, *, limit: int = 20) -> list[str]:
+        """Rows referring to a missing row, one line each. Only reads."""
+        ...
+
+    @abstractmethod
+    def stored_schema_version(self, url: DatabaseUrl) -> int:
+        """The schema version of the database at `url` without opening it the
+        ordinary way (0 when empty). Only reads."""
+        ...
+
+    @abstractmethod
+    def backup(
+        self,
+        source: DatabaseUrl,
+        target: str,
+        *,
+        pages_per_step: int = 1024,
+        pause_s: float = 0.0,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """Write one consistent copy of `source` to the file `target` while others
+        keep writing; restoring is opening (or loading) that copy."""
+        ...
+
+    @abstractmethod
+    def query_plan(self, query: pw.Query, db: AnyDatabase) -> list[str]:
+        """The engine's plan of `query`, one line per step (tests and benchmarks
+        check that filters use indexes)."""
+        ...

@@ -1,0 +1,128 @@
+"""SQLite's implementation of the dialect interface: it delegates to the modules of
+this package, each of which holds one concern (files, errors, text search, checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee as pw
+
+from tasktui.db.dialect import AnyDatabase, Dialect
+from tasktui.db.sqlite import database, errors, maintenance, text_search
+from tasktui.db.url import DatabaseUrl
+
+#: Where each kind of nullable column sorts its nulls: below every value of the type
+#: as SQLite stores it. Ids are at least 1; dates and times are stored as ISO text.
+_NULL_SORTS_AS: tuple[tuple[type[pw.Field], object], ...] = (
+    (pw.ForeignKeyField, 0),
+    (pw.AutoField, 0),
+    (pw.BooleanField, -1),
+    (pw.IntegerField, -(2**63)),
+    (pw.FloatField, float("-inf")),
+    (pw.DecimalField, float("-inf")),
+    (pw._BaseFormattedField, ""),
+    (pw.CharField, ""),
+    (pw.TextField, ""),
+)
+
+
+class SqliteDialect(Dialect):
+    """SQLite files: pragmas and WAL, `user_version`/`application_id`, FTS5 trigram,
+    `PRAGMA data_version`, integrity checks, the online backup, EXPLAIN QUERY PLAN."""
+
+    scheme = "sqlite"
+    cheap_total_count = True
+
+    def open(self, url: DatabaseUrl, *, migrate: bool) -> pw.Database:
+        return database.open_file(url.file("an SQLite database"), self, migrate_schema=migrate)
+
+    def is_read_only(self, db: pw.Database) -> bool:
+        return getattr(db, "read_only", None) is not None
+
+    def error_message(self, error: BaseException, db: pw.Database | None = None) -> str | None:
+        return errors.database_error_message(error, db)
+
+    def driver_error_message(self, error: BaseException) -> str | None:
+        return errors.driver_error_message(error)
+
+    def run_migration(self, db: pw.Database, name: str) -> None:
+        from importlib import resources
+
+        script = (resources.files(__package__) / "migrations" / f"{name}.sql").read_text(encoding="utf-8")
+        database.run_script(db, script)
+
+    def migration_names(self) -> list[str]:
+        from importlib import resources
+
+        folder = resources.files(__package__) / "migrations"
+        return sorted(entry.name[: -len(".sql")] for entry in folder.iterdir() if entry.name.endswith(".sql"))
+
+    def schema_version(self, db: pw.Database) -> int:
+        return database.schema_version(db)
+
+    def stamp_schema_version(self, db: pw.Database, version: int) -> None:
+        database.stamp_schema_version(db, version)
+
+    def indexed_text(self, text: str) -> bool:
+        return text_search.indexed_text(text)
+
+    def text_condition(self, task_model: type[pw.Model], text: str) -> pw.Expression:
+        return text_search.text_condition(task_model, text)
+
+    def text_matches(self, text: str) -> pw.Node:
+        return text_search.text_matches(text)
+
+    def text_match_id(self) -> pw.Node:
+        return text_search.TEXT_MATCH_ID
+
+    def text_match_ids(self, text: str, limit: int, db: AnyDatabase) -> list[int] | None:
+        return text_search.text_match_ids(text, limit, db)
+
+    def text_driven(self, query: pw.Select, task_model: type[pw.Model], text: str) -> pw.Select:
+        return text_search.text_driven(query, task_model, text)
+
+    def sort_key(self, field: pw.Field) -> pw.Node:
+        """The column, or for a nullable one COALESCE with a value of its type below
+        every stored one (`_NULL_SORTS_AS`): SQLite compares NULL with nothing."""
+        if not field.null:
+            return field
+        for kind, lowest in _NULL_SORTS_AS:
+            if isinstance(field, kind):
+                return pw.fn.COALESCE(field, lowest)
+        raise TypeError(f"no sort order for nulls of {type(field).__name__} {field.name}")
+
+    def change_token(self, db: AnyDatabase) -> object:
+        """`PRAGMA data_version`: it changes when another connection commits, and
+        costs microseconds on the polling thread's own connection."""
+        return db.execute_sql("PRAGMA data_version").fetchone()[0]
+
+    def integrity_problems(self, url: DatabaseUrl, *, quick: bool = False, limit: int = 20) -> list[str]:
+        return maintenance.integrity_problems(url.file("db check"), quick=quick, limit=limit)
+
+    def foreign_key_problems(self, url: DatabaseUrl, *, limit: int = 20) -> list[str]:
+        return maintenance.foreign_key_problems(url.file("db check"), limit=limit)
+
+    def stored_schema_version(self, url: DatabaseUrl) -> int:
+        return maintenance.file_schema_version(url.file("db check"))
+
+    def backup(
+        self,
+        source: DatabaseUrl,
+        target: str,
+        *,
+        pages_per_step: int = 1024,
+        pause_s: float = 0.0,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        """SQLite's online backup into the existing empty file `target`."""
+        from pathlib import Path
+
+        maintenance.backup_database(
+            source.file("db backup"), Path(target), pages_per_step=pages_per_step, pause_s=pause_s, progress=progress
+        )
+
+    def query_plan(self, query: pw.Query, db: AnyDatabase) -> list[str]:
+        """The `EXPLAIN QUERY PLAN` lines of `query`."""
+        sql, params = query.sql()
+        cursor = db.execute_sql("EXPLAIN QUERY PLAN " + sql, params)  # peewee's SQL; values are params
+        return [row[3] for row in cursor.fetchall()]

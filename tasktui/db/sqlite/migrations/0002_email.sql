@@ -1,0 +1,7 @@
+-- Schema version 2 (email notifications), frozen like v1.
+CREATE TABLE "email_settings" ("id" INTEGER NOT NULL PRIMARY KEY, "host" VARCHAR(255) NOT NULL, "port" INTEGER, "security" VARCHAR(255) NOT NULL, "login" VARCHAR(255) NOT NULL, "from_address" VARCHAR(255) NOT NULL, "password_env" VARCHAR(255), "password_file" TEXT, "ca_file" TEXT, "apply_default" INTEGER NOT NULL, "updated_at" DATETIME NOT NULL);
+CREATE TABLE "event_email_switch" ("id" INTEGER NOT NULL PRIMARY KEY, "event_id" INTEGER NOT NULL, "enabled" INTEGER NOT NULL, FOREIGN KEY ("event_id") REFERENCES "event" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "event_email_switch_event_id" ON "event_email_switch" ("event_id");
+CREATE TABLE "outbox_message" ("id" INTEGER NOT NULL PRIMARY KEY, "created_at" DATETIME NOT NULL, "task_id" INTEGER, "event_id" INTEGER, "user_id" INTEGER, "recipient" VARCHAR(255) NOT NULL, "subject" TEXT NOT NULL, "body" TEXT NOT NULL, "state" VARCHAR(255) NOT NULL, "attempts" INTEGER NOT NULL, "next_attempt_at" DATETIME NOT NULL, "claimed_by" VARCHAR(255), "claimed_at" DATETIME, "last_error" TEXT, "server_reply" TEXT, "sent_at" DATETIME, FOREIGN KEY ("task_id") REFERENCES "task" ("id") ON DELETE SET NULL, FOREIGN KEY ("event_id") REFERENCES "event" ("id") ON DELETE SET NULL, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE SET NULL);
+CREATE INDEX "outbox_message_state_next_attempt_at" ON "outbox_message" ("state", "next_attempt_at");
+CREATE INDEX "outbox_message_task_id" ON "outbox_message" ("task_id");
