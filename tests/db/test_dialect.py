@@ -36,7 +36,7 @@ def test_an_engine_missing_a_method_cannot_be_made():
 
 
 def test_sort_keys_of_nullable_columns_are_what_the_task_list_sorts_by(database):
-    """The same expressions as services/tasks.py SORT_KEYS: nulls first, a total order."""
+    """The expressions the task list sorts nullable columns by (services/tasks/listing.py): nulls first, a total order."""
     assert _sql(dbmod.sort_key(Task.done_at)) == _sql(pw.fn.COALESCE(Task.done_at, ""))
     assert _sql(dbmod.sort_key(Task.plugin)) == _sql(pw.fn.COALESCE(Task.plugin, ""))
     assert _sql(dbmod.sort_key(Task.assignee)) == _sql(pw.fn.COALESCE(Task.assignee, 0))

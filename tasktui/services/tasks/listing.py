@@ -9,7 +9,7 @@ from typing import Any
 
 import peewee as pw
 
-from tasktui.db import TEXT_MATCH_ID, text_driven, text_match_ids
+from tasktui.db import TEXT_MATCH_ID, sort_key, text_driven, text_match_ids
 from tasktui.errors import Invalid, NotFound
 from tasktui.models import Event, Group, Task, User
 from tasktui.services.tasks.filters import TaskFilter, all_of
@@ -19,20 +19,21 @@ from tasktui.services.tasks.filters import TaskFilter, all_of
 FEW_MATCHES = 100
 
 
-#: Sortable columns and the expression each sorts by (nullable columns coalesced so
-#: the keyset comparison is total). "created" sorts by id: ids follow creation order.
-SORT_KEYS: dict[str, pw.Node] = {
+#: Sortable columns and the column each sorts by; the database dialect turns a nullable
+#: one into a totally ordered key (`db.sort_key`), which keyset paging needs.
+#: "created" sorts by id: ids follow creation order.
+SORT_KEYS: dict[str, pw.Field] = {
     "created": Task.id,
     "id": Task.id,
     "status": Task.status,
     "title": Task.title,
     "description": Task.description,
-    "plugin": pw.fn.COALESCE(Task.plugin, ""),
+    "plugin": Task.plugin,
     "event": Task.event,
     "link": Task.link,
-    "done_at": pw.fn.COALESCE(Task.done_at, ""),
-    "assignee": pw.fn.COALESCE(Task.assignee, 0),
-    "group": pw.fn.COALESCE(Task.group, 0),
+    "done_at": Task.done_at,
+    "assignee": Task.assignee,
+    "group": Task.group,
     "occurrences": Task.occurrences,
     "last_seen": Task.last_seen_at,
 }
@@ -68,7 +69,7 @@ class TaskRow:
 def _order(sort: str, descending: bool) -> tuple[pw.Node, list[pw.Node]]:
     if sort not in SORT_KEYS:
         raise Invalid(f"unknown sort column {sort!r}: use one of {', '.join(SORT_KEYS)}")
-    key = SORT_KEYS[sort]
+    key = sort_key(SORT_KEYS[sort])  # nullable columns: the engine's total order
     if key is Task.id:
         return key, [Task.id.desc() if descending else Task.id.asc()]
     return key, [key.desc() if descending else key.asc(), Task.id.desc() if descending else Task.id.asc()]
