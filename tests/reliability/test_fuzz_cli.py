@@ -417,3 +417,18 @@ def test_fuzz_command(seeded, command: Command):
         call(db_path, command, args, stdin)
 
     fuzz()
+
+
+# ------------------------------------------------------------------ found by the fuzzer
+
+
+def assert_one_error_line(result, code: int) -> str:
+    assert result.exit_code == code, result.stderr
+    lines = result.stderr.splitlines()  # as Python splits lines: U+2028 and NEL too
+    assert len(lines) == 1 and lines[0].startswith("tasktui: error: "), result.stderr
+    return lines[0]
+
+
+def test_a_line_separator_in_a_usage_error_is_shown_not_sent(cli):
+    line = assert_one_error_line(cli("task", "show", "0", "\u2028"), 2)
+    assert "(<U+2028>)" in line
