@@ -432,3 +432,12 @@ def assert_one_error_line(result, code: int) -> str:
 def test_a_line_separator_in_a_usage_error_is_shown_not_sent(cli):
     line = assert_one_error_line(cli("task", "show", "0", "\u2028"), 2)
     assert "(<U+2028>)" in line
+
+
+def test_db_backup_shows_a_control_character_of_its_target(cli, tmp_path, monkeypatch):
+    assert cli("init").exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    result = cli("db", "backup", "\x85")
+    assert result.exit_code == 0, result.stderr
+    assert "to <U+0085> (" in result.stdout and "\x85" not in result.stdout
+    assert (tmp_path / "\x85").is_file()
