@@ -11,7 +11,7 @@ from tasktui import formats
 from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, parse_id, read_ids, state
 from tasktui.errors import Invalid, Refused
 from tasktui.limits import MAX_COMMENT, MAX_DESCRIPTION, MAX_INTEGER, MIN_INTEGER
-from tasktui.text_safety import visible_text
+from tasktui.text_safety import visible_line, visible_text
 
 task_app = typer.Typer(help="List, show and change tasks.", no_args_is_help=True)
 
@@ -49,7 +49,7 @@ def init(ctx: typer.Context) -> None:
     from tasktui.db import SCHEMA_VERSION
     from tasktui.services.manifest import register_catalogue
 
-    typer.echo(f"database ready: {st.settings.db_path} (schema version {SCHEMA_VERSION})")
+    typer.echo(f"database ready: {visible_line(str(st.settings.db_path))} (schema version {SCHEMA_VERSION})")
     typer.echo(f"event catalogue: {register_catalogue(actor=actor).summary()}")
 
 

@@ -441,3 +441,14 @@ def test_db_backup_shows_a_control_character_of_its_target(cli, tmp_path, monkey
     assert result.exit_code == 0, result.stderr
     assert "to <U+0085> (" in result.stdout and "\x85" not in result.stdout
     assert (tmp_path / "\x85").is_file()
+
+
+def test_export_import_and_init_show_a_control_character_of_their_path(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    initialised = cli("--db", "\x85.db", "init")
+    assert initialised.exit_code == 0 and "database ready: <U+0085>.db" in initialised.stdout
+    exported = cli("export", "\x85x.json")
+    assert exported.exit_code == 0 and "to <U+0085>x.json (json)" in exported.stdout
+    imported = cli("import", "\x85x.json")
+    assert imported.exit_code == 0 and "from <U+0085>x.json" in imported.stdout
+    assert not {"\x85"} & set(initialised.stdout + exported.stdout + imported.stdout)
