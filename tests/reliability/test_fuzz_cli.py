@@ -159,6 +159,7 @@ def seed(db_path: Path, files: Path) -> None:
     (files / "broken.toml").write_bytes(b'plugin = "x"\n[[event]\n\xff')
     (files / "tasks.jsonl").write_text(json.dumps({"title": "x"}) + "\n", encoding="utf-8")
     (files / "a directory").mkdir()
+    (files / "not a database.txt").write_text("hello\n", encoding="utf-8")
     (files / "batch.jsonl").write_text(
         json.dumps({"event": "fz_plain", "title": "from a batch"}) + "\n" + "not json\n", encoding="utf-8"
     )
@@ -281,7 +282,18 @@ def option_words(command: Command, option, files: Path, value_optional: bool) ->
     return st.one_of(*forms)
 
 
-# A global option before the command, now and then (`--version` ends the run at once).
+def other_databases(files: Path) -> list[str]:
+    """`--db` values other than the seeded file: unusable ones, and a new file in the
+    working directory."""
+    return [str(files / "a directory"), str(files / "not a database.txt"), "/dev/null", "/nonexistent/dir/x.db",
+            "other.db", str(files / "a directory") + "/"]  # fmt: skip
+
+
+def global_options(files: Path) -> st.SearchStrategy[list[str]]:
+    """A global option before the command (`--version` ends the run at once)."""
+    return st.one_of(GLOBAL_OPTIONS, st.tuples(st.just("--db"), st.sampled_from(other_databases(files))).map(list))
+
+
 GLOBAL_OPTIONS = st.one_of(
     st.just([]),
     st.tuples(st.just("--lang"), st.sampled_from(["en", "de", "fr", "", "EN", "\x1b[31m"])).map(list),
@@ -318,7 +330,7 @@ def argv_for(draw, command: Command, files: Path) -> list[str]:
     for option, value in DEFAULTS_BOUNDED.get(command.path, {}).items():
         if not any(w == option or w.startswith(f"{option}=") for w in words):
             words += [option, value]
-    prefix = draw(GLOBAL_OPTIONS) if draw(st.integers(0, 5)) == 0 else []
+    prefix = draw(global_options(files)) if draw(st.integers(0, 5)) == 0 else []
     return [*prefix, *command.path, *words]
 
 
@@ -404,11 +416,13 @@ def reset_mail_server(db_path: Path) -> None:
 SENDS_MAIL = {("email", "test"), ("notify",)}
 
 
-def call(db_path: Path, command: Command, args: list[str], stdin: str) -> None:
+def call(db_path: Path, files: Path, command: Command, args: list[str], stdin: str) -> None:
     if command.path in SENDS_MAIL:
         reset_mail_server(db_path)
     note(f"argv: {args!r}\nstdin: {stdin[:200]!r}")
     check_call(db_path, command, args, stdin, invoke(db_path, args, stdin=stdin))
+    # A file given as --db that is not a database is refused, never adopted or changed.
+    assert (files / "not a database.txt").read_text(encoding="utf-8") == "hello\n", args
 
 
 # ------------------------------------------------------------------ the fuzz test
@@ -422,7 +436,7 @@ def test_fuzz_command(seeded, command: Command):
     @FUZZ
     @given(args=make_argv(command, files), stdin=stdin_texts)
     def fuzz(args: list[str], stdin: str) -> None:
-        call(db_path, command, args, stdin)
+        call(db_path, files, command, args, stdin)
 
     fuzz()
 
