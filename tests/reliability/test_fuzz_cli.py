@@ -107,7 +107,9 @@ def invoke(db_path: Path, args: list[str], stdin: str | None = "", user: str = "
     """`tasktui --db DB --register --user USER ARGS` in-process, with the app that
     `tasktui.cli.main` builds for these words (only the named command: 3x faster)."""
     argv = ["--db", str(db_path), "--register", "--user", user, *args]
-    return CliRunner().invoke(cli_package.app_for(argv), argv, input=stdin, catch_exceptions=False)
+    # Bytes, as a real stdin gives: a lone surrogate becomes bytes that are not UTF-8.
+    data = stdin.encode("utf-8", "surrogatepass") if stdin is not None else None
+    return CliRunner().invoke(cli_package.app_for(argv), argv, input=data, catch_exceptions=False)
 
 
 def seed(db_path: Path, files: Path) -> None:
