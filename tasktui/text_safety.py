@@ -38,6 +38,9 @@ _LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\x85]")
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 #: Everything a terminal must not receive raw: C0, DEL, C1 and the bidi controls.
 _UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+#: A line shows the Unicode line and paragraph separators too: a reader splitting
+#: lines as Python and JavaScript do would see one line of an error message as two.
+_UNSAFE_IN_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{BIDI_CONTROLS}]")
 _UNSAFE_IN_TEXT = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
 #: What `json.dumps` leaves raw (it escapes C0 itself; its own newlines are layout).
 _UNSAFE_IN_JSON = re.compile(f"[\\x7f-\\x9f{BIDI_CONTROLS}]")
@@ -75,10 +78,11 @@ def _picture(match: re.Match[str]) -> str:
 
 def visible_line(text: str | None) -> str:
     """Text for one line of a terminal (a table cell, a title): newlines and tabs
-    as spaces, every other control or bidi character as a visible symbol."""
+    as spaces, every other control or bidi character and the line and paragraph
+    separators (U+2028, U+2029) as a visible symbol."""
     if not text:
         return ""
-    return _UNSAFE.sub(_picture, text.replace("\n", " ").replace("\t", " "))
+    return _UNSAFE_IN_LINE.sub(_picture, text.replace("\n", " ").replace("\t", " "))
 
 
 def visible_text(text: str | None) -> str:

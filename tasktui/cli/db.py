@@ -14,6 +14,7 @@ import typer
 from tasktui import formats
 from tasktui.cli.state import check_format_in, state
 from tasktui.limits import MAX_BACKUP_PAGES, MAX_BACKUP_PAUSE_MS
+from tasktui.text_safety import visible_line
 
 db_app = typer.Typer(help="Check, back up and migrate the database file.", no_args_is_help=True)
 
@@ -42,7 +43,7 @@ def check(
             suffix = f" (version {report.schema_version})" if name == "schema version" and not found else ""
             typer.echo(f"{name}: {'ok' + suffix if not found else f'{len(found)} problem(s)'}")
     for line in report.lines():
-        typer.echo(f"tasktui: error: {line}", err=True)
+        typer.echo(f"tasktui: error: {visible_line(line)}", err=True)
     if not report.ok:
         raise typer.Exit(CHECK_FAILED)
 
@@ -65,8 +66,10 @@ def backup(
         state(ctx).settings.db_path, path, force=force, pages_per_step=pages, pause_s=pause_ms / 1000
     )
     size_mb = result.size_bytes / 1_000_000
+    # The paths are the user's words (any character a file name may hold): shown, not sent.
     typer.echo(
-        f"backed up {result.source} to {result.target} ({size_mb:.1f} MB, schema version {result.schema_version})"
+        f"backed up {visible_line(str(result.source))} to {visible_line(str(result.target))}"
+        f" ({size_mb:.1f} MB, schema version {result.schema_version})"
     )
 
 
@@ -78,11 +81,11 @@ def migrate(ctx: typer.Context) -> None:
 
     result = migrate_database(state(ctx).settings.db_path)
     if not result.applied:
-        typer.echo(f"{result.path} is at schema version {result.after}: nothing to migrate")
+        typer.echo(f"{visible_line(str(result.path))} is at schema version {result.after}: nothing to migrate")
         return
     for version, summary in result.applied:
         typer.echo(f"applied migration {version}: {summary}")
-    typer.echo(f"migrated {result.path} from schema version {result.before} to {result.after}")
+    typer.echo(f"migrated {visible_line(str(result.path))} from schema version {result.before} to {result.after}")
 
 
 def register(app: typer.Typer) -> None:

@@ -12,7 +12,7 @@ from tasktui import formats
 from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, parse_id, read_ids, state
 from tasktui.errors import Invalid, Refused
 from tasktui.limits import MAX_COMMENT, MAX_DESCRIPTION, MAX_INTEGER, MIN_INTEGER
-from tasktui.text_safety import visible_text
+from tasktui.text_safety import visible_line, visible_text
 
 task_app = typer.Typer(help="List, show and change tasks.", no_args_is_help=True)
 
@@ -50,7 +50,7 @@ def init(ctx: typer.Context) -> None:
     from tasktui.db import SCHEMA_VERSION
     from tasktui.services.events.manifests import register_catalogue
 
-    typer.echo(f"database ready: {st.settings.db} (schema version {SCHEMA_VERSION})")
+    typer.echo(f"database ready: {visible_line(str(st.settings.db))} (schema version {SCHEMA_VERSION})")
     typer.echo(f"event catalogue: {register_catalogue(actor=actor).summary()}")
 
 
