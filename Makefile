@@ -4,8 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
+LSTAMP := $(VENV)/.installed-lint
+#: The core that mypy checks (the TUI and the CLI follow Textual's and Typer's types loosely).
+CORE   := tasktui/config.py tasktui/db tasktui/models.py tasktui/services tasktui/formats.py tasktui/errors.py
+#: Parallel test workers (pytest-xdist): one per core.
+WORKERS ?= auto
 
-.PHONY: run test bench clean
+.PHONY: run test lint format bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +24,25 @@ $(TSTAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(STAMP)
 
+$(LSTAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[lint]'
+	touch $@
+
 run: $(STAMP)
 	$(BIN)/tasktui $(ARGS)
 
 test: $(TSTAMP)
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(WORKERS) $(PYTEST_ARGS)
+
+lint: $(LSTAMP)
+	$(BIN)/ruff format --check tasktui tests
+	$(BIN)/ruff check tasktui tests
+	$(BIN)/mypy $(CORE)
+	$(BIN)/lint-imports
+
+format: $(LSTAMP)
+	$(BIN)/ruff format tasktui tests
+	$(BIN)/ruff check --fix tasktui tests
 
 bench: $(TSTAMP)
 	$(BIN)/python -m tests.bench $(BENCH_ARGS)
