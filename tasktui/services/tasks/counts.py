@@ -91,7 +91,7 @@ def _outside(groups: list[int]) -> list[pw.Expression]:
 def _count_query(conditions: list[pw.Expression], text: str | None, cap: int | None = None) -> pw.Select:
     """SELECT count(*) of the tasks meeting `conditions` (and containing `text`),
     stopping after `cap` + 1 of them when a cap is given."""
-    query = Task.select(pw.fn.COUNT(pw.SQL("*")) if cap is None else pw.SQL("1"))
+    query: pw.Select = Task.select(pw.fn.COUNT(pw.SQL("*")) if cap is None else pw.SQL("1"))
     if text is not None:
         query = text_driven(query, Task, text)
     condition = all_of(conditions)
