@@ -20,7 +20,14 @@ def utcnow() -> dt.datetime:
 
 
 class BaseModel(pw.Model):
-    """Every table uses the shared proxy and keeps its own short table name."""
+    """Every table uses the shared proxy and keeps its own short table name.
+
+    `id` is the integer primary key peewee would add by itself, declared so that type
+    checkers know it; each model gets its own copy. The `<name>_id` annotations on the
+    models below declare the key columns peewee gives every foreign key `<name>`
+    (annotations only: peewee creates those attributes, and ignores annotations)."""
+
+    id = pw.AutoField()
 
     class Meta:
         database = database_proxy
@@ -57,7 +64,9 @@ class Membership(BaseModel):
     """A user belongs to a group."""
 
     user = pw.ForeignKeyField(User, backref="memberships", on_delete="CASCADE", index=False)
+    user_id: int
     group = pw.ForeignKeyField(Group, backref="memberships", on_delete="CASCADE", index=False)
+    group_id: int
 
     class Meta:
         indexes = ((("user", "group"), True), (("group", "user"), False))
@@ -67,6 +76,7 @@ class UserSetting(BaseModel):
     """A remembered per-user preference (column choice, language, theme...)."""
 
     user = pw.ForeignKeyField(User, backref="settings", on_delete="CASCADE", index=False)
+    user_id: int
     key = pw.CharField()
     value = pw.TextField()
 
@@ -94,6 +104,7 @@ class AttributeDef(BaseModel):
     default = pw.TextField(null=True)  # stored in canonical text form
     choices = pw.TextField(null=True)  # JSON list, for the choice type
     group = pw.ForeignKeyField(AttributeGroup, null=True, backref="attributes", on_delete="SET NULL")
+    group_id: int | None
     position = pw.IntegerField(default=0)
 
 
@@ -108,7 +119,9 @@ class AttributeSetItem(BaseModel):
     """An attribute belongs to an attribute set."""
 
     attribute_set = pw.ForeignKeyField(AttributeSet, backref="items", on_delete="CASCADE", index=False)
+    attribute_set_id: int
     attribute = pw.ForeignKeyField(AttributeDef, backref="set_items", on_delete="RESTRICT")
+    attribute_id: int
     position = pw.IntegerField(default=0)
 
     class Meta:
@@ -123,8 +136,11 @@ class Event(BaseModel):
     name_de = pw.CharField(null=True)
     plugin = pw.CharField(null=True)  # None: manually created
     responsible_user = pw.ForeignKeyField(User, null=True, backref="events", on_delete="RESTRICT")
+    responsible_user_id: int | None
     responsible_group = pw.ForeignKeyField(Group, null=True, backref="events", on_delete="RESTRICT")
+    responsible_group_id: int | None
     attribute_set = pw.ForeignKeyField(AttributeSet, null=True, backref="events", on_delete="RESTRICT")
+    attribute_set_id: int | None
     obsolete = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
 
@@ -153,11 +169,15 @@ class Task(BaseModel):
     description = pw.TextField(default="")
     link = pw.TextField(default="")
     event = pw.ForeignKeyField(Event, backref="tasks", on_delete="RESTRICT", index=False)
+    event_id: int
     plugin = pw.CharField(null=True)
     assignee = pw.ForeignKeyField(User, null=True, backref="assigned_tasks", on_delete="RESTRICT", index=False)
+    assignee_id: int | None
     group = pw.ForeignKeyField(Group, null=True, backref="tasks", on_delete="RESTRICT", index=False)
+    group_id: int | None
     done_at = pw.DateTimeField(null=True)
     done_by = pw.ForeignKeyField(User, null=True, backref="done_tasks", on_delete="RESTRICT")
+    done_by_id: int | None
     dedup_key = pw.CharField(null=True)
     occurrences = pw.IntegerField(default=1)
     last_seen_at = pw.DateTimeField(default=utcnow)
@@ -189,7 +209,9 @@ class TaskAttribute(BaseModel):
     """A custom attribute value of a task, in canonical text form."""
 
     task = pw.ForeignKeyField(Task, backref="attribute_values", on_delete="CASCADE", index=False)
+    task_id: int
     attribute = pw.ForeignKeyField(AttributeDef, backref="values", on_delete="RESTRICT", index=False)
+    attribute_id: int
     value = pw.TextField(null=True)
 
     class Meta:
@@ -200,8 +222,10 @@ class TaskHistory(BaseModel):
     """One change of a task: who (acting user and OS login), when, what, old -> new."""
 
     task = pw.ForeignKeyField(Task, backref="history", on_delete="CASCADE", index=False)
+    task_id: int
     at = pw.DateTimeField(default=utcnow)
     actor = pw.ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    actor_id: int
     os_login = pw.CharField()
     action = pw.CharField()
     field = pw.CharField(null=True)
@@ -216,8 +240,10 @@ class Comment(BaseModel):
     """A comment on a task."""
 
     task = pw.ForeignKeyField(Task, backref="comments", on_delete="CASCADE", index=False)
+    task_id: int
     at = pw.DateTimeField(default=utcnow)
     author = pw.ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    author_id: int
     os_login = pw.CharField()
     body = pw.TextField()
 
@@ -229,7 +255,9 @@ class TaskDependency(BaseModel):
     """`task` depends on (waits for) `depends_on`."""
 
     task = pw.ForeignKeyField(Task, backref="dependencies", on_delete="CASCADE", index=False)
+    task_id: int
     depends_on = pw.ForeignKeyField(Task, backref="dependents", on_delete="CASCADE")
+    depends_on_id: int
 
     class Meta:
         indexes = ((("task", "depends_on"), True),)
@@ -239,6 +267,7 @@ class RelatedProcess(BaseModel):
     """An external run that produced a task (the original's "ETL processes" tab)."""
 
     task = pw.ForeignKeyField(Task, backref="processes", on_delete="CASCADE")
+    task_id: int
     process_id = pw.CharField()
     source = pw.CharField(default="")
     started_at = pw.DateTimeField(null=True)
@@ -265,6 +294,7 @@ class EventEmailSwitch(BaseModel):
     """Whether an event sends email when the default is not applied."""
 
     event = pw.ForeignKeyField(Event, backref="+", on_delete="CASCADE", unique=True)
+    event_id: int
     enabled = pw.BooleanField(default=False)
 
 
@@ -274,8 +304,11 @@ class OutboxMessage(BaseModel):
 
     created_at = pw.DateTimeField(default=utcnow)
     task = pw.ForeignKeyField(Task, null=True, backref="+", on_delete="SET NULL", index=False)
+    task_id: int | None
     event = pw.ForeignKeyField(Event, null=True, backref="+", on_delete="SET NULL", index=False)
+    event_id: int | None
     user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="SET NULL", index=False)
+    user_id: int | None
     recipient = pw.CharField()
     subject = pw.TextField()
     body = pw.TextField()

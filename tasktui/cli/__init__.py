@@ -116,7 +116,7 @@ class ErrorMappingGroup(TyperGroup):
             fail("interrupted", 130)
         except BrokenPipeError:
             sys.stderr.close()
-            raise typer.Exit(0)
+            raise typer.Exit(0) from None
         except UnicodeError as e:  # bytes that are not UTF-8 in an argument or on stdin
             if os.environ.get("TASKTUI_DEBUG"):
                 raise

@@ -59,9 +59,14 @@ class LightCoercion:
             if (self.min is None or number >= self.min) and (self.max is None or number <= self.max):
                 return True, number
             return False, None
-        if multi and isinstance(value, (list, tuple)) and getattr(annotation, "__origin__", None) is list:
-            if annotation.__args__ == (str,) and all(isinstance(v, str) for v in value):
-                return True, list(value)
+        if (
+            multi
+            and isinstance(value, (list, tuple))
+            and getattr(annotation, "__origin__", None) is list
+            and annotation.__args__ == (str,)
+            and all(isinstance(v, str) for v in value)
+        ):
+            return True, list(value)
         return False, None
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import peewee as pw
 
@@ -185,7 +187,7 @@ def remove_member(group_name: str, login: str, *, actor: Actor | None = None) ->
     return _group_info(group)
 
 
-def group_ids_of(user_id: int) -> pw.Select:
+def group_ids_of(user_id: int | None) -> pw.Select:
     """A subquery of the ids of the groups a user belongs to."""
     return Membership.select(Membership.group).where(Membership.user == user_id)
 
@@ -200,10 +202,12 @@ def user_choices(include_inactive: bool = False) -> list[tuple[str, str]]:
     query = User.select(User.login, User.display_name).order_by(User.login)
     if not include_inactive:
         query = query.where(User.active == True)  # noqa: E712
-    return [(login, user_label(login, name)) for login, name in query.tuples()]
+    return [(login, user_label(login, name)) for login, name in cast("Iterable[tuple[str, str]]", query.tuples())]
 
 
 def group_choices() -> list[tuple[str, str]]:
     """(name, label) of the groups, sorted by name; the label adds the description."""
     query = Group.select(Group.name, Group.description).order_by(Group.name)
-    return [(name, f"{name} - {desc}" if desc else name) for name, desc in query.tuples()]
+    return [
+        (name, f"{name} - {desc}" if desc else name) for name, desc in cast("Iterable[tuple[str, str]]", query.tuples())
+    ]

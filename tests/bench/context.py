@@ -68,7 +68,7 @@ class BenchContext:
         interleaved (a, b, c, a, b, c ...) so that load from other work on the
         machine hits them alike."""
         times: dict[str, list[float]] = {name: [] for name in commands}
-        for name, argv in commands.items():  # warm the OS file cache once
+        for argv in commands.values():  # warm the OS file cache once
             self.run_process(argv)
         for _ in range(repeat or self.repeat):
             for name, argv in commands.items():

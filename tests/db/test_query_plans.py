@@ -92,7 +92,11 @@ def test_counts_of_every_filter_read_only_covering_indexes(ids):
     for flt in _filters(ids):
         plan = _task_lines(dbmod.query_plan(count_query(flt)))
         scans = [line for line in plan if line.startswith("SCAN")]
-        if not plan or not all("COVERING INDEX" in line for line in plan) or (scans and not (_only_status(flt) and flt.status != "open")):
+        if (
+            not plan
+            or not all("COVERING INDEX" in line for line in plan)
+            or (scans and not (_only_status(flt) and flt.status != "open"))
+        ):
             failures.append((flt, plan))
     assert not failures, "\n".join(f"{f}: {p}" for f, p in failures)
 

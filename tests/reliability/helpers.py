@@ -63,7 +63,7 @@ def seed_open_tasks(db: pw.Database, event: Event, count: int, description: str 
                         "occurrences": 1,
                         "last_seen_at": now,
                         "updated_at": now,
-                    }  # fmt: skip
+                    }
                     for i in ids
                 ]
             ).execute()

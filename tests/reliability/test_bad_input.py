@@ -199,9 +199,9 @@ manifests = st.fixed_dictionaries(
 
 def manifest_text(manifest: dict) -> str:
     lines = [f"{json.dumps(k)} = {toml_value(v)}" for k, v in manifest.items() if k != "event"]
-    for event in manifest["event"]:
+    for entry in manifest["event"]:
         lines.append("[[event]]")
-        lines += [f"{json.dumps(k)} = {toml_value(v)}" for k, v in event.items()]
+        lines += [f"{json.dumps(k)} = {toml_value(v)}" for k, v in entry.items()]
     return "\n".join(lines) + "\n"
 
 

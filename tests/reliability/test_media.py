@@ -18,7 +18,6 @@ import pytest
 from tasktui.errors import Unavailable
 from tasktui.models import Task
 from tests.conftest import Cli
-from tests.reliability.mounts import tmpfs  # noqa: F401  (the fixture)
 
 #: Within the description limit (64 KiB), and with its text index far more than the
 #: space left: varied words, so the trigram index holds many distinct entries.

@@ -93,7 +93,7 @@ def rows_by_table(path: Path) -> dict[str, dict[int, dict]]:
     result: dict[str, dict[int, dict]] = {}
     for table in [*user_tables(con), "task_fts"]:
         rows = con.execute(f'SELECT rowid AS _rowid, * FROM "{table}"').fetchall()
-        result[table] = {r["_rowid"]: {k: r[k] for k in r.keys() if k != "_rowid"} for r in rows}
+        result[table] = {r["_rowid"]: {k: v for k, v in dict(r).items() if k != "_rowid"} for r in rows}
     con.close()
     return result
 

@@ -74,7 +74,7 @@ def _comparable(path: Path) -> dict[str, list[dict]]:
         ]
         return {
             table: [
-                {k: row[k] for k in row.keys() if k not in TIME_COLUMNS}
+                {k: v for k, v in dict(row).items() if k not in TIME_COLUMNS}
                 for row in con.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
             ]
             for table in tables

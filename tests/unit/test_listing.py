@@ -40,7 +40,7 @@ def data(database, actor):
     groups = [None, "ops", "sales"]
     titles = ["Import failed", "Stock differs", "import FAILED again", "zz", "Refund"]
     base = dt.datetime(2025, 1, 1)
-    for i in range(90):
+    for _ in range(90):
         r = raise_task(
             actor,
             rng.choice(["ev_a", "ev_b", "ev_c"]),

@@ -200,8 +200,8 @@ def _events(actor: Actor) -> int:
     try:
         from tasktui.services.events.manifests import register_catalogue
     except ImportError:
-        register_catalogue = None
-    if register_catalogue is not None:
+        pass
+    else:
         register_catalogue(actor=actor)
     for identifier, name_en, name_de, plugin, user, group, _ in EVENTS:
         if Event.get_or_none(Event.identifier == identifier) is None:

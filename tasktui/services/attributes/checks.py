@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Literal, TypeVar, overload
 
 import peewee as pw
 
 from tasktui.errors import Invalid, NotFound
 from tasktui.limits import MAX_CHOICES, MAX_LABEL
-from tasktui.models import AttributeDef, AttributeGroup, AttributeSet
+from tasktui.models import AttributeDef, AttributeGroup, AttributeSet, AttributeSetItem
 from tasktui.services.events.definitions import identifier_problem
 
 #: "Not given" for keyword arguments where None means "clear it".
@@ -34,6 +35,10 @@ def check_key(key: str, what: str = "attribute") -> str:
     return key
 
 
+@overload
+def check_label(label: str | None, lang: str, required: Literal[True]) -> str: ...
+@overload
+def check_label(label: str | None, lang: str, required: bool) -> str | None: ...
 def check_label(label: str | None, lang: str, required: bool) -> str | None:
     """A label is one line of at most MAX_LABEL characters; an empty one is None
     (Invalid when `required`, as the English label is)."""
@@ -74,7 +79,9 @@ def localized(label_en: str, label_de: str | None, lang: str) -> str:
     return label_de if lang == "de" and label_de else label_en
 
 
-def next_position(model: type[pw.Model], where: pw.Expression | None = None) -> int:
+def next_position(
+    model: type[AttributeGroup | AttributeDef | AttributeSetItem], where: pw.Expression | None = None
+) -> int:
     """The position after the last row of `model` (optionally among `where`)."""
     query = model.select(pw.fn.MAX(model.position))
     if where is not None:
@@ -83,7 +90,10 @@ def next_position(model: type[pw.Model], where: pw.Expression | None = None) -> 
     return 0 if top is None else top + 1
 
 
-def _by_key(model: type[pw.Model], key: str, what: str):
+_Keyed = TypeVar("_Keyed", AttributeDef, AttributeGroup, AttributeSet)
+
+
+def _by_key(model: type[_Keyed], key: str, what: str) -> _Keyed:
     row = model.get_or_none(model.key == key)
     if row is None:
         raise NotFound(f"unknown {what} {key!r}")

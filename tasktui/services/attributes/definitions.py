@@ -234,7 +234,7 @@ def edit_attribute(
         if required is not None:
             defn.required = required
         if group is not UNSET:
-            defn.group = get_attribute_group(group).id if group else None  # type: ignore[arg-type]
+            defn.group_id = get_attribute_group(group).id if group else None  # type: ignore[arg-type]
         if position is not None:
             defn.position = position
         defn.save()

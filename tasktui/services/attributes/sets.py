@@ -10,8 +10,9 @@ stored values are refused with the reason and the number of values concerned:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
@@ -182,4 +183,7 @@ def delete_attribute_set(set_key: str, *, actor: Actor | None = None) -> SetInfo
 def attribute_set_choices() -> list[tuple[str, str]]:
     """(key, label) of the attribute sets, sorted by key."""
     query = AttributeSet.select(AttributeSet.key, AttributeSet.name).order_by(AttributeSet.key)
-    return [(key, f"{name} ({key})" if name and name != key else key) for key, name in query.tuples()]
+    return [
+        (key, f"{name} ({key})" if name and name != key else key)
+        for key, name in cast("Iterable[tuple[str, str]]", query.tuples())
+    ]

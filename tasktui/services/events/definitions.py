@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, overload
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
@@ -48,6 +49,10 @@ def check_identifier(identifier: str) -> str:
     return identifier
 
 
+@overload
+def _check_name(name: str | None, lang: str, required: Literal[True]) -> str: ...
+@overload
+def _check_name(name: str | None, lang: str, required: bool) -> str | None: ...
 def _check_name(name: str | None, lang: str, required: bool) -> str | None:
     name = (name or "").strip()
     if "\n" not in name:  # a newline stays refused below; other controls are cleaned

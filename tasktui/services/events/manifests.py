@@ -40,16 +40,21 @@ plugin or was created by hand, or the attribute set differs from the registered 
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import NoReturn, TypeVar
+
+import peewee as pw
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused, TaskTuiError
 from tasktui.limits import MAX_MANIFEST, MAX_PLUGIN
-from tasktui.models import AttributeSet, Event, Group, User
+from tasktui.models import AttributeSet, BaseModel, Event, Group, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
 from tasktui.services.events.definitions import MANUAL_PLUGIN_LABEL, audited_fields, check_name, identifier_problem
@@ -132,7 +137,7 @@ def _where(path: Path, line: int | None) -> str:
     return f"{path}:{line}" if line else str(path)
 
 
-def _optional_text(value: object, what: str, fail) -> str | None:
+def _optional_text(value: object, what: str, fail: Callable[[str], NoReturn]) -> str | None:
     if not isinstance(value, str):
         fail(f"{what} must be a string, not {type(value).__name__}")
     return value.strip() or None
@@ -142,7 +147,7 @@ def _parse_event(raw: object, index: int, path: Path, locate: _Locator) -> Manif
     ident = raw.get("identifier") if isinstance(raw, dict) else None
     label = f"event #{index + 1}" + (f" {ident!r}" if isinstance(ident, str) else "")
 
-    def fail(problem: str, key: str | None = None) -> None:
+    def fail(problem: str, key: str | None = None) -> NoReturn:
         raise Invalid(f"{_where(path, locate.line(index, key))}: {label}: {problem}")
 
     if not isinstance(raw, dict):
@@ -177,7 +182,7 @@ def _parse_event(raw: object, index: int, path: Path, locate: _Locator) -> Manif
         except Invalid as e:
             fail(f"name.{lang}: {e}", "name")
     optional = {
-        key: _optional_text(raw.get(key, ""), key, lambda p, k=key: fail(p, k))
+        key: _optional_text(raw.get(key, ""), key, functools.partial(fail, key=key))
         for key in ("responsible_user", "responsible_group", "attribute_set")
     }
     return ManifestEvent(
@@ -239,7 +244,10 @@ def parse_manifest(path: Path) -> Manifest:
     return Manifest(path=path, plugin=plugin, events=events)
 
 
-def _lookup(model, column, value: str | None, kind: str, where: str) -> object | None:
+_Row = TypeVar("_Row", bound=BaseModel)
+
+
+def _lookup(model: type[_Row], column: pw.Field, value: str | None, kind: str, where: str) -> _Row | None:
     if value is None:
         return None
     row = model.get_or_none(column == value)
@@ -275,7 +283,7 @@ def _plan(manifest: Manifest, result: RegisterResult) -> list[tuple[str, Event |
             raise Refused(f"{where}: the identifier is already taken by an event created by {owner}")
         if existing.attribute_set_id != (aset.id if aset else None):
             raise Refused(f"{where}: the attribute set of a registered event cannot change")
-        changes = {}
+        changes: dict[str, str | None] = {}
         if existing.name_en != ev.name_en:
             changes["name_en"] = ev.name_en
         if existing.name_de != ev.name_de:
@@ -313,6 +321,7 @@ def register_manifests(paths: list[Path], *, actor: Actor | None = None) -> Regi
                 created = Event.create(**fields)
                 record(actor, "event", created.identifier, "register", new=summary(audited_fields(created)))
             else:
+                assert event is not None  # an update names the event it changes
                 before = audited_fields(event)
                 Event.update(**fields).where(Event.id == event.id).execute()
                 record_changes(actor, "event", event.identifier, before, fields, action="register")

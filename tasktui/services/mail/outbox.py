@@ -25,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import cast
 
 import peewee as pw
 
@@ -137,7 +138,7 @@ def recipients_for(event: Event) -> list[Recipient]:
     for user in users:
         if not user.active or not (user.email or "").strip():
             continue
-        address = user.email.strip()
+        address = (user.email or "").strip()
         if address.lower() in seen:
             continue
         seen.add(address.lower())
@@ -150,7 +151,7 @@ def recipients_for(event: Event) -> list[Recipient]:
             (UserSetting.key == "lang") & UserSetting.user.in_([u.id for u in chosen])
         )
     }
-    return [Recipient(u.id, u.login, u.email.strip(), langs.get(u.id, "en")) for u in chosen]
+    return [Recipient(u.id, u.login, (u.email or "").strip(), langs.get(u.id, "en")) for u in chosen]
 
 
 def render_message(task: Task, event: Event, lang: str, assignee: str | None, group: str | None) -> RenderedMessage:
@@ -342,7 +343,7 @@ def outbox_counts() -> dict[str, int]:
     """How many messages are in each state."""
     counts = dict.fromkeys(STATES, 0)
     query = OutboxMessage.select(OutboxMessage.state, pw.fn.COUNT(OutboxMessage.id)).group_by(OutboxMessage.state)
-    for state, count in query.tuples():
+    for state, count in cast("Iterable[tuple[str, int]]", query.tuples()):
         counts[state] = count
     return counts
 

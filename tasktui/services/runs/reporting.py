@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from collections.abc import Iterable
+from typing import cast
 
 from tasktui.db import write_transaction
 from tasktui.models import OPEN, Task
@@ -79,9 +81,12 @@ def resolve_open_tasks(actor: Actor, event: str, dedup_key: str) -> list[int]:
         ev = get_event(event)
         ids = [
             row[0]
-            for row in Task.select(Task.id)
-            .where((Task.event == ev.id) & (Task.dedup_key == dedup_key) & (Task.status == OPEN))
-            .tuples()
+            for row in cast(
+                "Iterable[tuple[int]]",
+                Task.select(Task.id)
+                .where((Task.event == ev.id) & (Task.dedup_key == dedup_key) & (Task.status == OPEN))
+                .tuples(),
+            )
         ]
         if not ids:
             return []

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import peewee as pw
 
@@ -117,6 +117,7 @@ def set_task_attributes(actor: Actor, task_id: int, values: Mapping[str, str | N
             if old == new:
                 continue
             if new is None:
+                assert old_row is not None  # else old == new, skipped above
                 old_row.delete_instance()
             elif old_row is None:
                 TaskAttribute.create(task=task.id, attribute=defn.id, value=new)
@@ -149,7 +150,7 @@ def typed_values(task_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
             .order_by(AttributeDef.position, AttributeDef.key)
             .tuples()
         )
-        for task_id, value, key, type_name in query:
+        for task_id, value, key, type_name in cast("Iterable[tuple[int, str | None, str, str]]", query):
             result[task_id][key] = json_value(type_name, value)
     return result
 
@@ -184,9 +185,12 @@ def task_attribute_fields(task_id: int, lang: str = "en") -> list[AttributeField
     in_set = {d.id for d in set_attributes(event.attribute_set_id)}
     stored = {
         a: v
-        for a, v in TaskAttribute.select(TaskAttribute.attribute, TaskAttribute.value)
-        .where(TaskAttribute.task == task.id)
-        .tuples()
+        for a, v in cast(
+            "Iterable[tuple[int, str | None]]",
+            TaskAttribute.select(TaskAttribute.attribute, TaskAttribute.value)
+            .where(TaskAttribute.task == task.id)
+            .tuples(),
+        )
     }
     ids = in_set | set(stored)
     if not ids:

@@ -26,6 +26,7 @@ matches, and each one's row is read to check the filters). `count_up_to` stops a
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from dataclasses import dataclass
 
 import peewee as pw
@@ -83,14 +84,14 @@ def _outside(groups: list[int]) -> list[pw.Expression]:
     if len(ordered) > MAX_GAPS:  # one statement stays small; NOT IN reads more entries
         return [Task.group.is_null() | Task.group.not_in(ordered)]
     gaps = [Task.group.is_null(), Task.group < ordered[0], Task.group > ordered[-1]]
-    gaps += [(Task.group > low) & (Task.group < high) for low, high in zip(ordered, ordered[1:]) if high > low + 1]
+    gaps += [(Task.group > low) & (Task.group < high) for low, high in itertools.pairwise(ordered) if high > low + 1]
     return gaps
 
 
 def _count_query(conditions: list[pw.Expression], text: str | None, cap: int | None = None) -> pw.Select:
     """SELECT count(*) of the tasks meeting `conditions` (and containing `text`),
     stopping after `cap` + 1 of them when a cap is given."""
-    query = Task.select(pw.fn.COUNT(pw.SQL("*")) if cap is None else pw.SQL("1"))
+    query: pw.Select = Task.select(pw.fn.COUNT(pw.SQL("*")) if cap is None else pw.SQL("1"))
     if text is not None:
         query = text_driven(query, Task, text)
     condition = all_of(conditions)

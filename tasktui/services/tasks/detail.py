@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 import peewee as pw
 
@@ -116,7 +118,7 @@ def task_detail(task_id: int, lang: str = "en") -> TaskDetail:
             label=(row.attribute.label_de if lang == "de" and row.attribute.label_de else row.attribute.label_en),
             type=row.attribute.type,
             value=row.value,
-            group=(row.attribute.group.label_en if row.attribute.group_id else None),
+            group=(cast(AttributeGroup, row.attribute.group).label_en if row.attribute.group_id else None),
         )
         for row in TaskAttribute.select(TaskAttribute, AttributeDef, AttributeGroup)
         .join(AttributeDef)
@@ -200,9 +202,10 @@ def _reaches(start: int, target: int) -> bool:
     while frontier:
         nxt = [
             row[0]
-            for row in TaskDependency.select(TaskDependency.depends_on)
-            .where(TaskDependency.task.in_(frontier))
-            .tuples()
+            for row in cast(
+                "Iterable[tuple[int]]",
+                TaskDependency.select(TaskDependency.depends_on).where(TaskDependency.task.in_(frontier)).tuples(),
+            )
         ]
         if target in nxt:
             return True

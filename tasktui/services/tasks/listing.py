@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import peewee as pw
 
@@ -66,7 +66,7 @@ class TaskRow:
         return self.description.split("\n", 1)[0]
 
 
-def _order(sort: str, descending: bool) -> tuple[pw.Node, list[pw.Node]]:
+def _order(sort: str, descending: bool) -> tuple[pw.ColumnBase, list[pw.Node]]:
     if sort not in SORT_KEYS:
         raise Invalid(f"unknown sort column {sort!r}: use one of {', '.join(SORT_KEYS)}")
     key = sort_key(SORT_KEYS[sort])  # nullable columns: the engine's total order
@@ -98,7 +98,7 @@ def page_query(
         if few is not None:
             conditions.append(Task.id.in_(few))
             text = None
-    query = Task.select(Task.id, key.alias("sort_key")) if key is not Task.id else Task.select(Task.id)
+    query: pw.Select = Task.select(Task.id, key.alias("sort_key")) if key is not Task.id else Task.select(Task.id)
     if text is not None:
         query = text_driven(query, Task, text)
         if key is Task.id:  # the same id, but the index's order and rowid range
@@ -147,7 +147,7 @@ def _rows_by_id(ids: Sequence[int], lang: str, cursors: dict[int, tuple[Any, ...
         .dicts()
     )
     rows = []
-    for r in query:
+    for r in cast("Iterable[dict[str, Any]]", query):  # .dicts(): peewee's stubs yield models
         name = r["name_de"] if lang == "de" and r["name_de"] else r["name_en"]
         rows.append(
             TaskRow(

@@ -46,7 +46,7 @@ class ProcessRef:
     exit_code: int | None = None
 
 
-def check_title(title: str) -> str:
+def check_title(title: str | None) -> str:
     """The title as stored: one line (a newline is refused, as documented), other
     control characters and escape sequences cleaned away (see text_safety)."""
     title = (title or "").strip()

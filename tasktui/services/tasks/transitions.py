@@ -62,12 +62,12 @@ def _update(ids: list[int], changes: dict[Any, Any]) -> None:
         Task.update(changes).where(Task.id.in_(ids[start : start + CHUNK])).execute()
 
 
-def _logins(user_ids: Iterable[int | None]) -> dict[int, str]:
+def _logins(user_ids: Iterable[int | None]) -> dict[int | None, str]:
     ids = {i for i in user_ids if i is not None}
     return {u.id: u.login for u in User.select(User.id, User.login).where(User.id.in_(list(ids)))} if ids else {}
 
 
-def _group_names(group_ids: Iterable[int | None]) -> dict[int, str]:
+def _group_names(group_ids: Iterable[int | None]) -> dict[int | None, str]:
     ids = {i for i in group_ids if i is not None}
     return {g.id: g.name for g in Group.select(Group.id, Group.name).where(Group.id.in_(list(ids)))} if ids else {}
 

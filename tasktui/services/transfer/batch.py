@@ -256,7 +256,8 @@ def _check(items: Sequence[BatchItem]) -> tuple[_Resolved, list[LineError]]:
                 resolved.group_ids[item.group] = cached_lookup(groups, item.group, get_group).id
             if ev.attribute_set_id is not None or item.attributes:
                 key = (ev.id, tuple(sorted(item.attributes.items())))
-                resolved.values[item.line] = cached_lookup(values_cache, key, lambda _k: _values(ev, item.attributes))
+                # cached_lookup calls the lambda at once, in this iteration: ev and item are current
+                resolved.values[item.line] = cached_lookup(values_cache, key, lambda _k: _values(ev, item.attributes))  # noqa: B023
         except TaskTuiError as e:
             errors.append(LineError(item.line, str(e)))
     return resolved, errors

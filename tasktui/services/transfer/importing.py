@@ -284,6 +284,7 @@ def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved:
             }
         )  # fmt: skip
     ids = dict(zip((r.index for r in ordered), insert_tasks(rows)))
+    value_rows: list[dict[str, Any]]
     history_rows, value_rows = [], []
     for r in ordered:
         task_id = ids[r.index]
