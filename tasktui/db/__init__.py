@@ -98,6 +98,6 @@ def text_driven(query: pw.Select, task_model: type[pw.Model], text: str) -> pw.S
     return current_dialect().text_driven(query, task_model, text)
 
 
-def sort_key(field: pw.Field) -> pw.Node:
+def sort_key(field: pw.Field) -> pw.ColumnBase:
     """The keyset sort expression of `field`: a total order, nulls below every value."""
     return current_dialect().sort_key(field)

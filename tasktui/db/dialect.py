@@ -128,7 +128,7 @@ class Dialect(ABC):
     # ---------------------------------------------------------------- sort, counts
 
     @abstractmethod
-    def sort_key(self, field: pw.Field) -> pw.Node:
+    def sort_key(self, field: pw.Field) -> pw.ColumnBase:
         """The expression a keyset page sorts `field` by: the column itself when it
         cannot be null, else one of the column's own type in which null sorts below
         every value (a keyset comparison needs a total order)."""

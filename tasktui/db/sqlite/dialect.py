@@ -81,7 +81,7 @@ class SqliteDialect(Dialect):
     def text_driven(self, query: pw.Select, task_model: type[pw.Model], text: str) -> pw.Select:
         return text_search.text_driven(query, task_model, text)
 
-    def sort_key(self, field: pw.Field) -> pw.Node:
+    def sort_key(self, field: pw.Field) -> pw.ColumnBase:
         """The column, or for a nullable one COALESCE with a value of its type below
         every stored one (`_NULL_SORTS_AS`): SQLite compares NULL with nothing."""
         if not field.null:

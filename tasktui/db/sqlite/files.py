@@ -181,6 +181,6 @@ def create_private_file(path: Path) -> None:
     except FileExistsError:
         return
     except OSError as e:
-        prefix = {errno.EROFS: "read-only: ", errno.ENOSPC: "disk full: "}.get(e.errno, "")
+        prefix = {errno.EROFS: "read-only: ", errno.ENOSPC: "disk full: "}.get(e.errno or 0, "")
         raise Unavailable(f"{prefix}cannot create database {path}: {e.strerror}") from None
     os.close(fd)

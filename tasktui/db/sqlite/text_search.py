@@ -7,6 +7,8 @@ written here by hand.
 
 from __future__ import annotations
 
+from typing import Any
+
 import peewee as pw
 
 #: The id of a matching task in a query made by `text_driven` (order by it: the index
@@ -32,7 +34,7 @@ def text_condition(task_model: type[pw.Model], text: str) -> pw.Expression:
     It reads every match of the index before the first row (an IN list): where a
     query can be driven by the matches instead, `text_driven` is much faster."""
     if indexed_text(text):
-        return task_model.id.in_(
+        return _id(task_model).in_(
             pw.NodeList(
                 (pw.SQL("(SELECT rowid FROM task_fts WHERE task_fts MATCH "), _phrase(text), pw.SQL(")")), glue=""
             )
@@ -82,4 +84,9 @@ def text_driven(query: pw.Select, task_model: type[pw.Model], text: str) -> pw.S
     the other filters reject), where an IN list (`text_condition`) reads every match
     first (220 ms for a common word at a million tasks). A keyset on `TEXT_MATCH_ID`
     becomes a rowid range of the index. CROSS JOIN keeps the index the outer loop."""
-    return query.from_(text_matches(text)).join(task_model, pw.JOIN.CROSS).where(task_model.id == TEXT_MATCH_ID)
+    return query.from_(text_matches(text)).join(task_model, pw.JOIN.CROSS).where(_id(task_model) == TEXT_MATCH_ID)
+
+
+def _id(task_model: type[pw.Model]) -> Any:
+    """The task model's primary key column (peewee's stubs do not type `Model.id`)."""
+    return task_model._meta.primary_key
