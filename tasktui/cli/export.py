@@ -9,7 +9,6 @@ from typing import Optional
 import typer
 
 from tasktui.cli.state import state
-from tasktui.text_safety import visible_line
 from tasktui.cli.tasks import (
     ASCENDING_OPTION,
     ASSIGNED_OPTION,
@@ -23,6 +22,7 @@ from tasktui.cli.tasks import (
     STATUS_OPTION,
     task_filter,
 )
+from tasktui.text_safety import visible_line
 
 
 def export(
@@ -58,7 +58,9 @@ def export(
     result = export_tasks(flt, path, fmt, sort, not ascending, actor.lang, overwrite=force, progress=progress)
     if show_progress:
         sys.stderr.write("\n")
-    typer.echo(f"exported {result.count} task{'' if result.count == 1 else 's'} to {visible_line(str(result.path))} ({result.format})")
+    typer.echo(
+        f"exported {result.count} task{'' if result.count == 1 else 's'} to {visible_line(str(result.path))} ({result.format})"
+    )
 
 
 def register(app: typer.Typer) -> None:

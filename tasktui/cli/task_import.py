@@ -71,7 +71,9 @@ def import_(
     if rows:
         typer.echo(formats.table(rows, MAPPING_COLUMNS))
     skipped = f" ({result.existing} already here, skipped)" if result.existing else ""
-    typer.echo(f"imported {result.imported} task{'' if result.imported == 1 else 's'} from {visible_line(str(result.source))}{skipped}")
+    typer.echo(
+        f"imported {result.imported} task{'' if result.imported == 1 else 's'} from {visible_line(str(result.source))}{skipped}"
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -62,8 +62,14 @@ SQL_CALLS = {"execute_sql", "execute", "executemany", "executescript", "SQL", "r
 #: (module path relative to the package, function) -> why it is safe.
 ALLOWED = {
     ("db/sqlite/database.py", "run_script"): "runs the frozen migration files (shipped SQL) statement by statement",
-    ("db/sqlite/database.py", "stamp_schema_version"): "PRAGMA application_id/user_version from a constant and an int (:d)",
-    ("db/sqlite/dialect.py", "query_plan"): "prefixes EXPLAIN QUERY PLAN to SQL that peewee generated (values are parameters)",
+    (
+        "db/sqlite/database.py",
+        "stamp_schema_version",
+    ): "PRAGMA application_id/user_version from a constant and an int (:d)",
+    (
+        "db/sqlite/dialect.py",
+        "query_plan",
+    ): "prefixes EXPLAIN QUERY PLAN to SQL that peewee generated (values are parameters)",
 }
 
 

@@ -255,7 +255,7 @@ def test_a_big_batch_is_stored_whole(ready, db_path):
 def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch):
     """All lines are written in one transaction: a failure after the task, history and
     process rows were inserted (here: while queueing notifications) rolls all back."""
-    from tasktui.services.transfer import batch
+    from tasktui.services.tasks import raise_writer
 
     actor = _world(tmp_path / "t.db")
     dbmod.close_database()
@@ -266,7 +266,7 @@ def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch):
         assert ids == [3, 4, 5, 6, 7, 8]  # the six new tasks are in the transaction already
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(batch, "_enqueue_notifications", broken)
+    monkeypatch.setattr(raise_writer, "_enqueue_notifications", broken)
     items, _ = parse_lines(json.dumps(item) for item in MIXED_BATCH)
     with pytest.raises(RuntimeError, match="disk on fire"):
         raise_batch(actor, items)

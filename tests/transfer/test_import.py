@@ -202,14 +202,16 @@ def test_every_problem_is_listed_and_a_mix_exits_2(target, tmp_path):
 def test_all_or_nothing_when_writing_fails_half_way(source, target, tmp_path, monkeypatch):
     """The tasks are inserted before their history: a failure there leaves nothing."""
     export_json(source, tmp_path / "all.json")
-    real = task_import.insert_chunks
+    from tasktui.services.tasks import raise_writer
+
+    real = raise_writer.insert_chunks
 
     def failing(model, rows):
         if model is TaskHistory:
             raise RuntimeError("disk full")
         real(model, rows)
 
-    monkeypatch.setattr(task_import, "insert_chunks", failing)
+    monkeypatch.setattr(raise_writer, "insert_chunks", failing)
     with opened(target.db_path) as actor:
         with pytest.raises(RuntimeError):
             task_import.import_tasks(actor, tmp_path / "all.json")

@@ -29,11 +29,17 @@ def test_the_tui_creates_the_database_with_the_catalogue_and_its_example_works(t
     env = {**os.environ, "TASKTUI_USER": "alice"}
     raised = subprocess.run(
         [sys.executable, "-m", "tasktui", "--db", str(db_path), *argv[1:]],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert raised.returncode == 0, raised.stderr
     listed = subprocess.run(
         [sys.executable, "-m", "tasktui", "--db", str(db_path), "task", "list", "--format", "ids"],
-        capture_output=True, text=True, env=env, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
     )
     assert listed.stdout.split() == ["1"], listed.stderr

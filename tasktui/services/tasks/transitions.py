@@ -12,11 +12,12 @@ from typing import Any
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
-from tasktui.models import DONE, OPEN, Group, Task, User, utcnow
+from tasktui.models import Group, Task, User, utcnow
 from tasktui.services.context import Actor
 from tasktui.services.people import get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK
 from tasktui.services.tasks.history import history, insert_history
+from tasktui.services.tasks.status_changes import TRANSITIONS, Transition
 
 
 @dataclass
@@ -74,33 +75,32 @@ def _group_names(group_ids: Iterable[int | None]) -> dict[int | None, str]:
 
 def mark_done(actor: Actor, ids: Iterable[int]) -> BulkResult:
     """Mark the open tasks among `ids` done (done at / done by); done ones are skipped."""
-    result = BulkResult("mark done")
-    with write_transaction():
-        tasks = _load(ids)
-        now = utcnow()
-        result.changed = [i for i, t in tasks.items() if t.status == OPEN]
-        skipped = [i for i, t in tasks.items() if t.status != OPEN]
-        if skipped:
-            result.skipped["already done"] = skipped
-        _update(
-            result.changed, {Task.status: DONE, Task.done_at: now, Task.done_by: actor.user_id, Task.updated_at: now}
-        )
-        insert_history([history(i, actor, "done", "status", OPEN, DONE) for i in result.changed])
-    return result
+    return _apply_transition(actor, ids, TRANSITIONS["done"], "mark done")
 
 
 def reopen(actor: Actor, ids: Iterable[int]) -> BulkResult:
     """Reopen the done tasks among `ids` (clears done at / done by); open ones are skipped."""
-    result = BulkResult("reopen")
+    return _apply_transition(actor, ids, TRANSITIONS["reopen"], "reopen")
+
+
+def _apply_transition(actor: Actor, ids: Iterable[int], transition: Transition, label: str) -> BulkResult:
+    """One status transition of the table (`status_changes`) on the tasks in its
+    from-status; the others are skipped with the table's reason."""
+    result = BulkResult(label)
     with write_transaction():
         tasks = _load(ids)
-        now = utcnow()
-        result.changed = [i for i, t in tasks.items() if t.status == DONE]
-        skipped = [i for i, t in tasks.items() if t.status != DONE]
+        result.changed = [i for i, t in tasks.items() if t.status == transition.from_status]
+        skipped = [i for i, t in tasks.items() if t.status != transition.from_status]
         if skipped:
-            result.skipped["already open"] = skipped
-        _update(result.changed, {Task.status: OPEN, Task.done_at: None, Task.done_by: None, Task.updated_at: now})
-        insert_history([history(i, actor, "reopened", "status", DONE, OPEN) for i in result.changed])
+            result.skipped[transition.skipped_reason] = skipped
+        changes = transition.changes(utcnow(), actor.user_id)
+        _update(result.changed, {getattr(Task, name): value for name, value in changes.items()})
+        insert_history(
+            [
+                history(i, actor, transition.history_action, "status", transition.from_status, transition.to_status)
+                for i in result.changed
+            ]
+        )
     return result
 
 

@@ -20,58 +20,44 @@ One line is one JSON object (blank lines are skipped):
 `process` may also be a list of such objects (only `id` is required). Unknown keys are
 bad lines, so a typo never passes silently.
 
-Speed: events, users and groups are looked up once per batch, open dedup targets in
-bulk, and new tasks, history, attribute values and process records are written with
-multi-row inserts — 100,000 lines take seconds, not minutes.
+The lines go the one raise path: `raise_plan.plan_raises` checks them all (events,
+users and groups looked up once per batch, dedup targets in bulk), then
+`raise_writer.apply_plan` writes new tasks, history, attribute values and process
+records with multi-row inserts — 100,000 lines take seconds, not minutes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
-
-import peewee as pw
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, TaskTuiError
-from tasktui.models import DONE, OPEN, EmailSettings, Event, RelatedProcess, Task, TaskAttribute, TaskHistory, utcnow
 from tasktui.services.context import Actor
-from tasktui.services.events.definitions import get_event
-from tasktui.services.people import get_group, get_user
-from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup, insert_chunks, insert_tasks
-from tasktui.services.tasks.history import history
-from tasktui.services.tasks.raising import (
+from tasktui.services.tasks.raise_plan import (
+    REFUSED,
     ProcessRef,
-    RaiseResult,
+    RaiseRequest,
     check_process,
     check_raise_texts,
+    check_title,
     clean_task_text,
+    plan_raises,
 )
-from tasktui.services.tasks.raising import (
-    check_title as check_title,
-)
+from tasktui.services.tasks.raise_writer import RaiseResult, apply_plan
 
 KEYS = ("event", "title", "description", "link", "assignee", "group", "dedup_key", "reopen", "attributes", "process")
 
 
 @dataclass(frozen=True)
-class BatchItem:
-    """One checked line of a batch: the arguments of one raise."""
+class BatchItem(RaiseRequest):
+    """One checked line of a batch: the raise request of line `line`."""
 
-    line: int
-    event: str
-    title: str
-    description: str = ""
-    link: str = ""
-    assignee: str | None = None
-    group: str | None = None
-    dedup_key: str | None = None
-    reopen: bool = False
-    attributes: Mapping[str, str] = field(default_factory=dict)
-    processes: tuple[ProcessRef, ...] = ()
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -222,207 +208,20 @@ def parse_lines(lines: Iterable[str]) -> tuple[list[BatchItem], list[LineError]]
     return items, errors
 
 
-# --------------------------------------------------------------------------- checking
-
-
-@dataclass
-class _Resolved:
-    """Database lookups of a batch, each done once."""
-
-    events: dict[str, Event] = field(default_factory=dict)
-    user_ids: dict[str, int] = field(default_factory=dict)
-    group_ids: dict[str, int] = field(default_factory=dict)
-    values: dict[int, dict[int, str]] = field(default_factory=dict)  # line -> attribute id -> value
-
-
-def _check(items: Sequence[BatchItem]) -> tuple[_Resolved, list[LineError]]:
-    from tasktui.errors import Refused
-
-    resolved = _Resolved()
-    events: dict[str, Any] = {}
-    users: dict[str, Any] = {}
-    groups: dict[str, Any] = {}
-    values_cache: dict[tuple, Any] = {}
-    errors: list[LineError] = []
-    for item in items:
-        try:
-            ev = cached_lookup(events, item.event, get_event)
-            if ev.obsolete:
-                raise Refused(f"event {ev.identifier!r} is obsolete and raises no new tasks")
-            resolved.events[item.event] = ev
-            if item.assignee:
-                resolved.user_ids[item.assignee] = cached_lookup(users, item.assignee, get_user).id
-            if item.group:
-                resolved.group_ids[item.group] = cached_lookup(groups, item.group, get_group).id
-            if ev.attribute_set_id is not None or item.attributes:
-                key = (ev.id, tuple(sorted(item.attributes.items())))
-                # cached_lookup calls the lambda at once, in this iteration: ev and item are current
-                resolved.values[item.line] = cached_lookup(values_cache, key, lambda _k: _values(ev, item.attributes))  # noqa: B023
-        except TaskTuiError as e:
-            errors.append(LineError(item.line, str(e)))
-    return resolved, errors
-
-
-def _values(event: Event, attributes: Mapping[str, str]) -> dict[int, str]:
-    from tasktui.services.tasks.attribute_values import values_for_raise
-
-    return values_for_raise(event, attributes)
-
-
 # --------------------------------------------------------------------------- raising
 
 
-@dataclass
-class _Target:
-    """A task lines of the batch count occurrences on: in the database (`task_id`)
-    or created by an earlier line (`slot`, its index among the new tasks)."""
-
-    occurrences: int
-    task_id: int | None = None
-    slot: int | None = None
-    reopened: bool = False
-    touched: bool = False
-
-
-def _dedup_targets(items: Sequence[BatchItem], resolved: _Resolved) -> tuple[dict, dict]:
-    """The latest open and (where a line may reopen) the latest done task per
-    (event id, dedup key) of the batch, fetched in bulk."""
-    keys: dict[int, set[str]] = {}
-    for item in items:
-        if item.dedup_key is not None:
-            keys.setdefault(resolved.events[item.event].id, set()).add(item.dedup_key)
-    latest: dict[tuple[int, str, str], int] = {}
-    for event_id, event_keys in keys.items():
-        ordered = sorted(event_keys)
-        for start in range(0, len(ordered), CHUNK):
-            query = (
-                Task.select(Task.dedup_key, Task.status, pw.fn.MAX(Task.id))
-                .where((Task.event == event_id) & Task.dedup_key.in_(ordered[start : start + CHUNK]))
-                .group_by(Task.dedup_key, Task.status)
-                .tuples()
-            )
-            for key, status, task_id in query:
-                latest[(event_id, key, status)] = task_id
-    occurrences: dict[int, int] = {}
-    ids = list(latest.values())
-    for start in range(0, len(ids), CHUNK):
-        for task_id, count in (
-            Task.select(Task.id, Task.occurrences).where(Task.id.in_(ids[start : start + CHUNK])).tuples()
-        ):
-            occurrences[task_id] = count
-    open_targets = {(e, k): _Target(occurrences[i], task_id=i) for (e, k, s), i in latest.items() if s == OPEN}
-    done_targets = {(e, k): _Target(occurrences[i], task_id=i) for (e, k, s), i in latest.items() if s == DONE}
-    return open_targets, done_targets
-
-
 def raise_batch(actor: Actor, items: Sequence[BatchItem], bad_lines: Sequence[LineError] = ()) -> list[BatchResult]:
-    """Check every item against the database, then raise them all in one write
-    transaction (see the module docstring for the rule). `bad_lines` are lines that
-    already failed parsing: they are reported together with the others and nothing
-    is raised. Returns one result per item, in line order."""
+    """Plan every item against the database (the one raise planner), then, when no
+    line is bad, apply the plan in one write transaction (see the module docstring).
+    `bad_lines` are lines that already failed parsing: they are reported together
+    with the others and nothing is raised. Returns one result per item, in line order."""
     with write_transaction():
-        resolved, errors = _check(items)
+        plan = plan_raises(items)
+        errors = [LineError(item.line, planned.reason) for item, planned in zip(items, plan) if planned.kind == REFUSED]
         if errors or bad_lines:
             raise BatchRejected([*bad_lines, *errors])
         if not items:
             return []
-        return _apply(actor, items, resolved)
-
-
-def _apply(actor: Actor, items: Sequence[BatchItem], resolved: _Resolved) -> list[BatchResult]:
-    now = utcnow()
-    open_targets, done_targets = _dedup_targets(items, resolved)
-    new_rows: list[dict] = []
-    new_events: list[Event] = []
-    # Rows for tables that need task ids: (target, row); a target with a slot gets its id after the insert.
-    pending_history: list[tuple[_Target, dict]] = []
-    pending_values: list[tuple[_Target, dict[int, str]]] = []
-    pending_processes: list[tuple[_Target, ProcessRef]] = []
-    outcomes: list[tuple[BatchItem, _Target, str, int]] = []
-    for item in items:
-        ev = resolved.events[item.event]
-        pair = (ev.id, item.dedup_key)
-        target = open_targets.get(pair) if item.dedup_key is not None else None
-        outcome = "deduplicated"
-        if target is None and item.reopen and pair in done_targets:
-            target = done_targets.pop(pair)
-            target.reopened, outcome = True, "reopened"
-            open_targets[pair] = target
-        if target is not None:
-            old, target.occurrences, target.touched = target.occurrences, target.occurrences + 1, True
-            pending_history.append((target, history(0, actor, "deduplicated", "occurrences", old, target.occurrences)))
-            if outcome == "reopened":
-                pending_history.append((target, history(0, actor, "reopened", "status", DONE, OPEN)))
-        else:
-            outcome = "created"
-            target = _Target(1, slot=len(new_rows))
-            new_rows.append(
-                {
-                    "created_at": now, "status": OPEN, "title": item.title, "description": item.description,
-                    "link": item.link, "event": ev.id, "plugin": ev.plugin,
-                    "assignee": resolved.user_ids[item.assignee] if item.assignee else ev.responsible_user_id,
-                    "group": resolved.group_ids[item.group] if item.group else ev.responsible_group_id,
-                    "done_at": None, "done_by": None, "dedup_key": item.dedup_key, "occurrences": 1,
-                    "last_seen_at": now, "updated_at": now,
-                }
-            )  # fmt: skip
-            new_events.append(ev)
-            pending_history.append((target, history(0, actor, "created", new=item.title)))
-            if resolved.values.get(item.line):
-                pending_values.append((target, resolved.values[item.line]))
-            if item.dedup_key is not None:
-                open_targets[pair] = target
-        pending_processes.extend((target, p) for p in item.processes)
-        outcomes.append((item, target, outcome, target.occurrences))
-    # new tasks absorbed later lines: their rows carry the final count
-    for target in {id(t): t for _, t, _, _ in outcomes if t.slot is not None}.values():
-        new_rows[target.slot]["occurrences"] = target.occurrences
-    new_ids = insert_tasks(new_rows)
-
-    def task_id(target: _Target) -> int:
-        return target.task_id if target.task_id is not None else new_ids[target.slot]
-
-    for target in {id(t): t for _, t, _, _ in outcomes if t.task_id is not None and t.touched}.values():
-        changes: dict[Any, Any] = {Task.occurrences: target.occurrences, Task.last_seen_at: now, Task.updated_at: now}
-        if target.reopened:
-            changes.update({Task.status: OPEN, Task.done_at: None, Task.done_by: None})
-        Task.update(changes).where(Task.id == target.task_id).execute()
-    insert_chunks(TaskHistory, [{**row, "task": task_id(t)} for t, row in pending_history])
-    insert_chunks(
-        TaskAttribute,
-        [{"task": task_id(t), "attribute": a, "value": v} for t, values in pending_values for a, v in values.items()],
-    )
-    insert_chunks(
-        RelatedProcess,
-        [
-            {
-                "task": task_id(t),
-                "process_id": p.process_id,
-                "source": p.source,
-                "started_at": p.started_at,
-                "exit_code": p.exit_code,
-            }
-            for t, p in pending_processes
-        ],
-    )
-    _enqueue_notifications(new_rows, new_ids, new_events)
-    return [
-        BatchResult(task_id(t), outcome, count, item_event(resolved, i), line=i.line)
-        for i, t, outcome, count in outcomes
-    ]
-
-
-def item_event(resolved: _Resolved, item: BatchItem) -> str:
-    """The identifier of an item's event (as a single raise reports it)."""
-    return resolved.events[item.event].identifier
-
-
-def _enqueue_notifications(rows: list[dict], ids: list[int], events: list[Event]) -> None:
-    """Write the outbox messages of the new tasks, as a single raise does. Without an
-    email settings row `enqueue_for_new_task` writes nothing, so skip the calls."""
-    if not rows or EmailSettings.get_or_none(EmailSettings.id == 1) is None:
-        return
-    from tasktui.services.mail.outbox import enqueue_for_new_task
-
-    for row, task_id, ev in zip(rows, ids, events):
-        enqueue_for_new_task(Task(id=task_id, **row), ev)
+        results = apply_plan(actor, plan, items)
+    return [BatchResult(**dataclasses.asdict(r), line=item.line) for r, item in zip(results, items)]

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from tasktui.errors import Invalid, NotFound, TaskTuiError
 from tasktui.models import OPEN, AttributeDef, Event, Task
 from tasktui.services.people import get_group, get_user
-from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup
+from tasktui.services.tasks.bulk_insert import cached_lookup
+from tasktui.services.tasks.raise_plan import latest_dedup_tasks
 from tasktui.services.transfer.import_records import ImportRecord, ImportRejected, Problem
 
 
@@ -161,26 +162,12 @@ def split_existing(
 def check_dedup_keys(source: str, records: Sequence[ImportRecord], resolved: Resolved) -> None:
     """Refuse (ImportRejected, exit 1) open records whose event and dedup key already
     have an open task in the target or in an earlier record: later raises would count
-    on one of the two only."""
-    keys: dict[int, set[str]] = {}
-    for r in records:
-        if r.status == OPEN and r.dedup_key is not None:
-            keys.setdefault(resolved.events[r.event].id, set()).add(r.dedup_key)
-    open_tasks: dict[tuple[int, str], int] = {}
-    for event_id, event_keys in keys.items():
-        ordered = sorted(event_keys)
-        for start in range(0, len(ordered), CHUNK):
-            query = (
-                Task.select(Task.dedup_key, Task.id)
-                .where(
-                    (Task.event == event_id)
-                    & (Task.status == OPEN)
-                    & Task.dedup_key.in_(ordered[start : start + CHUNK])
-                )
-                .tuples()
-            )
-            for key, task_id in query:
-                open_tasks.setdefault((event_id, key), task_id)
+    on one of the two only. The target's tasks are found as the raise planner finds
+    its dedup targets (`raise_plan.latest_dedup_tasks`)."""
+    pairs = {
+        (resolved.events[r.event].id, r.dedup_key) for r in records if r.status == OPEN and r.dedup_key is not None
+    }
+    open_tasks = {(e, k): task_id for (e, k, status), task_id in latest_dedup_tasks(pairs).items() if status == OPEN}
     problems: list[Problem] = []
     earlier: dict[tuple[int, str], str] = {}
     for r in records:

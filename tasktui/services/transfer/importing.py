@@ -58,11 +58,12 @@ from typing import TYPE_CHECKING, Any
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.limits import MAX_IMPORT_RECORD
-from tasktui.models import DONE, OPEN, Event, TaskAttribute, TaskHistory, utcnow
+from tasktui.models import DONE, OPEN, Event, utcnow
 from tasktui.services.context import Actor
-from tasktui.services.tasks.bulk_insert import insert_chunks, insert_tasks
 from tasktui.services.tasks.history import history
-from tasktui.services.tasks.raising import check_raise_texts, check_title, clean_task_text
+from tasktui.services.tasks.raise_plan import check_raise_texts, check_title, clean_task_text
+from tasktui.services.tasks.raise_writer import PendingRows, TaskRef, write_rows
+from tasktui.services.tasks.status_changes import INTO
 from tasktui.services.transfer.export import EXPORT_FIELDS
 from tasktui.services.transfer.import_records import ImportRecord, ImportRejected, Problem, record_label
 
@@ -147,7 +148,7 @@ def parse_record(index: int, data: Any) -> ImportRecord:
     if old_id is not None and (isinstance(old_id, bool) or not isinstance(old_id, int)):
         raise Invalid("'id' must be an integer")
     status = data["status"]
-    if status not in (OPEN, DONE):
+    if status not in INTO:  # the statuses a transition of the table leads into
         raise Invalid(f"'status' must be 'open' or 'done', not {status!r}")
     created_at = _datetime("created_at", data["created_at"])
     done_at = _datetime("done_at", data["done_at"]) if data.get("done_at") is not None else None
@@ -268,13 +269,14 @@ def import_records(
 
 def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved: Resolved) -> dict[int, int]:
     """Insert the tasks (ids in created_at order), their attribute values and their
-    'imported' history; {record index: new task id}. No outbox message is written."""
+    'imported' history with the raise path's writer; {record index: new task id}.
+    No outbox message is written."""
     ordered = sorted(records, key=lambda r: (r.created_at, r.old_id if r.old_id is not None else 0, r.index))
     now = utcnow()
-    rows = []
-    for r in ordered:
+    pending = PendingRows()
+    for slot, r in enumerate(ordered):
         ev: Event = resolved.events[r.event]
-        rows.append(
+        pending.tasks.append(
             {
                 "created_at": r.created_at, "status": r.status, "title": r.title, "description": r.description,
                 "link": r.link, "event": ev.id, "plugin": ev.plugin, "assignee": resolved.user_ids.get(r.assignee),
@@ -283,17 +285,11 @@ def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved:
                 "updated_at": now,
             }
         )  # fmt: skip
-    ids = dict(zip((r.index for r in ordered), insert_tasks(rows)))
-    value_rows: list[dict[str, Any]]
-    history_rows, value_rows = [], []
-    for r in ordered:
-        task_id = ids[r.index]
+        ref = TaskRef(slot=slot)
         origin = f"{source}, task {r.old_id}" if r.old_id is not None else source
-        history_rows.append(history(task_id, actor, "imported", "source", None, origin))
+        pending.history.append((ref, history(0, actor, "imported", "source", None, origin)))
         for kind, name in (("assignee", r.assignee), ("group", r.group)):
             if name is not None and name in resolved.dropped[kind]:
-                history_rows.append(history(task_id, actor, "imported", kind, name, None))
-        value_rows.extend({"task": task_id, "attribute": a, "value": v} for a, v in resolved.values[r.index].items())
-    insert_chunks(TaskAttribute, value_rows)
-    insert_chunks(TaskHistory, history_rows)
-    return ids
+                pending.history.append((ref, history(0, actor, "imported", kind, name, None)))
+        pending.values.append((ref, resolved.values[r.index]))
+    return dict(zip((r.index for r in ordered), write_rows(pending)))

@@ -108,17 +108,17 @@ def load_filters(text: str | None, lang: str) -> SavedFilters:
 #: database the TUI creates holds (tests run it as printed).
 EXAMPLE_RAISE = 'tasktui raise orders_import_failed --title "Order 4711 failed"'
 
-EMPTY_TEXT = """[b]No tasks yet.[/b]
+EMPTY_TEXT = f"""[b]No tasks yet.[/b]
 
 Tasks appear here when a script raises an event, for example:
 
-  [b]{example}[/b]
+  [b]{EXAMPLE_RAISE}[/b]
 
 or load a demo data set to look around:
 
   [b]tasktui demo[/b]
 
-This screen updates by itself when tasks arrive.""".format(example=EXAMPLE_RAISE)
+This screen updates by itself when tasks arrive."""
 
 
 class TasksScreen(ScreenWithHelp):

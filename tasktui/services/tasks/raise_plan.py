@@ -1,0 +1,269 @@
+"""Raise requests and their plan: what every way in asks to raise, and one function
+that checks the requests against the database and says what each would do, before
+anything is written.
+
+A request's texts are checked without the database (`raise_request`), before the
+write transaction, so an oversized input never holds the lock. Then every way in
+(`tasktui raise`, `raise --batch`, `run`, and the dedup planning of `import`) goes
+through one planner (`plan_raises`), so the rules exist once:
+
+- the event must exist and be active (an obsolete event raises no new tasks);
+- assignee and group default to the event's responsible user and group, a named
+  one must exist; attribute values fit the event's attribute set (defaults filled);
+- with a dedup key, an open task of the same event and key absorbs the raise (one
+  more occurrence); with `reopen`, so does the latest done one, which is reopened;
+  a key repeated inside the same list counts on the task the first of them found or
+  created, exactly as one raise after another would.
+
+Lookups are made once per name, and dedup targets in bulk, so 100,000 requests plan
+in seconds. The plan is applied by `raise_writer.apply_plan`, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import peewee as pw
+
+from tasktui.errors import Invalid, Refused, TaskTuiError
+from tasktui.limits import (
+    MAX_DEDUP_KEY,
+    MAX_DESCRIPTION,
+    MAX_LINK,
+    MAX_PROCESS_ID,
+    MAX_PROCESS_SOURCE,
+    MAX_TITLE,
+    check_length,
+)
+from tasktui.models import DONE, OPEN, Event, Task
+from tasktui.services.events.definitions import get_event
+from tasktui.services.people import get_group, get_user
+from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup
+from tasktui.text_safety import clean_line, clean_text
+
+NEW, ABSORB, REOPEN, REFUSED = "new", "absorb", "reopen", "refused"
+
+
+@dataclass(frozen=True)
+class ProcessRef:
+    """A related external run given on raise."""
+
+    process_id: str
+    source: str = ""
+    started_at: dt.datetime | None = None
+    exit_code: int | None = None
+
+
+@dataclass(frozen=True)
+class RaiseRequest:
+    """One raise, its texts checked and cleaned (build it with `raise_request`):
+    names (event, assignee, group, attribute keys) are resolved by the planner."""
+
+    event: str
+    title: str
+    description: str = ""
+    link: str = ""
+    assignee: str | None = None
+    group: str | None = None
+    dedup_key: str | None = None
+    reopen: bool = False
+    attributes: Mapping[str, str] = field(default_factory=dict)
+    processes: tuple[ProcessRef, ...] = ()
+
+
+def raise_request(
+    event: str,
+    title: str,
+    description: str | None = "",
+    link: str | None = "",
+    assignee: str | None = None,
+    group: str | None = None,
+    dedup_key: str | None = None,
+    reopen: bool = False,
+    attributes: Mapping[str, str] | None = None,
+    processes: Iterable[ProcessRef] = (),
+) -> RaiseRequest:
+    """A checked request: title one line, texts within their limits and cleaned,
+    processes valid; Invalid says what is wrong."""
+    title = check_title(title)
+    check_raise_texts(description, link, dedup_key)
+    description, link = clean_task_text(description, link)
+    processes = tuple(processes)
+    for process in processes:
+        check_process(process)
+    return RaiseRequest(
+        event=event,
+        title=title,
+        description=description or "",
+        link=link or "",
+        assignee=assignee or None,
+        group=group or None,
+        dedup_key=dedup_key,
+        reopen=reopen,
+        attributes=dict(attributes or {}),
+        processes=processes,
+    )
+
+
+def check_title(title: str) -> str:
+    """The title as stored: one line (a newline is refused, as documented), other
+    control characters and escape sequences cleaned away (see text_safety)."""
+    title = (title or "").strip()
+    if "\n" in title:
+        raise Invalid(f"the title must be one line of at most {MAX_TITLE} characters")
+    title = clean_line(title).strip()
+    if not title:
+        raise Invalid("a task needs a title")
+    if len(title) > MAX_TITLE:
+        raise Invalid(f"the title must be one line of at most {MAX_TITLE} characters")
+    return title
+
+
+def clean_task_text(description: str | None, link: str | None) -> tuple[str, str]:
+    """Description and link as stored, from any raise path (CLI, batch, import, run):
+    escape sequences and control characters removed, so they never reach a
+    terminal; the link is one line (their sizes: `check_raise_texts`, first)."""
+    return clean_text(description), clean_line(link).strip()
+
+
+def check_raise_texts(description: str | None, link: str | None, dedup_key: str | None) -> None:
+    """The size limits of a raise's texts (`tasktui.limits`), checked before the write
+    transaction so an oversized input never holds the lock (the title: `check_title`)."""
+    check_length(description, MAX_DESCRIPTION, "the description")
+    check_length(link, MAX_LINK, "the link")
+    check_length(dedup_key, MAX_DEDUP_KEY, "the dedup key")
+    if dedup_key is not None and not dedup_key.strip():
+        raise Invalid("the dedup key must not be empty")
+
+
+def check_process(process: ProcessRef) -> None:
+    """The limits of a related process's id and source."""
+    if not process.process_id.strip():
+        raise Invalid("a related process needs an id")
+    check_length(process.process_id, MAX_PROCESS_ID, "a process id")
+    check_length(process.source, MAX_PROCESS_SOURCE, "a process source")
+
+
+@dataclass
+class PlannedRaise:
+    """What one request will do: `new` task, `absorb` into a task (one more
+    occurrence), `reopen` a done task (and absorb), or `refused` (`error` says why).
+
+    The task absorbed is `task_id` (in the database) or `first`, the index of the
+    request of the same plan that creates it. `occurrences` is the task's count
+    after this raise, `previous` before it."""
+
+    kind: str
+    event: Event | None = None
+    error: TaskTuiError | None = None
+    task_id: int | None = None
+    first: int | None = None
+    occurrences: int = 1
+    previous: int = 0
+    assignee_id: int | None = None
+    group_id: int | None = None
+    values: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """Why the request is refused ('' when it is not)."""
+        return str(self.error) if self.error is not None else ""
+
+
+@dataclass
+class _Target:
+    """The task a dedup key counts on while planning."""
+
+    occurrences: int
+    task_id: int | None = None
+    first: int | None = None
+
+
+def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
+    """The plan of every request, in order (see the module docstring for the rules).
+    Run it inside the write transaction that applies the plan: what it finds is what
+    the writer writes against."""
+    caches: dict[str, dict[Any, Any]] = {"event": {}, "user": {}, "group": {}, "values": {}}
+    plan = [_resolve(request, caches) for request in requests]
+    pairs = {(p.event.id, r.dedup_key) for r, p in zip(requests, plan) if p.kind != REFUSED and r.dedup_key is not None}
+    latest = latest_dedup_tasks(pairs)
+    counts = _occurrences(latest.values())
+    open_now = {(e, k): _Target(counts[i], task_id=i) for (e, k, s), i in latest.items() if s == OPEN}
+    done = {(e, k): _Target(counts[i], task_id=i) for (e, k, s), i in latest.items() if s == DONE}
+    for index, (request, planned) in enumerate(zip(requests, plan)):
+        if planned.kind == REFUSED or request.dedup_key is None:
+            continue
+        pair = (planned.event.id, request.dedup_key)
+        target = open_now.get(pair)
+        if target is None and request.reopen and pair in done:
+            target = open_now[pair] = done.pop(pair)
+            planned.kind = REOPEN
+        elif target is not None:
+            planned.kind = ABSORB
+        if target is None:
+            open_now[pair] = _Target(1, first=index)
+            continue
+        planned.previous, target.occurrences = target.occurrences, target.occurrences + 1
+        planned.occurrences, planned.task_id, planned.first = target.occurrences, target.task_id, target.first
+    return plan
+
+
+def _resolve(request: RaiseRequest, caches: dict[str, dict[Any, Any]]) -> PlannedRaise:
+    """A `new` plan with the request's event, people and attribute values resolved,
+    or `refused` with the first error."""
+    try:
+        ev = cached_lookup(caches["event"], request.event, get_event)
+        if ev.obsolete:
+            raise Refused(f"event {ev.identifier!r} is obsolete and raises no new tasks")
+        values: dict[int, str] = {}
+        if ev.attribute_set_id is not None or request.attributes:  # else skip the import (raise stays light)
+            key = (ev.id, tuple(sorted(request.attributes.items())))
+            values = cached_lookup(caches["values"], key, lambda _k: _values(ev, request.attributes))
+        assignee_id = (
+            cached_lookup(caches["user"], request.assignee, get_user).id if request.assignee else ev.responsible_user_id
+        )
+        group_id = (
+            cached_lookup(caches["group"], request.group, get_group).id if request.group else ev.responsible_group_id
+        )
+    except TaskTuiError as e:
+        return PlannedRaise(REFUSED, error=e)
+    return PlannedRaise(NEW, event=ev, assignee_id=assignee_id, group_id=group_id, values=values)
+
+
+def _values(event: Event, attributes: Mapping[str, str]) -> dict[int, str]:
+    from tasktui.services.tasks.attribute_values import values_for_raise
+
+    return values_for_raise(event, attributes)
+
+
+def latest_dedup_tasks(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str, str], int]:
+    """{(event id, dedup key, status): id of the latest task} for the given (event id,
+    dedup key) pairs, fetched in bulk: one grouped query per event and CHUNK keys."""
+    keys: dict[int, set[str]] = {}
+    for event_id, key in pairs:
+        keys.setdefault(event_id, set()).add(key)
+    latest: dict[tuple[int, str, str], int] = {}
+    for event_id, event_keys in keys.items():
+        ordered = sorted(event_keys)
+        for start in range(0, len(ordered), CHUNK):
+            query = (
+                Task.select(Task.dedup_key, Task.status, pw.fn.MAX(Task.id))
+                .where((Task.event == event_id) & Task.dedup_key.in_(ordered[start : start + CHUNK]))
+                .group_by(Task.dedup_key, Task.status)
+                .tuples()
+            )
+            for key, status, task_id in query:
+                latest[(event_id, key, status)] = task_id
+    return latest
+
+
+def _occurrences(task_ids: Iterable[int]) -> dict[int, int]:
+    ids = list(task_ids)
+    counts: dict[int, int] = {}
+    for start in range(0, len(ids), CHUNK):
+        query = Task.select(Task.id, Task.occurrences).where(Task.id.in_(ids[start : start + CHUNK])).tuples()
+        counts.update(dict(query))
+    return counts

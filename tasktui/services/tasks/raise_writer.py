@@ -1,0 +1,175 @@
+"""Writing raises: one writer applies a plan (`raise_plan`) in chunks, inside the
+caller's write transaction.
+
+What for: a single `tasktui raise`, a batch of 100,000 lines and an import write the
+same rows — new tasks, their attribute values, history entries, related processes
+and outbox messages — so they are written here once, with multi-row inserts (one
+INSERT per row would make a big batch take minutes). Rows that name a task created by
+the same plan get its id after the tasks are inserted (`TaskRef.slot`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tasktui.models import OPEN, EmailSettings, Event, RelatedProcess, Task, TaskAttribute, TaskHistory, utcnow
+from tasktui.services.context import Actor
+from tasktui.services.tasks.bulk_insert import insert_chunks, insert_tasks
+from tasktui.services.tasks.history import history
+from tasktui.services.tasks.raise_plan import ABSORB, NEW, REFUSED, REOPEN, PlannedRaise, ProcessRef, RaiseRequest
+from tasktui.services.tasks.status_changes import TRANSITIONS
+
+#: What a raise reports for each kind of plan.
+OUTCOMES = {NEW: "created", ABSORB: "deduplicated", REOPEN: "reopened"}
+
+
+@dataclass(frozen=True)
+class RaiseResult:
+    """The outcome of a raise: `created`, `deduplicated` or `reopened`."""
+
+    task_id: int
+    outcome: str
+    occurrences: int
+    event: str
+
+
+@dataclass(frozen=True)
+class TaskRef:
+    """A task rows refer to: one in the database (`task_id`) or the new task at
+    index `slot` of the rows being inserted."""
+
+    task_id: int | None = None
+    slot: int | None = None
+
+
+@dataclass
+class PendingRows:
+    """Everything one write inserts: new task rows, and the rows that refer to a task."""
+
+    tasks: list[dict] = field(default_factory=list)
+    history: list[tuple[TaskRef, dict]] = field(default_factory=list)
+    values: list[tuple[TaskRef, dict[int, str]]] = field(default_factory=list)
+    processes: list[tuple[TaskRef, ProcessRef]] = field(default_factory=list)
+
+
+def write_rows(pending: PendingRows) -> list[int]:
+    """Insert the new tasks (ids in row order), then their history, attribute values
+    and related processes, CHUNK rows per statement; the new ids."""
+    new_ids = insert_tasks(pending.tasks)
+
+    def task_id(ref: TaskRef) -> int:
+        return ref.task_id if ref.task_id is not None else new_ids[ref.slot]
+
+    insert_chunks(TaskHistory, [{**row, "task": task_id(ref)} for ref, row in pending.history])
+    insert_chunks(
+        TaskAttribute,
+        [
+            {"task": task_id(ref), "attribute": a, "value": v}
+            for ref, values in pending.values
+            for a, v in values.items()
+        ],
+    )
+    insert_chunks(
+        RelatedProcess,
+        [
+            {
+                "task": task_id(ref),
+                "process_id": p.process_id,
+                "source": p.source,
+                "started_at": p.started_at,
+                "exit_code": p.exit_code,
+            }
+            for ref, p in pending.processes
+        ],
+    )
+    return new_ids
+
+
+def apply_plan(actor: Actor, plan: Sequence[PlannedRaise], requests: Sequence[RaiseRequest]) -> list[RaiseResult]:
+    """Write a plan without refusals (the caller refuses first), one result per
+    request in order: new tasks, occurrences and last seen of absorbing tasks
+    (reopened ones by the table's transition), history, values, processes, outbox."""
+    if any(p.kind == REFUSED for p in plan):
+        raise ValueError("a plan with refused requests cannot be applied")
+    now = utcnow()
+    pending = PendingRows()
+    slots: dict[int, int] = {}  # index of a `new` request -> its slot among the new rows
+    new_events: list[Event] = []
+    refs: list[TaskRef] = []
+    for index, (planned, request) in enumerate(zip(plan, requests)):
+        ev = planned.event
+        if planned.kind == NEW:
+            slots[index] = len(pending.tasks)
+            ref = TaskRef(slot=slots[index])
+            pending.tasks.append(_new_row(request, planned, now))
+            new_events.append(ev)
+            pending.history.append((ref, history(0, actor, "created", new=request.title)))
+            if planned.values:
+                pending.values.append((ref, planned.values))
+        else:
+            ref = (
+                TaskRef(task_id=planned.task_id) if planned.task_id is not None else TaskRef(slot=slots[planned.first])
+            )
+            pending.history.append(
+                (ref, history(0, actor, "deduplicated", "occurrences", planned.previous, planned.occurrences))
+            )
+            if planned.kind == REOPEN:
+                reopen = TRANSITIONS["reopen"]
+                row = history(0, actor, reopen.history_action, "status", reopen.from_status, reopen.to_status)
+                pending.history.append((ref, row))
+            if ref.slot is not None:  # a new task of this plan: its row carries the final count
+                pending.tasks[ref.slot]["occurrences"] = planned.occurrences
+        pending.processes.extend((ref, p) for p in request.processes)
+        refs.append(ref)
+    _update_absorbing(plan, now, actor)
+    new_ids = write_rows(pending)
+    _enqueue_notifications(pending.tasks, new_ids, new_events)
+    return [
+        RaiseResult(
+            ref.task_id if ref.task_id is not None else new_ids[ref.slot],
+            OUTCOMES[planned.kind],
+            planned.occurrences,
+            planned.event.identifier,
+        )
+        for ref, planned in zip(refs, plan)
+    ]
+
+
+def _new_row(request: RaiseRequest, planned: PlannedRaise, now: Any) -> dict:
+    ev = planned.event
+    return {
+        "created_at": now, "status": OPEN, "title": request.title, "description": request.description,
+        "link": request.link, "event": ev.id, "plugin": ev.plugin, "assignee": planned.assignee_id,
+        "group": planned.group_id, "done_at": None, "done_by": None, "dedup_key": request.dedup_key,
+        "occurrences": 1, "last_seen_at": now, "updated_at": now,
+    }  # fmt: skip
+
+
+def _update_absorbing(plan: Sequence[PlannedRaise], now: Any, actor: Actor) -> None:
+    """One UPDATE per existing task that absorbed raises: its final count and last
+    seen, and the reopen transition's fields when one of them reopened it."""
+    final: dict[int, int] = {}
+    reopened: set[int] = set()
+    for planned in plan:
+        if planned.task_id is not None:
+            final[planned.task_id] = planned.occurrences
+            if planned.kind == REOPEN:
+                reopened.add(planned.task_id)
+    for task_id, occurrences in final.items():
+        changes: dict[str, Any] = {"occurrences": occurrences, "last_seen_at": now, "updated_at": now}
+        if task_id in reopened:
+            changes.update(TRANSITIONS["reopen"].changes(now, actor.user_id))
+        Task.update(**changes).where(Task.id == task_id).execute()
+
+
+def _enqueue_notifications(rows: list[dict], ids: list[int], events: list[Event]) -> None:
+    """Write the outbox messages of the new tasks, in the tasks' transaction. Without
+    an email settings row `enqueue_for_new_task` writes nothing, so skip the calls."""
+    if not rows or EmailSettings.get_or_none(EmailSettings.id == 1) is None:
+        return
+    from tasktui.services.mail.outbox import enqueue_for_new_task  # light: no smtplib
+
+    for row, task_id, ev in zip(rows, ids, events):
+        enqueue_for_new_task(Task(id=task_id, **row), ev)
