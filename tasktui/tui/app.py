@@ -14,6 +14,7 @@ from textual.filter import LineFilter
 from textual.screen import Screen
 
 from tasktui.services.context import Actor
+from tasktui.tui.backend import Backend
 
 if TYPE_CHECKING:
     from tasktui.db.url import DatabaseUrl
@@ -53,6 +54,8 @@ class TaskTuiApp(App):
         #: F2 folds every screen's key bar to one line (`? more` opens the help).
         self.key_bar_folded = False
         self._unsafe_filter: LineFilter | None = None
+        #: Every service call of the screens and widgets goes through it (tui/backend.py).
+        self.backend = Backend(self)
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's driver for this terminal; on Linux the one that ends the app when

@@ -14,6 +14,7 @@ from tasktui.services.attributes import sets as attr_sets
 from tasktui.services.context import Actor
 from tasktui.services.tasks.attribute_values import history_of_attributes, task_attribute_fields
 from tasktui.services.tasks.raising import raise_task
+from tasktui.tui.backend import Backend
 from tasktui.tui.screens.attribute_forms import FormScreen
 from tasktui.tui.screens.attributes import AttributesScreen
 from tasktui.tui.widgets.attribute_editor import AttributeEditor
@@ -31,6 +32,7 @@ class ScreenHost(App):
     def __init__(self, actor: Actor) -> None:
         super().__init__()
         self.actor = actor
+        self.backend = Backend(self)  # the screens call the services through it
 
     def on_mount(self) -> None:
         self.push_screen(AttributesScreen(self.actor))
@@ -44,6 +46,7 @@ class EditorHost(App):
     def __init__(self, actor: Actor, task_id: int) -> None:
         super().__init__()
         self.actor = actor
+        self.backend = Backend(self)  # the screens call the services through it
         self.task_id = task_id
         self.changed: list[str] = []
 

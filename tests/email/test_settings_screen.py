@@ -16,6 +16,7 @@ from tasktui.services.context import Actor, acting_user
 from tasktui.services.mail import outbox as notify
 from tasktui.services.mail.settings import get_settings, set_event_sending, update_settings
 from tasktui.services.tasks.raising import raise_task
+from tasktui.tui.backend import Backend
 from tasktui.tui.screens.settings import SettingsScreen
 from tests.email.conftest import configure
 
@@ -32,6 +33,7 @@ class SettingsHost(App):
     def __init__(self, actor: Actor) -> None:
         super().__init__()
         self.actor = actor
+        self.backend = Backend(self)  # the screens call the services through it
 
     def compose(self) -> ComposeResult:
         yield Label("host")

@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import Label
 
 from tasktui.services.context import Actor
+from tasktui.tui.backend import Backend
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
 
@@ -23,6 +24,7 @@ class HostApp(App):
     def __init__(self, actor: Actor, make_screen: Callable[[Actor], Screen]) -> None:
         super().__init__()
         self.actor = actor
+        self.backend = Backend(self)  # the screens call the services through it
         self.make_screen = make_screen
         self.results: list[object] = []
 

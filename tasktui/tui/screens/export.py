@@ -6,16 +6,14 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet
 
-from tasktui.errors import TaskTuiError
 from tasktui.services.transfer.export import ExportResult, export_tasks
-from tasktui.tui.background import closing_connection
 from tasktui.tui.widgets.task_window import Query
 
 
@@ -94,20 +92,29 @@ class ExportScreen(ModalScreen[ExportResult | None]):
         label.update(text)
         label.set_class(error, "-error")
 
-    @work(thread=True, exclusive=True, group="export")
     def _export(self, path: Path, fmt: str, overwrite: bool) -> None:
+        """Write the file in a worker, moving the progress bar on the way."""
         q = self.view_query
 
         def progress(done: int, total: int) -> None:
             self.app.call_from_thread(self.query_one(ProgressBar).update, total=max(1, total), progress=done)
 
-        with closing_connection():
-            try:
-                result = export_tasks(q.flt, path, fmt, q.sort, q.descending, q.lang, overwrite, progress)
-            except TaskTuiError as e:
-                self.app.call_from_thread(self._failed, str(e))
-                return
-        self.app.call_from_thread(self._finished, result)
+        self.app.backend.run(
+            export_tasks,
+            q.flt,
+            path,
+            fmt,
+            q.sort,
+            q.descending,
+            q.lang,
+            overwrite,
+            progress,
+            on_done=self._finished,
+            on_error=lambda error: self._failed(str(error)),
+            owner=self,
+            group="export",
+            exclusive=True,
+        )
 
     def _failed(self, message: str) -> None:
         self.running = False

@@ -10,7 +10,7 @@ commits, so the outbox list follows a running `tasktui notify`.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -18,7 +18,6 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, S
 
 from tasktui import formats
 from tasktui.errors import Invalid, TaskTuiError
-from tasktui.models import database_proxy
 from tasktui.services.context import Actor
 from tasktui.services.mail import outbox as notify
 from tasktui.services.mail.settings import (
@@ -266,20 +265,23 @@ class SettingsScreen(ScreenWithHelp[None]):
         self._show_message(f"Sending a test message to {address}…", error=False)
         self._send_test(address)
 
-    @work(thread=True, exclusive=True, group="email-test")
     def _send_test(self, address: str) -> None:
+        """Send in a worker (an SMTP exchange takes seconds); say what the server said."""
         from tasktui.services.mail.delivery import send_test_message
 
-        try:
-            reply = send_test_message(address)
-        except TaskTuiError as e:
-            self.app.call_from_thread(self._show_message, f"✗ not sent: {e}", True)
-            self.app.call_from_thread(self.notify, str(e), severity="error", timeout=6)
-        else:
-            self.app.call_from_thread(self._show_message, f"✓ server answered: {reply}", False)
-        finally:
-            if database_proxy.obj is not None:
-                database_proxy.close()  # this worker thread's own connection
+        def refused(error: TaskTuiError) -> None:
+            self._show_message(f"✗ not sent: {error}", True)
+            self.notify(str(error), severity="error", timeout=6)
+
+        self.app.backend.run(
+            send_test_message,
+            address,
+            on_done=lambda reply: self._show_message(f"✓ server answered: {reply}", False),
+            on_error=refused,
+            owner=self,
+            group="email-test",
+            exclusive=True,
+        )
 
     @on(Checkbox.Changed, "#email-apply-default")
     def _apply_default_changed(self, event: Checkbox.Changed) -> None:

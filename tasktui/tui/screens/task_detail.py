@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -18,13 +18,12 @@ from textual.widgets.option_list import Option
 from tasktui.formats import local
 from tasktui.services.tasks import detail as detail_service
 from tasktui.services.tasks.detail import HistoryEntry, TaskDetail, TaskRef
-from tasktui.services.tasks.transitions import BulkResult, assign, mark_done, reopen, unassign
-from tasktui.tui.background import report_errors
+from tasktui.services.tasks.transitions import BulkResult
+from tasktui.tui.common.task_actions import USER_PREFIX, TaskActions
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.terminal_safety import visible_line, visible_text
 from tasktui.tui.widgets.attribute_editor import AttributeEditor
 from tasktui.tui.widgets.key_bar import KeyBar
-from tasktui.tui.widgets.picker import PickerScreen
 from tasktui.tui.widgets.task_columns import DONE_MARK, OPEN_MARK
 from tasktui.tui.widgets.task_id_prompt import TaskIdPromptScreen
 
@@ -88,7 +87,7 @@ def processes_table(task: TaskDetail) -> Table | str:
     return table
 
 
-class TaskDetailScreen(ScreenWithHelp):
+class TaskDetailScreen(TaskActions, ScreenWithHelp):
     """One task in full, with its actions."""
 
     BINDINGS = [
@@ -158,12 +157,17 @@ class TaskDetailScreen(ScreenWithHelp):
         """The UI language changed: show names in the new language."""
         self.load()
 
-    @work(thread=True, exclusive=True, group="detail-load")
     def load(self) -> None:
         """Read the task in a worker and show it."""
-        with report_errors(self.app):
-            task = detail_service.task_detail(self.task_id, self.actor.lang)
-            self.app.call_from_thread(self.show_task, task)
+        self.app.backend.run(
+            detail_service.task_detail,
+            self.task_id,
+            self.actor.lang,
+            on_done=self.show_task,
+            owner=self,
+            group="detail-load",
+            exclusive=True,
+        )
 
     def show_task(self, task: TaskDetail) -> None:
         """Fill every part of the screen from `task`."""
@@ -209,55 +213,34 @@ class TaskDetailScreen(ScreenWithHelp):
         self.query_one(TabbedContent).active = tab
 
     def _change(self, action: Callable[[], object], done: Callable[[object], str] | None = None) -> None:
-        self._run_change(action, done)
-
-    @work(thread=True, group="detail-change")
-    def _run_change(self, action: Callable[[], object], done: Callable[[object], str] | None) -> None:
-        with report_errors(self.app):
-            result = action()
-            message = done(result) if done else None
-            self.app.call_from_thread(self._changed, message)
+        """Run a change of this task in a worker; then say `done(result)` and reload."""
+        self.app.backend.run(
+            action,
+            on_done=lambda result: self._changed(done(result) if done else None),
+            owner=self,
+            group="detail-change",
+        )
 
     def _changed(self, message: str | None) -> None:
         if message:
             self.notify(message)
         self.load()
 
-    def _bulk(self, fn: Callable[..., BulkResult], *args) -> None:
-        self._change(lambda: fn(self.actor, [self.task_id], *args), lambda r: r.summary())
+    def task_action_ids(self) -> list[int]:
+        """The task actions apply to this task."""
+        return [self.task_id]
 
-    def action_mark_done(self) -> None:
-        """Mark this task done."""
-        self._bulk(mark_done)
+    def task_action_done(self, result: BulkResult) -> None:
+        """Say what changed and show the task as it is now."""
+        self._changed(result.summary())
 
-    def action_reopen(self) -> None:
-        """Reopen this task."""
-        self._bulk(reopen)
+    def assign_picker_title(self, ids: list[int]) -> str:
+        """The picker names the task."""
+        return f"Assign task #{self.task_id} to"
 
-    def action_assign_me(self) -> None:
-        """Assign this task to me."""
-        self._bulk(assign)
-
-    def action_unassign(self) -> None:
-        """Remove the assignee."""
-        self._bulk(unassign)
-
-    @work(thread=True, group="detail-pickers")
-    def action_assign_user(self) -> None:
-        """Assign this task to a user chosen in a picker."""
-        from tasktui.services.people import list_users
-
-        with report_errors(self.app):
-            users = [(u.login, f"{u.display_name or u.login} ({u.login})") for u in list_users(include_inactive=False)]
-            self.app.call_from_thread(self._push_user_picker, users)
-
-    def _push_user_picker(self, users: list[tuple[str, str]]) -> None:
-        def chosen(login: str | None) -> None:
-            if login:
-                self._bulk(assign, login)
-
-        current = self.detail.assignee if self.detail else None
-        self.app.push_screen(PickerScreen(f"Assign task #{self.task_id} to", users, current=current), chosen)
+    def assign_picker_current(self) -> str | None:
+        """The picker opens on the current assignee."""
+        return USER_PREFIX + self.detail.assignee if self.detail and self.detail.assignee else None
 
     def action_open_link(self) -> None:
         """Open the link in the browser."""
@@ -284,12 +267,11 @@ class TaskDetailScreen(ScreenWithHelp):
     def _comment_submitted(self, event: Input.Submitted) -> None:
         body = event.value
 
-        def add() -> object:
-            detail_service.add_comment(self.actor, self.task_id, body)
-            self.app.call_from_thread(self._comment_added, body)
-            return None
+        def added(_: object) -> str:
+            self._comment_added(body)
+            return "Comment added"
 
-        self._change(add, lambda _: "Comment added")
+        self._change(lambda: detail_service.add_comment(self.actor, self.task_id, body), added)
 
     def _comment_added(self, body: str) -> None:
         """The comment is stored: empty the box (a refused one keeps its text)."""

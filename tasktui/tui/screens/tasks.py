@@ -8,10 +8,9 @@ and the command palette list the same actions. The other screens are one key awa
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.timer import Timer
@@ -21,8 +20,8 @@ from tasktui.services.context import get_setting, set_setting
 from tasktui.services.tasks.counts import count_tasks
 from tasktui.services.tasks.filters import ASSIGNEE_MODES, TaskFilter
 from tasktui.services.tasks.listing import matching_ids
-from tasktui.services.tasks.transitions import BulkResult, assign, assign_group, mark_done, reopen, unassign
-from tasktui.tui.background import closing_connection, report_errors
+from tasktui.services.tasks.transitions import BulkResult
+from tasktui.tui.common.task_actions import GROUP_PREFIX, USER_PREFIX, TaskActions
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.widgets.filter_bar import FilterBar, FilterSummary
 from tasktui.tui.widgets.key_bar import KeyBar
@@ -45,8 +44,6 @@ SEARCH_DELAY_S = 0.08
 FILTERS_SETTING = "tasks.filters"
 #: The per-user setting that remembers the theme.
 THEME_SETTING = "theme"
-#: Assignee picker values for one user's or one group's tasks ("user:bob", "group:warehouse").
-USER_PREFIX, GROUP_PREFIX = "user:", "group:"
 
 
 @dataclass(frozen=True)
@@ -121,7 +118,7 @@ or load a demo data set to look around:
 This screen updates by itself when tasks arrive."""
 
 
-class TasksScreen(ScreenWithHelp):
+class TasksScreen(TaskActions, ScreenWithHelp):
     """Triage: find tasks with the filters, select them, act on them."""
 
     #: The table has the focus from the first frame (before the preferences are read)
@@ -185,14 +182,16 @@ class TasksScreen(ScreenWithHelp):
         self.query_one("#empty-state").display = False
         self._load_preferences()
 
-    @work(thread=True, group="tasks-preferences")
     def _load_preferences(self) -> None:
-        with closing_connection():
-            columns = parse_columns(get_setting(self.actor, COLUMNS_SETTING))
-            sort, descending = parse_sort(get_setting(self.actor, SORT_SETTING))
-            filters = load_filters(get_setting(self.actor, FILTERS_SETTING), self.actor.lang)
-            theme = get_setting(self.actor, THEME_SETTING)
-        self.app.call_from_thread(self._start, columns, sort, descending, filters, theme)
+        actor = self.actor
+
+        def read() -> tuple[list[str], str, bool, SavedFilters, str | None]:
+            columns = parse_columns(get_setting(actor, COLUMNS_SETTING))
+            sort, descending = parse_sort(get_setting(actor, SORT_SETTING))
+            filters = load_filters(get_setting(actor, FILTERS_SETTING), actor.lang)
+            return columns, sort, descending, filters, get_setting(actor, THEME_SETTING)
+
+        self.app.backend.run(read, on_done=lambda prefs: self._start(*prefs), owner=self, group="tasks-preferences")
 
     def _start(self, columns: list[str], sort: str, descending: bool, filters: SavedFilters, theme: str | None) -> None:
         self.sort, self.descending = sort, descending
@@ -338,15 +337,11 @@ class TasksScreen(ScreenWithHelp):
         self.status = "all" if self.status == "open" else "open"
         self.filters_changed()
 
-    @work(thread=True, group="tasks-pickers")
     def action_pick_assignee(self) -> None:
         """Choose the assignee filter: a mode, one user's tasks or one group's."""
-        from tasktui.services.people import group_choices, user_choices
-
-        with report_errors(self.app):
-            people = [(USER_PREFIX + login, f"Assigned to {label}") for login, label in user_choices()]
-            people += [(GROUP_PREFIX + name, f"Group {label}") for name, label in group_choices()]
-            self.app.call_from_thread(self._push_assignee_picker, people)
+        self.app.backend.run(
+            assignee_filter_choices, on_done=self._push_assignee_picker, owner=self, group="tasks-pickers"
+        )
 
     def _push_assignee_picker(self, people: list[tuple[str, str]]) -> None:
         items = list(ASSIGNEE_MODES.items()) + people
@@ -363,35 +358,28 @@ class TasksScreen(ScreenWithHelp):
             current = self.assignee_mode
         self.app.push_screen(PickerScreen("Assignee", items, current=current), chosen)
 
-    @work(thread=True, group="tasks-pickers")
     def _choose_assignee(self, value: str) -> None:
-        from tasktui.services.people import get_group, get_user
-
-        with report_errors(self.app):
-            user = group = None
-            mode = value if value in ASSIGNEE_MODES else "all"
-            if value.startswith(USER_PREFIX):
-                found = get_user(value.removeprefix(USER_PREFIX))
-                user = Named(found.id, found.login)
-            elif value.startswith(GROUP_PREFIX):
-                found = get_group(value.removeprefix(GROUP_PREFIX))
-                group = Named(found.id, found.name)
-            self.app.call_from_thread(self._assignee_chosen, mode, user, group)
+        self.app.backend.run(
+            assignee_filter,
+            value,
+            on_done=lambda chosen: self._assignee_chosen(*chosen),
+            owner=self,
+            group="tasks-pickers",
+        )
 
     def _assignee_chosen(self, mode: str, user: Named | None, group: Named | None) -> None:
         self.assignee_mode, self.assignee_user, self.assignee_group = mode, user, group
         self.filters_changed()
 
-    @work(thread=True, group="tasks-pickers")
     def action_pick_event(self) -> None:
         """Choose the event whose tasks are shown (or any event)."""
-        from tasktui.services.events.definitions import list_events
-
-        with report_errors(self.app):
-            found = list_events(lang=self.actor.lang)
-            items = [(str(e.id), f"{e.name} ({e.identifier})") for e in found]
-            names = {str(e.id): (e.identifier, e.name) for e in found}
-            self.app.call_from_thread(self._push_event_picker, items, names)
+        self.app.backend.run(
+            event_filter_choices,
+            self.actor.lang,
+            on_done=lambda found: self._push_event_picker(*found),
+            owner=self,
+            group="tasks-pickers",
+        )
 
     def _push_event_picker(self, items: list[tuple[str, str]], names: dict[str, tuple[str, str]]) -> None:
         def chosen(value: str | None) -> None:
@@ -441,10 +429,8 @@ class TasksScreen(ScreenWithHelp):
 
         self.app.push_screen(ColumnChooserScreen(self.table.chosen_columns), chosen)
 
-    @work(thread=True, group="tasks-settings")
     def _save_setting(self, key: str, value: str) -> None:
-        with report_errors(self.app):
-            set_setting(self.actor, key, value)
+        self.app.backend.run(set_setting, self.actor, key, value, owner=self, group="tasks-settings")
 
     # ------------------------------------------------------------------ table events
 
@@ -456,11 +442,15 @@ class TasksScreen(ScreenWithHelp):
         else:
             self._show_empty_state(False)
 
-    @work(thread=True, exclusive=True, group="tasks-empty")
     def _check_empty_database(self) -> None:
-        with closing_connection():
-            empty = count_tasks(TaskFilter(status="all")) == 0
-        self.app.call_from_thread(self._show_empty_state, empty)
+        self.app.backend.run(
+            count_tasks,
+            TaskFilter(status="all"),
+            on_done=lambda n: self._show_empty_state(n == 0),
+            owner=self,
+            group="tasks-empty",
+            exclusive=True,
+        )
 
     def _show_empty_state(self, empty: bool) -> None:
         self.query_one("#empty-state").display = empty
@@ -495,11 +485,10 @@ class TasksScreen(ScreenWithHelp):
         """Select every task matching the filter."""
         self._select_all(self.current_filter())
 
-    @work(thread=True, exclusive=True, group="tasks-select-all")
     def _select_all(self, flt: TaskFilter) -> None:
-        with report_errors(self.app):
-            ids = matching_ids(flt)
-            self.app.call_from_thread(self._selected_all, ids)
+        self.app.backend.run(
+            matching_ids, flt, on_done=self._selected_all, owner=self, group="tasks-select-all", exclusive=True
+        )
 
     def _selected_all(self, ids: list[int]) -> None:
         self.table.select_ids(ids)
@@ -510,62 +499,12 @@ class TasksScreen(ScreenWithHelp):
         if self.table.selected:
             self.table.clear_selection()
 
-    def action_mark_done(self) -> None:
-        """Mark the selected tasks (or the one under the cursor) done."""
-        self._bulk(mark_done)
+    def task_action_ids(self) -> list[int]:
+        """The selected tasks, or the one under the cursor."""
+        return self.table.target_ids()
 
-    def action_reopen(self) -> None:
-        """Reopen the selected tasks (or the one under the cursor)."""
-        self._bulk(reopen)
-
-    def action_assign_me(self) -> None:
-        """Assign the selected tasks (or the one under the cursor) to me."""
-        self._bulk(assign)
-
-    def action_unassign(self) -> None:
-        """Remove the assignee of the selected tasks (or the one under the cursor)."""
-        self._bulk(unassign)
-
-    @work(thread=True, group="tasks-pickers")
-    def action_assign_user(self) -> None:
-        """Assign the selected tasks (or the one under the cursor) to a user or a group."""
-        from tasktui.services.people import group_choices, user_choices
-
-        with report_errors(self.app):
-            choices = [(USER_PREFIX + login, label) for login, label in user_choices()]
-            choices += [(GROUP_PREFIX + name, f"Group {label}") for name, label in group_choices()]
-            self.app.call_from_thread(self._push_user_picker, choices)
-
-    def _push_user_picker(self, choices: list[tuple[str, str]]) -> None:
-        ids = self.table.target_ids()
-        if not ids:
-            self.notify("No task to assign", severity="warning")
-            return
-
-        def chosen(value: str | None) -> None:
-            if value and value.startswith(GROUP_PREFIX):
-                group = value.removeprefix(GROUP_PREFIX)
-                self._run_bulk(lambda actor, task_ids: assign_group(actor, task_ids, group), ids)
-            elif value:
-                login = value.removeprefix(USER_PREFIX)
-                self._run_bulk(lambda actor, task_ids: assign(actor, task_ids, login), ids)
-
-        self.app.push_screen(PickerScreen(f"Assign {len(ids):,} task(s) to", choices), chosen)
-
-    def _bulk(self, action: Callable[..., BulkResult]) -> None:
-        ids = self.table.target_ids()
-        if not ids:
-            self.notify("No task selected", severity="warning")
-            return
-        self._run_bulk(action, ids)
-
-    @work(thread=True, group="tasks-bulk")
-    def _run_bulk(self, action: Callable[..., BulkResult], ids: list[int]) -> None:
-        with report_errors(self.app):
-            result = action(self.actor, ids)
-            self.app.call_from_thread(self._bulk_done, result)
-
-    def _bulk_done(self, result: BulkResult) -> None:
+    def task_action_done(self, result: BulkResult) -> None:
+        """Say what changed, drop the selection and show the tasks as they are now."""
         self.notify(result.summary(), title="Bulk action" if len(self.table.selected) > 1 else "")
         if self.table.selected:
             self.table.clear_selection()
@@ -597,3 +536,37 @@ class TasksScreen(ScreenWithHelp):
         from tasktui.tui.screens.attributes import AttributesScreen
 
         self.app.push_screen(AttributesScreen(self.actor))
+
+
+def assignee_filter_choices() -> list[tuple[str, str]]:
+    """(value, label) of the users and groups the assignee filter offers (in a worker)."""
+    from tasktui.services.people import group_choices, user_choices
+
+    people = [(USER_PREFIX + login, f"Assigned to {label}") for login, label in user_choices()]
+    people += [(GROUP_PREFIX + name, f"Group {label}") for name, label in group_choices()]
+    return people
+
+
+def assignee_filter(value: str) -> tuple[str, Named | None, Named | None]:
+    """The assignee filter a picker value means: (mode, user, group) (in a worker)."""
+    from tasktui.services.people import get_group, get_user
+
+    user = group = None
+    mode = value if value in ASSIGNEE_MODES else "all"
+    if value.startswith(USER_PREFIX):
+        found = get_user(value.removeprefix(USER_PREFIX))
+        user = Named(found.id, found.login)
+    elif value.startswith(GROUP_PREFIX):
+        found_group = get_group(value.removeprefix(GROUP_PREFIX))
+        group = Named(found_group.id, found_group.name)
+    return mode, user, group
+
+
+def event_filter_choices(lang: str) -> tuple[list[tuple[str, str]], dict[str, tuple[str, str]]]:
+    """The event picker's items and each event's (identifier, name), by id (in a worker)."""
+    from tasktui.services.events.definitions import list_events
+
+    found = list_events(lang=lang)
+    items = [(str(e.id), f"{e.name} ({e.identifier})") for e in found]
+    names = {str(e.id): (e.identifier, e.name) for e in found}
+    return items, names

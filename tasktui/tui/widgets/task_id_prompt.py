@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
-
-from tasktui.errors import TaskTuiError
-from tasktui.tui.background import closing_connection
 
 
 class TaskIdPromptScreen(ModalScreen[str | None]):
@@ -55,15 +52,17 @@ class TaskIdPromptScreen(ModalScreen[str | None]):
         self.query_one("#prompt-error", Label).update("")
         self._apply(int(text))
 
-    @work(thread=True, exclusive=True, group="task-id-prompt")
     def _apply(self, task_id: int) -> None:
-        with closing_connection():
-            try:
-                message = self.apply(task_id)
-            except TaskTuiError as e:
-                self.app.call_from_thread(self._show_error, str(e))
-                return
-        self.app.call_from_thread(self.dismiss, message)
+        """Apply the answer in a worker: close with its message, or show the refusal."""
+        self.app.backend.run(
+            self.apply,
+            task_id,
+            on_done=self.dismiss,
+            on_error=lambda error: self._show_error(str(error)),
+            owner=self,
+            group="task-id-prompt",
+            exclusive=True,
+        )
 
     def _show_error(self, message: str) -> None:
         """The refusal under the field; the field keeps the focus and its text."""

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, work
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.message import Message
@@ -27,7 +27,6 @@ from textual.strip import Strip
 
 from tasktui.services.tasks.listing import TaskRow
 from tasktui.text_safety import visible_line
-from tasktui.tui.background import closing_connection
 from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, fit_columns
 from tasktui.tui.widgets.task_window import (
     PAGE_SIZE,
@@ -163,34 +162,51 @@ class TaskTable(ScrollView, can_focus=True):
         start = max(0, min(top, anchor) - PREFETCH_ROWS)
         return start, max(top + rows, anchor + 1) + PREFETCH_ROWS
 
-    @work(thread=True, exclusive=True, group="task-table-reload")
     def _reload(self, generation: int, query: Query, anchor_id: int | None, rows: tuple[int, int]) -> None:
-        with closing_connection():
-            pages: dict[int, list[TaskRow]] = {}
-            if anchor_id is None and rows[0] == 0:
-                # A new query, shown from the top: draw the first page before counting
-                # (a count can take a while on a million tasks; the rows cannot wait).
-                pages[0] = first_page(query)
-                self.app.call_from_thread(self._apply_first_page, generation, pages[0])
-                # Then a count that stops at COUNT_CAP (a few ms): exact when there are
-                # few matches, else "10,000+" is shown while the exact count runs.
-                capped = count_capped(query)
-                if capped.exact:
-                    total = capped.value
-                else:
-                    self.app.call_from_thread(self._apply_capped_count, generation, capped.value)
-                    total = count(query)
+        """Read the count and the pages around `rows` in a worker, then show them."""
+        fresh = anchor_id is None and rows[0] == 0
+        self.app.backend.run(
+            self._read_window,
+            generation,
+            query,
+            rows,
+            fresh,
+            on_done=lambda found: self._apply_reload(generation, found[0], found[1], anchor_id),
+            owner=self,
+            group="task-table-reload",
+            exclusive=True,
+        )
+
+    def _read_window(
+        self, generation: int, query: Query, rows: tuple[int, int], fresh: bool
+    ) -> tuple[int, dict[int, list[TaskRow]]]:
+        """In the worker: the count and the pages of `rows`. A `fresh` query (shown from
+        the top) shows its first rows and a capped count on the way."""
+        pages: dict[int, list[TaskRow]] = {}
+        if fresh:
+            # Draw the first page before counting (a count can take a while on a
+            # million tasks; the rows cannot wait).
+            pages[0] = first_page(query)
+            self.app.call_from_thread(self._apply_first_page, generation, pages[0])
+            # Then a count that stops at COUNT_CAP (a few ms): exact when there are
+            # few matches, else "10,000+" is shown while the exact count runs.
+            capped = count_capped(query)
+            if capped.exact:
+                total = capped.value
             else:
+                self.app.call_from_thread(self._apply_capped_count, generation, capped.value)
                 total = count(query)
-            start, end = rows
-            for page in range(start // PAGE_SIZE, min(end, total) // PAGE_SIZE + 1):
-                if page_bounds(page, total)[1] <= page * PAGE_SIZE:
-                    break
-                if page in pages and len(pages[page]) == page_bounds(page, total)[1] - page * PAGE_SIZE:
-                    continue
-                before = pages[page - 1][-1] if page - 1 in pages else None
-                pages[page] = fetch_page(query, page, total, before=before)
-        self.app.call_from_thread(self._apply_reload, generation, total, pages, anchor_id)
+        else:
+            total = count(query)
+        start, end = rows
+        for page in range(start // PAGE_SIZE, min(end, total) // PAGE_SIZE + 1):
+            if page_bounds(page, total)[1] <= page * PAGE_SIZE:
+                break
+            if page in pages and len(pages[page]) == page_bounds(page, total)[1] - page * PAGE_SIZE:
+                continue
+            before = pages[page - 1][-1] if page - 1 in pages else None
+            pages[page] = fetch_page(query, page, total, before=before)
+        return total, pages
 
     def _apply_first_page(self, generation: int, rows: list[TaskRow]) -> None:
         """Show the first rows of a new query while its count is still running."""
@@ -259,13 +275,15 @@ class TaskTable(ScrollView, can_focus=True):
                 before, after = self.cache.neighbours(page)
                 self._fetch_page(self.generation, self.task_query, page, self.total, before, after, self.total_exact)
 
-    @work(thread=True, group="task-table-pages")
     def _fetch_page(
         self, generation: int, query: Query, page: int, total: int, before, after, exact: bool = True
     ) -> None:
-        with closing_connection():
-            rows = fetch_page(query, page, total, before=before, after=after, exact=exact)
-        self.app.call_from_thread(self._store_page, generation, page, rows)
+        self.app.backend.run(
+            lambda: fetch_page(query, page, total, before=before, after=after, exact=exact),
+            on_done=lambda rows: self._store_page(generation, page, rows),
+            owner=self,
+            group="task-table-pages",
+        )
 
     def _store_page(self, generation: int, page: int, rows: list[TaskRow]) -> None:
         self._in_flight.discard((generation, page))
