@@ -24,7 +24,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import peewee as pw
 
@@ -108,7 +108,7 @@ def raise_request(
     )
 
 
-def check_title(title: str) -> str:
+def check_title(title: str | None) -> str:
     """The title as stored: one line (a newline is refused, as documented), other
     control characters and escape sequences cleaned away (see text_safety)."""
     title = (title or "").strip()
@@ -168,6 +168,20 @@ class PlannedRaise:
     values: dict[int, str] = field(default_factory=dict)
 
     @property
+    def planned_event(self) -> Event:
+        """The event of a request that was not refused (a refused one may have none)."""
+        if self.event is None:
+            raise ValueError(f"a {self.kind} raise has no event")
+        return self.event
+
+    @property
+    def first_index(self) -> int:
+        """The index of the request that creates the task this one absorbs into."""
+        if self.first is None:
+            raise ValueError("this raise absorbs into a task in the database, not into one of its plan")
+        return self.first
+
+    @property
     def reason(self) -> str:
         """Why the request is refused ('' when it is not)."""
         return str(self.error) if self.error is not None else ""
@@ -188,7 +202,11 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
     the writer writes against."""
     caches: dict[str, dict[Any, Any]] = {"event": {}, "user": {}, "group": {}, "values": {}}
     plan = [_resolve(request, caches) for request in requests]
-    pairs = {(p.event.id, r.dedup_key) for r, p in zip(requests, plan) if p.kind != REFUSED and r.dedup_key is not None}
+    pairs = {
+        (p.planned_event.id, r.dedup_key)
+        for r, p in zip(requests, plan)
+        if p.kind != REFUSED and r.dedup_key is not None
+    }
     latest = latest_dedup_tasks(pairs)
     counts = _occurrences(latest.values())
     open_now = {(e, k): _Target(counts[i], task_id=i) for (e, k, s), i in latest.items() if s == OPEN}
@@ -196,7 +214,7 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
     for index, (request, planned) in enumerate(zip(requests, plan)):
         if planned.kind == REFUSED or request.dedup_key is None:
             continue
-        pair = (planned.event.id, request.dedup_key)
+        pair = (planned.planned_event.id, request.dedup_key)
         target = open_now.get(pair)
         if target is None and request.reopen and pair in done:
             target = open_now[pair] = done.pop(pair)
@@ -255,7 +273,7 @@ def latest_dedup_tasks(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str,
                 .group_by(Task.dedup_key, Task.status)
                 .tuples()
             )
-            for key, status, task_id in query:
+            for key, status, task_id in cast("Iterable[tuple[str, str, int]]", query):  # .tuples()
                 latest[(event_id, key, status)] = task_id
     return latest
 
@@ -265,5 +283,5 @@ def _occurrences(task_ids: Iterable[int]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for start in range(0, len(ids), CHUNK):
         query = Task.select(Task.id, Task.occurrences).where(Task.id.in_(ids[start : start + CHUNK])).tuples()
-        counts.update(dict(query))
+        counts.update(dict(cast("Iterable[tuple[int, int]]", query)))  # .tuples()
     return counts

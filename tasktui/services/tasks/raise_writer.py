@@ -43,6 +43,14 @@ class TaskRef:
     task_id: int | None = None
     slot: int | None = None
 
+    def resolve(self, new_ids: list[int]) -> int:
+        """The task's id, once the new rows are inserted (`new_ids` in row order)."""
+        if self.task_id is not None:
+            return self.task_id
+        if self.slot is None:
+            raise ValueError("a task reference needs a task id or a slot")
+        return new_ids[self.slot]
+
 
 @dataclass
 class PendingRows:
@@ -60,7 +68,7 @@ def write_rows(pending: PendingRows) -> list[int]:
     new_ids = insert_tasks(pending.tasks)
 
     def task_id(ref: TaskRef) -> int:
-        return ref.task_id if ref.task_id is not None else new_ids[ref.slot]
+        return ref.resolve(new_ids)
 
     insert_chunks(TaskHistory, [{**row, "task": task_id(ref)} for ref, row in pending.history])
     insert_chunks(
@@ -99,7 +107,7 @@ def apply_plan(actor: Actor, plan: Sequence[PlannedRaise], requests: Sequence[Ra
     new_events: list[Event] = []
     refs: list[TaskRef] = []
     for index, (planned, request) in enumerate(zip(plan, requests)):
-        ev = planned.event
+        ev = planned.planned_event
         if planned.kind == NEW:
             slots[index] = len(pending.tasks)
             ref = TaskRef(slot=slots[index])
@@ -110,7 +118,9 @@ def apply_plan(actor: Actor, plan: Sequence[PlannedRaise], requests: Sequence[Ra
                 pending.values.append((ref, planned.values))
         else:
             ref = (
-                TaskRef(task_id=planned.task_id) if planned.task_id is not None else TaskRef(slot=slots[planned.first])
+                TaskRef(task_id=planned.task_id)
+                if planned.task_id is not None
+                else TaskRef(slot=slots[planned.first_index])
             )
             pending.history.append(
                 (ref, history(0, actor, "deduplicated", "occurrences", planned.previous, planned.occurrences))
@@ -128,17 +138,17 @@ def apply_plan(actor: Actor, plan: Sequence[PlannedRaise], requests: Sequence[Ra
     _enqueue_notifications(pending.tasks, new_ids, new_events)
     return [
         RaiseResult(
-            ref.task_id if ref.task_id is not None else new_ids[ref.slot],
+            ref.resolve(new_ids),
             OUTCOMES[planned.kind],
             planned.occurrences,
-            planned.event.identifier,
+            planned.planned_event.identifier,
         )
         for ref, planned in zip(refs, plan)
     ]
 
 
 def _new_row(request: RaiseRequest, planned: PlannedRaise, now: Any) -> dict:
-    ev = planned.event
+    ev = planned.planned_event
     return {
         "created_at": now, "status": OPEN, "title": request.title, "description": request.description,
         "link": request.link, "event": ev.id, "plugin": ev.plugin, "assignee": planned.assignee_id,

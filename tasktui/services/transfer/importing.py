@@ -279,8 +279,8 @@ def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved:
         pending.tasks.append(
             {
                 "created_at": r.created_at, "status": r.status, "title": r.title, "description": r.description,
-                "link": r.link, "event": ev.id, "plugin": ev.plugin, "assignee": resolved.user_ids.get(r.assignee),
-                "group": resolved.group_ids.get(r.group), "done_at": r.done_at, "done_by": None,
+                "link": r.link, "event": ev.id, "plugin": ev.plugin, "assignee": resolved.user_ids.get(r.assignee) if r.assignee else None,
+                "group": resolved.group_ids.get(r.group) if r.group else None, "done_at": r.done_at, "done_by": None,
                 "dedup_key": r.dedup_key, "occurrences": r.occurrences, "last_seen_at": r.last_seen_at,
                 "updated_at": now,
             }
