@@ -1,7 +1,7 @@
 """Every service call of the TUI runs off the UI thread through one helper.
 
 `app.backend.run(fn, *args, on_done=…)` calls `fn` in a Textual worker thread, as one
-unit of database work (`tasktui.worker_unit`: the thread's connection is closed after),
+unit of database work (`tasktui.db.worker_unit`: the thread's connection is closed after),
 and delivers the result to `on_done` on the UI thread. Errors go to one handler: a
 service's typed error (`TaskTuiError`: Refused, Invalid, NotFound, Unavailable) is shown
 as its message, or given to `on_error` when the caller shows it inline; any other
@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from textual.dom import DOMNode
 from textual.worker import Worker
 
+from tasktui.db.worker_unit import worker_unit
 from tasktui.errors import TaskTuiError
-from tasktui.worker_unit import worker_unit
 
 if TYPE_CHECKING:
     from textual.app import App

@@ -3,8 +3,7 @@
 Peewee keeps one connection per thread and a worker thread opens its own on first use;
 left open, every finished worker would leave a connection (and a file handle) behind.
 Who closes it belongs with the storage, not with the screens: the TUI's backend wraps
-each call in `worker_unit()` and never names a connection itself. This module sits
-beside `db.py` until the storage package replaces it, and then belongs in `db/`.
+each call in `worker_unit()` and never names a connection itself.
 """
 
 from __future__ import annotations
