@@ -92,9 +92,7 @@ def load_filters(text: str | None, lang: str) -> SavedFilters:
             group = Named(found.id, found.name)
         if isinstance(data.get("event"), str):
             found = get_event(data["event"])
-            event = Named(
-                found.id, found.identifier, found.name_de if lang == "de" and found.name_de else found.name_en
-            )
+            event = Named(found.id, found.identifier, found.name(lang))
     except NotFound:
         pass
     status = data.get("status") if data.get("status") in ("open", "all") else "open"
