@@ -36,7 +36,7 @@ def _fresh_database(ctx: BenchContext, name: str):
 def concurrent_figures(ctx: BenchContext) -> dict[str, Any]:
     """8 processes x 500 raises (one transaction each) started together, without and
     with one shared dedup key."""
-    from tests.scripts.concurrent_writers import run_writers
+    from tests.tasks.concurrent_writers import run_writers
 
     figures: dict[str, Any] = {}
     for name, key in (("distinct_tasks", None), ("one_dedup_key", "bench-shared-key")):

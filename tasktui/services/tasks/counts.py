@@ -120,7 +120,7 @@ def _only_status(flt: TaskFilter) -> bool:
 
 def count_query(flt: TaskFilter) -> pw.Select:
     """The one statement that counts the tasks matching the filter (its plan is
-    checked in tests/db/test_query_plans.py)."""
+    checked in tests/db/sqlite/test_query_plans.py)."""
     flt.validate()
     text = flt.search_text
     if text is not None:

@@ -12,7 +12,7 @@ import pytest
 from tasktui import db as dbmod
 from tasktui.services.context import acting_user
 from tasktui.services.events.definitions import create_event
-from tests.scripts.concurrent_writers import open_new_database_at_once, run_writers
+from tests.tasks.concurrent_writers import open_new_database_at_once, run_writers
 
 PROCESSES = 8
 PER_PROCESS = 500
