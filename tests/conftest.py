@@ -28,14 +28,107 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     return True
 
 
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    """A path for a new database file (not created yet)."""
-    return tmp_path / "tasks.db"
+def skip_or_fail(reason: str) -> None:
+    """Skip a test whose real part (PostgreSQL, Alertmanager, Chromium) is missing;
+    on CI (`CI` set) that is a failure: nothing may be skipped silently there."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run this test: {reason}")
+    pytest.skip(reason)
+
+
+#: Test folders whose tests that use a database run on both backends.
+BOTH_BACKENDS = (
+    "tasks",
+    "cli",
+    "transfer",
+    "events",
+    "attributes",
+    "audit",
+    "runs",
+    "email",
+    "db",
+    "intake",
+    "channels",
+)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test in one of BOTH_BACKENDS that uses `db_path` (directly or through
+    `database`, `actor`, `cli`) runs on SQLite and on PostgreSQL, unless it is marked
+    `sqlite_only` (it looks at the SQLite file itself)."""
+    if "backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
+        return
+    if "snap_compare" in metafunc.fixturenames:  # a screen looks the same on both
+        return
+    parts = Path(str(metafunc.definition.fspath)).relative_to(Path(__file__).parent).parts
+    opted_in = metafunc.definition.get_closest_marker("both_backends") is not None
+    if opted_in or (parts[0] in BOTH_BACKENDS and parts[:2] != ("db", "sqlite")):
+        metafunc.parametrize("backend", ["sqlite", "postgresql"])
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: the test looks at the SQLite file, runs on SQLite only")
+    config.addinivalue_line("markers", "both_backends: a test outside BOTH_BACKENDS that runs on both engines too")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A throwaway PostgreSQL server for this test process (see tests/db/postgres_server.py),
+    with a migrated template database `tpl`."""
+    from tests.db.postgres_server import PostgresServer, server_binaries
+
+    binaries = server_binaries()
+    if binaries is None:
+        skip_or_fail("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        skip_or_fail("psycopg is not installed (pip install 'tasktui[postgres]')")
+    server = PostgresServer(binaries).start()
+    try:
+        template = server.create_database("tpl")
+        dbmod.open_database(template)
+        _release_connections()
+        yield server
+    finally:
+        _release_connections()
+        server.stop()
+
+
+def _release_connections() -> None:
+    """Close every connection of the bound database (a PostgreSQL pool keeps them)."""
+    from tasktui.models import database_proxy
+
+    db = database_proxy.obj
+    if db is not None:
+        if hasattr(db, "close_all"):
+            db.close_all()
+        elif not db.is_closed():
+            db.close()
 
 
 @pytest.fixture
-def database(db_path: Path):
+def backend() -> str:
+    """The database engine of a test: SQLite unless the test runs on both (above)."""
+    return "sqlite"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, backend: str, request: pytest.FixtureRequest):
+    """Where the test's new database is: a file path (not created yet) on SQLite, a
+    postgresql:// URL of a new, migrated database on PostgreSQL."""
+    if backend == "sqlite":
+        yield tmp_path / "tasks.db"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.new_database(template="tpl")
+    yield url
+    _release_connections()
+    server.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+@pytest.fixture
+def database(db_path):
     """An opened, migrated database bound to the models."""
     database = dbmod.open_database(db_path)
     yield database
@@ -62,7 +155,7 @@ class Cli:
     subprocess. `--register`: the acting users of the tests are registered on first
     use, which tasktui does only for the OS login or when asked."""
 
-    def __init__(self, db_path: Path, user: str = "alice") -> None:
+    def __init__(self, db_path: Path | str, user: str = "alice") -> None:
         self.db_path = db_path
         self.user = user
 
@@ -93,6 +186,6 @@ class Cli:
 
 
 @pytest.fixture
-def cli(db_path: Path) -> Cli:
+def cli(db_path: Path | str) -> Cli:
     """Run tasktui commands against the test database."""
     return Cli(db_path)

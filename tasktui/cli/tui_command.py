@@ -11,7 +11,7 @@ def start_tui(st: CliState) -> None:
     catalogue registered), so the empty screen's example command works. The app's exit
     code is the process's (1 after a crash, 129 after a hang-up), so a wrapper or a
     shell sees that the TUI did not end normally."""
-    new = not st.settings.db_path.exists()
+    new = _is_new(st)
     actor = st.open(register=new)
     if new:  # a database the TUI creates is made whole, as `init` makes it
         from tasktui.services.events.manifests import register_catalogue
@@ -23,3 +23,14 @@ def start_tui(st: CliState) -> None:
     app.run()
     if app.return_code:
         raise SystemExit(app.return_code)
+
+
+def _is_new(st: CliState) -> bool:
+    """True when the database does not exist yet (a file) or holds no tasktui schema
+    yet (a server's empty database)."""
+    url = st.settings.db
+    if url.is_file:
+        return not url.file("the TUI").exists()
+    from tasktui.db import dialect_for_url
+
+    return dialect_for_url(url).stored_schema_version(url) == 0

@@ -25,12 +25,16 @@ from tasktui.db.connection import (
     dialect_of,
     driver_error_message,
     is_read_only,
+    lock_keys,
     open_database,
     query_plan,
+    retrying,
+    time_limit,
     write_transaction,
 )
 from tasktui.db.dialect import Dialect
 from tasktui.db.migrate import MIGRATIONS, SCHEMA_VERSION, apply_migrations, migration_summaries
+from tasktui.db.registry import dialect_for as _dialect_for
 from tasktui.db.registry import known_schemes, register
 from tasktui.db.sqlite.database import TaskDatabase
 from tasktui.db.sqlite.files import APPLICATION_ID, BUSY_TIMEOUT_S, check_file, create_private_file
@@ -46,17 +50,60 @@ from tasktui.db.url import DatabaseUrl, parse_database_url
 from tasktui.models import database_proxy
 
 __all__ = [
-    "APPLICATION_ID", "BUSY_TIMEOUT_S", "MIGRATIONS", "SCHEMA_VERSION", "TEXT_MATCH_ID", "DatabaseUrl", "Dialect",
-    "TaskDatabase", "apply_migrations", "backup_database", "build_database_at", "change_token", "check_file",
-    "close_database", "create_private_file", "current_dialect", "data_version", "database_error_message",
-    "dialect_of", "driver_error_message", "file_schema_version", "foreign_key_problems", "indexed_text",
-    "integrity_problems", "is_read_only", "known_schemes", "migrate", "migration_summaries", "open_database",
-    "parse_database_url", "query_plan", "read_only_reason", "register", "schema_version", "sort_key",
-    "text_condition", "text_driven", "text_match_ids", "text_matches", "write_transaction",
+    "APPLICATION_ID",
+    "BUSY_TIMEOUT_S",
+    "MIGRATIONS",
+    "SCHEMA_VERSION",
+    "TEXT_MATCH_ID",
+    "DatabaseUrl",
+    "Dialect",
+    "TaskDatabase",
+    "apply_migrations",
+    "backup_database",
+    "build_database_at",
+    "change_token",
+    "check_file",
+    "close_database",
+    "create_private_file",
+    "current_dialect",
+    "data_version",
+    "database_error_message",
+    "dialect_for_url",
+    "dialect_of",
+    "driver_error_message",
+    "file_schema_version",
+    "foreign_key_problems",
+    "indexed_text",
+    "integrity_problems",
+    "is_read_only",
+    "known_schemes",
+    "lock_keys",
+    "migrate",
+    "migration_summaries",
+    "open_database",
+    "parse_database_url",
+    "query_plan",
+    "read_only_reason",
+    "register",
+    "retrying",
+    "schema_version",
+    "sort_key",
+    "text_condition",
+    "text_driven",
+    "text_match_id",
+    "text_match_ids",
+    "text_matches",
+    "time_limit",
+    "write_transaction",
 ]  # fmt: skip
 
 #: The former name of `change_token` (the TUI polls it).
 data_version = change_token
+
+
+def dialect_for_url(url: DatabaseUrl) -> Dialect:
+    """The dialect serving `url` (imported on first use)."""
+    return _dialect_for(url.scheme)
 
 
 def schema_version(db: pw.Database) -> int:
@@ -93,8 +140,13 @@ def text_match_ids(text: str, limit: int, db: pw.Database | None = None) -> list
     return current_dialect().text_match_ids(text, limit, db or database_proxy)
 
 
+def text_match_id(task_model: type[pw.Model]) -> pw.Node:
+    """The id of a matching task in a query made by `text_driven` (order and keyset by it)."""
+    return current_dialect().text_match_id(task_model)
+
+
 def text_driven(query: pw.Select, task_model: type[pw.Model], text: str) -> pw.Select:
-    """`query` (from the task table) driven by the text index, in `TEXT_MATCH_ID` order."""
+    """`query` (from the task table) driven by the text index, in `text_match_id` order."""
     return current_dialect().text_driven(query, task_model, text)
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 import peewee as pw
 
@@ -20,6 +21,10 @@ from tasktui.errors import Unavailable
 from tasktui.models import database_proxy
 
 _current: Dialect | None = None
+T = TypeVar("T")
+#: How many times a transaction that failed for a serialization failure or a deadlock
+#: runs (then the error is Unavailable, exit code 4).
+TRANSACTION_ATTEMPTS = 6
 
 
 def current_dialect() -> Dialect:
@@ -110,3 +115,38 @@ def change_token(db: AnyDatabase | None = None) -> object:
 def query_plan(query: pw.Query) -> list[str]:
     """The engine's plan of a query, one line per step (for tests and benchmarks)."""
     return current_dialect().query_plan(query, database_proxy)
+
+
+def retrying(work: Callable[[], T], *, attempts: int = TRANSACTION_ATTEMPTS) -> T:
+    """Run `work` in one write transaction; when concurrent writers made it fail with
+    a serialization failure or a deadlock, roll back and run it again (a bounded
+    number of times, with a short random pause), then Unavailable (exit code 4).
+    Inside a transaction already, `work` simply runs (only the outermost retries)."""
+    import random
+    import time
+
+    database = database_proxy
+    if database.obj is not None and database.in_transaction():
+        return work()
+    dialect = current_dialect()
+    for attempt in range(attempts):
+        try:
+            with write_transaction():
+                return work()
+        except (pw.DatabaseError, Unavailable) as e:
+            if not dialect.is_retryable(e):
+                raise
+            if attempt == attempts - 1:
+                raise Unavailable(dialect.error_message(e, database.obj) or str(e)) from None
+            time.sleep(random.uniform(0.5, 1.0) * 0.01 * (2**attempt))
+    raise AssertionError("unreachable")
+
+
+def lock_keys(keys: Iterable[str]) -> None:
+    """Inside a write transaction: writers of the same keys take turns until it ends."""
+    current_dialect().lock_keys(database_proxy, keys)
+
+
+def time_limit(seconds: float) -> contextlib.AbstractContextManager[None]:
+    """Statements of the block give up after `seconds` where the engine can do it."""
+    return current_dialect().time_limit(database_proxy, seconds)

@@ -14,8 +14,9 @@ instantiated, not at the first call, and `import tasktui.db` stays as light as b
 
 from __future__ import annotations
 
+import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
 import peewee as pw
 
@@ -66,6 +67,34 @@ class Dialect(ABC):
         wrapping (e.g. raised while iterating a cursor), or None when it is not one."""
         ...
 
+    def is_retryable(self, error: BaseException) -> bool:
+        """True when the failed transaction can simply run again (a serialization
+        failure or a deadlock between concurrent writers; SQLite has one writer)."""
+        return False
+
+    # --------------------------------------------------------------- concurrency
+
+    def lock_keys(self, db: AnyDatabase, keys: Iterable[str]) -> None:
+        """Inside a write transaction: hold a lock per key until it ends, so writers
+        of the same key (a dedup key) take turns. SQLite's write transaction already
+        admits one writer at a time."""
+        return None
+
+    def lock_schema(self, db: pw.Database) -> None:
+        """Inside the migration's transaction: make concurrent migrations of one
+        database take turns (SQLite's write lock does)."""
+        return None
+
+    @contextlib.contextmanager
+    def time_limit(self, db: AnyDatabase, seconds: float) -> Iterator[None]:
+        """Statements of the block give up after about `seconds` where the engine
+        can cancel a statement (`is_timeout` tells that error); else no limit."""
+        yield
+
+    def is_timeout(self, error: BaseException) -> bool:
+        """True when `error` is a statement cancelled by `time_limit`."""
+        return False
+
     # ----------------------------------------------------------------- migrations
 
     @abstractmethod
@@ -110,7 +139,7 @@ class Dialect(ABC):
         ...
 
     @abstractmethod
-    def text_match_id(self) -> pw.Node:
+    def text_match_id(self, task_model: type[pw.Model]) -> pw.Node:
         """The id of a matching task in a query made by `text_driven` (order by it)."""
         ...
 

@@ -77,6 +77,7 @@ def apply_migrations(db: pw.Database, *, target: int | None = None) -> list[int]
     target = SCHEMA_VERSION if target is None else target
     applied: list[int] = []
     with write_transaction(db):
+        dialect.lock_schema(db)
         current = dialect.schema_version(db)
         if current > SCHEMA_VERSION:
             raise Unavailable(f"schema version {current} is newer than this tasktui knows")

@@ -2,8 +2,7 @@
 
 A backend is registered by the module path of its dialect class and imported only
 when a URL names it, so SQLite users never import a server driver (and `tasktui
-raise` stays light). The PostgreSQL step adds one line:
-`register("postgresql", "tasktui.db.postgres:PostgresDialect")`.
+raise` stays light).
 """
 
 from __future__ import annotations
@@ -15,7 +14,11 @@ from tasktui.db.url import SQLITE
 from tasktui.errors import Invalid
 
 #: URL scheme -> "module:ClassName" of its Dialect, imported on first use.
-_BACKENDS: dict[str, str] = {SQLITE: "tasktui.db.sqlite.dialect:SqliteDialect"}
+_BACKENDS: dict[str, str] = {
+    SQLITE: "tasktui.db.sqlite.dialect:SqliteDialect",
+    "postgresql": "tasktui.db.postgres.dialect:PostgresDialect",
+    "postgres": "tasktui.db.postgres.dialect:PostgresDialect",
+}
 _LOADED: dict[str, Dialect] = {}
 
 

@@ -134,6 +134,7 @@ def test_fields_are_grouped_with_ungrouped_last_and_labels_in_language(catalogue
     assert fields[0].label == "Menge" and fields[0].typed == 3 and fields[0].required
 
 
+@pytest.mark.sqlite_only  # reads SQLite's query plan
 def test_attribute_filter_compares_canonical_values_through_the_index(catalogue):
     seven = _raise(catalogue, qty="7", ok="yes")
     _raise(catalogue, qty="8")

@@ -15,6 +15,9 @@ from tasktui import db as dbmod
 from tasktui.errors import Unavailable
 from tasktui.models import User
 
+#: What SQLite does with its file; PostgreSQL's own tests are in tests/db/postgres.
+pytestmark = pytest.mark.sqlite_only
+
 
 def test_pragmas(database):
     pragma = lambda name: database.execute_sql(f"PRAGMA {name}").fetchone()[0]  # noqa: E731

@@ -13,6 +13,9 @@ from tasktui.db.sqlite.dialect import SqliteDialect
 from tasktui.errors import Invalid
 from tasktui.models import AuditEntry, Task
 
+#: What SQLite does with its file; PostgreSQL's own tests are in tests/db/postgres.
+pytestmark = pytest.mark.sqlite_only
+
 
 def _sql(node: pw.Node) -> tuple[str, list]:
     return Task.select(node).sql()

@@ -1,7 +1,8 @@
 """The schema a fresh database ends with (every migration applied) is the schema
-`models.py` describes: every table, column (name, type affinity, nullability) and
-index (name, columns, unique). A migration that forgets a column or an index the
-models declare, or a model changed without its migration, fails here."""
+`models.py` describes: every table, column (name, type — SQLite's affinity or
+PostgreSQL's type — and nullability) and index (name, columns, unique), on both
+engines. A migration that forgets a column or an index the models declare, or a model
+changed without its migration, fails here."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from tasktui import models
 
 #: Tables that exist beyond the models: the full-text index and its shadow tables.
 NOT_MODELS = ("task_fts", "sqlite_")
+#: What PostgreSQL has beyond the models: the schema version table, the search
+#: document and its trigram index, the partial unique index of the dedup rule.
+PG_NOT_MODELS = ("tasktui_schema",)
+PG_ENGINE_COLUMNS = {("task", "search_doc")}
+PG_ENGINE_INDEXES = {"task_search_doc_trgm", "task_open_dedup_key"}
 
 
 def _affinity(declared: str) -> str:
@@ -54,6 +60,57 @@ def _schema(con: sqlite3.Connection) -> dict[str, dict[str, object]]:
     return schema
 
 
+def _pg_schema(url: str) -> dict[str, dict[str, object]]:
+    """The same description of a PostgreSQL database (information_schema, pg_index)."""
+    import psycopg
+
+    schema: dict[str, dict[str, object]] = {}
+    with psycopg.connect(url) as con:
+        tables = [
+            name
+            for (name,) in con.execute(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"
+            ).fetchall()
+            if name not in PG_NOT_MODELS
+        ]
+        for table in tables:
+            columns = {
+                name: (kind, nullable == "NO")
+                for name, kind, nullable in con.execute(
+                    "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                    "WHERE table_schema = current_schema() AND table_name = %s",
+                    (table,),
+                ).fetchall()
+                if (table, name) not in PG_ENGINE_COLUMNS
+            }
+            indexes = {}
+            for name, unique, cols in con.execute(
+                "SELECT c.relname, i.indisunique, ARRAY(SELECT a.attname FROM unnest(i.indkey) WITH ORDINALITY k(n, o) "
+                "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.o) "
+                "FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE i.indrelid = %s::regclass AND NOT i.indisprimary",
+                (f'"{table}"',),
+            ).fetchall():
+                if name not in PG_ENGINE_INDEXES:
+                    indexes[name] = (tuple(cols), bool(unique))
+            schema[table] = {"columns": columns, "indexes": indexes}
+    return schema
+
+
+def _pg_schema_of_models(server) -> dict[str, dict[str, object]]:
+    """The schema peewee creates from `models.py` alone on PostgreSQL, in a scratch database."""
+    from tasktui.db.postgres.driver import load_driver
+
+    load_driver()
+    url = server.new_database()
+    database = pw.PostgresqlDatabase(url, prefer_psycopg3=True)
+    classes = _model_classes()
+    with database.bind_ctx(classes):
+        database.create_tables(classes)
+    database.close()
+    return _pg_schema(url)
+
+
 def _model_classes() -> list[type[pw.Model]]:
     return [
         value
@@ -78,8 +135,11 @@ def _schema_of_models(tmp_path) -> dict[str, dict[str, object]]:
 
 
 @pytest.fixture
-def migrated_schema(db_path):
+def migrated_schema(db_path, backend):
     dbmod.open_database(db_path).close()
+    if backend == "postgresql":
+        yield _pg_schema(db_path)
+        return
     con = sqlite3.connect(db_path)
     try:
         yield _schema(con)
@@ -87,22 +147,29 @@ def migrated_schema(db_path):
         con.close()
 
 
-def test_every_model_has_its_table_and_nothing_else(migrated_schema, tmp_path):
-    assert sorted(migrated_schema) == sorted(_schema_of_models(tmp_path))
+@pytest.fixture
+def expected(backend, tmp_path, request):
+    """The schema of the models alone, on the test's engine."""
+    if backend == "postgresql":
+        return _pg_schema_of_models(request.getfixturevalue("postgres_server"))
+    return _schema_of_models(tmp_path)
 
 
-def test_every_column_matches_its_field(migrated_schema, tmp_path):
-    expected = _schema_of_models(tmp_path)
+def test_every_model_has_its_table_and_nothing_else(migrated_schema, expected):
+    assert sorted(migrated_schema) == sorted(expected)
+
+
+def test_every_column_matches_its_field(migrated_schema, expected):
     for table, want in expected.items():
         assert migrated_schema[table]["columns"] == want["columns"], table
 
 
-def test_every_index_matches_the_models(migrated_schema, tmp_path):
-    expected = _schema_of_models(tmp_path)
+def test_every_index_matches_the_models(migrated_schema, expected):
     for table, want in expected.items():
         assert migrated_schema[table]["indexes"] == want["indexes"], table
 
 
+@pytest.mark.sqlite_only
 def test_the_comparison_sees_a_missing_index_and_a_wrong_null(db_path, tmp_path):
     """The check itself: a dropped index and a column made nullable are differences."""
     dbmod.open_database(db_path).close()
@@ -120,8 +187,10 @@ def test_the_comparison_sees_a_missing_index_and_a_wrong_null(db_path, tmp_path)
 
 def test_every_dialect_ships_one_file_per_migration():
     """The ordered list in db/migrate.py and the frozen SQL files agree."""
+    from tasktui.db.postgres.dialect import PostgresDialect
     from tasktui.db.sqlite.dialect import SqliteDialect
 
     stems = [m.file_stem for m in dbmod.migrate.MIGRATIONS]
     assert SqliteDialect().migration_names() == stems
+    assert PostgresDialect().migration_names() == stems
     assert [m.version for m in dbmod.migrate.MIGRATIONS] == list(range(1, dbmod.SCHEMA_VERSION + 1))

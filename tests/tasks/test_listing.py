@@ -12,7 +12,7 @@ import random
 import pytest
 
 from tasktui.errors import Invalid
-from tasktui.models import Task
+from tasktui.models import Membership, Task
 from tasktui.services import people
 from tasktui.services.events import definitions as events
 from tasktui.services.tasks import listing
@@ -81,7 +81,7 @@ PY_KEYS = {
     "plugin": lambda r: r["plugin"] or "",
     "event": lambda r: r["event_id"],
     "link": lambda r: r["link"],
-    "done_at": lambda r: r["done_at"] or "",
+    "done_at": lambda r: (r["done_at"] is not None, r["done_at"] or ""),  # nulls first, any type
     "assignee": lambda r: r["assignee_id"] or 0,
     "group": lambda r: r["group_id"] or 0,
     "occurrences": lambda r: r["occurrences"],
@@ -328,7 +328,7 @@ def many_groups(database, actor):
 
 
 def _group_reference(database, flt: TaskFilter) -> int:
-    mine = {r[0] for r in database.execute_sql("SELECT group_id FROM membership WHERE user_id = ?", [flt.user_id])}
+    mine = {m.group_id for m in Membership.select().where(Membership.user == flt.user_id)}
     rows = _reference_rows(database)
     return sum(1 for r in rows if _matches(r, flt, mine))
 

@@ -177,6 +177,7 @@ def ready(cli):
     return cli
 
 
+@pytest.mark.sqlite_only  # checks the SQLite file is untouched, byte for byte
 def test_cli_bad_batch_reports_each_line_on_stderr_and_exits_2(ready, db_path):
     batch = '{"event": "disk_full", "title": "ok"}\nnot json\n{"event": "nope", "title": "x"}\n'
     before = dump_tables(db_path)
@@ -234,6 +235,7 @@ def test_a_json_string_may_hold_unicode_line_separators(ready):
     assert shown["description"] == "a\u2028b\u0085c"
 
 
+@pytest.mark.sqlite_only  # counts rows in the SQLite file itself
 def test_a_big_batch_is_stored_whole(ready, db_path):
     count = 20_000
     batch = "".join(

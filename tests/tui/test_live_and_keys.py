@@ -25,6 +25,7 @@ from tests.tui.conftest import run_palette_command, settle
 from tests.tui.footer import footer_keys
 
 
+@pytest.mark.both_backends  # on PostgreSQL the change notifications (LISTEN/NOTIFY) carry it
 async def test_task_raised_by_another_process_appears_keeping_cursor_and_selection(seeded, app, db_path):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

@@ -72,7 +72,7 @@ class SqliteDialect(Dialect):
     def text_matches(self, text: str) -> pw.Node:
         return text_search.text_matches(text)
 
-    def text_match_id(self) -> pw.Node:
+    def text_match_id(self, task_model: type[pw.Model]) -> pw.Node:
         return text_search.TEXT_MATCH_ID
 
     def text_match_ids(self, text: str, limit: int, db: AnyDatabase) -> list[int] | None:

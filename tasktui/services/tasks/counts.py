@@ -31,7 +31,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from tasktui.db import TEXT_MATCH_ID, text_driven, text_match_ids, text_matches
+from tasktui.db import current_dialect, text_driven, text_match_id, text_match_ids, text_matches
 from tasktui.models import DONE, Task, database_proxy
 from tasktui.services.people import group_ids_of
 from tasktui.services.tasks import listing
@@ -100,7 +100,7 @@ def _count_query(conditions: list[pw.Expression], text: str | None, cap: int | N
     if cap is None:
         return query
     if text is not None:  # newest first: recent tasks are the ones most often open
-        query = query.order_by(TEXT_MATCH_ID.desc())
+        query = query.order_by(text_match_id(Task).desc())  # type: ignore[attr-defined]
     return pw.Select([query.limit(cap + 1).alias("capped")], [pw.fn.COUNT(pw.SQL("*"))])
 
 
@@ -128,7 +128,7 @@ def count_query(flt: TaskFilter) -> pw.Select:
         if not rest:  # in the text index alone
             return pw.Select([text_matches(text)], [pw.fn.COUNT(pw.SQL("*"))]).bind(database_proxy)
         return _count_query(rest, text)
-    if flt.status == DONE and not flt.text.strip() and _only_status(flt):
+    if flt.status == DONE and not flt.text.strip() and _only_status(flt) and current_dialect().cheap_total_count:
         # All tasks (counted from the pages of an index) minus those of other statuses.
         everything = _count_query([], None)
         before, after = _count_query([Task.status < DONE], None), _count_query([Task.status > DONE], None)

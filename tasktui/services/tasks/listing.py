@@ -9,7 +9,7 @@ from typing import Any, cast
 
 import peewee as pw
 
-from tasktui.db import TEXT_MATCH_ID, sort_key, text_driven, text_match_ids
+from tasktui.db import sort_key, text_driven, text_match_id, text_match_ids
 from tasktui.errors import Invalid, NotFound
 from tasktui.models import Event, Group, Task, User
 from tasktui.services.tasks.filters import TaskFilter, all_of
@@ -99,13 +99,14 @@ def page_query(
             conditions.append(Task.id.in_(few))
             text = None
     query: pw.Select = Task.select(Task.id, key.alias("sort_key")) if key is not Task.id else Task.select(Task.id)
+    match_id: Any = None
     if text is not None:
         query = text_driven(query, Task, text)
         if key is Task.id:  # the same id, but the index's order and rowid range
-            key = TEXT_MATCH_ID
+            key = match_id = cast("pw.ColumnBase", text_match_id(Task))
             order = [key.desc() if descending else key.asc()]
     if after is not None:
-        if key is Task.id or key is TEXT_MATCH_ID:
+        if key is Task.id or key is match_id:
             conditions.append(key < after[-1] if descending else key > after[-1])
         else:
             left, right = pw.Tuple(key, Task.id), pw.Tuple(*after)

@@ -28,6 +28,7 @@ from typing import Any, cast
 
 import peewee as pw
 
+from tasktui.db import lock_keys
 from tasktui.errors import Invalid, Refused, TaskTuiError
 from tasktui.limits import (
     MAX_DEDUP_KEY,
@@ -207,6 +208,10 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
         for r, p in zip(requests, plan)
         if p.kind != REFUSED and r.dedup_key is not None
     }
+    # Writers of the same dedup key take turns from here to their commit, so what is
+    # read next is still true when the plan is written (several writers at once on a
+    # server; SQLite's write transaction admits one anyway).
+    lock_keys(f"dedup:{event_id}:{key}" for event_id, key in pairs)
     latest = latest_dedup_tasks(pairs)
     counts = _occurrences(latest.values())
     open_now = {(e, k): _Target(counts[i], task_id=i) for (e, k, s), i in latest.items() if s == OPEN}

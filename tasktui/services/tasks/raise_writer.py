@@ -160,18 +160,19 @@ def _new_row(request: RaiseRequest, planned: PlannedRaise, now: Any) -> dict:
 def _update_absorbing(plan: Sequence[PlannedRaise], now: Any, actor: Actor) -> None:
     """One UPDATE per existing task that absorbed raises: its final count and last
     seen, and the reopen transition's fields when one of them reopened it."""
-    final: dict[int, int] = {}
+    added: dict[int, int] = {}
     reopened: set[int] = set()
     for planned in plan:
         if planned.task_id is not None:
-            final[planned.task_id] = planned.occurrences
+            added[planned.task_id] = added.get(planned.task_id, 0) + 1
             if planned.kind == REOPEN:
                 reopened.add(planned.task_id)
-    for task_id, occurrences in final.items():
-        changes: dict[str, Any] = {"occurrences": occurrences, "last_seen_at": now, "updated_at": now}
+    for task_id, count in added.items():
+        # Counted in SQL: the row's own count plus this plan's raises.
+        changes: dict[Any, Any] = {Task.occurrences: Task.occurrences + count, "last_seen_at": now, "updated_at": now}
         if task_id in reopened:
             changes.update(TRANSITIONS["reopen"].changes(now, actor.user_id))
-        Task.update(**changes).where(Task.id == task_id).execute()
+        Task.update(changes).where(Task.id == task_id).execute()
 
 
 def _enqueue_notifications(rows: list[dict], ids: list[int], events: list[Event]) -> None:

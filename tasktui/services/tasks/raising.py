@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from tasktui.db import write_transaction
+from tasktui.db import retrying
 from tasktui.services.context import Actor
 from tasktui.services.tasks.raise_plan import (
     ProcessRef,
@@ -52,8 +52,11 @@ def raise_task(
     raise validates them too but keeps the values the task was created with. A
     refusal raises its typed error (NotFound, Refused, Invalid) and writes nothing."""
     request = raise_request(event, title, description, link, assignee, group, dedup_key, reopen, attributes, processes)
-    with write_transaction():
+
+    def work() -> RaiseResult:
         plan = plan_raises([request])
         if plan[0].error is not None:
             raise plan[0].error
         return apply_plan(actor, plan, [request])[0]
+
+    return retrying(work)

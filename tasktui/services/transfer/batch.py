@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tasktui.db import write_transaction
+from tasktui.db import retrying
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.services.context import Actor
 from tasktui.services.tasks.raise_plan import (
@@ -216,12 +216,15 @@ def raise_batch(actor: Actor, items: Sequence[BatchItem], bad_lines: Sequence[Li
     line is bad, apply the plan in one write transaction (see the module docstring).
     `bad_lines` are lines that already failed parsing: they are reported together
     with the others and nothing is raised. Returns one result per item, in line order."""
-    with write_transaction():
+
+    def work() -> list[RaiseResult]:
         plan = plan_raises(items)
         errors = [LineError(item.line, planned.reason) for item, planned in zip(items, plan) if planned.kind == REFUSED]
         if errors or bad_lines:
             raise BatchRejected([*bad_lines, *errors])
         if not items:
             return []
-        results = apply_plan(actor, plan, items)
+        return apply_plan(actor, plan, items)
+
+    results = retrying(work)
     return [BatchResult(**dataclasses.asdict(r), line=item.line) for r, item in zip(results, items)]

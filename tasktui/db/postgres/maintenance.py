@@ -1,0 +1,115 @@
+"""Checking and backing up a PostgreSQL database: catalog checks, `pg_amcheck` when
+it is installed, and `pg_dump -Fc` for backups. Only reads the database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import Any
+
+from tasktui.db.postgres import database, errors
+from tasktui.db.url import DatabaseUrl
+from tasktui.errors import Unavailable
+
+
+def _connect(url: DatabaseUrl) -> Any:
+    """A plain psycopg connection (not the models' pool), read only."""
+    from tasktui.db.postgres.driver import load_driver
+
+    psycopg = load_driver()
+    try:
+        conn = psycopg.connect(f"postgresql://{url.rest}", autocommit=True, connect_timeout=database.CONNECT_TIMEOUT_S)
+    except psycopg.Error as e:
+        raise Unavailable(errors.connect_message(e, str(url))) from None
+    conn.execute("SET default_transaction_read_only = on")
+    return conn
+
+
+def stored_schema_version(url: DatabaseUrl) -> int:
+    with _connect(url) as conn:
+        if not conn.execute("SELECT to_regclass('tasktui_schema') IS NOT NULL").fetchone()[0]:
+            if conn.execute("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()").fetchone()[
+                0
+            ]:
+                raise Unavailable(f"{url} is not a tasktui database (it holds other tables)")
+            return 0
+        row = conn.execute("SELECT version FROM tasktui_schema").fetchone()
+        return int(row[0]) if row else 0
+
+
+def foreign_key_problems(url: DatabaseUrl, *, limit: int = 20) -> list[str]:
+    """PostgreSQL enforces foreign keys: a problem is a constraint that is not valid
+    (created NOT VALID, or disabled by hand)."""
+    with _connect(url) as conn:
+        rows = conn.execute(
+            "SELECT conrelid::regclass::text, conname FROM pg_constraint "
+            "WHERE contype = 'f' AND NOT convalidated AND connamespace = current_schema()::regnamespace "
+            "ORDER BY 1, 2 LIMIT %s",
+            (limit,),
+        ).fetchall()
+    return [f"table {table}: foreign key {name} is not validated" for table, name in rows]
+
+
+def integrity_problems(url: DatabaseUrl, *, quick: bool = False, limit: int = 20) -> list[str]:
+    """Invalid indexes (a failed CREATE INDEX CONCURRENTLY), and when `pg_amcheck` is
+    installed and the amcheck extension can be used, its findings (heap and every
+    index; `quick`: the B-trees only)."""
+    problems: list[str] = []
+    with _connect(url) as conn:
+        rows = conn.execute(
+            "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE NOT i.indisvalid AND c.relnamespace = current_schema()::regnamespace ORDER BY 1"
+        ).fetchall()
+        problems += [f"index {name} is invalid: rebuild it with REINDEX" for (name,) in rows]
+        has_amcheck = conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'amcheck'").fetchone()[0]
+    amcheck = shutil.which("pg_amcheck") or _debian_binary("pg_amcheck")
+    if amcheck and has_amcheck:
+        args = [amcheck, "--no-strict-names", "-d", f"postgresql://{url.rest}"]
+        if not quick:
+            args.append("--heapallindexed")
+        done = subprocess.run(args, capture_output=True, text=True, timeout=3600)
+        if done.returncode != 0:
+            problems += [line for line in done.stdout.splitlines() if line.strip()][:limit] or [
+                errors.first_line(Exception(done.stderr or "pg_amcheck failed"))
+            ]
+    return problems[:limit]
+
+
+def amcheck_available(url: DatabaseUrl) -> bool:
+    """True when `db check` can run pg_amcheck on this database."""
+    with _connect(url) as conn:
+        has = conn.execute("SELECT count(*) FROM pg_extension WHERE extname = 'amcheck'").fetchone()[0]
+    return bool(has) and bool(shutil.which("pg_amcheck") or _debian_binary("pg_amcheck"))
+
+
+def _debian_binary(name: str) -> str | None:
+    """Debian keeps the server's tools in /usr/lib/postgresql/<major>/bin."""
+    import glob
+
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(p.split("/")[-3]))
+    return found[-1] if found else None
+
+
+def pg_dump_binary() -> str:
+    """The pg_dump to use; Unavailable when none is installed."""
+    found = shutil.which("pg_dump") or _debian_binary("pg_dump")
+    if not found:
+        raise Unavailable("db backup of a PostgreSQL database needs pg_dump: install the PostgreSQL client tools")
+    return found
+
+
+def backup(url: DatabaseUrl, target: str) -> None:
+    """`pg_dump -Fc` of the database into the file `target` (restore it with
+    `pg_restore -d URL target`)."""
+    binary = pg_dump_binary()
+    done = subprocess.run(
+        [binary, "-Fc", "--no-owner", "-f", target, "-d", f"postgresql://{url.rest}"],
+        capture_output=True,
+        text=True,
+        timeout=24 * 3600,
+        env={**os.environ},
+    )
+    if done.returncode != 0:
+        message = (done.stderr.strip().splitlines() or ["pg_dump failed"])[-1]
+        raise Unavailable(f"db backup failed: {message}")

@@ -1,0 +1,10 @@
+-- Schema version 2 (email notifications), frozen like v1 (PostgreSQL).
+CREATE TABLE "email_settings" ("id" SERIAL NOT NULL PRIMARY KEY, "host" VARCHAR(255) NOT NULL, "port" INTEGER, "security" VARCHAR(255) NOT NULL, "login" VARCHAR(255) NOT NULL, "from_address" VARCHAR(255) NOT NULL, "password_env" VARCHAR(255), "password_file" TEXT, "ca_file" TEXT, "apply_default" BOOLEAN NOT NULL, "updated_at" TIMESTAMP NOT NULL);
+CREATE TABLE "event_email_switch" ("id" SERIAL NOT NULL PRIMARY KEY, "event_id" INTEGER NOT NULL, "enabled" BOOLEAN NOT NULL, FOREIGN KEY ("event_id") REFERENCES "event" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX "event_email_switch_event_id" ON "event_email_switch" ("event_id");
+CREATE TABLE "outbox_message" ("id" SERIAL NOT NULL PRIMARY KEY, "created_at" TIMESTAMP NOT NULL, "task_id" INTEGER, "event_id" INTEGER, "user_id" INTEGER, "recipient" VARCHAR(255) NOT NULL, "subject" TEXT NOT NULL, "body" TEXT NOT NULL, "state" VARCHAR(255) NOT NULL, "attempts" INTEGER NOT NULL, "next_attempt_at" TIMESTAMP NOT NULL, "claimed_by" VARCHAR(255), "claimed_at" TIMESTAMP, "last_error" TEXT, "server_reply" TEXT, "sent_at" TIMESTAMP, FOREIGN KEY ("task_id") REFERENCES "task" ("id") ON DELETE SET NULL, FOREIGN KEY ("event_id") REFERENCES "event" ("id") ON DELETE SET NULL, FOREIGN KEY ("user_id") REFERENCES "user" ("id") ON DELETE SET NULL);
+CREATE INDEX "outbox_message_state_next_attempt_at" ON "outbox_message" ("state", "next_attempt_at");
+CREATE INDEX "outbox_message_task_id" ON "outbox_message" ("task_id");
+CREATE TRIGGER "email_settings_notify" AFTER INSERT OR UPDATE OR DELETE ON "email_settings" FOR EACH STATEMENT EXECUTE FUNCTION tasktui_notify_change();
+CREATE TRIGGER "event_email_switch_notify" AFTER INSERT OR UPDATE OR DELETE ON "event_email_switch" FOR EACH STATEMENT EXECUTE FUNCTION tasktui_notify_change();
+CREATE TRIGGER "outbox_message_notify" AFTER INSERT OR UPDATE OR DELETE ON "outbox_message" FOR EACH STATEMENT EXECUTE FUNCTION tasktui_notify_change();
