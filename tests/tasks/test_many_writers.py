@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 
 from tasktui import db as dbmod
+from tasktui.db.sqlite.maintenance import integrity_problems
 from tasktui.services.context import acting_user
 from tasktui.services.events.definitions import create_event
 from tests.tasks.concurrent_writers import open_new_database_at_once, run_writers
@@ -44,7 +45,7 @@ def test_8_processes_raise_4000_tasks_at_once_and_none_is_lost(shared_db):
     assert _query(shared_db, "SELECT count(*), count(DISTINCT title) FROM task") == [(4000, 4000)]
     per_writer = _query(shared_db, "SELECT os_login, count(*) FROM task_history GROUP BY os_login ORDER BY os_login")
     assert per_writer == [(f"os-writer{i}", PER_PROCESS) for i in range(PROCESSES)]
-    assert dbmod.integrity_problems(shared_db) == []
+    assert integrity_problems(shared_db) == []
 
 
 @pytest.mark.slow
@@ -72,4 +73,4 @@ def test_8_processes_opening_a_brand_new_file_at_once(tmp_path, round_):
     assert _query(path, "PRAGMA journal_mode") == [("wal",)]
     assert _query(path, "SELECT count(*) FROM event") == [(1,)]
     assert _query(path, "SELECT count(*) FROM task") == [(PROCESSES,)]
-    assert dbmod.integrity_problems(path) == []
+    assert integrity_problems(path) == []
