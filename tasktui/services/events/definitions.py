@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import Literal, cast, overload
 
 import peewee as pw
 
@@ -286,16 +287,17 @@ def list_events(
         query = query.where(Event.obsolete == False)  # noqa: E712
     infos = [event_info(e, lang) for e in query]
     if with_activity:
-        activity = {
-            event_id: (open_count, last)
-            for event_id, open_count, last in Task.select(
+        rows = cast(  # peewee's .tuples() is untyped
+            "Iterable[tuple[int, int | None, object]]",
+            Task.select(
                 Task.event,
                 pw.fn.SUM(pw.Case(None, [(Task.status == OPEN, 1)], 0)),
                 pw.fn.MAX(Task.last_seen_at),
             )
             .group_by(Task.event)
-            .tuples()
-        }
+            .tuples(),
+        )
+        activity = {event_id: (open_count or 0, last) for event_id, open_count, last in rows}
         infos = [
             dataclasses.replace(
                 info,
