@@ -33,7 +33,7 @@ def check(
     from tasktui.services.admin.maintenance import check_database
 
     check_format_in(fmt)
-    report = check_database(state(ctx).settings.db_path, quick=quick)
+    report = check_database(state(ctx).settings.db, quick=quick)
     if fmt == "json":
         data = {"path": str(report.path), "ok": report.ok, "schema_version": report.schema_version,
                 "problems": report.problems}  # fmt: skip
@@ -62,9 +62,7 @@ def backup(
     even while scripts keep raising tasks. Restore: see the README."""
     from tasktui.services.admin.maintenance import backup as backup_database
 
-    result = backup_database(
-        state(ctx).settings.db_path, path, force=force, pages_per_step=pages, pause_s=pause_ms / 1000
-    )
+    result = backup_database(state(ctx).settings.db, path, force=force, pages_per_step=pages, pause_s=pause_ms / 1000)
     size_mb = result.size_bytes / 1_000_000
     # The paths are the user's words (any character a file name may hold): shown, not sent.
     typer.echo(
@@ -79,7 +77,7 @@ def migrate(ctx: typer.Context) -> None:
     an older database) and say what was done."""
     from tasktui.services.admin.maintenance import migrate as migrate_database
 
-    result = migrate_database(state(ctx).settings.db_path)
+    result = migrate_database(state(ctx).settings.db)
     if not result.applied:
         typer.echo(f"{visible_line(str(result.path))} is at schema version {result.after}: nothing to migrate")
         return

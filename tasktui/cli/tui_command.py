@@ -33,4 +33,5 @@ def _is_new(st: CliState) -> bool:
         return not url.file("the TUI").exists()
     from tasktui.db import dialect_for_url
 
-    return dialect_for_url(url).stored_schema_version(url) == 0
+    dialect, url = dialect_for_url(url)
+    return dialect.stored_schema_version(url) == 0

@@ -7,9 +7,9 @@ per engine), `connection.py` the open database; `sqlite/` is the embedded defaul
 
 The functions here are engine-neutral: each asks the dialect of the open database.
 The names the services and the CLI imported from the former `tasktui/db.py` keep
-working; those that take a file path (`check_file`, `integrity_problems`,
-`backup_database`, ...) are SQLite's and serve `tasktui db check|backup|migrate` until
-maintenance moves onto `Dialect.integrity_problems` & co.
+working. Maintenance (`tasktui db check|backup|migrate`) asks the dialect of a URL
+(`dialect_for_url`): `require_existing`, `check`, `stored_schema_version`, `backup`;
+the SQLite file functions behind them live in `tasktui.db.sqlite.maintenance`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from tasktui.db.connection import (
     close_database,
     current_dialect,
     database_error_message,
+    dialect_for_url,
     dialect_of,
     driver_error_message,
     is_read_only,
@@ -34,16 +35,9 @@ from tasktui.db.connection import (
 )
 from tasktui.db.dialect import Dialect
 from tasktui.db.migrate import MIGRATIONS, SCHEMA_VERSION, apply_migrations, migration_summaries
-from tasktui.db.registry import dialect_for as _dialect_for
 from tasktui.db.registry import known_schemes, register
 from tasktui.db.sqlite.database import TaskDatabase
-from tasktui.db.sqlite.files import APPLICATION_ID, BUSY_TIMEOUT_S, check_file, create_private_file
-from tasktui.db.sqlite.maintenance import (
-    backup_database,
-    file_schema_version,
-    foreign_key_problems,
-    integrity_problems,
-)
+from tasktui.db.sqlite.files import APPLICATION_ID, BUSY_TIMEOUT_S, create_private_file
 from tasktui.db.sqlite.media import read_only_reason
 from tasktui.db.sqlite.text_search import TEXT_MATCH_ID
 from tasktui.db.url import DatabaseUrl, parse_database_url
@@ -59,10 +53,8 @@ __all__ = [
     "Dialect",
     "TaskDatabase",
     "apply_migrations",
-    "backup_database",
     "build_database_at",
     "change_token",
-    "check_file",
     "close_database",
     "create_private_file",
     "current_dialect",
@@ -71,10 +63,7 @@ __all__ = [
     "dialect_for_url",
     "dialect_of",
     "driver_error_message",
-    "file_schema_version",
-    "foreign_key_problems",
     "indexed_text",
-    "integrity_problems",
     "is_read_only",
     "known_schemes",
     "lock_keys",
@@ -99,11 +88,6 @@ __all__ = [
 
 #: The former name of `change_token` (the TUI polls it).
 data_version = change_token
-
-
-def dialect_for_url(url: DatabaseUrl) -> Dialect:
-    """The dialect serving `url` (imported on first use)."""
-    return _dialect_for(url.scheme)
 
 
 def schema_version(db: pw.Database) -> int:

@@ -41,6 +41,15 @@ def dialect_of(db: AnyDatabase | None) -> Dialect:
     return found if isinstance(found, Dialect) else current_dialect()
 
 
+def dialect_for_url(location: str | os.PathLike[str] | DatabaseUrl) -> tuple[Dialect, DatabaseUrl]:
+    """The dialect serving `location` (a path, a URL or a `DatabaseUrl`) and the parsed
+    URL, without opening anything: for maintenance of a database that is not (or must
+    not be) opened the ordinary way, where `current_dialect()` would name whatever
+    engine was opened last."""
+    url = parse_database_url(location)
+    return dialect_for(url.scheme), url
+
+
 def open_database(location: str | os.PathLike[str] | DatabaseUrl, *, migrate: bool = True) -> pw.Database:
     """Open (creating if needed) the tasktui database at `location` — a path (SQLite),
     a URL or a `DatabaseUrl` — and bind the models to it.

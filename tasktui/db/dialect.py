@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import peewee as pw
 
@@ -172,16 +173,23 @@ class Dialect(ABC):
         ...
 
     # ------------------------------------------------------- check, backup, explain
+    # `tasktui db check|backup|migrate` (services/admin/maintenance.py) use these on a
+    # database that is not opened the ordinary way: none of them creates, migrates or
+    # changes the database, so they work on one that is in trouble.
 
     @abstractmethod
-    def integrity_problems(self, url: DatabaseUrl, *, quick: bool = False, limit: int = 20) -> list[str]:
-        """The structural problems of the stored database, one line each (empty:
-        sound). Only reads."""
+    def require_existing(self, url: DatabaseUrl) -> None:
+        """Refuse (NotFound) a database that does not exist yet or holds no tasktui
+        schema (both naming `tasktui init`), and (Unavailable) one that cannot be read,
+        belongs to another application or has a newer schema. Creates nothing."""
         ...
 
     @abstractmethod
-    def foreign_key_problems(self, url: DatabaseUrl, *, limit: int = 20) -> list[str]:
-        """Rows referring to a missing row, one line each. Only reads."""
+    def check(self, url: DatabaseUrl, *, quick: bool = False) -> dict[str, list[str]]:
+        """Check the stored database: for each check, in the order they ran, the
+        problems it found, one line each (an empty list: that check passed). SQLite
+        runs "integrity" (`quick` makes it faster and shallower) and "foreign keys".
+        Only reads; a problem is reported, never repaired."""
         ...
 
     @abstractmethod
@@ -194,14 +202,17 @@ class Dialect(ABC):
     def backup(
         self,
         source: DatabaseUrl,
-        target: str,
+        target: Path,
         *,
         pages_per_step: int = 1024,
         pause_s: float = 0.0,
         progress: Callable[[int, int], None] | None = None,
-    ) -> None:
-        """Write one consistent copy of `source` to the file `target` while others
-        keep writing; restoring is opening (or loading) that copy."""
+    ) -> int:
+        """Write one consistent copy of `source` into the existing, empty, private
+        file `target` while others keep writing, check that the copy is sound
+        (Unavailable when not), and return the schema version it holds. `pages_per_step`,
+        `pause_s` and `progress(done, total)` pace the copy where the engine can.
+        Moving the copy into place is the caller's (services/admin/maintenance.py)."""
         ...
 
     @abstractmethod

@@ -18,6 +18,7 @@ from tasktui.tui.backend import Backend
 
 if TYPE_CHECKING:
     from tasktui.db.url import DatabaseUrl
+    from tasktui.tui.screens.events import ShowEventTasks
 
 #: How often the app asks the database whether another connection committed (seconds).
 POLL_INTERVAL_S = 1.0
@@ -101,6 +102,21 @@ class TaskTuiApp(App):
         self.poll_changes()  # the version the first fetch sees: later commits are news
         self.push_screen(TasksScreen())
         self.set_interval(POLL_INTERVAL_S, self.poll_changes)
+
+    def on_show_event_tasks(self, message: ShowEventTasks) -> None:
+        """Enter on the events screen: back to the tasks screen, showing that event's tasks."""
+        from tasktui.tui.screens.tasks import TasksScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, TasksScreen):
+            self.pop_screen()
+        tasks = self.screen
+        if isinstance(tasks, TasksScreen):  # the event filter the event picker (v) sets
+            tasks.event_id, tasks.event_identifier, tasks.event_label = (
+                message.event_id,
+                message.identifier,
+                message.name,
+            )
+            tasks.filters_changed()
 
     def poll_changes(self) -> None:
         """Live refresh: the dialect's change token (SQLite: `PRAGMA data_version` on

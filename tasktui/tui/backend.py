@@ -7,6 +7,11 @@ service's typed error (`TaskTuiError`: Refused, Invalid, NotFound, Unavailable) 
 as its message, or given to `on_error` when the caller shows it inline; any other
 exception (a raw database error, a bug) becomes an "internal error" notification and a
 logged traceback. A worker's error never ends the app.
+
+A result (not an error) is dropped when its worker was cancelled meanwhile (an
+`exclusive` call superseded it: a search typed on while the previous one ran) or when
+its `owner` has left the screen: a late answer never overwrites a newer one or touches
+a closed screen.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.dom import DOMNode
-from textual.worker import Worker
+from textual.worker import Worker, get_current_worker
 
 from tasktui.db.worker_unit import worker_unit
 from tasktui.errors import TaskTuiError
@@ -61,23 +66,26 @@ class Backend:
                 with worker_unit():
                     result = fn(*args)
             except Exception as error:  # every error reaches the one handler, none ends the app
-                self._deliver(self.handle_error, error, on_error)
+                self._deliver(self.handle_error, error, on_error)  # even when superseded: shown
                 return
-            if on_done is not None:
-                self._deliver(on_done, result)
+            if on_done is not None and not get_current_worker().is_cancelled:
+                self._deliver(on_done, result, owner=owner)
 
         node = owner if owner is not None else self.app
         return node.run_worker(unit, thread=True, group=group, exclusive=exclusive, exit_on_error=False)
 
-    def _deliver(self, callback: Callable[..., object], *args: Any) -> None:
+    def _deliver(self, callback: Callable[..., object], *args: Any, owner: DOMNode | None = None) -> None:
         """Run `callback` on the UI thread (dropped when the app has stopped meanwhile)."""
         try:
-            self.app.call_from_thread(self._guarded, callback, *args)
+            self.app.call_from_thread(self._guarded, callback, *args, owner=owner)
         except RuntimeError:  # "App is not running": nobody is left to show it to
             log.debug("app gone: %r not delivered", callback)
 
-    def _guarded(self, callback: Callable[..., object], *args: Any) -> None:
-        """On the UI thread: an error of the callback itself goes to the handler too."""
+    def _guarded(self, callback: Callable[..., object], *args: Any, owner: DOMNode | None = None) -> None:
+        """On the UI thread: an error of the callback itself goes to the handler too;
+        a result for an owner that has left meanwhile is dropped."""
+        if owner is not None and not owner.is_attached:
+            return
         try:
             callback(*args)
         except Exception as error:

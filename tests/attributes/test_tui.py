@@ -18,7 +18,7 @@ from tasktui.tui.backend import Backend
 from tasktui.tui.screens.attribute_forms import FormScreen
 from tasktui.tui.screens.attributes import AttributesScreen
 from tasktui.tui.widgets.attribute_editor import AttributeEditor
-from tests.tui.conftest import run_palette_command
+from tests.tui.conftest import run_palette_command, settle
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
 SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24")]
@@ -65,6 +65,7 @@ async def test_screen_adds_edits_and_refuses_destructive_changes(catalogue):
     raise_task(catalogue, "stock_diff", "t", attributes={"qty": "1"})
     app = ScreenHost(catalogue)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
         await pilot.pause()
         table = app.screen.query_one("#attributes-table", DataTable)
         assert _rows(table)[:2] == ["qty", "price"]
@@ -110,6 +111,7 @@ async def test_editor_groups_values_validates_and_records_history(catalogue):
     task_id = raise_task(catalogue, "stock_diff", "t", attributes={"qty": "1"}).task_id
     app = EditorHost(catalogue, task_id)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
         await pilot.pause()
         table = app.query_one(DataTable)
         assert _rows(table)[:4] == ["Stock", "  Quantity *", "  Price", "Other"]
@@ -161,6 +163,7 @@ async def test_empty_state_until_the_first_attribute(actor):
     seen through the app's live refresh, which calls `data_changed`)."""
     app = ScreenHost(actor)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         table = screen.query_one("#attributes-table", DataTable)
@@ -228,6 +231,7 @@ async def test_task_detail_attributes_tab_edits_values_and_shows_the_history(cat
     task_id = raise_task(catalogue, "stock_diff", "count differs", attributes={"qty": "5"}).task_id
     app = make_app(db_path, catalogue)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
         await pilot.pause()
         app.push_screen(TaskDetailScreen(task_id))
         for _ in range(20):
@@ -260,6 +264,7 @@ async def test_capital_f_on_the_tasks_screen_opens_the_attributes_screen(catalog
 
     app = make_app(db_path, catalogue)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
         await pilot.pause()
         tasks_screen = app.screen
         await pilot.press("F")
@@ -280,6 +285,7 @@ async def test_attributes_action_is_in_the_help_and_the_command_palette(catalogu
 
     app = make_app(db_path, catalogue)
     async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
         await pilot.pause()
         await pilot.press("question_mark")
         await pilot.pause()

@@ -19,6 +19,7 @@ from tasktui.services.tasks.raising import raise_task
 from tasktui.tui.backend import Backend
 from tasktui.tui.screens.settings import SettingsScreen
 from tests.email.conftest import configure
+from tests.tui.conftest import settle
 
 SIZE = (100, 30)
 STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
@@ -99,6 +100,7 @@ def test_settings_screen_snapshot(snap_compare, seeded, size):
 async def test_form_shows_and_saves_settings(seeded):
     app = SettingsHost(seeded)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         assert screen.query_one("#email-host", Input).value == "smtp.example.com"
@@ -118,6 +120,7 @@ async def test_form_shows_and_saves_settings(seeded):
 async def test_form_refuses_a_password_and_bad_port_inline(seeded):
     app = SettingsHost(seeded)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         screen.query_one("#email-password-env", Input).value = "my secret pw"
@@ -140,6 +143,7 @@ async def test_question_mark_types_in_a_text_field_and_opens_the_help_elsewhere(
 
     app = SettingsHost(seeded)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         host = screen.query_one("#email-host", Input)
@@ -168,6 +172,7 @@ async def test_question_mark_types_in_a_text_field_and_opens_the_help_elsewhere(
 async def test_apply_default_and_event_switches(seeded):
     app = SettingsHost(seeded)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         checkbox = screen.query_one("#email-apply-default", Checkbox)
@@ -194,6 +199,7 @@ async def test_apply_default_and_event_switches(seeded):
 async def test_outbox_lists_failed_first_and_retry_requeues(seeded):
     app = SettingsHost(seeded)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         table = screen.query_one("#email-outbox-table", DataTable)
@@ -213,6 +219,7 @@ async def test_send_test_message_from_the_screen(team, smtp_server):
     configure(smtp_server)
     app = SettingsHost(acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         field = screen.query_one("#email-test-address", Input)
@@ -232,6 +239,7 @@ async def test_send_test_message_error_is_shown(team, smtp_server):
     smtp_server.stop()
     app = SettingsHost(acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         screen.query_one("#email-test-address", Input).value = "me@example.com"
@@ -251,6 +259,7 @@ async def test_live_refresh_follows_the_sender(team, smtp_server):
     raise_task(acting_user("script", "ops", register=True), "order_import_failed", "to be sent")
     app = SettingsHost(acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         table = screen.query_one("#email-outbox-table", DataTable)
@@ -268,6 +277,7 @@ async def test_capital_s_on_the_tasks_screen_opens_the_settings(team, db_path):
 
     app = make_app(db_path, acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         await pilot.press("S")
         await pilot.pause()
@@ -288,6 +298,7 @@ async def test_a_message_refused_at_the_end_of_data_shows_as_failed_with_the_ans
     raise_task(acting_user("script", "ops", register=True), "order_import_failed", "refused by the server")
     app = SettingsHost(acting_user("script", "ops", register=True))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         screen = app.screen
         table = screen.query_one("#email-outbox-table", DataTable)

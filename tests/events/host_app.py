@@ -33,3 +33,13 @@ class HostApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(self.make_screen(self.actor), self.results.append)
+
+
+def editor_for(identifier: str) -> Callable[[Actor], Screen]:
+    """A factory of the event editor on `identifier`, read now (in the test, before the
+    app runs), as the events screen reads it in a worker before opening the editor."""
+    from tasktui.services.events.definitions import event_info, get_event
+    from tasktui.tui.screens.event_editor import EventEditorScreen
+
+    info = event_info(get_event(identifier))
+    return lambda actor: EventEditorScreen(actor, info)

@@ -13,7 +13,8 @@ from tasktui.tui.screens.confirm import ChoiceScreen
 from tasktui.tui.screens.event_editor import EventEditorScreen
 from tasktui.tui.screens.events import COLUMNS, EventsScreen
 from tasktui.tui.widgets.picker import PickerScreen
-from tests.events.host_app import HostApp
+from tests.events.host_app import HostApp, editor_for
+from tests.tui.conftest import settle
 
 SIZE = (100, 30)
 
@@ -31,28 +32,29 @@ async def _click_header(pilot, screen: EventsScreen, key: str) -> None:
     """Click the header of a column, scrolling the table so it is in view."""
     table = screen.query_one(DataTable)
     table.scroll_to(x=table.max_scroll_x, animate=False)
-    await pilot.pause()
+    await settle(pilot)
     x = 0
     for column_key, column in table.columns.items():
         if column_key.value == key:
             break
         x += column.get_render_width(table)
     await pilot.click(DataTable, offset=(x - int(table.scroll_x) + 1, 0))
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def _select(pilot, screen: EventsScreen, identifier: str) -> None:
     index = [e.identifier for e in screen.events].index(identifier)
     screen.query_one(DataTable).move_cursor(row=index)
-    await pilot.pause()
+    await settle(pilot)
 
 
 async def test_table_shows_every_column_in_the_current_language(catalogue) -> None:
     app = HostApp(catalogue, EventsScreen)
-    async with app.run_test(size=SIZE):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         screen = app.screen
         headers = [str(c.label) for c in screen.query_one(DataTable).columns.values()]
-        assert headers == ["Name ▲", "Plugin", "Resp. user", "Resp. group", "State", "Identifier", "ID"]
+        assert headers == ["Name ▲", "Plugin", "Resp. user", "Resp. group", "State", "Identifier", "ID", "Open", "Last"]
         assert len(_rows(screen)) == 11
         stock = _row_of(screen, "stock_diff")
         assert stock[:5] == ["Difference in stock", "Warehouse", "bob", "warehouse", "Active"]
@@ -66,20 +68,21 @@ async def test_table_shows_every_column_in_the_current_language(catalogue) -> No
 async def test_columns_fit_the_terminal_without_scrolling(catalogue, size) -> None:
     """At 80, 100 and 120 columns every column is in view (no horizontal scrolling),
     State ("Obsolete") in full; long names, plugins and identifiers are cut with an
-    ellipsis, identifiers below 120 columns only. The full headers need more room."""
+    ellipsis; at 80 columns Open and Last are left out. The full headers need more room."""
     for n in range(12):  # more rows than the screen: the vertical scrollbar takes room
         event_service.create_event(f"late_parcel_{n}", f"Parcel {n} is late")
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=size) as pilot:
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         table = app.screen.query_one(DataTable)
         assert table.max_scroll_x == 0
         widths = {key.value: column.width for key, column in table.columns.items()}
         assert widths["state"] == len("Obsolete")
-        longest = max(len(e.identifier) for e in app.screen.events)
-        assert (widths["identifier"] >= longest) == (size[0] >= 120)
+        # The open-task count and last raise give way first (the selected line shows them).
+        assert ("open" in widths and "last" in widths) == (size[0] >= 100)
         await pilot.resize_terminal(160, 35)
-        await pilot.pause()
+        await settle(pilot)
         headers = [str(c.label) for c in table.columns.values()]
         assert headers[2:4] == ["Responsible user", "Responsible group"]
         widths = [c.width for c in table.columns.values()]
@@ -89,7 +92,8 @@ async def test_columns_fit_the_terminal_without_scrolling(catalogue, size) -> No
 
 async def test_obsolete_events_are_dimmed(catalogue) -> None:
     app = HostApp(catalogue, EventsScreen)
-    async with app.run_test(size=SIZE):
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         table = app.screen.query_one(DataTable)
         identifiers = [e.identifier for e in app.screen.events]
         obsolete_row = table.get_row_at(identifiers.index("channel_connection_failed"))
@@ -101,6 +105,7 @@ async def test_obsolete_events_are_dimmed(catalogue) -> None:
 async def test_sort_by_key_reverse_and_header_click(catalogue) -> None:
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         screen = app.screen
         names = [r[0] for r in _rows(screen)]
         assert names == sorted(names, key=str.casefold)
@@ -120,6 +125,7 @@ async def test_sort_by_key_reverse_and_header_click(catalogue) -> None:
 async def test_search_filters_by_identifier_names_and_plugin(catalogue) -> None:
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         screen = app.screen
         await pilot.press("slash", *"omni")
         assert {r[5] for r in _rows(screen)} == {
@@ -138,12 +144,13 @@ async def test_search_filters_by_identifier_names_and_plugin(catalogue) -> None:
 async def test_create_an_event_in_the_editor(catalogue) -> None:
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("n")
         editor = app.screen
         assert isinstance(editor, EventEditorScreen)
         await pilot.press(*"label_printer_offline", "tab", *"Label printer offline", "tab", *"Etikettendrucker aus")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, EventsScreen)
         event = Event.get(Event.identifier == "label_printer_offline")
         assert (event.name_en, event.name_de, event.plugin) == ("Label printer offline", "Etikettendrucker aus", None)
@@ -154,6 +161,7 @@ async def test_create_an_event_in_the_editor(catalogue) -> None:
 async def test_identifier_is_checked_as_you_type_and_save_is_refused(catalogue) -> None:
     app = HostApp(catalogue, EventEditorScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         message = app.screen.query_one("#identifier-message", Static)
         await pilot.press("9")
         assert "must not start with a digit" in str(message.render())
@@ -164,7 +172,7 @@ async def test_identifier_is_checked_as_you_type_and_save_is_refused(catalogue) 
         await pilot.press(*["backspace"] * 3, *"stock_diff")
         assert "already used by another event" in str(message.render())
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, EventEditorScreen)
         assert "The English name is required" in str(app.screen.query_one("#name_en-message", Static).render())
         assert app.results == []
@@ -174,24 +182,25 @@ async def test_identifier_is_checked_as_you_type_and_save_is_refused(catalogue) 
 async def test_warning_without_responsibility_and_pickers_set_it(catalogue) -> None:
     app = HostApp(catalogue, EventEditorScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         editor = app.screen
         warning = editor.query_one("#responsible-warning", Static)
         assert warning.display and "Neither a responsible user nor a group" in str(warning.render())
         await pilot.press(*"parcel_late", "tab", *"Parcel late")
         editor.query_one("#responsible_user", Button).press()
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, PickerScreen)
         await pilot.press(*"bob", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is editor
         assert str(editor.query_one("#responsible_user", Button).label) == "bob"
         assert not warning.display
         editor.query_one("#responsible_group", Button).press()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"ware", "enter")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
     event = event_service.event_info(event_service.get_event("parcel_late"))
     assert (event.responsible_user, event.responsible_group) == ("bob", "warehouse")
     assert app.results == ["parcel_late"]
@@ -200,14 +209,16 @@ async def test_warning_without_responsibility_and_pickers_set_it(catalogue) -> N
 async def test_saving_without_responsibility_is_allowed(catalogue) -> None:
     app = HostApp(catalogue, EventEditorScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press(*"parcel_late", "tab", *"Parcel late", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
     assert app.results == ["parcel_late"]
 
 
 async def test_edit_mode_locks_identifier_plugin_and_attribute_set(catalogue) -> None:
-    app = HostApp(catalogue, lambda a: EventEditorScreen(a, "stock_diff"))
+    app = HostApp(catalogue, editor_for("stock_diff"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         editor = app.screen
         assert not editor.query("#identifier") and not editor.query("#attribute_set")
         assert "stock_diff  (locked)" in str(editor.query_one("#identifier-locked", Static).render())
@@ -216,11 +227,11 @@ async def test_edit_mode_locks_identifier_plugin_and_attribute_set(catalogue) ->
         assert editor.query_one("#name_en", Input).has_focus
         await pilot.press("end", *" (counted)")
         editor.query_one("#responsible_user", Button).press()
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press(*"unass", "enter")  # the "Unassigned" item
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
     info = event_service.event_info(event_service.get_event("stock_diff"))
     assert (info.name_en, info.responsible_user, info.responsible_group) == (
         "Difference in stock (counted)",
@@ -231,50 +242,53 @@ async def test_edit_mode_locks_identifier_plugin_and_attribute_set(catalogue) ->
 
 
 async def test_escape_with_unsaved_changes_asks_first(catalogue) -> None:
-    app = HostApp(catalogue, lambda a: EventEditorScreen(a, "stock_diff"))
+    app = HostApp(catalogue, editor_for("stock_diff"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         editor = app.screen
         await pilot.press("x", "escape")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("k")  # keep editing
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is editor
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("d")  # discard
-        await pilot.pause()
+        await settle(pilot)
         assert app.results == [None]
     assert Event.get(Event.identifier == "stock_diff").name_en == "Difference in stock"
 
 
 async def test_escape_without_changes_leaves_at_once(catalogue) -> None:
-    app = HostApp(catalogue, lambda a: EventEditorScreen(a, "stock_diff"))
+    app = HostApp(catalogue, editor_for("stock_diff"))
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.results == [None]
 
 
 async def test_delete_asks_and_deletes_an_event_without_tasks(catalogue) -> None:
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         screen = app.screen
         await _select(pilot, screen, "parcel_lost")
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ChoiceScreen)
         text = dialog.message
         assert "Parcel lost" in text and "Paket verloren" in text and "group: warehouse" in text
         assert "cannot be undone" in text
         await pilot.press("n")  # cancel
-        await pilot.pause()
+        await settle(pilot)
         assert Event.select().where(Event.identifier == "parcel_lost").exists()
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         assert not Event.select().where(Event.identifier == "parcel_lost").exists()
         assert "parcel_lost" not in {r[5] for r in _rows(screen)}
 
@@ -284,19 +298,20 @@ async def test_event_with_tasks_cannot_be_deleted_and_can_be_made_obsolete(catal
     raise_task(catalogue, "stock_diff", "Shelf 9 differs")
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         screen = app.screen
         await _select(pilot, screen, "stock_diff")
         await pilot.press("d")
-        await pilot.pause()
+        await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, ChoiceScreen)
         assert "has 2 tasks, so it cannot be deleted" in dialog.message
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         assert Event.get(Event.identifier == "stock_diff").obsolete
         assert _row_of(screen, "stock_diff")[4] == "Obsolete"
         await pilot.press("o")  # make it active again
-        await pilot.pause()
+        await settle(pilot)
         assert not Event.get(Event.identifier == "stock_diff").obsolete
         assert _row_of(screen, "stock_diff")[4] == "Active"
 
@@ -304,34 +319,37 @@ async def test_event_with_tasks_cannot_be_deleted_and_can_be_made_obsolete(catal
 async def test_obsolete_key_toggles(catalogue) -> None:
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await _select(pilot, app.screen, "channel_connection_failed")
         await pilot.press("o")
-        await pilot.pause()
+        await settle(pilot)
         assert not Event.get(Event.identifier == "channel_connection_failed").obsolete
 
 
 async def test_language_switch_is_remembered_and_renames(catalogue) -> None:
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         screen = app.screen
         await pilot.press("L")
-        await pilot.pause()
+        await settle(pilot)
         assert _row_of(screen, "stock_diff")[0] == "Bestandsdifferenz"
         assert "names in Deutsch" in str(screen.query_one("#events-status", Static).render())
         assert app.actor.lang == "de"
         assert get_setting(catalogue, "lang") == "de"
         await pilot.press("L")
-        await pilot.pause()
+        await settle(pilot)
         assert _row_of(screen, "stock_diff")[0] == "Difference in stock"
         assert get_setting(catalogue, "lang") == "en"
 
 
-async def test_enter_opens_the_editor_on_the_selected_event(catalogue) -> None:
+async def test_e_opens_the_editor_on_the_selected_event(catalogue) -> None:
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await _select(pilot, app.screen, "refund_approval")
-        await pilot.press("enter")
-        await pilot.pause()
+        await pilot.press("e")
+        await settle(pilot)
         assert isinstance(app.screen, EventEditorScreen)
         assert app.screen.values["identifier"] == "refund_approval"
 
@@ -342,14 +360,15 @@ async def test_attribute_set_is_picked_on_creation(catalogue) -> None:
     create_attribute_set("parcel", "Parcel data")
     app = HostApp(catalogue, EventEditorScreen)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press(*"parcel_late", "tab", *"Parcel late")
         app.screen.query_one("#attribute_set", Button).press()
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, PickerScreen)
         await pilot.press(*"parc", "enter")
-        await pilot.pause()
+        await settle(pilot)
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
     assert event_service.event_info(event_service.get_event("parcel_late")).attribute_set == "parcel"
 
 
@@ -358,16 +377,17 @@ async def test_editor_fits_80x24_without_scrolling(catalogue) -> None:
     no-one-responsible warning) is on screen: one-line fields below 30 rows."""
     app = HostApp(catalogue, EventEditorScreen)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         screen = app.screen
         assert screen.has_class("-short")
         await pilot.press("9", "a", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         form = screen.query_one("#editor-form")
         assert form.max_scroll_y == 0
         assert screen.query_one("#responsible-warning").region.bottom <= 23  # above the footer
     async with HostApp(catalogue, EventEditorScreen).run_test(size=(100, 30)) as pilot:
-        await pilot.pause()
+        await settle(pilot)
         assert not pilot.app.screen.has_class("-short")  # the roomy layout from 30 rows up
 
 
@@ -380,6 +400,7 @@ async def test_every_footer_key_fits_80_columns_search_and_reverse_included(cata
 
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
         await pilot.pause(0.2)
         shown = footer_keys(app.screen)
         assert shown[0] == ("?", "Help") and shown[-2:] == [("L", "Language"), ("esc", "Back")]
@@ -395,16 +416,17 @@ async def test_question_mark_opens_the_help_but_types_in_the_search_box(catalogu
 
     app = HostApp(catalogue, EventsScreen)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await settle(pilot)
+        await settle(pilot)
         screen = app.screen
         await pilot.press("question_mark")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, HelpScreen) and app.screen.help_title == "Keys — Events"
         await pilot.press("escape")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         await pilot.press("slash", "question_mark")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen is screen
         assert screen.query_one("#events-search", Input).value == "?"
         assert str(screen.query_one("#events-selected", Static).render()) == "No events match the search"

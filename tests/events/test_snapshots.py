@@ -11,7 +11,8 @@ import pytest
 from tasktui.services.tasks.raising import raise_task
 from tasktui.tui.screens.event_editor import EventEditorScreen
 from tasktui.tui.screens.events import EventsScreen
-from tests.events.host_app import HostApp
+from tests.events.host_app import HostApp, editor_for
+from tests.tui.conftest import settle
 
 SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24")]
 
@@ -19,23 +20,40 @@ SIZES = [pytest.param((100, 30), id="100x30"), pytest.param((80, 24), id="80x24"
 async def _select(pilot, identifier: str) -> None:
     from textual.widgets import DataTable
 
+    await settle(pilot)
     screen = pilot.app.screen
     screen.query_one(DataTable).move_cursor(row=[e.identifier for e in screen.events].index(identifier))
     await pilot.pause()
+
+
+def steps(*keys: str, select: str | None = None):
+    """A run_before that waits for the data, selects the event `select`, presses
+    `keys` and waits for what they read (the screens read in workers)."""
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        if select is not None:
+            await _select(pilot, select)
+        for key in keys:
+            await pilot.press(key)
+            await settle(pilot, rounds=2)
+        await pilot.pause(0.1)
+
+    return run_before
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_events_screen(snap_compare, catalogue, size) -> None:
     """Open the events screen: the catalogue, one event made by hand, one obsolete
     (dimmed), "Unassigned" where no one is responsible."""
-    assert snap_compare(HostApp(catalogue, EventsScreen), terminal_size=size)
+    assert snap_compare(HostApp(catalogue, EventsScreen), run_before=steps(), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_editor_create_mode(snap_compare, catalogue, size) -> None:
     """Press `n` on the events screen: an empty form, plugin "Manually created", the
     warning that no one is responsible."""
-    assert snap_compare(HostApp(catalogue, EventsScreen), press=["n"], terminal_size=size)
+    assert snap_compare(HostApp(catalogue, EventsScreen), run_before=steps("n"), terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -43,10 +61,9 @@ def test_editor_edit_mode_shows_locked_fields(snap_compare, catalogue, size) -> 
     """Select stock_diff and press `e`: identifier, plugin and attribute set are shown
     read-only; names and responsibility can be changed."""
 
-    async def select(pilot) -> None:
-        await _select(pilot, "stock_diff")
-
-    assert snap_compare(HostApp(catalogue, EventsScreen), press=["e"], run_before=select, terminal_size=size)
+    assert snap_compare(
+        HostApp(catalogue, EventsScreen), run_before=steps("e", select="stock_diff"), terminal_size=size
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -63,10 +80,9 @@ def test_delete_dialog(snap_compare, catalogue, size) -> None:
     """Select parcel_lost (no tasks) and press `d`: the dialog says what is lost and
     that it cannot be undone."""
 
-    async def select(pilot) -> None:
-        await _select(pilot, "parcel_lost")
-
-    assert snap_compare(HostApp(catalogue, EventsScreen), press=["d"], run_before=select, terminal_size=size)
+    assert snap_compare(
+        HostApp(catalogue, EventsScreen), run_before=steps("d", select="parcel_lost"), terminal_size=size
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -77,10 +93,9 @@ def test_cannot_delete_dialog_offers_obsolete(snap_compare, catalogue, size) -> 
     raise_task(catalogue, "stock_diff", "Shelf 9 differs")
     raise_task(catalogue, "stock_diff", "Shelf 12 differs")
 
-    async def select(pilot) -> None:
-        await _select(pilot, "stock_diff")
-
-    assert snap_compare(HostApp(catalogue, EventsScreen), press=["d"], run_before=select, terminal_size=size)
+    assert snap_compare(
+        HostApp(catalogue, EventsScreen), run_before=steps("d", select="stock_diff"), terminal_size=size
+    )
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -91,7 +106,7 @@ def test_responsible_user_picker(snap_compare, catalogue, size) -> None:
         from textual.widgets import Button
 
         pilot.app.screen.query_one("#responsible_user", Button).press()
-        await pilot.pause()
+        await settle(pilot)
 
-    app = HostApp(catalogue, lambda a: EventEditorScreen(a, "stock_diff"))
+    app = HostApp(catalogue, editor_for("stock_diff"))
     assert snap_compare(app, press=["b"], run_before=open_picker, terminal_size=size)

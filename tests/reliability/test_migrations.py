@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tasktui import db as dbmod
+from tasktui.db.sqlite.maintenance import file_schema_version
 from tests.reliability.helpers import user_tables
 
 ROWS_PER_TABLE = 3
@@ -142,4 +143,4 @@ def test_a_database_at_an_older_version_is_migrated_on_open_too(tmp_path, cli):
     listed = cli("--db", str(path), "task", "list", "--all", "--status", "all", "--format", "ids")
     assert listed.exit_code == 0, listed.stderr
     assert sorted(int(x) for x in listed.stdout.split()) == sorted(before)
-    assert dbmod.file_schema_version(path) == dbmod.SCHEMA_VERSION
+    assert file_schema_version(path) == dbmod.SCHEMA_VERSION

@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 
 from tasktui import db as dbmod
+from tasktui.db.sqlite.maintenance import integrity_problems
 from tasktui.services.context import acting_user
 from tasktui.services.events.definitions import create_event
 from tests.tasks.concurrent_writers import open_new_database_at_once, run_writers
@@ -43,8 +44,8 @@ def _query(location, sql: str):
 
 
 def _integrity_problems(location) -> list[str]:
-    url = dbmod.parse_database_url(location)
-    return dbmod.dialect_for_url(url).integrity_problems(url)
+    dialect, url = dbmod.dialect_for_url(location)
+    return [problem for found in dialect.check(url).values() for problem in found]
 
 
 @pytest.mark.slow
@@ -83,4 +84,4 @@ def test_8_processes_opening_a_brand_new_file_at_once(tmp_path, round_):
     assert _query(path, "PRAGMA journal_mode") == [("wal",)]
     assert _query(path, "SELECT count(*) FROM event") == [(1,)]
     assert _query(path, "SELECT count(*) FROM task") == [(PROCESSES,)]
-    assert dbmod.integrity_problems(path) == []
+    assert integrity_problems(path) == []

@@ -8,6 +8,7 @@ import random
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from typing import Any, cast
 
 import peewee as pw
@@ -164,15 +165,20 @@ class PostgresDialect(Dialect):
     def is_timeout(self, error: BaseException) -> bool:
         return errors.sqlstate(error) == "57014"
 
-    def integrity_problems(self, url: DatabaseUrl, *, quick: bool = False, limit: int = 20) -> list[str]:
+    def require_existing(self, url: DatabaseUrl) -> None:
         from tasktui.db.postgres import maintenance
 
-        return maintenance.integrity_problems(url, quick=quick, limit=limit)
+        maintenance.require_existing(url)
 
-    def foreign_key_problems(self, url: DatabaseUrl, *, limit: int = 20) -> list[str]:
+    def check(self, url: DatabaseUrl, *, quick: bool = False) -> dict[str, list[str]]:
+        """Invalid indexes and pg_amcheck's findings ("integrity"; `quick`: B-trees
+        only), foreign keys that are not validated ("foreign keys")."""
         from tasktui.db.postgres import maintenance
 
-        return maintenance.foreign_key_problems(url, limit=limit)
+        return {
+            "integrity": maintenance.integrity_problems(url, quick=quick),
+            "foreign keys": maintenance.foreign_key_problems(url),
+        }
 
     def stored_schema_version(self, url: DatabaseUrl) -> int:
         from tasktui.db.postgres import maintenance
@@ -182,15 +188,17 @@ class PostgresDialect(Dialect):
     def backup(
         self,
         source: DatabaseUrl,
-        target: str,
+        target: Path,
         *,
         pages_per_step: int = 1024,
         pause_s: float = 0.0,
         progress: Callable[[int, int], None] | None = None,
-    ) -> None:
+    ) -> int:
+        """`pg_dump -Fc` (one snapshot, while others write) into `target`, then
+        `pg_restore --list` reads the archive back. Pacing does not apply."""
         from tasktui.db.postgres import maintenance
 
-        maintenance.backup(source, target)
+        return maintenance.backup(source, target)
 
     def query_plan(self, query: pw.Query, db: AnyDatabase) -> list[str]:
         sql, params = query.sql()

@@ -3,14 +3,14 @@ it is installed, and `pg_dump -Fc` for backups. Only reads the database."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
+from pathlib import Path
 from typing import Any
 
 from tasktui.db.postgres import database, errors
 from tasktui.db.url import DatabaseUrl
-from tasktui.errors import Unavailable
+from tasktui.errors import NotFound, Unavailable
 
 
 def _connect(url: DatabaseUrl) -> Any:
@@ -99,17 +99,36 @@ def pg_dump_binary() -> str:
     return found
 
 
-def backup(url: DatabaseUrl, target: str) -> None:
-    """`pg_dump -Fc` of the database into the file `target` (restore it with
-    `pg_restore -d URL target`)."""
-    binary = pg_dump_binary()
+def backup(url: DatabaseUrl, target: Path) -> int:
+    """`pg_dump -Fc` of the database into the existing empty file `target` (restore it
+    with `pg_restore -d URL FILE`), checked by reading its table of contents back;
+    returns the schema version it holds."""
+    version = stored_schema_version(url)
     done = subprocess.run(
-        [binary, "-Fc", "--no-owner", "-f", target, "-d", f"postgresql://{url.rest}"],
+        [pg_dump_binary(), "-Fc", "--no-owner", "-f", str(target), "-d", f"postgresql://{url.rest}"],
         capture_output=True,
         text=True,
         timeout=24 * 3600,
-        env={**os.environ},
     )
     if done.returncode != 0:
         message = (done.stderr.strip().splitlines() or ["pg_dump failed"])[-1]
         raise Unavailable(f"db backup failed: {message}")
+    restore = str(Path(pg_dump_binary()).with_name("pg_restore"))
+    listed = subprocess.run([restore, "--list", str(target)], capture_output=True, text=True, timeout=3600)
+    if listed.returncode != 0 or "TABLE DATA public task " not in listed.stdout:
+        raise Unavailable(
+            f"the backup copy failed its check: {(listed.stderr.strip().splitlines() or ['unreadable'])[-1]}"
+        )
+    return version
+
+
+def require_existing(url: DatabaseUrl) -> None:
+    """NotFound for a database that holds no tasktui schema yet; Unavailable for one
+    that cannot be reached, belongs to another application or is newer."""
+    from tasktui.db import migrate
+
+    version = stored_schema_version(url)
+    if version == 0:
+        raise NotFound(f"{url} holds no tasktui database yet (create one with `tasktui init`)")
+    if version > migrate.SCHEMA_VERSION:
+        raise Unavailable(f"{url} has schema version {version}, newer than this tasktui knows: upgrade tasktui")

@@ -4,12 +4,14 @@ this package, each of which holds one concern (files, errors, text search, check
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import peewee as pw
 
 from tasktui.db.dialect import AnyDatabase, Dialect
 from tasktui.db.sqlite import database, errors, maintenance, text_search
 from tasktui.db.url import DatabaseUrl
+from tasktui.errors import Unavailable
 
 #: Where each kind of nullable column sorts its nulls: below every value of the type
 #: as SQLite stores it. Ids are at least 1; dates and times are stored as ISO text.
@@ -96,11 +98,16 @@ class SqliteDialect(Dialect):
         costs microseconds on the polling thread's own connection."""
         return db.execute_sql("PRAGMA data_version").fetchone()[0]
 
-    def integrity_problems(self, url: DatabaseUrl, *, quick: bool = False, limit: int = 20) -> list[str]:
-        return maintenance.integrity_problems(url.file("db check"), quick=quick, limit=limit)
+    def require_existing(self, url: DatabaseUrl) -> None:
+        maintenance.require_existing_file(url.file("this command"))
 
-    def foreign_key_problems(self, url: DatabaseUrl, *, limit: int = 20) -> list[str]:
-        return maintenance.foreign_key_problems(url.file("db check"), limit=limit)
+    def check(self, url: DatabaseUrl, *, quick: bool = False) -> dict[str, list[str]]:
+        """`PRAGMA integrity_check` (`quick_check` with `quick`) and `foreign_key_check`."""
+        path = url.file("db check")
+        return {
+            "integrity": maintenance.integrity_problems(path, quick=quick),
+            "foreign keys": maintenance.foreign_key_problems(path),
+        }
 
     def stored_schema_version(self, url: DatabaseUrl) -> int:
         return maintenance.file_schema_version(url.file("db check"))
@@ -108,18 +115,20 @@ class SqliteDialect(Dialect):
     def backup(
         self,
         source: DatabaseUrl,
-        target: str,
+        target: Path,
         *,
         pages_per_step: int = 1024,
         pause_s: float = 0.0,
         progress: Callable[[int, int], None] | None = None,
-    ) -> None:
-        """SQLite's online backup into the existing empty file `target`."""
-        from pathlib import Path
-
+    ) -> int:
+        """SQLite's online backup into `target`, then a `quick_check` of the copy."""
         maintenance.backup_database(
-            source.file("db backup"), Path(target), pages_per_step=pages_per_step, pause_s=pause_s, progress=progress
+            source.file("db backup"), target, pages_per_step=pages_per_step, pause_s=pause_s, progress=progress
         )
+        problems = maintenance.integrity_problems(target, quick=True)
+        if problems:
+            raise Unavailable(f"the backup copy failed its check: {problems[0]}")
+        return maintenance.file_schema_version(target)
 
     def query_plan(self, query: pw.Query, db: AnyDatabase) -> list[str]:
         """The `EXPLAIN QUERY PLAN` lines of `query`."""

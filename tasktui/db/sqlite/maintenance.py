@@ -1,6 +1,6 @@
 """`tasktui db check|backup` on SQLite: integrity, foreign keys, the stored schema
 version and the online backup, each through a plain connection that never changes
-the file (see tasktui/services/maintenance.py)."""
+the file (see tasktui/services/admin/maintenance.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tasktui.db.sqlite.errors import database_error_message, unreadable_message
-from tasktui.db.sqlite.files import BUSY_TIMEOUT_S, inspect_file
+from tasktui.db.sqlite.files import BUSY_TIMEOUT_S, check_file, inspect_file
 from tasktui.db.sqlite.media import read_only_reason, reading_uri
-from tasktui.errors import Unavailable
+from tasktui.errors import NotFound, Unavailable
 
 
 def _read_only_connection(path: Path) -> sqlite3.Connection:
@@ -30,6 +30,18 @@ def _read_only_connection(path: Path) -> sqlite3.Connection:
         return con
     except sqlite3.Error as e:
         raise Unavailable(database_error_message(e, path=path) or f"cannot open database {path}: {e}") from None
+
+
+def require_existing_file(path: Path) -> None:
+    """Refuse a missing, foreign, corrupt-headed, unreadable or newer file; never creates one."""
+    try:
+        exists = path.exists()
+    except OSError as e:  # e.g. a directory this user may not search
+        raise Unavailable(f"cannot read database {path}: {e.strerror or e}") from None
+    if not exists:
+        raise NotFound(f"no database at {path} (create one with `tasktui init`)")
+    if check_file(path):
+        raise NotFound(f"{path} is empty, not a tasktui database yet (create one with `tasktui init`)")
 
 
 def integrity_problems(path: Path, *, quick: bool = False, limit: int = 20) -> list[str]:

@@ -1,8 +1,11 @@
 """Database maintenance behind `tasktui db check|backup|migrate`.
 
-Checking and backing up only read the database file: a check never repairs, migrates
-or registers anyone, so it can be run on a file that is in trouble (corrupt, out of
-date) without changing a byte of it. The SQLite specifics live in `tasktui.db`.
+Checking and backing up only read the database: a check never repairs, migrates or
+registers anyone, so it can be run on a database that is in trouble (corrupt, out of
+date) without changing a byte of it. What a check runs, how a consistent copy is made
+and where the schema version is stored are the dialect's (`Dialect.require_existing`,
+`check`, `stored_schema_version`, `backup`); this module holds what is the same for
+every engine: the report, and writing the backup file safely next to its target.
 """
 
 from __future__ import annotations
@@ -14,14 +17,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tasktui import db
+from tasktui.db.url import DatabaseUrl
 from tasktui.errors import Invalid, NotFound, Refused, Unavailable
+
+#: Where a database is: a path (an SQLite file), a URL or a parsed `DatabaseUrl`.
+Location = str | os.PathLike[str] | DatabaseUrl
 
 
 @dataclass
 class CheckReport:
-    """The outcome of `db check`: for each check, the problems found (none = ok)."""
+    """The outcome of `db check`: for each check, the problems found (none = ok).
+    `path` is the database checked (`str()` names it: an SQLite file's path)."""
 
-    path: Path
+    path: DatabaseUrl
     schema_version: int
     problems: dict[str, list[str]] = field(default_factory=dict)
 
@@ -39,7 +47,7 @@ class CheckReport:
 class BackupResult:
     """Where the backup went, how big it is and which schema version it holds."""
 
-    source: Path
+    source: DatabaseUrl
     target: Path
     size_bytes: int
     schema_version: int
@@ -49,33 +57,21 @@ class BackupResult:
 class MigrateResult:
     """The schema version before and after, and the migrations applied (version, what)."""
 
-    path: Path
+    path: DatabaseUrl
     before: int
     after: int
     applied: list[tuple[int, str]]
 
 
-def _existing_database(path: Path) -> None:
-    """Refuse a missing, foreign, corrupt-headed, unreadable or newer file; never creates one."""
-    try:
-        exists = path.exists()
-    except OSError as e:  # e.g. a directory this user may not search
-        raise Unavailable(f"cannot read database {path}: {e.strerror or e}") from None
-    if not exists:
-        raise NotFound(f"no database at {path} (create one with `tasktui init`)")
-    if db.check_file(path):
-        raise NotFound(f"{path} is empty, not a tasktui database yet (create one with `tasktui init`)")
-
-
-def check_database(path: Path, *, quick: bool = False) -> CheckReport:
-    """Check the file at `path`: its structure (`integrity_check`, or `quick_check`
-    with `quick`), that every foreign key holds, and that its schema is current.
-    Refuses (Unavailable) a file that is not a tasktui database at all."""
-    _existing_database(path)
-    version = db.file_schema_version(path)
-    report = CheckReport(path, version)
-    report.problems["integrity"] = db.integrity_problems(path, quick=quick)
-    report.problems["foreign keys"] = db.foreign_key_problems(path)
+def check_database(location: Location, *, quick: bool = False) -> CheckReport:
+    """Check the database at `location` with the checks of its engine (SQLite: the
+    file's structure, `quick` for a faster one, and every foreign key) and that its
+    schema is current. Refuses a database that is missing or not tasktui's."""
+    dialect, url = db.dialect_for_url(location)
+    dialect.require_existing(url)
+    version = dialect.stored_schema_version(url)
+    report = CheckReport(url, version)
+    report.problems.update(dialect.check(url, quick=quick))
     schema: list[str] = []
     if version < db.SCHEMA_VERSION:
         schema.append(f"schema version {version} is older than {db.SCHEMA_VERSION}: run `tasktui db migrate`")
@@ -123,7 +119,7 @@ def _temporary_next_to(target: Path) -> Path:
 
 
 def backup(
-    source: Path,
+    source: Location,
     target: Path,
     *,
     force: bool = False,
@@ -131,12 +127,13 @@ def backup(
     pause_s: float = 0.0,
     progress: Callable[[int, int], None] | None = None,
 ) -> BackupResult:
-    """Back up the database `source` to `target` (readable by its owner only) while
-    other processes may keep writing; the copy is checked before it replaces `target`.
-    An existing `target` is refused unless `force`."""
-    source, target = source.expanduser(), target.expanduser()
-    _existing_database(source)
-    if target.resolve() == source.resolve():
+    """Back up the database `source` to the file `target` (readable by its owner
+    only) while other processes may keep writing; the copy is checked before it
+    replaces `target`. An existing `target` is refused unless `force`."""
+    dialect, url = db.dialect_for_url(source)
+    target = target.expanduser()
+    dialect.require_existing(url)
+    if url.path is not None and target.resolve() == url.path.resolve():
         raise Invalid("the backup must go to another file than the database itself")
     if pages_per_step < 1:
         raise Invalid("pages per step must be at least 1")
@@ -148,10 +145,7 @@ def backup(
             target.unlink(missing_ok=True)
         raise
     try:
-        db.backup_database(source, temporary, pages_per_step=pages_per_step, pause_s=pause_s, progress=progress)
-        problems = db.integrity_problems(temporary, quick=True)
-        if problems:
-            raise Unavailable(f"the backup copy failed its check: {problems[0]}")
+        version = dialect.backup(url, temporary, pages_per_step=pages_per_step, pause_s=pause_s, progress=progress)
         with temporary.open("rb") as f:
             os.fsync(f.fileno())
         os.replace(temporary, target)
@@ -160,20 +154,21 @@ def backup(
         if reserved:
             target.unlink(missing_ok=True)
         raise
-    return BackupResult(source, target, target.stat().st_size, db.file_schema_version(target))
+    return BackupResult(url, target, target.stat().st_size, version)
 
 
-def migrate(path: Path) -> MigrateResult:
-    """Apply the pending migrations to the database at `path` (each is described by
-    the first line of its docstring); nothing to do is not an error."""
-    _existing_database(path)
-    before = db.file_schema_version(path)
+def migrate(location: Location) -> MigrateResult:
+    """Apply the pending migrations to the database at `location` (each is described
+    by the first line of its docstring); nothing to do is not an error."""
+    dialect, url = db.dialect_for_url(location)
+    dialect.require_existing(url)
+    before = dialect.stored_schema_version(url)
     if before == db.SCHEMA_VERSION:
-        return MigrateResult(path, before, before, [])
-    database = db.open_database(path, migrate=True)
+        return MigrateResult(url, before, before, [])
+    database = db.open_database(url, migrate=True)
     try:
         after = db.schema_version(database)
     finally:
         database.close()
     summaries = db.migration_summaries()
-    return MigrateResult(path, before, after, [(v, summaries[v]) for v in range(before + 1, after + 1)])
+    return MigrateResult(url, before, after, [(v, summaries[v]) for v in range(before + 1, after + 1)])

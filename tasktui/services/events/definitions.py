@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import Literal, cast, overload
+
+import peewee as pw
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.limits import MAX_IDENTIFIER, MAX_NAME
-from tasktui.models import AttributeSet, Event, Group, Task, User
+from tasktui.models import OPEN, AttributeSet, Event, Group, Task, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
 from tasktui.services.people import get_group, get_user
@@ -88,6 +93,10 @@ class EventInfo:
     obsolete: bool
     task_count: int | None = None
     warnings: list[str] = field(default_factory=list)
+    #: With `list_events(with_activity=True)`: its open tasks, and when one of its
+    #: tasks was last raised (created or raised again; None: never).
+    open_count: int | None = None
+    last_raised: dt.datetime | None = None
 
     @property
     def plugin_label(self) -> str:
@@ -260,8 +269,12 @@ def set_obsolete(identifier: str, obsolete: bool = True, lang: str = "en", *, ac
     return event_info(event, lang)
 
 
-def list_events(search: str = "", lang: str = "en", include_obsolete: bool = True) -> list[EventInfo]:
-    """Events sorted by identifier; `search` matches identifier, names and plugin."""
+def list_events(
+    search: str = "", lang: str = "en", include_obsolete: bool = True, with_activity: bool = False
+) -> list[EventInfo]:
+    """Events sorted by identifier; `search` matches identifier, names and plugin.
+    `with_activity` adds each event's open-task count and last raise (one grouped
+    query over the tasks, for the events screen)."""
     query = Event.select().order_by(Event.identifier)
     if search:
         query = query.where(
@@ -272,4 +285,25 @@ def list_events(search: str = "", lang: str = "en", include_obsolete: bool = Tru
         )
     if not include_obsolete:
         query = query.where(Event.obsolete == False)  # noqa: E712
-    return [event_info(e, lang) for e in query]
+    infos = [event_info(e, lang) for e in query]
+    if with_activity:
+        rows = cast(  # peewee's .tuples() is untyped
+            "Iterable[tuple[int, int | None, object]]",
+            Task.select(
+                Task.event,
+                pw.fn.SUM(pw.Case(None, [(Task.status == OPEN, 1)], 0)),
+                pw.fn.MAX(Task.last_seen_at),
+            )
+            .group_by(Task.event)
+            .tuples(),
+        )
+        activity = {event_id: (open_count or 0, last) for event_id, open_count, last in rows}
+        infos = [
+            dataclasses.replace(
+                info,
+                open_count=int(activity.get(info.id, (0, None))[0] or 0),
+                last_raised=Task.last_seen_at.python_value(activity.get(info.id, (0, None))[1]),
+            )
+            for info in infos
+        ]
+    return infos

@@ -52,6 +52,8 @@ class FormScreen(ModalScreen[str | None]):
         self.form_title = title
         self.fields = list(fields)
         self.submit = submit
+        #: True while a submit runs: a second ctrl+s / Enter is not a second save.
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="form-box"):
@@ -91,15 +93,23 @@ class FormScreen(ModalScreen[str | None]):
         return result
 
     def action_save(self) -> None:
-        """Submit; close with the success message, or show the error inline."""
-        error = self.query_one("#form-error", Static)
-        try:
-            message = self.submit(self.values())
-        except TaskTuiError as e:
-            error.update(str(e))
-            error.add_class("-error")
+        """Submit in a worker; close with the success message, or show the error inline."""
+        if self.saving:
             return
-        self.dismiss(message)
+        self.saving = True
+
+        def submit(values: dict[str, object]) -> str:
+            try:
+                return self.submit(values)
+            finally:
+                self.saving = False  # whatever it raised: the form can be saved again
+
+        self.app.backend.run(submit, self.values(), on_done=self.dismiss, on_error=self._refused, owner=self)
+
+    def _refused(self, e: TaskTuiError) -> None:
+        error = self.query_one("#form-error", Static)
+        error.update(str(e))
+        error.add_class("-error")
 
     def action_cancel(self) -> None:
         """Close without saving."""

@@ -5,6 +5,11 @@ they are shown read-only. Fields are checked as you type with the rule that fail
 shown under the field (the rules live in `services.events.definitions`); Save (ctrl+s) is refused
 while anything is invalid; Escape with unsaved changes asks first. The screen's
 result is the identifier of the saved event, or None when nothing was saved.
+
+The editor is given the event to edit already read (`EventInfo`, the events screen
+reads it in a worker), so the form never draws empty first. Rules that need no
+database (identifier syntax, names) are checked as you type; whether an identifier is
+taken, the pickers' choices and the save run off the UI thread through the backend.
 """
 
 from __future__ import annotations
@@ -20,10 +25,10 @@ from tasktui.errors import Invalid, NotFound, TaskTuiError
 from tasktui.services.context import Actor
 from tasktui.services.events.definitions import (
     MANUAL_PLUGIN_LABEL,
+    EventInfo,
     check_name,
     create_event,
     edit_event,
-    event_info,
     get_event,
     identifier_problem,
 )
@@ -40,7 +45,7 @@ NO_RESPONSIBLE_WARNING = (
 
 
 class EventEditorScreen(Screen[str | None]):
-    """Create (`identifier=None`) or edit an event; see the module docstring."""
+    """Create (`info=None`) or edit the event `info`; see the module docstring."""
 
     #: Below 30 rows (80x24 over SSH) the screen gets the class `-short`: one-line
     #: fields (tasktui.tcss), so the whole form fits without scrolling.
@@ -51,17 +56,19 @@ class EventEditorScreen(Screen[str | None]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, actor: Actor, identifier: str | None = None) -> None:
+    def __init__(self, actor: Actor, info: EventInfo | None = None) -> None:
         super().__init__()
         self.actor = actor
-        self.creating = identifier is None
-        if identifier is None:
+        self.creating = info is None
+        #: The identifier typed that is already taken (checked in a worker), if any.
+        self.taken_identifier: str | None = None
+        self.saving = False
+        if info is None:
             self.values: dict[str, str] = dict.fromkeys(
                 ("identifier", "name_en", "name_de", "responsible_user", "responsible_group", "attribute_set"), ""
             )
             self.plugin_label = MANUAL_PLUGIN_LABEL
         else:
-            info = event_info(get_event(identifier), actor.lang)
             self.values = {
                 "identifier": info.identifier,
                 "name_en": info.name_en,
@@ -138,11 +145,9 @@ class EventEditorScreen(Screen[str | None]):
             problem = identifier_problem(value)
             if problem:
                 return f"Identifier {problem}"
-            try:
-                get_event(value)
-            except NotFound:
-                return None
-            return f"Identifier {value!r} is already used by another event"
+            if value == self.taken_identifier:
+                return f"Identifier {value!r} is already used by another event"
+            return None
         if field in ("name_en", "name_de"):
             try:
                 check_name(value, field[-2:], required=field == "name_en")
@@ -190,6 +195,26 @@ class EventEditorScreen(Screen[str | None]):
             return
         self.values[field] = event.value
         self._show_problem(field, self.field_problem(field))
+        if field == "identifier" and self.field_problem(field) is None and event.value:
+            self._check_identifier_free(event.value)
+
+    def _check_identifier_free(self, identifier: str) -> None:
+        """Ask (in a worker) whether `identifier` is taken; show it if still typed."""
+
+        def taken() -> bool:
+            try:
+                get_event(identifier)
+            except NotFound:
+                return False
+            return True
+
+        def answered(is_taken: bool) -> None:
+            if is_taken:
+                self.taken_identifier = identifier
+            if self.values["identifier"] == identifier:
+                self._show_problem("identifier", self.field_problem("identifier"))
+
+        self.app.backend.run(taken, on_done=answered, owner=self, group="identifier-check", exclusive=True)
 
     # -- pickers ------------------------------------------------------------------
 
@@ -199,14 +224,19 @@ class EventEditorScreen(Screen[str | None]):
         from tasktui.services.people import group_choices, user_choices
 
         field = event.button.id or ""
-        if field == "responsible_user":
-            picker = PickerScreen("Responsible user", user_choices(), UNASSIGNED, self.values[field])
-        elif field == "responsible_group":
-            picker = PickerScreen("Responsible group", group_choices(), UNASSIGNED, self.values[field])
-        else:
-            picker = PickerScreen(
-                "Attribute set (fixed once created)", attribute_set_choices(), NO_ATTRIBUTE_SET, self.values[field]
-            )
+        title, choices, none_label = {
+            "responsible_user": ("Responsible user", user_choices, UNASSIGNED),
+            "responsible_group": ("Responsible group", group_choices, UNASSIGNED),
+        }.get(field, ("Attribute set (fixed once created)", attribute_set_choices, NO_ATTRIBUTE_SET))
+        self.app.backend.run(
+            choices,
+            on_done=lambda items: self._push_picker(field, PickerScreen(title, items, none_label, self.values[field])),
+            owner=self,
+            group="editor-pickers",
+            exclusive=True,
+        )
+
+    def _push_picker(self, field: str, picker: PickerScreen) -> None:
 
         def chosen(value: str | None) -> None:
             if value is None:
@@ -229,10 +259,20 @@ class EventEditorScreen(Screen[str | None]):
                 severity="error",
             )
             return
-        v = self.values
-        try:
+        if self.saving:
+            return
+        self.saving = True
+        v = dict(self.values)
+
+        def save() -> EventInfo:
+            try:
+                return write(v)
+            finally:
+                self.saving = False  # whatever it raised: Save works again
+
+        def write(v: dict[str, str]) -> EventInfo:
             if self.creating:
-                info = create_event(
+                return create_event(
                     v["identifier"],
                     v["name_en"],
                     v["name_de"] or None,
@@ -243,19 +283,22 @@ class EventEditorScreen(Screen[str | None]):
                     self.actor.lang,
                     actor=self.actor,
                 )
-            else:
-                info = edit_event(
-                    v["identifier"],
-                    name_en=v["name_en"],
-                    name_de=v["name_de"] or None,
-                    responsible_user=v["responsible_user"] or None,
-                    responsible_group=v["responsible_group"] or None,
-                    lang=self.actor.lang,
-                    actor=self.actor,
-                )
-        except TaskTuiError as e:
+            return edit_event(
+                v["identifier"],
+                name_en=v["name_en"],
+                name_de=v["name_de"] or None,
+                responsible_user=v["responsible_user"] or None,
+                responsible_group=v["responsible_group"] or None,
+                lang=self.actor.lang,
+                actor=self.actor,
+            )
+
+        def refused(e: TaskTuiError) -> None:
             self.notify(f"Not saved: {e}", severity="error")
-            return
+
+        self.app.backend.run(save, on_done=self._saved, on_error=refused, owner=self, group="editor-save")
+
+    def _saved(self, info: EventInfo) -> None:
         self.saved_values = dict(self.values)
         self.notify(f"Saved event {info.identifier}.")
         for warning in info.warnings:

@@ -5,7 +5,8 @@ attribute group, edited with the same validation as on raise.
 (filled or not) under its group heading. Enter or `e` edits the selected value in a
 small form (a choice or boolean offers its values; an empty value clears an optional
 attribute); the change goes through `services.tasks.attribute_values.set_task_attribute`,
-which writes the task's history. After a change the widget posts
+which writes the task's history. Reading and writing run off the UI thread through the
+app's backend. After a change the widget posts
 `AttributeEditor.Changed`, so the detail screen can refresh its history tab.
 """
 
@@ -19,7 +20,6 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
-from tasktui.errors import TaskTuiError
 from tasktui.services.attributes.types import expected
 from tasktui.services.context import Actor
 from tasktui.services.tasks.attribute_values import AttributeField, set_task_attribute, task_attribute_fields
@@ -56,12 +56,23 @@ class AttributeEditor(Widget):
         self.query_one(DataTable).add_columns("Attribute", "Value", "Type")
         self.reload()
 
-    def reload(self) -> None:
-        """Re-read the task's attributes."""
+    def reload(self, then: str | None = None) -> None:
+        """Re-read the task's attributes (in a worker); then show `then` as the status."""
+        self.app.backend.run(
+            task_attribute_fields,
+            self.task_id,
+            self.actor.lang,
+            on_done=lambda fields: self._show_fields(fields, then),
+            on_error=lambda e: self._status(str(e), error=True),
+            owner=self,
+            group="attribute-editor-load",
+            exclusive=True,
+        )
+
+    def _show_fields(self, fields: list[AttributeField], then: str | None = None) -> None:
         table = self.query_one(DataTable)
         cursor = table.cursor_row
         table.clear()
-        fields = task_attribute_fields(self.task_id, self.actor.lang)
         self.fields = {f.key: f for f in fields}
         if not fields:
             self._status("This task's event has no attribute set: the task carries no attributes.")
@@ -75,7 +86,7 @@ class AttributeEditor(Widget):
             value = Text(visible_line(f.value)) if f.value is not None else Text("(none)", style="dim")
             table.add_row(label, value, f.type, key=f.key)
         table.move_cursor(row=min(max(cursor, 1), table.row_count - 1))
-        self._status("Enter or e: edit the selected value · * required")
+        self._status(then or "Enter or e: edit the selected value · * required")
 
     def _status(self, text: str, error: bool = False) -> None:
         status = self.query_one("#attribute-editor-status", Static)
@@ -113,12 +124,7 @@ class AttributeEditor(Widget):
     def _saved(self, message: str | None) -> None:
         if message is None:
             return
-        try:
-            self.reload()
-        except TaskTuiError as e:
-            self._status(str(e), error=True)
-            return
-        self._status(message)
+        self.reload(then=message)
         key = message.split(":", 1)[0]
         if not message.endswith("unchanged"):
             self.post_message(self.Changed(self.task_id, key))
