@@ -27,6 +27,7 @@ from tasktui.db.connection import (
     is_read_only,
     open_database,
     query_plan,
+    set_lock_wait,
     write_transaction,
 )
 from tasktui.db.dialect import Dialect
@@ -51,7 +52,7 @@ __all__ = [
     "close_database", "create_private_file", "current_dialect", "data_version", "database_error_message",
     "dialect_of", "driver_error_message", "file_schema_version", "foreign_key_problems", "indexed_text",
     "integrity_problems", "is_read_only", "known_schemes", "migrate", "migration_summaries", "open_database",
-    "parse_database_url", "query_plan", "read_only_reason", "register", "schema_version", "sort_key",
+    "parse_database_url", "query_plan", "read_only_reason", "register", "schema_version", "set_lock_wait", "sort_key",
     "text_condition", "text_driven", "text_match_ids", "text_matches", "write_transaction",
 ]  # fmt: skip
 
