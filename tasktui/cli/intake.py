@@ -14,6 +14,7 @@ import typer
 from tasktui import formats
 from tasktui.cli.state import check_format_in, state
 from tasktui.errors import Invalid
+from tasktui.limits import MAX_INTAKE_BODY
 
 intake_app = typer.Typer(help="The HTTP intake: monitoring systems raise and resolve tasks.", no_args_is_help=True)
 source_app = typer.Typer(help="Senders of the intake and their tokens.", no_args_is_help=True)
@@ -30,7 +31,7 @@ def serve(
         None, "--metrics-listen", help="Also serve /metrics without a token on this HOST:PORT."
     ),
     max_body: int = typer.Option(
-        1024 * 1024, "--max-body", min=1024, max=64 * 1024 * 1024, help="Body limit in bytes."
+        MAX_INTAKE_BODY, "--max-body", min=1024, max=64 * 1024 * 1024, help="Body limit in bytes."
     ),
     lock_wait: float = typer.Option(
         5.0, "--lock-wait", min=0.05, max=60, help="Seconds a write waits for another writer before replying 503."

@@ -38,10 +38,11 @@ import peewee as pw
 from aiohttp import web
 
 from tasktui.errors import Invalid, NotFound, Refused, TaskTuiError, Unavailable
+from tasktui.limits import MAX_INTAKE_BODY
 from tasktui.services.intake.sources import Unauthorized
 
 #: The default limit of a request body.
-MAX_BODY = 1024 * 1024
+MAX_BODY = MAX_INTAKE_BODY
 #: How long a write waits for another process's lock before the reply is 503.
 LOCK_WAIT_S = 5.0
 #: How long /healthz waits for the database.

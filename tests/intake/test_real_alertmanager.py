@@ -126,7 +126,12 @@ def test_alertmanager_raises_resolves_and_two_instances_make_no_duplicate(cli, s
     primary, secondary = alertmanagers(config), alertmanagers(config)
     starts = _now(-5)
     alert = {
-        "labels": {"alertname": "DiskAlmostFull", "instance": "db1:9100", "severity": "critical", "tasktui_event": "disk_full"},
+        "labels": {
+            "alertname": "DiskAlmostFull",
+            "instance": "db1:9100",
+            "severity": "critical",
+            "tasktui_event": "disk_full",
+        },
         "annotations": {"summary": "Disk / on db1 is 95% full", "runbook_url": "https://runbooks.example/disk"},
         "startsAt": starts,
         "generatorURL": "http://prometheus.example:9090/graph",

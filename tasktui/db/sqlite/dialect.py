@@ -39,9 +39,9 @@ class SqliteDialect(Dialect):
     def set_lock_wait(self, db: pw.Database, seconds: float) -> None:
         # The busy timeout of this thread's connection, and of every connection the
         # database opens later (other threads): peewee applies its pragmas on connect.
-        db.pragma("busy_timeout", max(1, int(seconds * 1000)), permanent=True)
         if isinstance(db, pw.SqliteDatabase):
-            db._timeout = seconds
+            db.pragma("busy_timeout", max(1, int(seconds * 1000)), permanent=True)
+            db._timeout = seconds  # type: ignore[attr-defined]  # what sqlite3.connect waits (peewee's)
 
     def is_read_only(self, db: pw.Database) -> bool:
         return getattr(db, "read_only", None) is not None

@@ -188,6 +188,7 @@ def apply_signals(source: SourceInfo, signals: Sequence[Signal]) -> list[SignalR
         for i, signal in enumerate(signals):
             if signal.action == RAISE:
                 continue
+            outcome = results[i]
             candidates = (
                 [signal.asked_event] if signal.asked_event and not identifier_problem(signal.asked_event) else []
             )
@@ -196,17 +197,16 @@ def apply_signals(source: SourceInfo, signals: Sequence[Signal]) -> list[SignalR
             event_ids = _event_ids([c for c in candidates if c])
             latest = latest_dedup_tasks((e, signal.dedup_key) for e in event_ids)
             ids = sorted(task_id for (_e, _k, status), task_id in latest.items() if status == OPEN)
-            result = results[i]
-            result.task_ids = ids
+            outcome.task_ids = ids
             if not ids:
-                result.outcome = "no open task"
+                outcome.outcome = "no open task"
             elif signal.action == RESOLVE and source.on_resolve == "done":
-                result.outcome = "resolved"
+                outcome.outcome = "resolved"
                 resolved += len(mark_done(actor, ids).changed)
             elif signal.action == RESOLVE and source.on_resolve == "ignore":
-                result.outcome = "ignored"
+                outcome.outcome = "ignored"
             else:
-                result.outcome = "commented"
+                outcome.outcome = "commented"
                 for task_id in ids:
                     add_comment(actor, task_id, comment_text(signal.note or f"{signal.action} from {source.name}"))
                 resolved += signal.action == RESOLVE
