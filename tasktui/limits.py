@@ -66,6 +66,8 @@ MAX_MANIFEST = 1 * MIB
 MAX_IMPORT_RECORD = 1 * MIB
 #: How deeply JSON arrays and objects may nest in a batch line or an import record.
 MAX_JSON_DEPTH = 32
+#: The body of one intake request (`intake serve --max-body` changes it).
+MAX_INTAKE_BODY = 1 * MIB
 #: Task ids read from stdin (`task done -` ...), one per line.
 MAX_STDIN_IDS = 1_000_000
 

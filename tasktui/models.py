@@ -182,6 +182,9 @@ class Task(BaseModel):
     occurrences = pw.IntegerField(default=1)
     last_seen_at = pw.DateTimeField(default=utcnow)
     updated_at = pw.DateTimeField(default=utcnow)
+    #: Schema version 6: the episode the task last counted as an occurrence (an alert's
+    #: start time, from the intake), so a resend of the same episode counts once.
+    episode = pw.CharField(null=True)
 
     class Meta:
         indexes = (
@@ -346,6 +349,32 @@ class AuditEntry(BaseModel):
         indexes = ((("at",), False), (("entity", "id"), False))
 
 
+INTAKE_KINDS = ("alertmanager", "pagerduty", "json")
+ON_RESOLVE = ("done", "comment", "ignore")
+
+
+class IntakeSource(BaseModel):
+    """A sender of the HTTP intake (`tasktui intake source add`): its kind (which
+    endpoint it may post to), the event it raises by default, its label routes (a
+    JSON list of [label, value, event]), what a resolve does, and the SHA-256 of its
+    token (the token itself is shown once and never stored). `user` is the acting
+    user its raises are recorded as; `raises` and `resolves` count what it did (for
+    /metrics)."""
+
+    name = pw.CharField(unique=True)
+    kind = pw.CharField()
+    default_event = pw.CharField()  # an event identifier (text: deleting the event stays possible)
+    routes = pw.TextField(default="[]")
+    on_resolve = pw.CharField(default="done")
+    token_hash = pw.CharField(unique=True)
+    user = pw.ForeignKeyField(User, backref="+", on_delete="RESTRICT")
+    user_id: int
+    raises = pw.IntegerField(default=0)
+    resolves = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField(default=utcnow)
+    token_set_at = pw.DateTimeField(default=utcnow)
+
+
 #: Every table, in creation order (referenced tables first).
 ALL_MODELS: list[type[BaseModel]] = [
     User,
@@ -367,4 +396,5 @@ ALL_MODELS: list[type[BaseModel]] = [
     EventEmailSwitch,
     OutboxMessage,
     AuditEntry,
+    IntakeSource,
 ]

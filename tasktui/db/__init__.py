@@ -31,6 +31,7 @@ from tasktui.db.connection import (
     query_plan,
     retrying,
     time_limit,
+    set_lock_wait,
     write_transaction,
 )
 from tasktui.db.dialect import Dialect
@@ -75,6 +76,7 @@ __all__ = [
     "read_only_reason",
     "register",
     "retrying",
+    "set_lock_wait",
     "schema_version",
     "sort_key",
     "text_condition",

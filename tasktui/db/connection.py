@@ -65,6 +65,14 @@ def open_database(location: str | os.PathLike[str] | DatabaseUrl, *, migrate: bo
     return db
 
 
+def set_lock_wait(seconds: float, db: pw.Database | None = None) -> None:
+    """How long a write of the bound database (or `db`) waits for another writer's
+    lock before it is busy (`Unavailable`); see `Dialect.set_lock_wait`."""
+    database = db or database_proxy.obj
+    if database is not None:
+        dialect_of(database).set_lock_wait(database, seconds)
+
+
 def close_database() -> None:
     """Close this thread's connection of the database the models are bound to, if
     open (the CLI calls it when a command ends; `open_database` before it reopens).

@@ -48,6 +48,12 @@ class Dialect(ABC):
         (else an out-of-date schema is Unavailable naming `tasktui db migrate`)."""
         ...
 
+    def set_lock_wait(self, db: pw.Database, seconds: float) -> None:
+        """How long a write waits for another writer's lock before it counts as busy
+        (the intake answers 503 soon rather than after the default wait). Engines
+        without such a setting keep their default wait."""
+        return None
+
     @abstractmethod
     def is_read_only(self, db: pw.Database) -> bool:
         """True when `db` was opened for reading only (read-only media, a replica)."""

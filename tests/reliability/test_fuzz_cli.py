@@ -254,6 +254,15 @@ DEFAULTS_BOUNDED = {
     # the default count, 300 demo tasks, takes two seconds
     ("demo",): {"--tasks": "3"},
 }
+# A port something listens on: `intake serve` runs until a signal, so the fuzzer only
+# ever lets it fail to bind (its HTTP side is fuzzed in tests/intake).
+_TAKEN = socket.socket()
+_TAKEN.bind(("127.0.0.1", 0))
+_TAKEN.listen()
+TAKEN_ADDRESS = f"127.0.0.1:{_TAKEN.getsockname()[1]}"
+BOUNDED_VALUES[("intake", "serve", "--listen")] = [TAKEN_ADDRESS, "", "x", "127.0.0.1:65536", "[::1]", ":-1"]
+BOUNDED_VALUES[("intake", "serve", "--metrics-listen")] = [TAKEN_ADDRESS, "", "1:2:3", "\x1b"]
+DEFAULTS_BOUNDED[("intake", "serve")] = {"--listen": TAKEN_ADDRESS}
 # Options never given (each with why).
 EXCLUDED_OPTIONS = {
     # runs until a signal: the fuzzer tests one delivery run of notify instead

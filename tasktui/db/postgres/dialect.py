@@ -55,6 +55,10 @@ class PostgresDialect(Dialect):
     def is_read_only(self, db: pw.Database) -> bool:
         return getattr(db, "read_only", None) is not None
 
+    def set_lock_wait(self, db: pw.Database, seconds: float) -> None:
+        """`lock_timeout` of this connection's session (row locks and advisory locks)."""
+        db.execute_sql("SELECT set_config('lock_timeout', %s, false)", (f"{max(1, int(seconds * 1000))}ms",))
+
     def error_message(self, error: BaseException, db: pw.Database | None = None) -> str | None:
         where = str(getattr(db, "url", None) or "the database")
         return errors.error_message(error, where)

@@ -38,6 +38,13 @@ class SqliteDialect(Dialect):
     def open(self, url: DatabaseUrl, *, migrate: bool) -> pw.Database:
         return database.open_file(url.file("an SQLite database"), self, migrate_schema=migrate)
 
+    def set_lock_wait(self, db: pw.Database, seconds: float) -> None:
+        # The busy timeout of this thread's connection, and of every connection the
+        # database opens later (other threads): peewee applies its pragmas on connect.
+        if isinstance(db, pw.SqliteDatabase):
+            db.pragma("busy_timeout", max(1, int(seconds * 1000)), permanent=True)
+            db._timeout = seconds  # type: ignore[attr-defined]  # what sqlite3.connect waits (peewee's)
+
     def is_read_only(self, db: pw.Database) -> bool:
         return getattr(db, "read_only", None) is not None
 

@@ -13,7 +13,10 @@ through one planner (`plan_raises`), so the rules exist once:
 - with a dedup key, an open task of the same event and key absorbs the raise (one
   more occurrence); with `reopen`, so does the latest done one, which is reopened;
   a key repeated inside the same list counts on the task the first of them found or
-  created, exactly as one raise after another would.
+  created, exactly as one raise after another would;
+- a request with an `episode` (the intake's alert start time) that finds an open
+  task which last counted that same episode is a `repeat`: a resend of one episode
+  counts once (only the task's last seen time moves), a new episode counts again.
 
 Lookups are made once per name, and dedup targets in bulk, so 100,000 requests plan
 in seconds. The plan is applied by `raise_writer.apply_plan`, in the same transaction.
@@ -45,7 +48,7 @@ from tasktui.services.people import get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup
 from tasktui.text_safety import clean_line, clean_text
 
-NEW, ABSORB, REOPEN, REFUSED = "new", "absorb", "reopen", "refused"
+NEW, ABSORB, REOPEN, REPEAT, REFUSED = "new", "absorb", "reopen", "repeat", "refused"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class RaiseRequest:
     reopen: bool = False
     attributes: Mapping[str, str] = field(default_factory=dict)
     processes: tuple[ProcessRef, ...] = ()
+    episode: str | None = None
 
 
 def raise_request(
@@ -86,9 +90,11 @@ def raise_request(
     reopen: bool = False,
     attributes: Mapping[str, str] | None = None,
     processes: Iterable[ProcessRef] = (),
+    episode: str | None = None,
 ) -> RaiseRequest:
     """A checked request: title one line, texts within their limits and cleaned,
-    processes valid; Invalid says what is wrong."""
+    processes valid; Invalid says what is wrong. `episode` names the occurrence a
+    sender may send more than once (see the module docstring)."""
     title = check_title(title)
     check_raise_texts(description, link, dedup_key)
     description, link = clean_task_text(description, link)
@@ -106,6 +112,7 @@ def raise_request(
         reopen=reopen,
         attributes=dict(attributes or {}),
         processes=processes,
+        episode=episode,
     )
 
 
@@ -151,7 +158,9 @@ def check_process(process: ProcessRef) -> None:
 @dataclass
 class PlannedRaise:
     """What one request will do: `new` task, `absorb` into a task (one more
-    occurrence), `reopen` a done task (and absorb), or `refused` (`error` says why).
+    occurrence), `reopen` a done task (and absorb), `repeat` an episode the open task
+    counted already (no new occurrence), or `refused` (`error` says why;
+    `event_refused` when the event itself is unknown or obsolete).
 
     The task absorbed is `task_id` (in the database) or `first`, the index of the
     request of the same plan that creates it. `occurrences` is the task's count
@@ -160,6 +169,7 @@ class PlannedRaise:
     kind: str
     event: Event | None = None
     error: TaskTuiError | None = None
+    event_refused: bool = False
     task_id: int | None = None
     first: int | None = None
     occurrences: int = 1
@@ -195,6 +205,7 @@ class _Target:
     occurrences: int
     task_id: int | None = None
     first: int | None = None
+    episode: str | None = None
 
 
 def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
@@ -214,8 +225,12 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
     lock_keys(f"dedup:{event_id}:{key}" for event_id, key in pairs)
     latest = latest_dedup_tasks(pairs)
     counts = _occurrences(latest.values())
-    open_now = {(e, k): _Target(counts[i], task_id=i) for (e, k, s), i in latest.items() if s == OPEN}
-    done = {(e, k): _Target(counts[i], task_id=i) for (e, k, s), i in latest.items() if s == DONE}
+    open_now = {
+        (e, k): _Target(counts[i][0], task_id=i, episode=counts[i][1]) for (e, k, s), i in latest.items() if s == OPEN
+    }
+    done = {
+        (e, k): _Target(counts[i][0], task_id=i, episode=counts[i][1]) for (e, k, s), i in latest.items() if s == DONE
+    }
     for index, (request, planned) in enumerate(zip(requests, plan)):
         if planned.kind == REFUSED or request.dedup_key is None:
             continue
@@ -227,9 +242,14 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
         elif target is not None:
             planned.kind = ABSORB
         if target is None:
-            open_now[pair] = _Target(1, first=index)
+            open_now[pair] = _Target(1, first=index, episode=request.episode)
             continue
-        planned.previous, target.occurrences = target.occurrences, target.occurrences + 1
+        if planned.kind == ABSORB and request.episode is not None and request.episode == target.episode:
+            planned.kind = REPEAT
+            planned.previous = target.occurrences
+        else:
+            planned.previous, target.occurrences = target.occurrences, target.occurrences + 1
+            target.episode = request.episode
         planned.occurrences, planned.task_id, planned.first = target.occurrences, target.task_id, target.first
     return plan
 
@@ -241,6 +261,9 @@ def _resolve(request: RaiseRequest, caches: dict[str, dict[Any, Any]]) -> Planne
         ev = cached_lookup(caches["event"], request.event, get_event)
         if ev.obsolete:
             raise Refused(f"event {ev.identifier!r} is obsolete and raises no new tasks")
+    except TaskTuiError as e:
+        return PlannedRaise(REFUSED, error=e, event_refused=True)
+    try:
         values: dict[int, str] = {}
         if ev.attribute_set_id is not None or request.attributes:  # else skip the import (raise stays light)
             key = (ev.id, tuple(sorted(request.attributes.items())))
@@ -283,10 +306,14 @@ def latest_dedup_tasks(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str,
     return latest
 
 
-def _occurrences(task_ids: Iterable[int]) -> dict[int, int]:
+def _occurrences(task_ids: Iterable[int]) -> dict[int, tuple[int, str | None]]:
+    """{task id: (occurrences, episode)} of the dedup targets."""
     ids = list(task_ids)
-    counts: dict[int, int] = {}
+    counts: dict[int, tuple[int, str | None]] = {}
     for start in range(0, len(ids), CHUNK):
-        query = Task.select(Task.id, Task.occurrences).where(Task.id.in_(ids[start : start + CHUNK])).tuples()
-        counts.update(dict(cast("Iterable[tuple[int, int]]", query)))  # .tuples()
+        query = (
+            Task.select(Task.id, Task.occurrences, Task.episode).where(Task.id.in_(ids[start : start + CHUNK])).tuples()
+        )
+        for task_id, occurrences, episode in cast("Iterable[tuple[int, int, str | None]]", query):  # .tuples()
+            counts[task_id] = (occurrences, episode)
     return counts

@@ -18,16 +18,26 @@ from tasktui.models import OPEN, EmailSettings, Event, RelatedProcess, Task, Tas
 from tasktui.services.context import Actor
 from tasktui.services.tasks.bulk_insert import insert_chunks, insert_tasks
 from tasktui.services.tasks.history import history
-from tasktui.services.tasks.raise_plan import ABSORB, NEW, REFUSED, REOPEN, PlannedRaise, ProcessRef, RaiseRequest
+from tasktui.services.tasks.raise_plan import (
+    ABSORB,
+    NEW,
+    REFUSED,
+    REOPEN,
+    REPEAT,
+    PlannedRaise,
+    ProcessRef,
+    RaiseRequest,
+)
 from tasktui.services.tasks.status_changes import TRANSITIONS
 
-#: What a raise reports for each kind of plan.
-OUTCOMES = {NEW: "created", ABSORB: "deduplicated", REOPEN: "reopened"}
+#: What a raise reports for each kind of plan (`repeated`: a resend of an episode the
+#: task counted already, see `raise_plan`).
+OUTCOMES = {NEW: "created", ABSORB: "deduplicated", REOPEN: "reopened", REPEAT: "repeated"}
 
 
 @dataclass(frozen=True)
 class RaiseResult:
-    """The outcome of a raise: `created`, `deduplicated` or `reopened`."""
+    """The outcome of a raise: `created`, `deduplicated`, `reopened` or `repeated`."""
 
     task_id: int
     outcome: str
@@ -122,18 +132,21 @@ def apply_plan(actor: Actor, plan: Sequence[PlannedRaise], requests: Sequence[Ra
                 if planned.task_id is not None
                 else TaskRef(slot=slots[planned.first_index])
             )
-            pending.history.append(
-                (ref, history(0, actor, "deduplicated", "occurrences", planned.previous, planned.occurrences))
-            )
+            if planned.kind != REPEAT:
+                pending.history.append(
+                    (ref, history(0, actor, "deduplicated", "occurrences", planned.previous, planned.occurrences))
+                )
             if planned.kind == REOPEN:
                 reopen = TRANSITIONS["reopen"]
                 row = history(0, actor, reopen.history_action, "status", reopen.from_status, reopen.to_status)
                 pending.history.append((ref, row))
             if ref.slot is not None:  # a new task of this plan: its row carries the final count
                 pending.tasks[ref.slot]["occurrences"] = planned.occurrences
+                if request.episode is not None:
+                    pending.tasks[ref.slot]["episode"] = request.episode
         pending.processes.extend((ref, p) for p in request.processes)
         refs.append(ref)
-    _update_absorbing(plan, now, actor)
+    _update_absorbing(plan, requests, now, actor)
     new_ids = write_rows(pending)
     _enqueue_notifications(pending.tasks, new_ids, new_events)
     return [
@@ -153,23 +166,30 @@ def _new_row(request: RaiseRequest, planned: PlannedRaise, now: Any) -> dict:
         "created_at": now, "status": OPEN, "title": request.title, "description": request.description,
         "link": request.link, "event": ev.id, "plugin": ev.plugin, "assignee": planned.assignee_id,
         "group": planned.group_id, "done_at": None, "done_by": None, "dedup_key": request.dedup_key,
-        "occurrences": 1, "last_seen_at": now, "updated_at": now,
+        "occurrences": 1, "last_seen_at": now, "updated_at": now, "episode": request.episode,
     }  # fmt: skip
 
 
-def _update_absorbing(plan: Sequence[PlannedRaise], now: Any, actor: Actor) -> None:
+def _update_absorbing(plan: Sequence[PlannedRaise], requests: Sequence[RaiseRequest], now: Any, actor: Actor) -> None:
     """One UPDATE per existing task that absorbed raises: its final count and last
-    seen, and the reopen transition's fields when one of them reopened it."""
+    seen, the last episode it counted, and the reopen transition's fields when one
+    of them reopened it."""
     added: dict[int, int] = {}
+    episodes: dict[int, str] = {}
     reopened: set[int] = set()
-    for planned in plan:
+    for planned, request in zip(plan, requests):
         if planned.task_id is not None:
-            added[planned.task_id] = added.get(planned.task_id, 0) + 1
+            # a repeat (the same episode again) is seen, not counted
+            added[planned.task_id] = added.get(planned.task_id, 0) + (planned.kind != REPEAT)
+            if request.episode is not None and planned.kind != REPEAT:
+                episodes[planned.task_id] = request.episode
             if planned.kind == REOPEN:
                 reopened.add(planned.task_id)
     for task_id, count in added.items():
         # Counted in SQL: the row's own count plus this plan's raises.
         changes: dict[Any, Any] = {Task.occurrences: Task.occurrences + count, "last_seen_at": now, "updated_at": now}
+        if task_id in episodes:
+            changes["episode"] = episodes[task_id]
         if task_id in reopened:
             changes.update(TRANSITIONS["reopen"].changes(now, actor.user_id))
         Task.update(changes).where(Task.id == task_id).execute()

@@ -153,6 +153,12 @@ def parse_line(line: int, text: str) -> BatchItem:
         raise Invalid("not valid JSON (nested too deeply)") from None
     if not isinstance(data, dict):
         raise Invalid("a line must be a JSON object")
+    return parse_object(line, data)
+
+
+def parse_object(line: int, data: dict) -> BatchItem:
+    """Check one decoded batch object (a line's, or the intake's generic JSON body);
+    Invalid says what is wrong."""
     unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise Invalid(

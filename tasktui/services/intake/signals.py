@@ -1,0 +1,214 @@
+"""Signals: what one alert (or one PagerDuty event, or one JSON object) asks the
+intake to do, and applying a body's signals in one write transaction.
+
+A raise goes the one raise path (`raise_plan.plan_raises` → `raise_writer.apply_plan`),
+with the alert's episode so a resend counts once; a resolve marks the open task with
+the dedup key done (`transitions.mark_done`), comments on it or is ignored, as the
+source says; an acknowledge comments (tasktui has no acknowledged state yet).
+
+Which event a signal raises: the event it asks for (a `tasktui_event` label, a JSON
+`event`) when that is a valid identifier, else the source's first matching route,
+else its default event. An asked-for or routed event that is unknown or obsolete is
+reported for that signal, which falls back to the default event; the rest of the
+body goes through. Nothing of a body is written unless all of it is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from tasktui.db import write_transaction
+from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.limits import MAX_COMMENT, MAX_DEDUP_KEY, MAX_DESCRIPTION, MAX_LINK, MAX_TITLE
+from tasktui.models import OPEN
+from tasktui.services.events.definitions import get_event, identifier_problem
+from tasktui.services.intake.sources import SourceInfo, count_signals
+from tasktui.services.tasks.raise_plan import REFUSED, REPEAT, RaiseRequest, latest_dedup_tasks, plan_raises
+from tasktui.services.tasks.raise_writer import apply_plan
+from tasktui.text_safety import clean_line, clean_text
+
+RAISE, RESOLVE, ACKNOWLEDGE = "raise", "resolve", "acknowledge"
+#: Signals one body may carry (Alertmanager sends a group's alerts in one body).
+MAX_SIGNALS = 1000
+CUT = " …"
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One thing a body asks: `action` (raise, resolve, acknowledge) on the task with
+    `dedup_key`. A raise carries its `request` (its event filled in when applied);
+    `asked_event` is the event the sender named, `labels` what routes match on,
+    `note` the comment of a resolve or an acknowledge, `ref` how replies name it."""
+
+    action: str
+    dedup_key: str
+    ref: str
+    request: RaiseRequest | None = None
+    asked_event: str | None = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+    note: str = ""
+
+
+@dataclass
+class SignalResult:
+    """What one signal did: `outcome` (created, deduplicated, reopened, repeated,
+    resolved, commented, ignored, no open task), the task and event, and a warning."""
+
+    ref: str
+    action: str
+    outcome: str
+    task_ids: list[int] = field(default_factory=list)
+    event: str | None = None
+    warning: str | None = None
+
+    def as_dict(self) -> dict:
+        """The JSON shape of the intake's reply."""
+        data: dict = {"ref": self.ref, "action": self.action, "outcome": self.outcome, "task_ids": self.task_ids}
+        if self.event is not None:
+            data["event"] = self.event
+        if self.warning:
+            data["warning"] = self.warning
+        return data
+
+
+# ------------------------------------------------------------------ text for tasks
+
+
+def cut(text: str, limit: int) -> str:
+    """`text` shortened to `limit` characters, marked as cut."""
+    return text if len(text) <= limit else text[: limit - len(CUT)] + CUT
+
+
+def title_text(text: str) -> str:
+    """A title from a webhook: one line, cleaned, within the limit (a long or
+    multi-line summary is shortened, never refused: the alert must not be lost)."""
+    return cut(clean_line(text).strip(), MAX_TITLE)
+
+
+def description_text(text: str) -> str:
+    """A description from a webhook, cleaned and within the limit."""
+    return cut(clean_text(text), MAX_DESCRIPTION)
+
+
+def comment_text(text: str) -> str:
+    """A comment from a webhook, cleaned and within the limit."""
+    return cut(clean_text(text), MAX_COMMENT)
+
+
+def link_text(*candidates: object) -> str:
+    """The first candidate that is a non-empty string within the link limit."""
+    for candidate in candidates:
+        if isinstance(candidate, str):
+            link = clean_line(candidate).strip()
+            if link and len(link) <= MAX_LINK:
+                return link
+    return ""
+
+
+def dedup_key_text(key: str) -> str:
+    """A sender's key as a dedup key: as it is when it fits the limit, else its
+    SHA-256 (stable, so a resolve finds what the trigger raised)."""
+    key = clean_line(key).strip()
+    if not key:
+        raise Invalid("the dedup key must not be empty")
+    if len(key) > MAX_DEDUP_KEY:
+        return "sha256:" + hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+    return key
+
+
+# ------------------------------------------------------------------ applying
+
+
+def _chosen_event(source: SourceInfo, signal: Signal) -> tuple[str, str | None]:
+    """The event a raise asks for (see the module docstring) and a warning."""
+    if signal.asked_event is not None:
+        problem = identifier_problem(signal.asked_event)
+        if problem is None:
+            return signal.asked_event, None
+        event = source.route_for(dict(signal.labels)) or source.default_event
+        return event, f"event {signal.asked_event[:100]!r} {problem}: raised as {event!r}"
+    return source.route_for(dict(signal.labels)) or source.default_event, None
+
+
+def _event_ids(identifiers: Sequence[str]) -> list[int]:
+    ids = []
+    for identifier in dict.fromkeys(identifiers):
+        try:
+            ids.append(get_event(identifier).id)
+        except NotFound:
+            pass
+    return ids
+
+
+def apply_signals(source: SourceInfo, signals: Sequence[Signal]) -> list[SignalResult]:
+    """Apply a body's signals in one write transaction, one result per signal in
+    order. A raise that cannot be made even with the default event (e.g. the default
+    event was made obsolete) refuses the whole body (Refused / NotFound): nothing is
+    written."""
+    from tasktui.services.tasks.detail import add_comment
+    from tasktui.services.tasks.transitions import mark_done
+
+    actor = source.actor
+    results: list[SignalResult] = [SignalResult(s.ref, s.action, "") for s in signals]
+    raises = [i for i, s in enumerate(signals) if s.action == RAISE]
+    with write_transaction():
+        requests: list[RaiseRequest] = []
+        for i in raises:
+            request = signals[i].request
+            if request is None:
+                raise ValueError("a raise signal needs a request")
+            event, results[i].warning = _chosen_event(source, signals[i])
+            requests.append(dataclasses.replace(request, event=event))
+        plan = plan_raises(requests)
+        fallback = [
+            n
+            for n, planned in enumerate(plan)
+            if planned.kind == REFUSED and planned.event_refused and requests[n].event != source.default_event
+        ]
+        for n in fallback:
+            why = plan[n].reason
+            results[raises[n]].warning = f"{why}: raised as {source.default_event!r}"
+            requests[n] = dataclasses.replace(requests[n], event=source.default_event)
+        if fallback:
+            plan = plan_raises(requests)
+        refused = [(n, planned) for n, planned in enumerate(plan) if planned.kind == REFUSED]
+        if refused:
+            n, planned = refused[0]
+            error = planned.error or Refused("refused")
+            raise type(error)(f"{signals[raises[n]].ref}: {error}")
+        raised = apply_plan(actor, plan, requests) if requests else []
+        changed = 0
+        for n, (i, result) in enumerate(zip(raises, raised)):
+            results[i].outcome, results[i].task_ids, results[i].event = result.outcome, [result.task_id], result.event
+            changed += plan[n].kind != REPEAT
+        resolved = 0
+        for i, signal in enumerate(signals):
+            if signal.action == RAISE:
+                continue
+            outcome = results[i]
+            candidates = (
+                [signal.asked_event] if signal.asked_event and not identifier_problem(signal.asked_event) else []
+            )
+            candidates += [source.route_for(dict(signal.labels)) or "", source.default_event]
+            candidates += [r.event for r in source.routes]
+            event_ids = _event_ids([c for c in candidates if c])
+            latest = latest_dedup_tasks((e, signal.dedup_key) for e in event_ids)
+            ids = sorted(task_id for (_e, _k, status), task_id in latest.items() if status == OPEN)
+            outcome.task_ids = ids
+            if not ids:
+                outcome.outcome = "no open task"
+            elif signal.action == RESOLVE and source.on_resolve == "done":
+                outcome.outcome = "resolved"
+                resolved += len(mark_done(actor, ids).changed)
+            elif signal.action == RESOLVE and source.on_resolve == "ignore":
+                outcome.outcome = "ignored"
+            else:
+                outcome.outcome = "commented"
+                for task_id in ids:
+                    add_comment(actor, task_id, comment_text(signal.note or f"{signal.action} from {source.name}"))
+                resolved += signal.action == RESOLVE
+        count_signals(source.id, changed, resolved)
+    return results

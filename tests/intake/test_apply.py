@@ -1,0 +1,111 @@
+"""Applying signals through the one raise path, in-process against a real database:
+episodes, fallback to the default event, resolve per --on-resolve, all or nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasktui.errors import Refused
+from tasktui.models import IntakeSource, Task, TaskHistory
+from tasktui.services.events.definitions import create_event, set_obsolete
+from tasktui.services.intake.alertmanager import parse_alertmanager
+from tasktui.services.intake.signals import apply_signals
+from tasktui.services.intake.sources import add_source, get_source
+from tasktui.services.tasks.raising import raise_task
+from tests.intake.conftest import captured
+
+
+@pytest.fixture
+def source(actor):
+    for identifier in ("alerts", "disk_full", "backup_failed"):
+        create_event(identifier, identifier)
+    add_source(actor, "am", "alertmanager", "alerts", ["job=backup:backup_failed"])
+    return get_source("am")
+
+
+def _firing(starts: str = "2026-12-01T19:04:42.601534047Z", event_label: str | None = None) -> dict:
+    body = captured("alertmanager-0.25-firing")
+    body["alerts"][0]["startsAt"] = starts
+    if event_label is None:
+        del body["alerts"][0]["labels"]["tasktui_event"]
+    else:
+        body["alerts"][0]["labels"]["tasktui_event"] = event_label
+    return body
+
+
+def test_a_resend_of_one_episode_counts_once_a_new_episode_counts_again(source):
+    (first,) = apply_signals(source, parse_alertmanager(_firing()))
+    (again,) = apply_signals(source, parse_alertmanager(_firing()))
+    assert (first.outcome, again.outcome) == ("created", "repeated")
+    assert first.task_ids == again.task_ids
+    task = Task.get_by_id(first.task_ids[0])
+    assert (task.occurrences, task.episode) == (1, "2026-12-01T19:04:42.601534047Z")
+    (new,) = apply_signals(source, parse_alertmanager(_firing("2026-12-01T20:00:00Z")))
+    assert new.outcome == "deduplicated" and new.task_ids == first.task_ids
+    assert Task.get_by_id(first.task_ids[0]).occurrences == 2
+    actions = [h.action for h in TaskHistory.select().where(TaskHistory.task == first.task_ids[0])]
+    assert actions == ["created", "deduplicated"]
+    assert IntakeSource.get(IntakeSource.name == "am").raises == 2
+
+
+def test_raises_without_an_episode_keep_counting(source, actor):
+    """The CLI's raise (no episode) is unchanged: every raise with the key counts."""
+    a = raise_task(actor, "alerts", "t", dedup_key="k")
+    b = raise_task(actor, "alerts", "t", dedup_key="k")
+    assert (a.outcome, b.outcome, b.occurrences) == ("created", "deduplicated", 2)
+
+
+def test_event_from_label_then_route_then_default(source):
+    (labelled,) = apply_signals(source, parse_alertmanager(_firing(event_label="disk_full")))
+    assert labelled.event == "disk_full" and labelled.warning is None
+    routed_body = captured("alertmanager-0.25-regrouped-resend")
+    (routed,) = apply_signals(source, parse_alertmanager(routed_body))
+    assert routed.event == "backup_failed"
+    (default,) = apply_signals(source, parse_alertmanager(captured("alertmanager-0.25-retried-after-503")))
+    assert default.event == "alerts"
+
+
+def test_an_unknown_or_obsolete_event_falls_back_for_that_alert_only(source):
+    set_obsolete("disk_full")
+    body = captured("alertmanager-0.25-group-two-firing")
+    body["alerts"][0]["labels"]["tasktui_event"] = "disk_full"
+    body["alerts"][1]["labels"]["tasktui_event"] = "no_such_event"
+    body["alerts"].append(_firing(event_label="backup_failed")["alerts"][0])
+    results = apply_signals(source, parse_alertmanager(body))
+    assert [r.event for r in results] == ["alerts", "alerts", "backup_failed"]
+    assert "obsolete" in results[0].warning and "unknown event 'no_such_event'" in results[1].warning
+    assert results[2].warning is None
+    assert all(r.outcome == "created" for r in results)
+
+
+def test_when_even_the_default_event_is_refused_nothing_is_written(source):
+    set_obsolete("alerts")
+    body = captured("alertmanager-0.25-group-two-firing")
+    body["alerts"].append(_firing(event_label="disk_full")["alerts"][0])
+    with pytest.raises(Refused, match="alert 1 .*obsolete"):
+        apply_signals(source, parse_alertmanager(body))
+    assert Task.select().count() == 0
+    assert IntakeSource.get(IntakeSource.name == "am").raises == 0
+
+
+@pytest.mark.parametrize(
+    ("mode", "status", "outcome"),
+    [("done", "done", "resolved"), ("comment", "open", "commented"), ("ignore", "open", "ignored")],
+)
+def test_resolve_per_on_resolve(actor, mode, status, outcome):
+    create_event("alerts", "alerts")
+    add_source(actor, "am", "alertmanager", "alerts", on_resolve=mode)
+    source = get_source("am")
+    (raised,) = apply_signals(source, parse_alertmanager(_firing()))
+    (resolved,) = apply_signals(source, parse_alertmanager(captured("alertmanager-0.25-resolved")))
+    assert (resolved.outcome, resolved.task_ids) == (outcome, raised.task_ids)
+    task = Task.get_by_id(raised.task_ids[0])
+    assert task.status == status
+    if mode == "done":
+        entry = TaskHistory.select().where(TaskHistory.task == task.id).order_by(TaskHistory.id.desc()).get()
+        assert (entry.action, entry.actor.login, entry.os_login) == ("done", "am", "intake:am")
+        assert task.done_by.login == "am"
+    if mode == "comment":
+        assert [c.body for c in task.comments] == ["resolved in Alertmanager at 2026-12-01T19:04:53Z"]
+    (again,) = apply_signals(source, parse_alertmanager(captured("alertmanager-0.25-resolved")))
+    assert again.outcome == ("no open task" if mode == "done" else outcome)
