@@ -207,6 +207,7 @@ COMMAND_MODULES = {
     "db": "db",
     "run": "run",
     "audit": "audit",
+    "web": "web",
 }
 
 

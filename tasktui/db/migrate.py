@@ -54,6 +54,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     Migration(3, "filter_indexes", "Indexes for the task filters without a status, and for counts."),
     Migration(4, "count_indexes", "Indexes for counts of open and done tasks under assignee, group and event filters."),
     Migration(5, "audit", "Audit log of changes to events, users, groups, attributes and email settings."),
+    Migration(6, "web_tokens", "Browser mode: login tokens of `tasktui web` (stored hashed)."),
 ]
 #: The schema version of a database all of whose migrations have run.
 SCHEMA_VERSION = len(MIGRATIONS)

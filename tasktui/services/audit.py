@@ -36,6 +36,7 @@ ENTITIES = (
     "attribute_set",
     "email_settings",
     "event_email",
+    "web_token",
 )
 DEFAULT_LIMIT = 100
 _RELATIVE = re.compile(r"^(\d{1,6})\s*([mhdw])$")
