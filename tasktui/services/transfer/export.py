@@ -162,7 +162,7 @@ def export_to_file_object(
     tasks: for a browser session, which downloads it instead of writing a file where
     the server runs. The caller closes it (Textual's `deliver_binary` does)."""
     fmt = format_for(Path(f"x.{fmt}"), fmt)
-    buffer = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_EXPORT_BYTES, mode="w+b")
+    buffer = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_EXPORT_BYTES, mode="w+b")  # noqa: SIM115 (returned open)
     text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")  # type: ignore[arg-type]
     try:
         written = write_tasks(text, flt, fmt, sort, descending, lang, progress)
