@@ -282,3 +282,25 @@ def test_without_the_extra_one_line_naming_it_and_exit_2(world, tmp_path, module
     ]
     tokens = world.run("web", "token", "list", env={"PYTHONPATH": pythonpath})  # tokens need no extra
     assert tokens.exit_code == 0, tokens.stderr
+
+
+async def test_revoking_a_token_closes_its_open_tabs(server):
+    cookie = session_cookie(server, "bob")
+    token_id = json.loads(server.cli("web", "token", "list", "--format", "json").stdout)[0]["id"]
+    headers = {"Origin": server.url, "Cookie": _cookie_header(cookie)}
+    async with aiohttp.ClientSession() as client, client.ws_connect(f"{server.url}/ws", headers=headers) as ws:
+        await _screen(ws, "sda1 at 99%")
+        apps = children_of(server.proc.pid)
+        assert server.cli("web", "token", "revoke", str(token_id)).exit_code == 0
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            message = await ws.receive(timeout=20)
+            if message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED):
+                break
+        else:
+            raise AssertionError("the revoked token's tab stayed open")
+    for _ in range(50):
+        if not [pid for pid in apps if alive(pid)]:
+            break
+        await asyncio.sleep(0.2)
+    assert not [pid for pid in apps if alive(pid)]

@@ -163,7 +163,7 @@ def export_to_file_object(
     the server runs. The caller closes it (Textual's `deliver_binary` does)."""
     fmt = format_for(Path(f"x.{fmt}"), fmt)
     buffer = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_EXPORT_BYTES, mode="w+b")  # noqa: SIM115 (returned open)
-    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")  # type: ignore[arg-type]
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
     try:
         written = write_tasks(text, flt, fmt, sort, descending, lang, progress)
         text.flush()
