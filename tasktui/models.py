@@ -398,3 +398,20 @@ ALL_MODELS: list[type[BaseModel]] = [
     AuditEntry,
     IntakeSource,
 ]
+
+
+class WebToken(BaseModel):
+    """A login token of browser mode (`tasktui web token add`): who it lets in, and
+    the SHA-256 of the secret (the secret itself is printed once and never stored).
+    A revoked token stays listed with the moment it was revoked."""
+
+    user = pw.ForeignKeyField(User, backref="+", on_delete="CASCADE", index=False)
+    user_id: int
+    token_hash = pw.CharField(unique=True)
+    created_at = pw.DateTimeField(default=utcnow)
+    created_by = pw.CharField()  # the login that added it
+    last_used_at = pw.DateTimeField(null=True)
+    revoked_at = pw.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("user",), False),)

@@ -208,6 +208,7 @@ COMMAND_MODULES = {
     "run": "run",
     "audit": "audit",
     "intake": "intake",
+    "web": "web",
 }
 
 

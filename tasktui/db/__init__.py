@@ -30,8 +30,8 @@ from tasktui.db.connection import (
     open_database,
     query_plan,
     retrying,
-    time_limit,
     set_lock_wait,
+    time_limit,
     write_transaction,
 )
 from tasktui.db.dialect import Dialect
@@ -76,8 +76,8 @@ __all__ = [
     "read_only_reason",
     "register",
     "retrying",
-    "set_lock_wait",
     "schema_version",
+    "set_lock_wait",
     "sort_key",
     "text_condition",
     "text_driven",

@@ -37,6 +37,7 @@ ENTITIES = (
     "email_settings",
     "event_email",
     "intake_source",
+    "web_token",
 )
 DEFAULT_LIMIT = 100
 _RELATIVE = re.compile(r"^(\d{1,6})\s*([mhdw])$")

@@ -1,28 +1,29 @@
 """A real Alertmanager 0.25 (`prometheus-alertmanager`, no cluster, 127.0.0.1, free
 ports, group_wait 200 ms) posting to a real `tasktui intake serve`.
 
-Skipped when Alertmanager is not installed, unless TASKTUI_REQUIRE_ALERTMANAGER=1
-(set by .ci/run), which makes its absence a failure."""
+Skipped when Alertmanager is not installed, except under CI (`CI` set, as .ci/run
+does), where its absence is a failure."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
 import subprocess
 import time
 
 import pytest
 
+from tests.conftest import require_or_skip
 from tests.intake.conftest import add_events, add_source, free_port, http, tasks
 
 BINARY = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
-if BINARY is None and os.environ.get("TASKTUI_REQUIRE_ALERTMANAGER") == "1":
-    raise RuntimeError("TASKTUI_REQUIRE_ALERTMANAGER=1 but prometheus-alertmanager is not installed")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(BINARY is None, reason="prometheus-alertmanager is not installed"),
-]
+pytestmark = [pytest.mark.slow]
+
+
+@pytest.fixture(autouse=True)
+def _alertmanager_installed() -> None:
+    require_or_skip(BINARY is not None, "prometheus-alertmanager is not installed")
+
 
 CONFIG = """
 global:

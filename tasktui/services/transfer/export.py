@@ -14,13 +14,14 @@ database. CSV stays one flat row per task, without attribute values.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from tasktui.errors import Invalid, Refused, write_failed
 from tasktui.formats import csv_value, iso
@@ -111,6 +112,71 @@ def check_destination(path: Path, overwrite: bool) -> Path:
     return path
 
 
+def write_tasks(
+    out: TextIO,
+    flt: TaskFilter,
+    fmt: str,
+    sort: str = "created",
+    descending: bool = True,
+    lang: str = "en",
+    progress: Callable[[int, int], None] | None = None,
+    total: int | None = None,
+) -> int:
+    """Write every task matching `flt` to `out` as CSV or JSON; returns how many.
+    `progress(done, total)` is called every PROGRESS_EVERY rows."""
+    total = count_tasks(flt) if total is None else total
+    written = 0
+    writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n") if fmt == "csv" else None
+    if writer is not None:
+        writer.writeheader()
+    else:
+        out.write("[")
+    rows = iter_tasks(flt, sort, descending, lang=lang)
+    for data in (export_row(r) for r in rows) if writer is not None else _with_attributes(rows):
+        if writer is not None:
+            writer.writerow({k: csv_value(v) for k, v in data.items()})
+        else:
+            out.write(("\n  " if written == 0 else ",\n  ") + json_safe(json.dumps(data, ensure_ascii=False)))
+        written += 1
+        if progress is not None and written % PROGRESS_EVERY == 0:
+            progress(written, max(total, written))
+    if writer is None:
+        out.write("\n]\n" if written else "]\n")
+    return written
+
+
+#: An export to a browser is held in memory up to this size, then in an unnamed
+#: temporary file (gone when closed): nothing named is left on the server's disk.
+IN_MEMORY_EXPORT_BYTES = 32 * 1024 * 1024
+
+
+def export_to_file_object(
+    flt: TaskFilter,
+    fmt: str,
+    sort: str = "created",
+    descending: bool = True,
+    lang: str = "en",
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[BinaryIO, int]:
+    """The export as a readable binary file object at its start, and the number of
+    tasks: for a browser session, which downloads it instead of writing a file where
+    the server runs. The caller closes it (Textual's `deliver_binary` does)."""
+    fmt = format_for(Path(f"x.{fmt}"), fmt)
+    buffer = tempfile.SpooledTemporaryFile(max_size=IN_MEMORY_EXPORT_BYTES, mode="w+b")  # noqa: SIM115 (returned open)
+    text = io.TextIOWrapper(buffer, encoding="utf-8", newline="")
+    try:
+        written = write_tasks(text, flt, fmt, sort, descending, lang, progress)
+        text.flush()
+        text.detach()
+    except BaseException:
+        buffer.close()
+        raise
+    buffer.seek(0)
+    if progress is not None:
+        progress(written, written)
+    return buffer, written  # type: ignore[return-value]
+
+
 def export_tasks(
     flt: TaskFilter,
     path: Path,
@@ -126,29 +192,13 @@ def export_tasks(
     path = check_destination(Path(path), overwrite)
     fmt = format_for(path, fmt)
     total = count_tasks(flt)
-    written = 0
     try:
         fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
     except OSError as e:
         raise write_failed(e, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
-            writer = csv.DictWriter(out, EXPORT_FIELDS, lineterminator="\n") if fmt == "csv" else None
-            if writer is not None:
-                writer.writeheader()
-            else:
-                out.write("[")
-            rows = iter_tasks(flt, sort, descending, lang=lang)
-            for data in (export_row(r) for r in rows) if writer is not None else _with_attributes(rows):
-                if writer is not None:
-                    writer.writerow({k: csv_value(v) for k, v in data.items()})
-                else:
-                    out.write(("\n  " if written == 0 else ",\n  ") + json_safe(json.dumps(data, ensure_ascii=False)))
-                written += 1
-                if progress is not None and written % PROGRESS_EVERY == 0:
-                    progress(written, max(total, written))
-            if writer is None:
-                out.write("\n]\n" if written else "]\n")
+            written = write_tasks(out, flt, fmt, sort, descending, lang, progress, total)
         if overwrite:
             os.replace(temp_name, path)
         else:  # a hard link never replaces a file that appeared while the export ran

@@ -1,5 +1,9 @@
 """The export dialog: write every task of the current view to a CSV or JSON file,
-with a progress bar; the export runs in a worker through services.transfer.export."""
+with a progress bar; the export runs in a worker through services.transfer.export.
+
+In a browser session (`tasktui web`) the file is downloaded by the browser (Textual's
+`deliver_binary`), never written where the server runs: the dialog asks for a file
+name only."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet
 
-from tasktui.services.transfer.export import ExportResult, export_tasks
+from tasktui.services.transfer.export import ExportResult, export_tasks, export_to_file_object
 from tasktui.tui.widgets.task_window import Query
 
 
@@ -21,6 +25,15 @@ def default_path(fmt: str, now: dt.datetime | None = None) -> str:
     """A new file name in the current folder, e.g. tasks-20240301-0800.csv."""
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     return str(Path.cwd() / f"tasks-{stamp}.{fmt}")
+
+
+def download_name(typed: str, fmt: str) -> str:
+    """The file name a browser download gets: the last part of what was typed, in
+    plain characters, ending in the format's extension."""
+    name = Path(typed.strip().replace("\\", "/")).name
+    name = "".join(c if c.isascii() and (c.isalnum() or c in "._-") else "_" for c in name).strip("._")[:100]
+    stem = Path(name).stem if Path(name).suffix.lower() in (".csv", ".json") else name
+    return f"{stem or Path(default_path(fmt)).stem}.{fmt}"
 
 
 class ExportScreen(ModalScreen[ExportResult | None]):
@@ -43,14 +56,17 @@ class ExportScreen(ModalScreen[ExportResult | None]):
             more = "" if self.exact else "+"
             plural = "" if self.total == 1 and self.exact else "s"
             yield Label(f"Export the current view: {self.total:,}{more} task{plural}", id="export-title")
-            yield Input(default_path("csv"), id="export-path")
+            web = self.app.is_web
+            yield Input(Path(default_path("csv")).name if web else default_path("csv"), id="export-path")
             with Horizontal(id="export-options"):
                 with RadioSet(id="export-format"):
                     yield RadioButton("CSV", value=True, id="format-csv")
                     yield RadioButton("JSON", id="format-json")
-                yield Checkbox("Overwrite an existing file", id="export-overwrite")
+                if not web:
+                    yield Checkbox("Overwrite an existing file", id="export-overwrite")
             yield ProgressBar(total=max(1, self.total), show_eta=False, id="export-progress")
-            yield Label("Enter or Ctrl+S exports · Escape closes", id="export-status")
+            where = "downloads it to your browser" if web else "exports"
+            yield Label(f"Enter or Ctrl+S {where} · Escape closes", id="export-status")
             with Horizontal(id="export-buttons"):
                 yield Button("Export", variant="primary", id="export-run")
                 yield Button("Close", id="export-close")
@@ -75,6 +91,11 @@ class ExportScreen(ModalScreen[ExportResult | None]):
     def action_export(self) -> None:
         """Start the export."""
         if self.running:
+            return
+        if self.app.is_web:
+            self.running = True
+            self._status("Preparing the download…")
+            self._download(download_name(self.query_one("#export-path", Input).value, self.fmt), self.fmt)
             return
         path = Path(self.query_one("#export-path", Input).value.strip()).expanduser()
         overwrite = self.query_one("#export-overwrite", Checkbox).value
@@ -110,6 +131,38 @@ class ExportScreen(ModalScreen[ExportResult | None]):
             overwrite,
             progress,
             on_done=self._finished,
+            on_error=lambda error: self._failed(str(error)),
+            owner=self,
+            group="export",
+            exclusive=True,
+        )
+
+    def _download(self, name: str, fmt: str) -> None:
+        """Build the file in a worker (in memory, or an unnamed temporary file when
+        large), then hand it to the browser."""
+        q = self.view_query
+
+        def progress(done: int, total: int) -> None:
+            self.app.call_from_thread(self.query_one(ProgressBar).update, total=max(1, total), progress=done)
+
+        def deliver(result: tuple) -> None:
+            file, count = result
+            mime = "text/csv" if fmt == "csv" else "application/json"
+            self.app.deliver_binary(file, save_filename=name, mime_type=mime)
+            self.running = False
+            self.app.notify(f"Sent {count:,} tasks to your browser as {name}", title="Export")
+            if self.is_attached:
+                self.dismiss(None)
+
+        self.app.backend.run(
+            export_to_file_object,
+            q.flt,
+            fmt,
+            q.sort,
+            q.descending,
+            q.lang,
+            progress,
+            on_done=deliver,
             on_error=lambda error: self._failed(str(error)),
             owner=self,
             group="export",

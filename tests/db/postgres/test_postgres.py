@@ -21,6 +21,7 @@ from tasktui.services.context import acting_user
 from tasktui.services.events.definitions import create_event
 from tasktui.services.tasks.raising import raise_task
 from tasktui.services.tasks.transitions import mark_done
+from tests.conftest import require_or_skip
 from tests.db.postgres_server import PASSWORD_ROLE, PostgresServer, server_binaries
 
 
@@ -228,10 +229,8 @@ def test_a_deadlock_past_the_attempts_is_unavailable(pg_database):
 
 def test_the_change_token_moves_for_another_process_and_after_a_restart(tmp_path):
     binaries = server_binaries()
-    if binaries is None:
-        from tests.conftest import skip_or_fail
-
-        skip_or_fail("PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    require_or_skip(binaries is not None, "PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+    assert binaries is not None
     server = PostgresServer(binaries).start()
     try:
         url = server.create_database("live")

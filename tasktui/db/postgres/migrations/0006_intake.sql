@@ -1,4 +1,4 @@
--- Schema version 6 (HTTP intake), frozen like v1 (PostgreSQL) (PostgreSQL). The senders of `tasktui intake serve`
+-- Schema version 6 (HTTP intake), frozen like v1 (PostgreSQL). The senders of `tasktui intake serve`
 -- with the SHA-256 of their token (never the token), and on the task the episode it
 -- last counted (an alert's start time), so a resend of one episode counts once.
 ALTER TABLE "task" ADD COLUMN "episode" VARCHAR(255);
