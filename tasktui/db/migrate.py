@@ -46,6 +46,25 @@ class Migration:
         return f"Migration({self.version}, {self.name!r})"
 
 
+class ReservedMigration:
+    """A version number held for a migration of another branch that has not landed
+    here yet (version 6: the intake's). It changes nothing and ships no SQL file;
+    the merge replaces it with that branch's `Migration`, before any release."""
+
+    __slots__ = ("name", "summary", "version")
+
+    def __init__(self, version: int, name: str) -> None:
+        self.version = version
+        self.name = name
+        self.summary = f"(reserved for the {name} migration of another branch: changes nothing here)"
+
+    def __call__(self, db: pw.Database) -> None:
+        """Nothing to do: the reserved version only keeps the numbering."""
+
+    def __repr__(self) -> str:
+        return f"ReservedMigration({self.version}, {self.name!r})"
+
+
 #: The migrations in order (any callable taking the database is a migration: tests
 #: add their own).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -54,6 +73,8 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     Migration(3, "filter_indexes", "Indexes for the task filters without a status, and for counts."),
     Migration(4, "count_indexes", "Indexes for counts of open and done tasks under assignee, group and event filters."),
     Migration(5, "audit", "Audit log of changes to events, users, groups, attributes and email settings."),
+    ReservedMigration(6, "intake"),
+    Migration(7, "channels", "Notification channels and escalation: channels, routes, escalation rules, outbox kinds."),
 ]
 #: The schema version of a database all of whose migrations have run.
 SCHEMA_VERSION = len(MIGRATIONS)
