@@ -16,7 +16,10 @@ from tasktui.services.mail.channels import mask_url
     [
         ("ntfy://user:pa55word@ntfy.example.com/topic", "ntfy://user:****@ntfy.example.com/topic"),
         ("mmost://mm.example.com/abcdefghijklmnop1234567890", "mmost://mm.example.com/ab****"),
-        ("https://hooks.slack.com/services/T000/B000/XXXXxxxxXXXXxxxx", "https://hooks.slack.com/services/T000/B000/XX****"),
+        (
+            "https://hooks.slack.com/services/T000/B000/XXXXxxxxXXXXxxxx",
+            "https://hooks.slack.com/services/T000/B000/XX****",
+        ),
         ("slack://TokenA1234567/TokenB1234567/TokenC1234567890", "slack://To****/To****/To****"),
         ("json://127.0.0.1:8080/path?+X-Token=abcd&x=1", "json://127.0.0.1:8080/path?+X-Token=****&x=1"),
     ],
@@ -89,8 +92,14 @@ def test_notify_and_the_outbox_of_every_carrier(team, cli, receiver):
 def test_escalation_commands(team, cli, receiver):
     cli("notify", "channel", "add", "oncall", receiver.url("json", "/oncall"), "--store-in-db")
     added = cli("notify", "escalation", "add", "--after", "15m", "--to-group", "ops", "--via", "oncall")
-    assert added.exit_code == 0 and added.stdout.strip() == "escalation rule 1: (default) after 15m to group ops via oncall"
-    assert cli("notify", "escalation", "add", "--after", "1h", "--to-user", "carol", "--event", "stock_diff").exit_code == 0
+    assert (
+        added.exit_code == 0
+        and added.stdout.strip() == "escalation rule 1: (default) after 15m to group ops via oncall"
+    )
+    assert (
+        cli("notify", "escalation", "add", "--after", "1h", "--to-user", "carol", "--event", "stock_diff").exit_code
+        == 0
+    )
     rows = json.loads(cli("notify", "escalation", "list", "--format", "json").stdout)
     assert [(r["event"], r["after"], r["to"], r["via"]) for r in rows] == [
         ("stock_diff", "1h", "user carol", None), ("(default)", "15m", "group ops", "oncall")]  # fmt: skip

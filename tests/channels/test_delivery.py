@@ -138,7 +138,7 @@ def test_message_text_is_neutralised(team, receiver):
     (hook,) = receiver.accepted("/hook")
     payload = hook.json()
     text = payload["title"] + payload["message"] + json.dumps(payload["tasks"], ensure_ascii=False)
-    assert not any(ord(c) < 0x20 and c != "\n" or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in text)
+    assert not any((ord(c) < 0x20 and c != "\n") or 0x7F <= ord(c) <= 0x9F or c == "\u202e" for c in text)
     assert "Disk full" in payload["title"]
 
 

@@ -44,7 +44,9 @@ def test_a_digest_lists_the_new_tasks_by_event_once(team, receiver):
     assert "Disk /var full" in got.json()["message"]
     # the next day lists only what came since
     raise_task(team, "disk_full", "Disk /home full")
-    Task.update(created_at=slot + dt.timedelta(hours=1)).where(Task.id == Task.select().order_by(Task.id.desc()).get().id).execute()
+    Task.update(created_at=slot + dt.timedelta(hours=1)).where(
+        Task.id == Task.select().order_by(Task.id.desc()).get().id
+    ).execute()
     assert run_digests(now=slot + dt.timedelta(days=1, minutes=1)) == ["quiet"]
     latest = OutboxMessage.select().order_by(OutboxMessage.id.desc()).get()
     assert "1 new task" in latest.subject and "Disk /home full" in latest.body and "Disk /var full" not in latest.body

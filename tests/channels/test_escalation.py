@@ -54,7 +54,9 @@ def test_steps_escalate_once_each_at_their_time(oncall, receiver):
     rows = _escalations()
     assert [r.recipient for r in rows] == ["oncall", "lead"]
     assert "ESCALATED after 15m" in rows[0].subject and "escalated to group ops" in rows[0].body
-    history = [h.new for h in TaskHistory.select().where((TaskHistory.task == task) & (TaskHistory.action == "escalated"))]
+    history = [
+        h.new for h in TaskHistory.select().where((TaskHistory.task == task) & (TaskHistory.action == "escalated"))
+    ]
     assert history == ["after 15m to group ops (channel oncall)", "after 1h to user carol (channel lead)"]
     deliver_channels(now=start + dt.timedelta(hours=6))
     assert len(receiver.accepted("/oncall")) == 1 and len(receiver.accepted("/lead")) == 1

@@ -110,9 +110,7 @@ def escalation_message(facts: TaskFacts, after_minutes: int, target: str) -> Cha
     """The message escalating a task nobody finished within `after_minutes`."""
     waited = format_minutes(after_minutes)
     subject = one_line(f"[tasktui] ESCALATED after {waited}: {one_line(facts.event_name)}: {one_line(facts.title)}")
-    body = "\n".join(
-        [f"Still open after {waited}; escalated to {one_line(target)}.", "", *task_lines(facts)]
-    )
+    body = "\n".join([f"Still open after {waited}; escalated to {one_line(target)}.", "", *task_lines(facts)])
     extra = {"escalation": {"after_minutes": after_minutes, "to": one_line(target)}}
     return ChannelText(subject, body, _payload("escalation", subject, body, [_facts_json(facts)], extra))
 

@@ -226,8 +226,10 @@ def _routes_of(channel_ids: Iterable[int]) -> dict[int, list[str]]:
             label = f"user {logins[route.user_id]}"
         elif route.group_id is not None:
             label = f"group {names[route.group_id]}"
-        else:
+        elif route.event_id is not None:
             label = f"event {events[route.event_id]}"
+        else:
+            continue
         labels.setdefault(route.channel_id, []).append(label)
     return labels
 
@@ -267,7 +269,9 @@ def add_channel(
     itself (only with `store_in_db`), an environment variable name, or a file path."""
     name = name.strip()
     if not NAME_RE.match(name):
-        raise Invalid(f"channel name {name!r}: use 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit")
+        raise Invalid(
+            f"channel name {name!r}: use 1-64 letters, digits, '.', '-' or '_', starting with a letter or digit"
+        )
     given = [url is not None, url_env is not None, url_file is not None]
     if sum(given) != 1:
         raise Invalid("give exactly one of: the URL (with --store-in-db), --url-env NAME, --url-file PATH")

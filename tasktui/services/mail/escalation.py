@@ -82,7 +82,9 @@ def parse_after(text: str) -> int:
 
 def _info(rule: EscalationRule) -> RuleInfo:
     event = Event.get_by_id(rule.event_id).identifier if rule.event_id is not None else "(default)"
-    to = f"user {User.get_by_id(rule.user_id).login}" if rule.user_id else f"group {Group.get_by_id(rule.group_id).name}"
+    to = (
+        f"user {User.get_by_id(rule.user_id).login}" if rule.user_id else f"group {Group.get_by_id(rule.group_id).name}"
+    )
     via = NotifyChannel.get_by_id(rule.channel_id).name if rule.channel_id else None
     return RuleInfo(rule.id, event, format_minutes(rule.after_minutes), rule.after_minutes, to, via)
 
@@ -225,7 +227,10 @@ def _escalate(
         channel_ids = [rule.channel_id]
         names = {rule.channel_id: info.via or ""}
     else:
-        found = routes.by_user.get(rule.user_id, []) if rule.user_id else routes.by_group.get(rule.group_id, [])
+        if rule.user_id is not None:
+            found = routes.by_user.get(rule.user_id, [])
+        else:
+            found = routes.by_group.get(rule.group_id, []) if rule.group_id is not None else []
         channel_ids, names = list(dict.fromkeys(found)), routes.names
     events = {e.id: e for e in Event.select().where(Event.id.in_(list({t.event_id for t in tasks})))}
     users, groups = names_of((t.assignee_id for t in tasks), (t.group_id for t in tasks))
@@ -239,8 +244,8 @@ def _escalate(
         rows = [outbox_row(c, names[c], text, task.id, task.event_id, ESCALATION, now) for c in channel_ids]
         rows += _email_rows(rule, task, text.subject, text.body, now)
         outbox_rows += rows
-        reached = ", ".join([f"channel {names[c]}" for c in channel_ids] + [r["recipient"] for r in rows
-                                                                             if r["kind"] == "email"])  # fmt: skip
+        addresses = [str(r["recipient"]) for r in rows if r["kind"] == "email"]
+        reached = ", ".join([f"channel {names[c]}" for c in channel_ids] + addresses)
         new = f"after {info.after} to {info.to} ({reached or 'nobody reachable: no channel or email address'})"
         sent_rows.append({"task": task.id, "rule": rule.id, "at": now})
         history_rows.append({"task": task.id, "at": now, "actor": actor.user_id, "os_login": actor.os_login,
