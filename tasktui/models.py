@@ -301,9 +301,79 @@ class EventEmailSwitch(BaseModel):
     enabled = pw.BooleanField(default=False)
 
 
+class NotifyChannel(BaseModel):
+    """A chat or push channel (an apprise URL or a plain webhook). The URL is a secret:
+    it is kept here (`url`) only when the user asked for it, otherwise the row names an
+    environment variable (`url_env`) or a 0600 file (`url_file`) holding it.
+    `digest` ("daily", at local `digest_at` "HH:MM") sends one list instead of one
+    message per task; `digest_task_id` is the last task a digest covered."""
+
+    name = pw.CharField(unique=True)
+    url = pw.TextField(null=True)
+    url_env = pw.CharField(null=True)
+    url_file = pw.TextField(null=True)
+    digest = pw.CharField(null=True)  # None: one message per task; "daily"
+    digest_at = pw.CharField(null=True)  # "HH:MM", local time
+    digest_task_id = pw.IntegerField(default=0)
+    digest_sent_at = pw.DateTimeField(null=True)  # the (UTC) slot of the last digest
+    created_at = pw.DateTimeField(default=utcnow)
+
+
+class ChannelRoute(BaseModel):
+    """Which new tasks a channel hears about: those assigned to `user`, in `group`, or
+    of `event` (exactly one of the three is set per route)."""
+
+    channel = pw.ForeignKeyField(NotifyChannel, backref="routes", on_delete="CASCADE", index=False)
+    channel_id: int
+    user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="CASCADE", index=False)
+    user_id: int | None
+    group = pw.ForeignKeyField(Group, null=True, backref="+", on_delete="CASCADE", index=False)
+    group_id: int | None
+    event = pw.ForeignKeyField(Event, null=True, backref="+", on_delete="CASCADE", index=False)
+    event_id: int | None
+
+    class Meta:
+        indexes = ((("channel",), False),)
+
+
+class EscalationRule(BaseModel):
+    """One step of escalation: an open task of `event` (None: of any event without
+    rules of its own) still not done `after_minutes` after it was raised is sent to
+    `user` or `group`, through `channel` when one is named."""
+
+    event = pw.ForeignKeyField(Event, null=True, backref="+", on_delete="CASCADE", index=False)
+    event_id: int | None
+    after_minutes = pw.IntegerField()
+    user = pw.ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT", index=False)
+    user_id: int | None
+    group = pw.ForeignKeyField(Group, null=True, backref="+", on_delete="RESTRICT", index=False)
+    group_id: int | None
+    channel = pw.ForeignKeyField(NotifyChannel, null=True, backref="+", on_delete="RESTRICT", index=False)
+    channel_id: int | None
+    created_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("event", "after_minutes"), False),)
+
+
+class EscalationSent(BaseModel):
+    """A task was escalated by a rule (once: the unique index is the guarantee)."""
+
+    task = pw.ForeignKeyField(Task, backref="+", on_delete="CASCADE", index=False)
+    task_id: int
+    rule = pw.ForeignKeyField(EscalationRule, backref="+", on_delete="CASCADE", index=False)
+    rule_id: int
+    at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("task", "rule"), True), (("rule",), False))
+
+
 class OutboxMessage(BaseModel):
-    """One email to one recipient, written in the transaction that created the task
-    and delivered later by `tasktui notify`. `state`: pending, sending, sent, failed."""
+    """One notification to one recipient, written in the transaction that created the
+    task (or escalated it, or made a digest) and delivered later by `tasktui notify`.
+    `kind`: email (recipient is an address) or channel (`channel`, recipient is its
+    name); `reason`: raised, escalation, digest. `state`: pending, sending, sent, failed."""
 
     created_at = pw.DateTimeField(default=utcnow)
     task = pw.ForeignKeyField(Task, null=True, backref="+", on_delete="SET NULL", index=False)
@@ -323,9 +393,18 @@ class OutboxMessage(BaseModel):
     last_error = pw.TextField(null=True)
     server_reply = pw.TextField(null=True)
     sent_at = pw.DateTimeField(null=True)
+    kind = pw.CharField(default="email")
+    channel = pw.ForeignKeyField(NotifyChannel, null=True, backref="+", on_delete="SET NULL", index=False)
+    channel_id: int | None
+    reason = pw.CharField(default="raised")
+    payload = pw.TextField(null=True)  # JSON of the task for plain webhooks
 
     class Meta:
-        indexes = ((("state", "next_attempt_at"), False), (("task",), False))
+        indexes = (
+            (("state", "next_attempt_at"), False),
+            (("task",), False),
+            (("kind", "state", "next_attempt_at"), False),
+        )
 
 
 class AuditEntry(BaseModel):
@@ -394,6 +473,10 @@ ALL_MODELS: list[type[BaseModel]] = [
     RelatedProcess,
     EmailSettings,
     EventEmailSwitch,
+    NotifyChannel,
+    ChannelRoute,
+    EscalationRule,
+    EscalationSent,
     OutboxMessage,
     AuditEntry,
     IntakeSource,

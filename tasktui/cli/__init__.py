@@ -201,6 +201,7 @@ COMMAND_MODULES = {
     "attribute": "attributes",
     "email": "email",
     "notify": "email",
+    "outbox": "email",
     "export": "export",
     "import": "task_import",
     "demo": "demo",

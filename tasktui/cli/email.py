@@ -1,4 +1,5 @@
-"""`tasktui email ...` (settings, per-event switches, outbox, test) and `tasktui notify`."""
+"""`tasktui email ...` (settings, per-event switches, outbox, test), `tasktui notify`
+(delivery of email and channels) and `tasktui outbox`."""
 
 from __future__ import annotations
 
@@ -159,9 +160,11 @@ def outbox(
     state_name: Optional[str] = typer.Option(None, "--state", help="Only pending, sending, sent or failed."),
     task: Optional[str] = typer.Option(None, "--task", metavar="ID", help="Only the messages of this task."),
     limit: int = typer.Option(100, "--limit", min=1, max=MAX_INTEGER, help="At most this many, newest first."),
+    kind: Optional[str] = typer.Option(None, "--kind", help="Only email or channel messages."),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
-    """List outbox messages with their state, attempts and last error."""
+    """List outbox messages (email and channels) with their state, attempts, last error
+    and the server's answer."""
     from tasktui.services.mail.outbox import list_outbox
 
     check_format(fmt)
@@ -170,8 +173,9 @@ def outbox(
     states = ["failed"] if failed else ([state_name] if state_name else [])
     state(ctx).open()
     task_id = parse_id(task, param="--task") if task is not None else None
-    rows = [dataclasses.asdict(e) for e in list_outbox(states, task_id, limit)]
-    columns = ["id", "created_at", "task_id", "recipient", "state", "attempts", "next_attempt_at", "last_error"]
+    rows = [dataclasses.asdict(e) for e in list_outbox(states, task_id, limit, kind=kind)]
+    columns = ["id", "created_at", "task_id", "kind", "recipient", "state", "attempts", "next_attempt_at",
+               "last_error", "server_reply"]  # fmt: skip
     _echo(formats.render(rows, columns, fmt))
 
 
@@ -203,28 +207,47 @@ def test_message(
     typer.echo(send_test_message(address))
 
 
+notify_app = typer.Typer(
+    help="Deliver the outbox (email and channels), escalate, send digests; manage channels and escalation.",
+)
+
+
+@notify_app.callback(invoke_without_command=True)
 def notify(
     ctx: typer.Context,
     loop: bool = typer.Option(False, "--loop", help="Keep running; deliver new messages as they come."),
     interval: float = typer.Option(30.0, "--interval", help="With --loop: seconds between two looks at the outbox."),
     limit: Optional[int] = typer.Option(
-        None, "--limit", max=MAX_INTEGER, help="Send at most this many messages per run."
+        None, "--limit", max=MAX_INTEGER, help="Send at most this many messages per run (per carrier)."
     ),
+    lease: float = typer.Option(
+        300.0, "--lease", help="Seconds after which a message claimed by a sender that died is sent again."
+    ),
+    timeout: float = typer.Option(10.0, "--timeout", help="Seconds to wait for a channel's server."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing when there was nothing to do."),
 ) -> None:
-    """Deliver the email outbox (for cron, or --loop). Exit 1: some message failed for good
-    in this run (see `tasktui email outbox --failed`), 4: server unreachable, 2: bad settings."""
+    """Deliver the outbox, email and channels (for cron, or --loop), after writing the
+    escalations and digests that are due. Exit 1: some message failed for good in this run
+    (see `tasktui outbox --failed`), 4: server unreachable, 2: bad settings."""
+    if ctx.invoked_subcommand is not None:
+        return
     from tasktui.errors import Refused
-    from tasktui.services.mail.delivery import deliver_outbox, new_sender_id
+    from tasktui.services.mail.delivery import new_sender_id
 
     if not 0 < interval <= MAX_NOTIFY_INTERVAL:  # also NaN, which would make the loop spin
         raise Invalid(f"--interval must be more than 0 and at most {MAX_NOTIFY_INTERVAL:,} seconds")
     if limit is not None and limit < 1:
         raise Invalid("--limit must be at least 1")
-    state(ctx).open()
+    if not 1 <= lease <= MAX_NOTIFY_INTERVAL:
+        raise Invalid(f"--lease must be between 1 and {MAX_NOTIFY_INTERVAL:,} seconds")
+    if not 0.1 <= timeout <= 300:
+        raise Invalid("--timeout must be between 0.1 and 300 seconds")
+    actor = state(ctx).open()
     sender_id = new_sender_id()
     if not loop:
-        report = deliver_outbox(sender_id, limit)
+        report, notes = _one_run(actor, sender_id, limit, lease, timeout)
+        for line in notes:
+            typer.echo(line)
         if report.sent or report.retry or report.failed or not quiet:
             typer.echo(report.summary())
         if report.stopped_by is not None:
@@ -237,7 +260,9 @@ def notify(
     signal.signal(signal.SIGINT, stop.set)
     while not stop.is_set:
         try:
-            report = deliver_outbox(sender_id, limit, should_stop=lambda: stop.is_set)
+            report, notes = _one_run(actor, sender_id, limit, lease, timeout, should_stop=lambda: stop.is_set)
+            for line in notes:
+                typer.echo(line)
             if report.sent or report.retry or report.failed:
                 typer.echo(report.summary())
             if report.stopped_by is not None:
@@ -252,6 +277,36 @@ def notify(
         while not stop.is_set and time.monotonic() < deadline:
             time.sleep(min(0.2, interval))
     typer.echo("notify: stopped")
+
+
+def _one_run(actor, sender_id: str, limit: Optional[int], lease: float, timeout: float, should_stop=lambda: False):
+    """One delivery run: escalations and digests due now are written, then the email
+    rows and the channel rows are delivered. An email settings problem does not stop
+    the channels (it is reported after them). Returns the merged report and notes."""
+    from tasktui.services.mail.channel_delivery import deliver_channels
+    from tasktui.services.mail.delivery import DeliveryReport, deliver_outbox
+    from tasktui.services.mail.digest import run_digests
+    from tasktui.services.mail.escalation import run_escalations
+
+    notes: list[str] = []
+    escalated = run_escalations(actor)
+    if escalated:
+        notes.append(f"escalated {len(escalated)} task{'s' if len(escalated) != 1 else ''}")
+    digests = run_digests()
+    if digests:
+        notes.append(f"digest written for {', '.join(digests)}")
+    try:
+        email = deliver_outbox(sender_id, limit, lease_s=lease, should_stop=should_stop)
+    except TaskTuiError as e:
+        email = DeliveryReport(stopped_by=e)
+    channels = deliver_channels(sender_id, limit, lease_s=lease, should_stop=should_stop, timeout=timeout)
+    merged = DeliveryReport(
+        sent=email.sent + channels.sent,
+        retry=email.retry + channels.retry,
+        failed=email.failed + channels.failed,
+        stopped_by=email.stopped_by or channels.stopped_by,
+    )
+    return merged, notes
 
 
 def _failed_line(failed: list[int]) -> str:
@@ -276,6 +331,12 @@ class _StopFlag:
 
 
 def register(app: typer.Typer) -> None:
-    """Add `email ...` and `notify` to the root app."""
+    """Add `email ...`, `notify ...` (with its channel and escalation commands) and
+    `outbox` (the outbox of every carrier; `email outbox` is the same list) to the root app."""
+    from tasktui.cli.channels import channel_app, escalation_app
+
+    notify_app.add_typer(channel_app, name="channel")
+    notify_app.add_typer(escalation_app, name="escalation")
     app.add_typer(email_app, name="email")
-    app.command("notify")(notify)
+    app.add_typer(notify_app, name="notify")
+    app.command("outbox")(outbox)

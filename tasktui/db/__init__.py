@@ -100,9 +100,11 @@ def schema_version(db: pw.Database) -> int:
 def build_database_at(path: str, version: int) -> TaskDatabase:
     """A new SQLite file with only the first `version` migrations applied, bound to
     the models (migration tests fill it at version k, then migrate it)."""
+    from tasktui.db.registry import dialect_for
     from tasktui.db.sqlite.database import build_file_at
+    from tasktui.db.url import SQLITE
 
-    return build_file_at(path, version, dialect_of(None))
+    return build_file_at(path, version, dialect_for(SQLITE))
 
 
 def indexed_text(text: str) -> bool:

@@ -56,6 +56,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     Migration(5, "audit", "Audit log of changes to events, users, groups, attributes and email settings."),
     Migration(6, "intake", "HTTP intake: sources with token hashes, and the alert episode a task last counted."),
     Migration(7, "web_tokens", "Browser mode: login tokens of `tasktui web` (stored hashed)."),
+    Migration(8, "channels", "Notification channels and escalation: channels, routes, escalation rules, outbox kinds."),
 ]
 #: The schema version of a database all of whose migrations have run.
 SCHEMA_VERSION = len(MIGRATIONS)

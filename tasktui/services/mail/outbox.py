@@ -1,4 +1,7 @@
-"""The email outbox: messages written with the task, claimed and delivered later.
+"""The outbox: messages written with the task, claimed and delivered later. One
+outbox for every carrier: a row's `kind` is email (delivered over SMTP by
+`delivery.py`) or channel (chat and push, `channel_delivery.py`); both follow the
+same claim, lease, backoff and exactly-once rules below.
 
 Life of a message: `pending` -> (claimed) `sending` -> `sent`, or back to `pending`
 with a later `next_attempt_at` after a temporary failure, or `failed` after a
@@ -36,6 +39,9 @@ from tasktui.services.mail.headers import header_text
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 STATES = (PENDING, SENDING, SENT, FAILED)
+#: What carries a message: email to an address, or a chat/push channel (`channels.py`).
+EMAIL, CHANNEL = "email", "channel"
+KINDS = (EMAIL, CHANNEL)
 MAX_ATTEMPTS = 8
 RETRY_BASE_S = 60
 RETRY_CAP_S = 3600
@@ -97,6 +103,9 @@ class ClaimedMessage:
     body: str
     attempts: int
     created_at: dt.datetime
+    kind: str = EMAIL
+    channel_id: int | None = None
+    payload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,6 +124,8 @@ class OutboxEntry:
     server_reply: str | None
     sent_at: dt.datetime | None
     claimed_by: str | None
+    kind: str = EMAIL
+    reason: str = "raised"
 
 
 # --------------------------------------------------------------------------- enqueue
@@ -233,32 +244,44 @@ def retry_delay(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(RETRY_BASE_S * 2 ** max(attempts - 1, 0), RETRY_CAP_S))
 
 
-def _claimable(now: dt.datetime, lease_s: float) -> pw.Expression:
+def _claimable(now: dt.datetime, lease_s: float, kinds: Iterable[str] | None = None) -> pw.Expression:
     stale = now - dt.timedelta(seconds=lease_s)
-    return ((OutboxMessage.state == PENDING) & (OutboxMessage.next_attempt_at <= now)) | (
+    due = ((OutboxMessage.state == PENDING) & (OutboxMessage.next_attempt_at <= now)) | (
         (OutboxMessage.state == SENDING) & (OutboxMessage.claimed_at < stale)
     )
+    if kinds is not None:
+        due = (OutboxMessage.kind.in_(list(kinds))) & due
+    return due
 
 
-def claim_next(sender_id: str, now: dt.datetime | None = None, lease_s: float = LEASE_S) -> ClaimedMessage | None:
-    """Claim the oldest due message for `sender_id` (pending and due, or `sending`
-    with an expired lease), counting the attempt. None when nothing is due. The
-    UPDATE repeats the condition, so of two senders only one wins a message."""
+def claim_next(
+    sender_id: str, now: dt.datetime | None = None, lease_s: float = LEASE_S, kinds: Iterable[str] | None = (EMAIL,)
+) -> ClaimedMessage | None:
+    """Claim the oldest due message of `kinds` (default: email; None: any) for
+    `sender_id` (pending and due, or `sending` with an expired lease), counting the
+    attempt. None when nothing is due. The UPDATE repeats the condition, so of two
+    senders only one wins a message."""
     now = now or utcnow()
+    wanted = list(kinds) if kinds is not None else None
     with write_transaction():
         for candidate in (
-            OutboxMessage.select(OutboxMessage.id).where(_claimable(now, lease_s)).order_by(OutboxMessage.id).limit(5)
+            OutboxMessage.select(OutboxMessage.id)
+            .where(_claimable(now, lease_s, wanted))
+            .order_by(OutboxMessage.id)
+            .limit(5)
         ):
             won = (
                 OutboxMessage.update(
                     state=SENDING, claimed_by=sender_id, claimed_at=now, attempts=OutboxMessage.attempts + 1
                 )
-                .where((OutboxMessage.id == candidate.id) & _claimable(now, lease_s))
+                .where((OutboxMessage.id == candidate.id) & _claimable(now, lease_s, wanted))
                 .execute()
             )
             if won:
                 m = OutboxMessage.get_by_id(candidate.id)
-                return ClaimedMessage(m.id, m.recipient, m.subject, m.body, m.attempts, m.created_at)
+                return ClaimedMessage(
+                    m.id, m.recipient, m.subject, m.body, m.attempts, m.created_at, m.kind, m.channel_id, m.payload
+                )
     return None
 
 
@@ -314,16 +337,25 @@ def _entry(m: OutboxMessage) -> OutboxEntry:
         server_reply=m.server_reply,
         sent_at=m.sent_at,
         claimed_by=m.claimed_by,
+        kind=m.kind,
+        reason=m.reason,
     )
 
 
-def list_outbox(states: Iterable[str] = (), task_id: int | None = None, limit: int = 100) -> list[OutboxEntry]:
-    """Outbox messages, newest first, optionally only in some states or of one task."""
+def list_outbox(
+    states: Iterable[str] = (), task_id: int | None = None, limit: int = 100, kind: str | None = None
+) -> list[OutboxEntry]:
+    """Outbox messages, newest first, optionally only in some states, of one task, or
+    of one kind (email or channel)."""
     wanted = list(states)
     for state in wanted:
         if state not in STATES:
             raise Invalid(f"unknown outbox state {state!r}: use one of {', '.join(STATES)}")
+    if kind is not None and kind not in KINDS:
+        raise Invalid(f"unknown outbox kind {kind!r}: use one of {', '.join(KINDS)}")
     query = OutboxMessage.select().order_by(OutboxMessage.id.desc()).limit(limit)
+    if kind is not None:
+        query = query.where(OutboxMessage.kind == kind)
     if wanted:
         query = query.where(OutboxMessage.state.in_(wanted))
     if task_id is not None:
@@ -372,6 +404,6 @@ def requeue(ids: Iterable[int] = (), all_failed: bool = False) -> int:
         )
 
 
-def has_due(now: dt.datetime | None = None, lease_s: float = LEASE_S) -> bool:
-    """Whether any message is due for delivery now."""
-    return OutboxMessage.select().where(_claimable(now or utcnow(), lease_s)).exists()
+def has_due(now: dt.datetime | None = None, lease_s: float = LEASE_S, kinds: Iterable[str] | None = (EMAIL,)) -> bool:
+    """Whether any message of `kinds` (default: email; None: any) is due now."""
+    return OutboxMessage.select().where(_claimable(now or utcnow(), lease_s, kinds)).exists()

@@ -14,7 +14,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasktui.models import OPEN, EmailSettings, Event, RelatedProcess, Task, TaskAttribute, TaskHistory, utcnow
+from tasktui.models import (
+    OPEN,
+    EmailSettings,
+    Event,
+    NotifyChannel,
+    RelatedProcess,
+    Task,
+    TaskAttribute,
+    TaskHistory,
+    utcnow,
+)
 from tasktui.services.context import Actor
 from tasktui.services.tasks.bulk_insert import insert_chunks, insert_tasks
 from tasktui.services.tasks.history import history
@@ -196,11 +206,17 @@ def _update_absorbing(plan: Sequence[PlannedRaise], requests: Sequence[RaiseRequ
 
 
 def _enqueue_notifications(rows: list[dict], ids: list[int], events: list[Event]) -> None:
-    """Write the outbox messages of the new tasks, in the tasks' transaction. Without
-    an email settings row `enqueue_for_new_task` writes nothing, so skip the calls."""
-    if not rows or EmailSettings.get_or_none(EmailSettings.id == 1) is None:
+    """Write the outbox messages of the new tasks, in the tasks' transaction: email
+    (without an email settings row `enqueue_for_new_task` writes nothing, so skip the
+    calls) and chat/push channels (one multi-row insert; nothing without a channel)."""
+    if not rows:
         return
-    from tasktui.services.mail.outbox import enqueue_for_new_task  # light: no smtplib
+    if EmailSettings.get_or_none(EmailSettings.id == 1) is not None:
+        from tasktui.services.mail.outbox import enqueue_for_new_task  # light: no smtplib
 
-    for row, task_id, ev in zip(rows, ids, events):
-        enqueue_for_new_task(Task(id=task_id, **row), ev)
+        for row, task_id, ev in zip(rows, ids, events):
+            enqueue_for_new_task(Task(id=task_id, **row), ev)
+    if NotifyChannel.select().exists():
+        from tasktui.services.mail.channels import enqueue_channel_rows  # light: no apprise, no HTTP
+
+        enqueue_channel_rows(rows, ids, events)
