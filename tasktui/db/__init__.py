@@ -19,6 +19,7 @@ import peewee as pw
 from tasktui.db import migrate
 from tasktui.db.connection import (
     change_token,
+    claim_rows,
     close_database,
     current_dialect,
     database_error_message,
@@ -56,6 +57,7 @@ __all__ = [
     "apply_migrations",
     "build_database_at",
     "change_token",
+    "claim_rows",
     "close_database",
     "create_private_file",
     "current_dialect",

@@ -159,6 +159,12 @@ def retrying(work: Callable[[], T], *, attempts: int = TRANSACTION_ATTEMPTS) -> 
     raise AssertionError("unreachable")
 
 
+def claim_rows(query: pw.Select) -> pw.Select:
+    """`query` locking the rows it returns and skipping those other writers locked
+    (see `Dialect.claim_rows`): claimers running at once take different rows."""
+    return current_dialect().claim_rows(query)
+
+
 def lock_keys(keys: Iterable[str]) -> None:
     """Inside a write transaction: writers of the same keys take turns until it ends."""
     current_dialect().lock_keys(database_proxy, keys)

@@ -87,6 +87,13 @@ class Dialect(ABC):
         admits one writer at a time."""
         return None
 
+    def claim_rows(self, query: pw.Select) -> pw.Select:
+        """`query` (inside a write transaction) locking the rows it returns until the
+        transaction ends and skipping rows another writer has locked, so concurrent
+        claimers (two `notify` processes) take different rows without waiting. SQLite's
+        one writer needs nothing."""
+        return query
+
     def lock_schema(self, db: pw.Database) -> None:
         """Inside the migration's transaction: make concurrent migrations of one
         database take turns (SQLite's write lock does)."""

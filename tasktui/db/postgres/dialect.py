@@ -94,6 +94,10 @@ class PostgresDialect(Dialect):
     def lock_schema(self, db: pw.Database) -> None:
         database.lock_schema(db)
 
+    def claim_rows(self, query: pw.Select) -> pw.Select:
+        """SELECT … FOR UPDATE SKIP LOCKED."""
+        return query.for_update(skip_locked=True)
+
     def lock_keys(self, db: AnyDatabase, keys: Iterable[str]) -> None:
         database.lock_keys(db, keys)  # type: ignore[arg-type]
 

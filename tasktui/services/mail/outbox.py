@@ -32,7 +32,7 @@ from typing import cast
 
 import peewee as pw
 
-from tasktui.db import write_transaction
+from tasktui.db import claim_rows, write_transaction
 from tasktui.errors import Invalid, NotFound
 from tasktui.models import EmailSettings, Event, Group, Membership, OutboxMessage, Task, User, UserSetting, utcnow
 from tasktui.services.mail.headers import header_text
@@ -259,12 +259,13 @@ def claim_next(
 ) -> ClaimedMessage | None:
     """Claim the oldest due message of `kinds` (default: email; None: any) for
     `sender_id` (pending and due, or `sending` with an expired lease), counting the
-    attempt. None when nothing is due. The UPDATE repeats the condition, so of two
-    senders only one wins a message."""
+    attempt. None when nothing is due. The candidates are read with `claim_rows`
+    (on a server, FOR UPDATE SKIP LOCKED: another sender skips them) and the UPDATE
+    repeats the condition, so of two senders only one wins a message."""
     now = now or utcnow()
     wanted = list(kinds) if kinds is not None else None
     with write_transaction():
-        for candidate in (
+        for candidate in claim_rows(
             OutboxMessage.select(OutboxMessage.id)
             .where(_claimable(now, lease_s, wanted))
             .order_by(OutboxMessage.id)

@@ -160,6 +160,22 @@ def count_up_to(flt: TaskFilter, cap: int) -> TaskCount:
     return TaskCount(found) if found <= cap else TaskCount(cap, exact=False)
 
 
+def count_within(flt: TaskFilter, seconds: float, capped: TaskCount) -> TaskCount:
+    """The exact count when the engine finds it within `seconds`, else `capped` (what
+    `count_up_to` found, e.g. "10,000+"): a word in half a million tasks takes seconds
+    to count on a server, and the screen keeps its capped count instead of waiting.
+    Engines that cannot cancel a statement count to the end."""
+    from tasktui.db import current_dialect, time_limit
+
+    try:
+        with time_limit(seconds):
+            return TaskCount(exact_count(flt))
+    except pw.DatabaseError as e:
+        if current_dialect().is_timeout(e):
+            return capped
+        raise
+
+
 def count_tasks(flt: TaskFilter) -> int:
     """How many tasks match the filter, exactly (see the module docstring for how)."""
     return exact_count(flt)

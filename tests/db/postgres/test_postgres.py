@@ -6,6 +6,7 @@ deadlocks retried, and the change token across processes and a server restart.""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -255,3 +256,76 @@ def test_the_change_token_moves_for_another_process_and_after_a_restart(tmp_path
 
         _release_connections()
         server.stop()
+
+
+def test_two_claimers_take_different_outbox_messages_without_waiting(pg_database):
+    """FOR UPDATE SKIP LOCKED: while one sender's claim transaction is still open, a
+    second sender skips that message and claims the next one at once."""
+    from tasktui.models import OutboxMessage
+    from tasktui.services.mail import outbox
+    from tasktui.services.mail.settings import update_settings
+    from tasktui.services.people import edit_user
+
+    _, actor = pg_database
+    edit_user("alice", email="alice@example.com")
+    update_settings(host="smtp.example.com", from_address="tasks@example.com")
+    for title in ("one", "two"):
+        raise_task(actor, "nightly_import", title)
+    assert OutboxMessage.select().count() == 2
+    holding, release = threading.Event(), threading.Event()
+    claimed: dict[str, int] = {}
+
+    def first() -> None:
+        try:
+            with dbmod.write_transaction():
+                rows = list(
+                    dbmod.claim_rows(OutboxMessage.select(OutboxMessage.id).order_by(OutboxMessage.id).limit(1))
+                )
+                claimed["first"] = rows[0].id
+                holding.set()
+                release.wait(30)
+        finally:
+            dbmod.close_database()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert holding.wait(30)
+    started = time.monotonic()
+    message = outbox.claim_next("second-sender")
+    waited = time.monotonic() - started
+    release.set()
+    thread.join(30)
+    assert message is not None and message.id != claimed["first"]
+    assert waited < 2  # skipped the locked row instead of waiting for it
+
+
+def test_a_statement_past_its_time_limit_is_cancelled_and_told(pg_database):
+    """`time_limit` cancels a statement on the server (statement_timeout), and the
+    dialect tells that error; the exact count of a filter then keeps the capped one."""
+    from tasktui.services.tasks.counts import TaskCount, count_within
+    from tasktui.services.tasks.filters import TaskFilter
+
+    database, actor = pg_database
+    started = time.monotonic()
+    with pytest.raises(pw.DatabaseError) as caught, dbmod.time_limit(0.1):
+        database.execute_sql("SELECT pg_sleep(5)")
+    assert time.monotonic() - started < 3
+    assert dbmod.current_dialect().is_timeout(caught.value)
+    for title in ("a", "b", "c"):
+        raise_task(actor, "nightly_import", title)
+    flt = TaskFilter(user_id=actor.user_id, status="all", assignee_mode="all")
+    assert count_within(flt, 5, TaskCount(2, exact=False)) == TaskCount(3)
+
+
+def test_tasktui_db_and_the_config_file_take_a_postgresql_url(postgres_server, tmp_path):
+    url = postgres_server.new_database(template="tpl")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "TASKTUI_USER": "alice", "TASKTUI_DB": url}
+    assert _tasktui("--register", "init", env=env).returncode == 0
+    raised = _tasktui("raise", "email_delivery_failed", "-t", "via TASKTUI_DB", env=env)
+    assert raised.returncode == 0, raised.stderr
+    (tmp_path / "config" / "tasktui").mkdir(parents=True)
+    (tmp_path / "config" / "tasktui" / "config.toml").write_text(f'db = "{url}"\n')
+    env.pop("TASKTUI_DB")
+    listed = _tasktui("task", "list", "--format", "json", env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert [t["title"] for t in json.loads(listed.stdout)] == ["via TASKTUI_DB"]
