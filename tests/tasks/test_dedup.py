@@ -114,3 +114,24 @@ def test_cli_says_created_deduplicated_or_reopened_in_table_and_json(ready):
     assert (listed[1]["status"], listed[1]["occurrences"]) == ("done", 2)
     assert (listed[2]["status"], listed[2]["occurrences"], listed[2]["dedup_key"]) == ("open", 3, "sda")
     assert ready("raise", "disk_full", "-t", "x", "--reopen").exit_code == 2  # --reopen needs a key
+
+
+def test_a_done_task_is_not_reopened_while_another_holds_its_key(shop):
+    """One open task per event and dedup key, also for `task reopen`: the done task
+    is skipped with the reason, until the open one is done too; of two done tasks
+    with one key only the first is reopened."""
+    from tasktui.services.tasks.transitions import DEDUP_KEY_TAKEN, reopen
+
+    old = raise_task(shop, "import_failed", "Order 1 failed", dedup_key="order-1").task_id
+    mark_done(shop, [old])
+    new = raise_task(shop, "import_failed", "Order 1 failed again", dedup_key="order-1").task_id
+    other = raise_task(shop, "export_failed", "Export failed", dedup_key="order-1").task_id  # another event
+    mark_done(shop, [other])
+    result = reopen(shop, [old, other])
+    assert result.changed == [other]
+    assert result.skipped == {DEDUP_KEY_TAKEN: [old]}
+    assert Task.get_by_id(old).status == "done"
+    mark_done(shop, [new])
+    result = reopen(shop, [new, old])
+    assert (result.changed, result.skipped) == ([new], {DEDUP_KEY_TAKEN: [old]})
+    assert Task.select().where((Task.status == "open") & (Task.dedup_key == "order-1")).count() == 2  # one per event

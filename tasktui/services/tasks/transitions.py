@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasktui.db import write_transaction
+from tasktui.db import lock_keys, retrying, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
-from tasktui.models import Group, Task, User, utcnow
+from tasktui.models import OPEN, Group, Task, User, utcnow
 from tasktui.services.context import Actor
 from tasktui.services.people import get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK
@@ -49,7 +49,8 @@ def _load(ids: Iterable[int]) -> dict[int, Task]:
     found: dict[int, Task] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        for task in Task.select(Task.id, Task.status, Task.assignee, Task.group).where(Task.id.in_(chunk)):
+        columns = (Task.id, Task.status, Task.assignee, Task.group, Task.event, Task.dedup_key)
+        for task in Task.select(*columns).where(Task.id.in_(chunk)):
             found[task.id] = task
     missing = [i for i in wanted if i not in found]
     if missing:
@@ -85,14 +86,21 @@ def reopen(actor: Actor, ids: Iterable[int]) -> BulkResult:
 
 def _apply_transition(actor: Actor, ids: Iterable[int], transition: Transition, label: str) -> BulkResult:
     """One status transition of the table (`status_changes`) on the tasks in its
-    from-status; the others are skipped with the table's reason."""
-    result = BulkResult(label)
-    with write_transaction():
-        tasks = _load(ids)
-        result.changed = [i for i, t in tasks.items() if t.status == transition.from_status]
+    from-status; the others are skipped with the table's reason. A task is not
+    reopened while another task is open under its event and dedup key (the dedup
+    rule: one open task per key)."""
+    wanted = list(ids)
+
+    def work() -> BulkResult:
+        result = BulkResult(label)
+        tasks = _load(wanted)
+        changed = [i for i, t in tasks.items() if t.status == transition.from_status]
         skipped = [i for i, t in tasks.items() if t.status != transition.from_status]
         if skipped:
             result.skipped[transition.skipped_reason] = skipped
+        if transition.to_status == OPEN:
+            changed = _outside_open_dedup_keys(tasks, changed, result)
+        result.changed = changed
         changes = transition.changes(utcnow(), actor.user_id)
         _update(result.changed, {getattr(Task, name): value for name, value in changes.items()})
         insert_history(
@@ -101,7 +109,42 @@ def _apply_transition(actor: Actor, ids: Iterable[int], transition: Transition, 
                 for i in result.changed
             ]
         )
-    return result
+        return result
+
+    return retrying(work)
+
+
+#: Why a done task was not reopened.
+DEDUP_KEY_TAKEN = "another task is open with the same dedup key"
+
+
+def _outside_open_dedup_keys(tasks: dict[int, Task], ids: list[int], result: BulkResult) -> list[int]:
+    """`ids` without the tasks whose (event, dedup key) another open task holds, or
+    an earlier one of `ids` takes; those are skipped in `result`."""
+    keyed = {i: (tasks[i].event_id, tasks[i].dedup_key) for i in ids if tasks[i].dedup_key is not None}
+    if not keyed:
+        return ids
+    lock_keys(f"dedup:{event_id}:{key}" for event_id, key in keyed.values())
+    taken: set[tuple[int, str]] = set()
+    pairs = sorted(set(keyed.values()))
+    for start in range(0, len(pairs), CHUNK):
+        chunk = pairs[start : start + CHUNK]
+        query = Task.select(Task.event, Task.dedup_key).where(
+            (Task.status == OPEN)
+            & Task.event.in_(sorted({e for e, _ in chunk}))
+            & Task.dedup_key.in_(sorted({k for _, k in chunk}))
+        )
+        taken.update((t.event_id, t.dedup_key) for t in query)
+    kept: list[int] = []
+    for i in ids:
+        pair = keyed.get(i)
+        if pair is not None and pair in taken:
+            result.skipped.setdefault(DEDUP_KEY_TAKEN, []).append(i)
+            continue
+        if pair is not None:
+            taken.add(pair)
+        kept.append(i)
+    return kept
 
 
 def assign(actor: Actor, ids: Iterable[int], login: str | None = None) -> BulkResult:
