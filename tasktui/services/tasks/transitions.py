@@ -125,7 +125,7 @@ def _outside_open_dedup_keys(tasks: dict[int, Task], ids: list[int], result: Bul
     if not keyed:
         return ids
     lock_keys(f"dedup:{event_id}:{key}" for event_id, key in keyed.values())
-    taken: set[tuple[int, str]] = set()
+    taken: set[tuple[int, str | None]] = set()
     pairs = sorted(set(keyed.values()))
     for start in range(0, len(pairs), CHUNK):
         chunk = pairs[start : start + CHUNK]
