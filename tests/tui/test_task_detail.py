@@ -3,7 +3,7 @@ refused), comments, link, tabs."""
 
 from __future__ import annotations
 
-from textual.widgets import Input, Label, OptionList, TabbedContent, Tabs
+from textual.widgets import Input, Label, OptionList, TabbedContent
 
 from tasktui.models import Comment, Task, TaskDependency
 from tasktui.tui.screens.task_detail import TaskDetailScreen
@@ -130,7 +130,7 @@ async def test_esc_leaves_the_comment_box_and_the_screen_keys_work_again(seeded,
         assert box.has_focus
         await pilot.press("escape")
         await settle(pilot)
-        assert not box.has_focus and isinstance(app.focused, Tabs)
+        assert not box.has_focus and app.focused is screen.query_one("#detail-history-box")
         assert box.value == "half a thought"  # nothing typed is lost
         await pilot.press("d")  # a screen key again
         await settle(pilot)

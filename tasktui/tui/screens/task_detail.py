@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Header, Input, Label, OptionList, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Header, Input, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from tasktui.formats import local
@@ -28,6 +28,14 @@ from tasktui.tui.widgets.task_columns import DONE_MARK, OPEN_MARK
 from tasktui.tui.widgets.task_id_prompt import TaskIdPromptScreen
 
 TABS = ("attributes", "dependencies", "processes", "history")
+#: The widget of a tab that takes the focus when the tab is shown (its main list);
+#: the Processes tab has nothing to act on, so the tab bar keeps it.
+TAB_FOCUS = {
+    "attributes": "#attribute-editor-table",
+    "dependencies": "#depends-on",
+    "processes": "#detail-tabs ContentTabs",
+    "history": "#detail-history-box",
+}
 
 
 def _ref(ref: TaskRef) -> str:
@@ -89,6 +97,9 @@ def processes_table(task: TaskDetail) -> Table | str:
 
 class TaskDetailScreen(TaskActions, ScreenWithHelp):
     """One task in full, with its actions."""
+
+    #: The Attributes tab's table has the focus from the start, so Enter and `e` act on it.
+    AUTO_FOCUS = TAB_FOCUS["attributes"]
 
     BINDINGS = [
         Binding("escape", "back", "Back"),
@@ -203,14 +214,15 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
     def action_back(self) -> None:
         """Back to the tasks."""
         comment = self.query_one("#comment-input", Input)
-        if comment.has_focus:  # Esc leaves the text field first (TabbedContent itself takes no focus)
-            self.query_one("#detail-tabs", TabbedContent).query_one(Tabs).focus()
+        if comment.has_focus:  # Esc leaves the text field first, back to the tab's list
+            self.query_one(TAB_FOCUS["history"]).focus()
             return
         self.dismiss()
 
     def action_tab(self, tab: str) -> None:
-        """Show one of the tabs."""
+        """Show one of the tabs, its list focused."""
         self.query_one(TabbedContent).active = tab
+        self.query_one(TAB_FOCUS[tab]).focus()
 
     def _change(self, action: Callable[[], object], done: Callable[[object], str] | None = None) -> None:
         """Run a change of this task in a worker; then say `done(result)` and reload."""

@@ -453,6 +453,8 @@ class TasksScreen(TaskActions, ScreenWithHelp):
     def _show_empty_state(self, empty: bool) -> None:
         self.query_one("#empty-state").display = empty
         self.table.display = not empty
+        if not empty and self.focused is None:  # the hidden table lost the focus: give it back
+            self.table.focus()
 
     @on(TaskTable.SelectionChanged)
     def _selection_changed(self) -> None:
