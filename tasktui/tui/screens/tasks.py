@@ -394,7 +394,7 @@ class TasksScreen(TaskActions, ScreenWithHelp):
 
     def action_pick_sort(self) -> None:
         """Choose the column to sort by."""
-        items = [(c.key, c.full_name) for c in COLUMNS]
+        items = [(c.key, c.full_name) for c in COLUMNS if c.sort_key == c.key]  # Age sorts as Created
 
         def chosen(key: str | None) -> None:
             if key:
@@ -425,7 +425,11 @@ class TasksScreen(TaskActions, ScreenWithHelp):
                 self.table.set_columns(keys)
                 self._save_setting(COLUMNS_SETTING, ",".join(keys))
 
-        self.app.push_screen(ColumnChooserScreen(self.table.chosen_columns), chosen)
+        layout = self.table.layout_now()
+        notes = {key: "hidden: no room" for key in layout.hidden}
+        if layout.merged_group:
+            notes["group"] = "no room: shown as @group under Assigned to"
+        self.app.push_screen(ColumnChooserScreen(self.table.chosen_columns, notes), chosen)
 
     def _save_setting(self, key: str, value: str) -> None:
         self.app.backend.run(set_setting, self.actor, key, value, owner=self, group="tasks-settings")

@@ -27,7 +27,7 @@ from textual.strip import Strip
 
 from tasktui.services.tasks.listing import TaskRow
 from tasktui.text_safety import visible_line
-from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, fit_columns
+from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, Layout, fit_columns
 from tasktui.tui.widgets.task_window import (
     PAGE_SIZE,
     PageCache,
@@ -86,7 +86,7 @@ class TaskTable(ScrollView, can_focus=True):
     TaskTable > .task-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     TaskTable > .task-table--cursor-blurred { background: $block-cursor-blurred-background; }
     TaskTable > .task-table--selected { background: $accent 35%; }
-    TaskTable > .task-table--done { color: $text-muted; }
+    TaskTable > .task-table--done { color: $text-muted; text-style: dim; }
     TaskTable > .task-table--placeholder { color: $text-disabled; }
     """
 
@@ -409,13 +409,14 @@ class TaskTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
 
-    def _layout(self, width: int) -> tuple[list[Column], list[int]]:
-        shown, widths, _hidden = fit_columns(self.chosen_columns, width, GUTTER)
-        return shown, widths
+    def layout_now(self) -> Layout:
+        """The columns shown at the table's current width (and those that gave way)."""
+        return fit_columns(self.chosen_columns, self.scrollable_content_region.width, GUTTER)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        columns, widths = self._layout(width)
+        layout = fit_columns(self.chosen_columns, width, GUTTER)
+        columns, widths = layout.columns, layout.widths
         if y == 0:
             return self._header_strip(columns, widths, width)
         index = int(self.scroll_offset.y) + y - 1
@@ -435,8 +436,16 @@ class TaskTable(ScrollView, can_focus=True):
             name = "task-table--cursor" if self.has_focus else "task-table--cursor-blurred"
             style += self.get_component_rich_style(name)
         gutter = (SELECTED_MARK if row.id in self.selected else " ") + " "
-        cells = [self._cell(c.cell(row), w, c.align_right) for c, w in zip(columns, widths)]
+        cells = [self._row_cell(c, row, w) for c, w in zip(columns, widths)]
         return Strip([Segment(set_cell_size(gutter + " ".join(cells), width), style)], width)
+
+    @classmethod
+    def _row_cell(cls, column: Column, row: TaskRow, width: int) -> str:
+        """A cell of a row; a suffix (the title's "×3") stays whole when the text is cut."""
+        suffix = _clean(column.suffix(row)) if column.suffix else ""
+        if suffix and cell_len(suffix) < width:
+            return set_cell_size(cls._cell(column.cell(row), width - cell_len(suffix), False).rstrip() + suffix, width)
+        return cls._cell(column.cell(row), width, column.align_right)
 
     @staticmethod
     def _cell(text: str, width: int, right: bool) -> str:
@@ -453,8 +462,8 @@ class TaskTable(ScrollView, can_focus=True):
         self._header_ranges = []
         x = GUTTER
         for column, w in zip(columns, widths):
-            label = column.label + (arrow if column.key == sort else "")
+            label = column.label + (arrow if column.sort_key == sort else "")
             labels.append(self._cell(label, w, column.align_right))
-            self._header_ranges.append((x, x + w, column.key))
+            self._header_ranges.append((x, x + w, column.sort_key))
             x += w + 1
         return Strip([Segment(set_cell_size(" " * GUTTER + " ".join(labels), width), style)], width)
