@@ -460,6 +460,10 @@ class TasksScreen(TaskActions, ScreenWithHelp):
         if not empty and self.focused is None:  # the hidden table lost the focus: give it back
             self.table.focus()
 
+    @on(TaskTable.NewAbove)
+    def _new_above(self, event: TaskTable.NewAbove) -> None:
+        self.query_one(FilterBar).show_new_above(event.count)
+
     @on(TaskTable.SelectionChanged)
     def _selection_changed(self) -> None:
         self._show_summary()
