@@ -70,8 +70,11 @@ async def test_the_column_chooser_says_which_ticked_columns_have_no_room(seeded,
         await pilot.pause()
         assert isinstance(app.screen, ColumnChooserScreen)
         prompts = {
-            o.value: str(o.prompt) for o in (app.screen.query_one(SelectionList).get_option_at_index(i)
-            for i in range(app.screen.query_one(SelectionList).option_count))
+            o.value: str(o.prompt)
+            for o in (
+                app.screen.query_one(SelectionList).get_option_at_index(i)
+                for i in range(app.screen.query_one(SelectionList).option_count)
+            )
         }
         assert prompts["created"] == "Created  (hidden: no room)"
         assert "@group" in prompts["group"]
