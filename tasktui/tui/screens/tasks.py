@@ -474,7 +474,7 @@ class TasksScreen(TaskActions, ScreenWithHelp):
 
         if self.app.screen is not self:  # a second click or Enter of a burst: the detail is open
             return
-        self.app.push_screen(TaskDetailScreen(event.task_id))
+        self.app.push_screen(TaskDetailScreen(event.task_id, self.table.neighbour))
 
     def data_changed(self) -> None:
         """Another process (or a worker) changed the data: refresh count and window."""

@@ -346,6 +346,18 @@ class TaskTable(ScrollView, can_focus=True):
         """The task under the cursor (None while its page is being fetched)."""
         return self.cache.row(self.cursor) if self.total else None
 
+    def neighbour(self, task_id: int, delta: int) -> int | None:
+        """The task `delta` rows from `task_id` (the detail's `j`/`k`); the cursor
+        follows, so Esc comes back to it. None at an end or when it is not fetched."""
+        index = self.cache.index_of(task_id)
+        if index is None or not 0 <= index + delta < self.total:
+            return None
+        row = self.cache.row(index + delta)
+        if row is None:
+            return None
+        self.go_to(index + delta)
+        return row.id
+
     def set_columns(self, keys: list[str]) -> None:
         """Show these columns (in the table's fixed order)."""
         self.chosen_columns = [k for k in keys if k in COLUMNS_BY_KEY]
