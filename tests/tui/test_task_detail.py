@@ -44,7 +44,7 @@ async def test_detail_shows_every_field_and_full_description(seeded, app):
 
 async def test_done_reopen_and_assign_from_the_detail(seeded, app):
     async with app.run_test(size=(100, 30)) as pilot:
-        screen = await open_task(pilot, 1)
+        screen = await open_task(pilot, 5)  # no dependency: `d` does not ask
         await pilot.press("d")
         await settle(pilot)
         assert screen.detail.status == "done" and screen.detail.done_by == "alice"
@@ -59,7 +59,7 @@ async def test_done_reopen_and_assign_from_the_detail(seeded, app):
         assert screen.detail.assignee == "carol"
         await pilot.press("m")
         await settle(pilot)
-        assert Task.get_by_id(1).assignee.login == "alice"
+        assert Task.get_by_id(5).assignee.login == "alice"
         await pilot.press("U")
         await settle(pilot)
         assert screen.detail.assignee is None

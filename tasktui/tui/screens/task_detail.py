@@ -249,7 +249,8 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
 
     def action_mark_done(self) -> None:
         """Mark the task done; when a task it depends on is still open, ask first."""
-        waiting_on = [r for r in self.detail.depends_on if r.status != "done"] if self.detail else []
+        detail = self.detail
+        waiting_on = [r for r in detail.depends_on if r.status != "done"] if detail and detail.status == "open" else []
         if not waiting_on:
             super().action_mark_done()
             return
