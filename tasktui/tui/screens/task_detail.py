@@ -41,6 +41,8 @@ def browser_available() -> bool:
     if sys.platform in ("darwin", "win32"):
         return True
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 #: The widget of a tab that takes the focus when the tab is shown (its main list);
 #: the Processes tab has nothing to act on, so the tab bar keeps it.
 TAB_FOCUS = {
@@ -122,6 +124,7 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
         Binding("u", "assign_user", "Assign…"),
         Binding("U", "unassign", "Unassign"),
         Binding("l", "open_link", "Open link"),
+        Binding("v", "view_description", "View description"),
         Binding("y", "copy_link", "Copy link"),
         Binding("c", "comment", "Comment"),
         Binding("n", "add_dependency", "Add dependency"),
@@ -234,6 +237,20 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
             self.query_one(TAB_FOCUS["history"]).focus()
             return
         self.dismiss()
+
+    def action_view_description(self) -> None:
+        """Read the whole description full-screen, with search (a job's output tail)."""
+        from tasktui.tui.screens.text_pager import TextPagerScreen
+
+        if self.detail is None or not self.detail.description:
+            self.notify("This task has no description", severity="warning")
+            return
+        self.app.push_screen(TextPagerScreen(f"Task #{self.task_id} — description", self.detail.description))
+
+    def on_key(self, event) -> None:
+        if event.key == "enter" and self.focused is self.query_one("#detail-description-box"):
+            event.stop()
+            self.action_view_description()
 
     def action_step(self, delta: int) -> None:
         """Show the next (1) or previous (-1) task of the list, in place."""
