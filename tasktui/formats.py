@@ -13,6 +13,8 @@ import csv
 import datetime as dt
 import io
 import json
+import shutil
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -73,12 +75,59 @@ def _cell(value: Any) -> str:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
-def table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> str:
-    """A plain aligned text table with a header line."""
+def fit_widths(natural: list[int], minimum: list[int], available: int) -> list[int]:
+    """Widths (in cells, without padding) for columns whose content needs `natural`
+    cells, so that together they take at most `available` cells.
+
+    When the natural widths fit they are kept. Otherwise the widest column gives up a
+    cell, again and again (leftmost first among equals), never below its `minimum`:
+    long columns are cut (their cells ellipsised) and short ones stay whole. When even
+    the minimums do not fit, the minimums are returned."""
+    widths = list(natural)
+    excess = sum(widths) - available
+    while excess > 0:
+        shrinkable = [i for i, width in enumerate(widths) if width > minimum[i]]
+        if not shrinkable:
+            break
+        widest = max(shrinkable, key=lambda i: widths[i])
+        widths[widest] -= 1
+        excess -= 1
+    return widths
+
+
+def terminal_width() -> int | None:
+    """The width of the terminal stdout is, or None when stdout is a file or a pipe
+    (a script reads whole rows)."""
+    try:
+        if not sys.stdout.isatty():
+            return None
+    except (AttributeError, ValueError):
+        return None
+    return shutil.get_terminal_size().columns
+
+
+#: A column cut to fit the terminal keeps at least this many cells (or its header's).
+MIN_FITTED_CELL = 6
+
+
+def _fitted(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int | None = None) -> str:
+    """A plain aligned text table with a header line. On a terminal (or with `width`)
+    it fits the width: the widest columns are cut with "…", and a row is never wrapped
+    (a line that still does not fit is cut at the edge)."""
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
     widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    width = width or terminal_width()
+    if width:
+        minimum = [min(w, max(len(c), MIN_FITTED_CELL)) for c, w in zip(columns, widths)]
+        widths = fit_widths(widths, minimum, width - 2 * (len(columns) - 1))
+    header = [c.upper() for c in columns]
+    lines = ["  ".join(_fitted(v, w).ljust(w) for v, w in zip(row, widths)).rstrip() for row in [header, *cells]]
+    if width:
+        lines = [_fitted(line, width) for line in lines]
     return "\n".join(lines)
 
 
@@ -114,7 +163,9 @@ def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str], header: boo
     return out.getvalue().rstrip("\n")
 
 
-def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, id_key: str = "id") -> str:
+def render(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, id_key: str = "id", width: int | None = None
+) -> str:
     """Rows in one of FORMATS; JSON keeps every key of the rows, the others `columns`."""
     if fmt == "json":
         return json_text(rows)
@@ -122,4 +173,4 @@ def render(rows: Sequence[dict[str, Any]], columns: Sequence[str], fmt: str, id_
         return csv_text(rows, columns)
     if fmt == "ids":
         return "\n".join(str(r[id_key]) for r in rows)
-    return table(rows, columns)
+    return table(rows, columns, width)

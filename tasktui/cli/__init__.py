@@ -19,6 +19,7 @@ from typer.exceptions import TyperException
 
 from tasktui import __version__
 from tasktui.cli import light_coercion
+from tasktui.cli.help_text import HELP_OPTION_NAMES
 from tasktui.cli.state import CliState
 from tasktui.errors import DISK_FULL_ERRNOS, TaskTuiError, write_failed
 from tasktui.text_safety import visible_line
@@ -75,6 +76,9 @@ class ErrorMappingGroup(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         # Typer prints usage errors as a multi-line box; scripts get one line instead:
         # `tasktui: error: No such option: --bogus (try 'tasktui task list --help')`.
+        from tasktui.cli.help_text import tidy_help
+
+        tidy_help(self)  # LOGIN, EVENT, no <str>; help texts that flow
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
@@ -153,9 +157,9 @@ def _new_app() -> typer.Typer:
         cls=ErrorMappingGroup,
         help="tasktui: triage the work that machines could not finish. Without a command, starts the TUI.",
         pretty_exceptions_enable=False,
-        add_completion=False,
+        add_completion=True,
         no_args_is_help=False,
-        context_settings={"help_option_names": ["-h", "--help"]},
+        context_settings={"help_option_names": HELP_OPTION_NAMES},
     )
     root_app.callback(invoke_without_command=True)(root)
     return root_app
@@ -270,4 +274,4 @@ def app_for(args: list[str]) -> typer.Typer:
 
 def main() -> None:
     """Console-script entry point."""
-    app_for(sys.argv[1:])()
+    app_for(sys.argv[1:])(prog_name="tasktui")  # usage lines and completion say `tasktui`

@@ -5,7 +5,8 @@ when it was not found, 126 when it could not be executed), whatever happens to t
 task: when the database cannot be used, the error is one line on stderr and the exit
 code is still the command's. The wrapper's own messages go to stderr; stdout carries
 only the command's output. A usage error of the wrapper itself exits 2 before the
-command runs.
+command runs, and so does an unknown or obsolete event (exit 3 or 1): a cron job with
+a typo fails on its first run, not silently at its first failure.
 """
 
 from __future__ import annotations
@@ -35,6 +36,24 @@ def _problem(error: BaseException) -> str:
     return driver_error_message(error) or f"{type(error).__name__}: {error}"
 
 
+def _check_target(ctx: typer.Context, event: str, assignee: str | None, group: str | None) -> None:
+    """Refuse an unknown or obsolete event (or an unknown user or group) before CMD runs
+    (exit 3 or 1), so a cron job with a typo fails on its first run. When the database
+    cannot be used now, CMD runs anyway (its exit code is what matters; raising the task
+    will say what went wrong)."""
+    from tasktui.errors import NotFound, Refused
+
+    try:
+        from tasktui.services.tasks.raise_plan import check_raise_target
+
+        state(ctx).open()
+        check_raise_target(event, assignee, group)
+    except (NotFound, Refused):
+        raise
+    except Exception:  # the database is unusable now: raising the task will say so
+        pass
+
+
 def run(
     ctx: typer.Context,
     event: str = typer.Option(..., "--event", "-e", help="Event of the task raised when the command fails."),
@@ -62,6 +81,7 @@ def run(
         raise Invalid("--reopen needs --dedup-key")
     if dedup_key is not None and not dedup_key.strip():
         raise Invalid("the dedup key must not be empty")
+    _check_target(ctx, event, assignee, group)
     from tasktui.services.runs.command import run_command
 
     outcome = run_command(command)

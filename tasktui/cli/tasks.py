@@ -127,7 +127,13 @@ SEARCH_OPTION = typer.Option(None, "--search", "-q", help="Text in title, descri
 ATTR_FILTER_OPTION = typer.Option(
     None, "--attr", "-a", help="Only tasks whose attribute has this value: key=value (repeatable; typed comparison)."
 )
-SORT_OPTION = typer.Option("created", "--sort", help="Column to sort by.")
+#: The columns `--sort` takes (services.tasks.listing.SORT_KEYS, which a test compares;
+#: not imported here, to keep `tasktui raise` light).
+SORT_COLUMNS = (
+    "created", "id", "status", "title", "description", "plugin", "event", "link", "done_at", "assignee", "group",
+    "occurrences", "last_seen",
+)  # fmt: skip
+SORT_OPTION = typer.Option("created", "--sort", help=f"Column to sort by: {', '.join(SORT_COLUMNS)}.")
 ASCENDING_OPTION = typer.Option(False, "--asc", help="Sort ascending (default: descending).")
 
 
@@ -247,8 +253,13 @@ def show(
     if fmt == "json":
         from tasktui.services.attributes.types import json_value
 
-        for attribute in data["attributes"]:
+        # `attributes` has the shape of `task list`, export and batch raise ({key: typed
+        # value}); the labels and types are in `attribute_fields`.
+        fields = data.pop("attributes")
+        for attribute in fields:
             attribute["value"] = json_value(attribute["type"], attribute["value"])
+        data["attributes"] = {a["key"]: a["value"] for a in fields}
+        data["attribute_fields"] = fields
         typer.echo(formats.json_text(data))
         return
     lists = ("attributes", "depends_on", "blocks", "processes", "history", "comments", "description")
@@ -264,12 +275,14 @@ def show(
             typer.echo(formats.table(items, list(items[0])))
 
 
-def _report(result, fmt: str) -> None:
+def _report(result, fmt: str, accepted: tuple[str, ...] = ()) -> None:
+    """Print what a bulk action did; exit 1 when tasks were skipped for a reason not
+    `accepted` (`--ok-if-done`: "already done" is what the script wanted)."""
     if fmt == "json":
         typer.echo(formats.json_text(dataclasses.asdict(result)))
     else:
         typer.echo(result.summary())
-    if result.skipped:
+    if any(reason not in accepted for reason in result.skipped):
         reasons = "; ".join(
             f"{len(ids)} {reason} ({', '.join('#' + str(i) for i in ids[:10])}{' ...' if len(ids) > 10 else ''})"
             for reason, ids in result.skipped.items()
@@ -286,12 +299,20 @@ def done(
     ctx: typer.Context,
     ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+    ok_if_done: bool = typer.Option(
+        False, "--ok-if-done", help="A task that is done already is no error (exit 0: safe to run again)."
+    ),
 ) -> None:
-    """Mark tasks done (exit 1 when some were already done)."""
+    """Mark tasks done (exit 1 when some were already done, unless --ok-if-done)."""
+    from tasktui.services.tasks.status_changes import TRANSITIONS
     from tasktui.services.tasks.transitions import mark_done
 
     task_ids = read_ids(ids or [])
-    _report(mark_done(state(ctx).open(), task_ids), fmt)
+    _report(
+        mark_done(state(ctx).open(), task_ids),
+        fmt,
+        accepted=(TRANSITIONS["done"].skipped_reason,) if ok_if_done else (),
+    )
 
 
 @task_app.command("reopen")

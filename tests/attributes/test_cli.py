@@ -56,7 +56,8 @@ def test_raise_with_attributes_and_filter_and_typed_json(stock):
         eight: {"qty": 8, "ok": False},
     }
     shown = json.loads(cli("task", "show", str(seven), "-f", "json").stdout)
-    assert {a["key"]: a["value"] for a in shown["attributes"]} == {"qty": 7, "colour": "red", "ok": False}
+    assert shown["attributes"] == {"qty": 7, "colour": "red", "ok": False}  # the shape of `task list`
+    assert {a["key"]: a["value"] for a in shown["attribute_fields"]} == shown["attributes"]
 
 
 def test_raise_refusals_exit_2_with_one_line(stock):

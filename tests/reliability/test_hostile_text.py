@@ -143,7 +143,7 @@ def test_raise_cleans_title_description_link_and_attribute(noted):
     task = _shown(cli, result.stdout.strip())
     assert (task["title"], task["description"], task["link"]) == (CLEAN_TITLE, CLEAN_TEXT, "https://x/1")
     # a text attribute may hold lines (as before): its CR becomes a newline
-    assert [a["value"] for a in task["attributes"]] == [CLEAN_TITLE.replace(" over", "\nover")]
+    assert list(task["attributes"].values()) == [CLEAN_TITLE.replace(" over", "\nover")]
 
 
 def test_batch_and_import_clean_like_a_single_raise(noted, tmp_path):

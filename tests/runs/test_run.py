@@ -212,9 +212,11 @@ def test_database_unavailable_keeps_the_exit_code(ready, tmp_path):
     )  # fmt: skip
     assert proc.returncode == 5 and "not a tasktui database" in proc.stderr
     assert foreign.read_text() == "not a database\n"
-    # an unknown event is reported the same way, the exit code survives
+    # an unknown event is refused before the command runs (issue 16: a typo in a cron
+    # job fails on its first run), exit 3, the command's output never appears
     unknown = ready.run("run", "--event", "no_such_event", "--", *command)
-    assert unknown.exit_code == 5 and "unknown event 'no_such_event'" in unknown.stderr
+    assert unknown.exit_code == 3 and "unknown event 'no_such_event'" in unknown.stderr
+    assert unknown.stdout == ""
     # resolving against a database that cannot be used: success stays success
     proc = subprocess.run(
         [PY, "-m", "tasktui", "--db", str(missing), "run", "-e", "job_failed", "--dedup-key", "k",
@@ -281,6 +283,11 @@ def test_closed_stdout_reaches_the_command_as_a_broken_pipe(ready, db_path):
 
 
 def test_run_imports_neither_textual_nor_pydantic(db_path):
+    created = subprocess.run(  # `run` checks its event before the command runs
+        [PY, "-m", "tasktui", "--db", str(db_path), "event", "create", "x", "--name", "X"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert created.returncode == 0, created.stderr
     probe = (
         "import sys, json\n"
         f"sys.argv = ['tasktui', '--db', {str(db_path)!r}, 'run', '-e', 'x', '--', 'true']\n"

@@ -38,6 +38,16 @@ TITLES = [
 ]
 
 
+#: "Now" for the tasks table's Age column: two days after the first seeded task.
+FROZEN_NOW = BASE + dt.timedelta(days=2)
+
+
+@pytest.fixture(autouse=True)
+def frozen_age_clock(monkeypatch):
+    """The Age column counts from a fixed "now", so snapshots do not age."""
+    monkeypatch.setattr("tasktui.tui.widgets.task_columns.now", lambda: FROZEN_NOW)
+
+
 @pytest.fixture(autouse=True)
 def utc_timezone(monkeypatch):
     """Show times in UTC, whatever the machine's zone."""

@@ -254,13 +254,30 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
     return plan
 
 
+def raisable_event(event: Event) -> Event:
+    """`event`, when it may raise new tasks (an obsolete one is refused)."""
+    if event.obsolete:
+        raise Refused(f"event {event.identifier!r} is obsolete and raises no new tasks")
+    return event
+
+
+def check_raise_target(event: str, assignee: str | None = None, group: str | None = None) -> Event:
+    """The event a raise would use, checked before anything else happens (an unknown
+    event, user or group is NotFound, an obsolete event Refused): `tasktui run` asks
+    before it runs its command, so a typo fails at once, not at the first failure."""
+    ev = raisable_event(get_event(event))
+    if assignee:
+        get_user(assignee)
+    if group:
+        get_group(group)
+    return ev
+
+
 def _resolve(request: RaiseRequest, caches: dict[str, dict[Any, Any]]) -> PlannedRaise:
     """A `new` plan with the request's event, people and attribute values resolved,
     or `refused` with the first error."""
     try:
-        ev = cached_lookup(caches["event"], request.event, get_event)
-        if ev.obsolete:
-            raise Refused(f"event {ev.identifier!r} is obsolete and raises no new tasks")
+        ev = raisable_event(cached_lookup(caches["event"], request.event, get_event))
     except TaskTuiError as e:
         return PlannedRaise(REFUSED, error=e, event_refused=True)
     try:

@@ -3,6 +3,8 @@ the tabs Attributes, Dependencies, Processes, History & comments."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 
 from rich.table import Table
@@ -12,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.widgets import Header, Input, Label, OptionList, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import Header, Input, Label, OptionList, Static, TabbedContent, TabPane
 from textual.widgets.option_list import Option
 
 from tasktui.formats import local
@@ -28,6 +30,27 @@ from tasktui.tui.widgets.task_columns import DONE_MARK, OPEN_MARK
 from tasktui.tui.widgets.task_id_prompt import TaskIdPromptScreen
 
 TABS = ("attributes", "dependencies", "processes", "history")
+#: The task before or after one in the list the detail was opened from (delta -1 or 1),
+#: or None at an end: the tasks screen gives it, so `j`/`k` walk its list in place.
+Neighbour = Callable[[int, int], "int | None"]
+
+
+def browser_available() -> bool:
+    """Whether `l` can open a browser: a desktop session (a display, macOS, Windows).
+    Over SSH there is none, and a text browser would take over the TUI's terminal."""
+    if sys.platform in ("darwin", "win32"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+#: The widget of a tab that takes the focus when the tab is shown (its main list);
+#: the Processes tab has nothing to act on, so the tab bar keeps it.
+TAB_FOCUS = {
+    "attributes": "#attribute-editor-table",
+    "dependencies": "#depends-on",
+    "processes": "#detail-tabs ContentTabs",
+    "history": "#detail-history-box",
+}
 
 
 def _ref(ref: TaskRef) -> str:
@@ -90,6 +113,9 @@ def processes_table(task: TaskDetail) -> Table | str:
 class TaskDetailScreen(TaskActions, ScreenWithHelp):
     """One task in full, with its actions."""
 
+    #: The Attributes tab's table has the focus from the start, so Enter and `e` act on it.
+    AUTO_FOCUS = TAB_FOCUS["attributes"]
+
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("d", "mark_done", "Done"),
@@ -98,6 +124,7 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
         Binding("u", "assign_user", "Assign…"),
         Binding("U", "unassign", "Unassign"),
         Binding("l", "open_link", "Open link"),
+        Binding("v", "view_description", "View description"),
         Binding("y", "copy_link", "Copy link"),
         Binding("c", "comment", "Comment"),
         Binding("n", "add_dependency", "Add dependency"),
@@ -106,11 +133,14 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
         Binding("2", "tab('dependencies')", "Dependencies tab", show=False),
         Binding("3", "tab('processes')", "Processes tab", show=False),
         Binding("4", "tab('history')", "History tab", show=False),
+        Binding("j,right_square_bracket", "step(1)", "Next task", show=False),
+        Binding("k,left_square_bracket", "step(-1)", "Previous task", show=False),
     ]
 
-    def __init__(self, task_id: int) -> None:
+    def __init__(self, task_id: int, neighbour: Neighbour | None = None) -> None:
         super().__init__(id="task-detail-screen")
         self.task_id = task_id
+        self.neighbour = neighbour
         self.detail: TaskDetail | None = None
 
     @property
@@ -203,14 +233,60 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
     def action_back(self) -> None:
         """Back to the tasks."""
         comment = self.query_one("#comment-input", Input)
-        if comment.has_focus:  # Esc leaves the text field first (TabbedContent itself takes no focus)
-            self.query_one("#detail-tabs", TabbedContent).query_one(Tabs).focus()
+        if comment.has_focus:  # Esc leaves the text field first, back to the tab's list
+            self.query_one(TAB_FOCUS["history"]).focus()
             return
         self.dismiss()
 
+    def action_view_description(self) -> None:
+        """Read the whole description full-screen, with search (a job's output tail)."""
+        from tasktui.tui.screens.text_pager import TextPagerScreen
+
+        if self.detail is None or not self.detail.description:
+            self.notify("This task has no description", severity="warning")
+            return
+        self.app.push_screen(TextPagerScreen(f"Task #{self.task_id} — description", self.detail.description))
+
+    def on_key(self, event) -> None:
+        if event.key == "enter" and self.focused is self.query_one("#detail-description-box"):
+            event.stop()
+            self.action_view_description()
+
+    def action_step(self, delta: int) -> None:
+        """Show the next (1) or previous (-1) task of the list, in place."""
+        other = self.neighbour(self.task_id, delta) if self.neighbour else None
+        if other is None:
+            self.notify("No next task" if delta > 0 else "No previous task", severity="warning")
+            return
+        self.task_id = other
+        self.detail = None
+        self.query_one(AttributeEditor).task_id = other
+        self.query_one("#detail-title", Label).update(f"Task #{other}")
+        self.load()
+
+    def action_mark_done(self) -> None:
+        """Mark the task done; when a task it depends on is still open, ask first."""
+        detail = self.detail
+        waiting_on = [r for r in detail.depends_on if r.status != "done"] if detail and detail.status == "open" else []
+        if not waiting_on:
+            super().action_mark_done()
+            return
+        from tasktui.tui.screens.confirm import Choice, ChoiceScreen
+
+        names = ", ".join(f"#{r.id}" for r in waiting_on[:5]) + (" …" if len(waiting_on) > 5 else "")
+        message = f"Task #{self.task_id} depends on {len(waiting_on)} open task(s): {names}. Mark it done anyway?"
+
+        def chosen(value: str | None) -> None:
+            if value == "done":
+                super(TaskDetailScreen, self).action_mark_done()
+
+        choices = [Choice("cancel", "Keep it open", "n"), Choice("done", "Mark done", "d", "warning")]
+        self.app.push_screen(ChoiceScreen("Open dependencies", message, choices), chosen)
+
     def action_tab(self, tab: str) -> None:
-        """Show one of the tabs."""
+        """Show one of the tabs, its list focused."""
         self.query_one(TabbedContent).active = tab
+        self.query_one(TAB_FOCUS[tab]).focus()
 
     def _change(self, action: Callable[[], object], done: Callable[[object], str] | None = None) -> None:
         """Run a change of this task in a worker; then say `done(result)` and reload."""
@@ -245,8 +321,12 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
     def action_open_link(self) -> None:
         """Open the link in the browser."""
         if self.detail and self.detail.link:
+            link = visible_line(self.detail.link)
+            if not (self.app.is_web or browser_available()):
+                self.notify(f"No browser can be opened here: y copies the link\n{link}", markup=False, timeout=10)
+                return
             self.app.open_url(self.detail.link)
-            self.notify(f"Opening {visible_line(self.detail.link)}", markup=False)
+            self.notify(f"Opening {link}", markup=False)
         else:
             self.notify("This task has no link", severity="warning")
 

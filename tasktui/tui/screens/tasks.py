@@ -394,7 +394,7 @@ class TasksScreen(TaskActions, ScreenWithHelp):
 
     def action_pick_sort(self) -> None:
         """Choose the column to sort by."""
-        items = [(c.key, c.full_name) for c in COLUMNS]
+        items = [(c.key, c.full_name) for c in COLUMNS if c.sort_key == c.key]  # Age sorts as Created
 
         def chosen(key: str | None) -> None:
             if key:
@@ -425,7 +425,11 @@ class TasksScreen(TaskActions, ScreenWithHelp):
                 self.table.set_columns(keys)
                 self._save_setting(COLUMNS_SETTING, ",".join(keys))
 
-        self.app.push_screen(ColumnChooserScreen(self.table.chosen_columns), chosen)
+        layout = self.table.layout_now()
+        notes = {key: "hidden: no room" for key in layout.hidden}
+        if layout.merged_group:
+            notes["group"] = "no room: shown as @group under Assigned to"
+        self.app.push_screen(ColumnChooserScreen(self.table.chosen_columns, notes), chosen)
 
     def _save_setting(self, key: str, value: str) -> None:
         self.app.backend.run(set_setting, self.actor, key, value, owner=self, group="tasks-settings")
@@ -453,6 +457,12 @@ class TasksScreen(TaskActions, ScreenWithHelp):
     def _show_empty_state(self, empty: bool) -> None:
         self.query_one("#empty-state").display = empty
         self.table.display = not empty
+        if not empty and self.focused is None:  # the hidden table lost the focus: give it back
+            self.table.focus()
+
+    @on(TaskTable.NewAbove)
+    def _new_above(self, event: TaskTable.NewAbove) -> None:
+        self.query_one(FilterBar).show_new_above(event.count)
 
     @on(TaskTable.SelectionChanged)
     def _selection_changed(self) -> None:
@@ -464,7 +474,7 @@ class TasksScreen(TaskActions, ScreenWithHelp):
 
         if self.app.screen is not self:  # a second click or Enter of a burst: the detail is open
             return
-        self.app.push_screen(TaskDetailScreen(event.task_id))
+        self.app.push_screen(TaskDetailScreen(event.task_id, self.table.neighbour))
 
     def data_changed(self) -> None:
         """Another process (or a worker) changed the data: refresh count and window."""

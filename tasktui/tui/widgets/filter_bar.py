@@ -46,6 +46,8 @@ class FilterBar(Vertical):
     FilterBar { height: 2; }
     FilterBar > Horizontal { height: 1; }
     FilterBar #search { border: none; height: 1; padding: 0 1; width: 1fr; }
+    FilterBar #new-above { width: auto; padding: 0 1; text-style: bold reverse; display: none; }
+    FilterBar #new-above.-shown { display: block; }
     FilterBar #count { width: auto; padding: 0 1; text-style: bold; }
     FilterBar #filters { width: 1fr; height: 1; padding: 0 1; color: $text-muted; text-wrap: nowrap; text-overflow: ellipsis; }
     """
@@ -53,6 +55,7 @@ class FilterBar(Vertical):
     def compose(self) -> ComposeResult:
         with Horizontal():
             yield Input(placeholder="/ Search title, description, link, attributes", id="search")
+            yield Label("", id="new-above")
             yield Label("", id="count")
         yield Label("", id="filters")
 
@@ -64,6 +67,12 @@ class FilterBar(Vertical):
         else:
             text = f"{total:,}{'' if exact else '+'} task{'' if total == 1 and exact else 's'}"
         self.query_one("#count", Label).update(text)
+
+    def show_new_above(self, count: int) -> None:
+        """Say that `count` tasks arrived above the rows on screen (`g` goes there)."""
+        marker = self.query_one("#new-above", Label)
+        marker.update(f"↑ {count:,} new · g" if count else "")
+        marker.set_class(count > 0, "-shown")
 
     def show_summary(self, summary: FilterSummary) -> None:
         """Describe the filters, the sort and the selection."""

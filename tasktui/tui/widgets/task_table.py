@@ -27,7 +27,7 @@ from textual.strip import Strip
 
 from tasktui.services.tasks.listing import TaskRow
 from tasktui.text_safety import visible_line
-from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, fit_columns
+from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, Layout, fit_columns
 from tasktui.tui.widgets.task_window import (
     PAGE_SIZE,
     PageCache,
@@ -43,6 +43,10 @@ SELECTED_MARK = "●"
 GUTTER = 2
 #: Rows fetched around the visible ones, so scrolling rarely shows a placeholder.
 PREFETCH_ROWS = 50
+#: How long rows that arrived with a live refresh stay highlighted (seconds).
+NEW_HIGHLIGHT_S = 3.0
+#: The gutter mark of a row that just arrived (readable without colour).
+NEW_MARK = "+"
 
 
 def _clean(text: str) -> str:
@@ -72,6 +76,7 @@ class TaskTable(ScrollView, can_focus=True):
         "task-table--selected",
         "task-table--done",
         "task-table--placeholder",
+        "task-table--new",
     }
 
     DEFAULT_CSS = """
@@ -86,8 +91,9 @@ class TaskTable(ScrollView, can_focus=True):
     TaskTable > .task-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     TaskTable > .task-table--cursor-blurred { background: $block-cursor-blurred-background; }
     TaskTable > .task-table--selected { background: $accent 35%; }
-    TaskTable > .task-table--done { color: $text-muted; }
+    TaskTable > .task-table--done { color: $text-muted; text-style: dim; }
     TaskTable > .task-table--placeholder { color: $text-disabled; }
+    TaskTable > .task-table--new { background: $success 30%; text-style: bold; }
     """
 
     @dataclass
@@ -113,6 +119,13 @@ class TaskTable(ScrollView, can_focus=True):
         count: int
 
     @dataclass
+    class NewAbove(Message):
+        """`count` tasks arrived above the rows on screen (0: none, or the user is back
+        at the top); `g` goes there."""
+
+        count: int
+
+    @dataclass
     class SortRequested(Message):
         """A click on a column header."""
 
@@ -134,6 +147,11 @@ class TaskTable(ScrollView, can_focus=True):
         self.generation = 0
         self._in_flight: set[tuple[int, int]] = set()
         self._header_ranges: list[tuple[int, int, str]] = []
+        #: Tasks that arrived above the screen since the user last saw the top.
+        self.new_above = 0
+        #: Rows that arrived with the last refreshes, highlighted for a moment.
+        self.fresh_ids: set[int] = set()
+        self._max_id_seen = 0
 
     # ------------------------------------------------------------------ queries
 
@@ -142,6 +160,9 @@ class TaskTable(ScrollView, can_focus=True):
         self.task_query = query
         self.generation += 1
         self.cursor = 0
+        self._max_id_seen = 0
+        self.fresh_ids.clear()
+        self._set_new_above(0)
         self._pending_last = False
         self.scroll_to(y=0, animate=False, immediate=True)
         self._reload(self.generation, query, None, self._visible_range(0))
@@ -214,6 +235,7 @@ class TaskTable(ScrollView, can_focus=True):
             return
         self.cache.clear()
         self.cache.put(0, rows)
+        self._max_id_seen = max([self._max_id_seen, *(r.id for r in rows)])
         self.total = len(rows)
         self.total_exact = False
         self.loaded = True
@@ -243,13 +265,16 @@ class TaskTable(ScrollView, can_focus=True):
         self.total = total
         self.total_exact = True
         self.loaded = True
+        self._note_arrivals(pages)
         if anchor_id is not None:
             index = self.cache.index_of(anchor_id)
             if index is not None and index != self.cursor:
                 shift = index - self.cursor
                 self.cursor = index
-                if self.scroll_offset.y > 0:
+                if self.scroll_offset.y > 0:  # rows above the screen: stay, and say so
                     self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
+                    if shift > 0:
+                        self._set_new_above(self.new_above + shift)
         self.cursor = max(0, min(self.cursor, total - 1))
         if self._pending_last:  # End was pressed before the count was known
             self._pending_last = False
@@ -259,6 +284,27 @@ class TaskTable(ScrollView, can_focus=True):
         self.post_message(self.Counted(self, total))
         self._want_visible_pages()
         self.refresh()
+
+    def _note_arrivals(self, pages: dict[int, list[TaskRow]]) -> None:
+        """Highlight for a moment the rows newer than any this query showed before."""
+        ids = [r.id for rows in pages.values() for r in rows]
+        if not ids:
+            return
+        if self._max_id_seen:
+            arrived = {i for i in ids if i > self._max_id_seen}
+            if arrived:
+                self.fresh_ids |= arrived
+                self.set_timer(NEW_HIGHLIGHT_S, lambda: self._fade(arrived))
+        self._max_id_seen = max(self._max_id_seen, *ids)
+
+    def _fade(self, ids: set[int]) -> None:
+        self.fresh_ids -= ids
+        self.refresh()
+
+    def _set_new_above(self, count: int) -> None:
+        if count != self.new_above:
+            self.new_above = count
+            self.post_message(self.NewAbove(count))
 
     def _update_virtual_size(self) -> None:
         self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
@@ -290,6 +336,7 @@ class TaskTable(ScrollView, can_focus=True):
         if generation != self.generation:
             return
         self.cache.put(page, rows)
+        self._max_id_seen = max([self._max_id_seen, *(r.id for r in rows)])
         self.refresh()
 
     # ------------------------------------------------------------------ state
@@ -298,6 +345,18 @@ class TaskTable(ScrollView, can_focus=True):
     def current_row(self) -> TaskRow | None:
         """The task under the cursor (None while its page is being fetched)."""
         return self.cache.row(self.cursor) if self.total else None
+
+    def neighbour(self, task_id: int, delta: int) -> int | None:
+        """The task `delta` rows from `task_id` (the detail's `j`/`k`); the cursor
+        follows, so Esc comes back to it. None at an end or when it is not fetched."""
+        index = self.cache.index_of(task_id)
+        if index is None or not 0 <= index + delta < self.total:
+            return None
+        row = self.cache.row(index + delta)
+        if row is None:
+            return None
+        self.go_to(index + delta)
+        return row.id
 
     def set_columns(self, keys: list[str]) -> None:
         """Show these columns (in the table's fixed order)."""
@@ -383,6 +442,8 @@ class TaskTable(ScrollView, can_focus=True):
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
+        if new_value < 1:  # the top is on screen: the new tasks are seen
+            self._set_new_above(0)
         self._want_visible_pages()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -409,13 +470,14 @@ class TaskTable(ScrollView, can_focus=True):
 
     # ------------------------------------------------------------------ drawing
 
-    def _layout(self, width: int) -> tuple[list[Column], list[int]]:
-        shown, widths, _hidden = fit_columns(self.chosen_columns, width, GUTTER)
-        return shown, widths
+    def layout_now(self) -> Layout:
+        """The columns shown at the table's current width (and those that gave way)."""
+        return fit_columns(self.chosen_columns, self.scrollable_content_region.width, GUTTER)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        columns, widths = self._layout(width)
+        layout = fit_columns(self.chosen_columns, width, GUTTER)
+        columns, widths = layout.columns, layout.widths
         if y == 0:
             return self._header_strip(columns, widths, width)
         index = int(self.scroll_offset.y) + y - 1
@@ -429,14 +491,24 @@ class TaskTable(ScrollView, can_focus=True):
         style = base
         if row.status == "done":
             style += self.get_component_rich_style("task-table--done")
+        if row.id in self.fresh_ids:
+            style += self.get_component_rich_style("task-table--new")
         if row.id in self.selected:
             style += self.get_component_rich_style("task-table--selected")
         if index == self.cursor:
             name = "task-table--cursor" if self.has_focus else "task-table--cursor-blurred"
             style += self.get_component_rich_style(name)
-        gutter = (SELECTED_MARK if row.id in self.selected else " ") + " "
-        cells = [self._cell(c.cell(row), w, c.align_right) for c, w in zip(columns, widths)]
+        gutter = (SELECTED_MARK if row.id in self.selected else " ") + (NEW_MARK if row.id in self.fresh_ids else " ")
+        cells = [self._row_cell(c, row, w) for c, w in zip(columns, widths)]
         return Strip([Segment(set_cell_size(gutter + " ".join(cells), width), style)], width)
+
+    @classmethod
+    def _row_cell(cls, column: Column, row: TaskRow, width: int) -> str:
+        """A cell of a row; a suffix (the title's "×3") stays whole when the text is cut."""
+        suffix = _clean(column.suffix(row)) if column.suffix else ""
+        if suffix and cell_len(suffix) < width:
+            return set_cell_size(cls._cell(column.cell(row), width - cell_len(suffix), False).rstrip() + suffix, width)
+        return cls._cell(column.cell(row), width, column.align_right)
 
     @staticmethod
     def _cell(text: str, width: int, right: bool) -> str:
@@ -453,8 +525,8 @@ class TaskTable(ScrollView, can_focus=True):
         self._header_ranges = []
         x = GUTTER
         for column, w in zip(columns, widths):
-            label = column.label + (arrow if column.key == sort else "")
+            label = column.label + (arrow if column.sort_key == sort else "")
             labels.append(self._cell(label, w, column.align_right))
-            self._header_ranges.append((x, x + w, column.key))
+            self._header_ranges.append((x, x + w, column.sort_key))
             x += w + 1
         return Strip([Segment(set_cell_size(" " * GUTTER + " ".join(labels), width), style)], width)
