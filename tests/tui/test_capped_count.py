@@ -1,5 +1,6 @@
 """The count of a new query: first counted up to a cap ("250+ tasks" at once), then
-exactly; End waits for the exact count; a small count takes one query."""
+exactly; End waits for the exact count; a small count takes one query; an exact count
+that gives up (a statement timeout on a server) leaves the capped one."""
 
 from __future__ import annotations
 
@@ -45,15 +46,16 @@ def exact_counts(monkeypatch):
     """The exact count held until `gate` is set; `calls` lists the totals it returned."""
     gate = threading.Event()
     calls: list[int] = []
-    real = task_table.count
+    real = task_table.count_bounded
 
-    def held_count(query):
+    def held_count(query, capped):
         assert gate.wait(10)
-        calls.append(real(query))
-        return calls[-1]
+        found = real(query, capped)
+        calls.append(found.value)
+        return found
 
     monkeypatch.setattr(task_window, "COUNT_CAP", CAP)
-    monkeypatch.setattr(task_table, "count", held_count)
+    monkeypatch.setattr(task_table, "count_bounded", held_count)
     yield gate, calls
     gate.set()
 
@@ -109,8 +111,8 @@ async def test_a_newer_query_wins_over_a_held_exact_count(many, app, exact_count
 async def test_a_small_count_takes_one_query(seeded, app, monkeypatch):
     exact: list[object] = []
     capped: list[object] = []
-    real_exact, real_capped = task_table.count, task_table.count_capped
-    monkeypatch.setattr(task_table, "count", lambda q: exact.append(q) or real_exact(q))
+    real_exact, real_capped = task_table.count_bounded, task_table.count_capped
+    monkeypatch.setattr(task_table, "count_bounded", lambda q, c: exact.append(q) or real_exact(q, c))
     monkeypatch.setattr(task_table, "count_capped", lambda q: capped.append(q) or real_capped(q))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
@@ -123,3 +125,19 @@ async def test_a_small_count_takes_one_query(seeded, app, monkeypatch):
         await pilot.press("end")
         await settle(pilot)
         assert table.cursor == 12
+
+
+async def test_an_exact_count_that_gives_up_leaves_the_capped_one(many, app, monkeypatch):
+    """The exact count's time limit passed (as `count_within` reports it): the screen
+    keeps "250+ tasks", and End goes to the last of the rows it has."""
+    monkeypatch.setattr(task_window, "COUNT_CAP", CAP)
+    monkeypatch.setattr(task_window, "EXACT_COUNT_S", 0.0)
+    monkeypatch.setattr(task_window, "count_within", lambda flt, seconds, capped: capped)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TaskTable)
+        assert count_text(app) == "250+ tasks"
+        assert table.total == CAP and not table.total_exact and table.count_final
+        await pilot.press("end")
+        await settle(pilot)
+        assert table.cursor == CAP - 1 and table.current_row is not None

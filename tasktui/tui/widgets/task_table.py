@@ -32,7 +32,7 @@ from tasktui.tui.widgets.task_window import (
     PAGE_SIZE,
     PageCache,
     Query,
-    count,
+    count_bounded,
     count_capped,
     fetch_page,
     first_page,
@@ -136,8 +136,11 @@ class TaskTable(ScrollView, can_focus=True):
         self.task_query: Query | None = None
         self.total = 0
         #: False while `total` is provisional (the first page's length, or a capped
-        #: count): rows are then read from the start only, and End waits for the count.
+        #: count) or when the exact count gave up (EXACT_COUNT_S): rows are then read
+        #: from the start only.
         self.total_exact = True
+        #: False while a reload's count is running: End waits for it.
+        self.count_final = False
         self._pending_last = False
         self.loaded = False
         self.cursor = 0
@@ -186,13 +189,14 @@ class TaskTable(ScrollView, can_focus=True):
     def _reload(self, generation: int, query: Query, anchor_id: int | None, rows: tuple[int, int]) -> None:
         """Read the count and the pages around `rows` in a worker, then show them."""
         fresh = anchor_id is None and rows[0] == 0
+        self.count_final = False
         self.app.backend.run(
             self._read_window,
             generation,
             query,
             rows,
             fresh,
-            on_done=lambda found: self._apply_reload(generation, found[0], found[1], anchor_id),
+            on_done=lambda found: self._apply_reload(generation, found[0], found[1], anchor_id, found[2]),
             owner=self,
             group="task-table-reload",
             exclusive=True,
@@ -200,8 +204,8 @@ class TaskTable(ScrollView, can_focus=True):
 
     def _read_window(
         self, generation: int, query: Query, rows: tuple[int, int], fresh: bool
-    ) -> tuple[int, dict[int, list[TaskRow]]]:
-        """In the worker: the count and the pages of `rows`. A `fresh` query (shown from
+    ) -> tuple[int, dict[int, list[TaskRow]], bool]:
+        """In the worker: the count (and whether it is exact) and the pages of `rows`. A `fresh` query (shown from
         the top) shows its first rows and a capped count on the way."""
         pages: dict[int, list[TaskRow]] = {}
         if fresh:
@@ -209,16 +213,18 @@ class TaskTable(ScrollView, can_focus=True):
             # million tasks; the rows cannot wait).
             pages[0] = first_page(query)
             self.app.call_from_thread(self._apply_first_page, generation, pages[0])
-            # Then a count that stops at COUNT_CAP (a few ms): exact when there are
-            # few matches, else "10,000+" is shown while the exact count runs.
-            capped = count_capped(query)
-            if capped.exact:
-                total = capped.value
-            else:
-                self.app.call_from_thread(self._apply_capped_count, generation, capped.value)
-                total = count(query)
+        # A count that stops at COUNT_CAP (a few ms): exact when there are few
+        # matches; else "10,000+" is shown while the exact count runs, which gives up
+        # after EXACT_COUNT_S where the engine can (the capped count then stays).
+        capped = count_capped(query)
+        exact = True
+        if capped.exact:
+            total = capped.value
         else:
-            total = count(query)
+            if fresh:
+                self.app.call_from_thread(self._apply_capped_count, generation, capped.value)
+            counted = count_bounded(query, capped)
+            total, exact = counted.value, counted.exact
         start, end = rows
         for page in range(start // PAGE_SIZE, min(end, total) // PAGE_SIZE + 1):
             if page_bounds(page, total)[1] <= page * PAGE_SIZE:
@@ -227,7 +233,7 @@ class TaskTable(ScrollView, can_focus=True):
                 continue
             before = pages[page - 1][-1] if page - 1 in pages else None
             pages[page] = fetch_page(query, page, total, before=before)
-        return total, pages
+        return total, pages, exact
 
     def _apply_first_page(self, generation: int, rows: list[TaskRow]) -> None:
         """Show the first rows of a new query while its count is still running."""
@@ -254,7 +260,7 @@ class TaskTable(ScrollView, can_focus=True):
         self.refresh()
 
     def _apply_reload(
-        self, generation: int, total: int, pages: dict[int, list[TaskRow]], anchor_id: int | None
+        self, generation: int, total: int, pages: dict[int, list[TaskRow]], anchor_id: int | None, exact: bool = True
     ) -> None:
         if generation != self.generation:
             return
@@ -263,7 +269,8 @@ class TaskTable(ScrollView, can_focus=True):
         for page, rows in pages.items():
             self.cache.put(page, rows)
         self.total = total
-        self.total_exact = True
+        self.total_exact = exact
+        self.count_final = True
         self.loaded = True
         self._note_arrivals(pages)
         if anchor_id is not None:
@@ -281,7 +288,7 @@ class TaskTable(ScrollView, can_focus=True):
             self.cursor = max(0, total - 1)
         self._update_virtual_size()
         self._scroll_to_cursor()
-        self.post_message(self.Counted(self, total))
+        self.post_message(self.Counted(self, total, exact=exact))
         self._want_visible_pages()
         self.refresh()
 
@@ -399,7 +406,7 @@ class TaskTable(ScrollView, can_focus=True):
     def action_last(self) -> None:
         """Go to the last task (its page is read in reversed order: no big OFFSET).
         While the count is still running, go there once it arrives."""
-        if not self.total_exact:
+        if not self.count_final:
             self._pending_last = True
             return
         self.go_to(self.total - 1)

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from tasktui.services.tasks.counts import TaskCount, count_tasks, count_up_to
+from tasktui.services.tasks.counts import TaskCount, count_up_to, count_within
 from tasktui.services.tasks.filters import TaskFilter
 from tasktui.services.tasks.listing import TaskRow, list_tasks
 
@@ -26,6 +26,10 @@ PAGE_SIZE = 100
 #: word at a million tasks); above it the filter bar shows "10,000+" until the exact
 #: count arrives.
 COUNT_CAP = 10_000
+#: Seconds the exact count of a big match may take before the screen settles for the
+#: capped one ("10,000+"): where the engine can cancel a statement (PostgreSQL), a
+#: count of half a million matches gives up instead of holding a connection.
+EXACT_COUNT_S = 3.0
 #: Pages kept in memory (least recently used are dropped): 5,000 rows at most.
 MAX_PAGES = 50
 
@@ -80,9 +84,9 @@ def first_page(query: Query) -> list[TaskRow]:
     return list_tasks(query.flt, query.sort, query.descending, limit=PAGE_SIZE, lang=query.lang)
 
 
-def count(query: Query) -> int:
-    """How many tasks the query matches."""
-    return count_tasks(query.flt)
+def count_bounded(query: Query, capped: TaskCount) -> TaskCount:
+    """The exact count within EXACT_COUNT_S, else `capped`."""
+    return count_within(query.flt, EXACT_COUNT_S, capped)
 
 
 def count_capped(query: Query) -> TaskCount:
