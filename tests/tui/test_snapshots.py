@@ -91,3 +91,39 @@ def test_assignee_picker(seeded, app, snap_compare, size):
 def test_dependency_prompt(seeded, app, snap_compare, size):
     """Open the oldest task (End, Enter) and press n: the prompt for a task id."""
     assert snap_compare(app, terminal_size=size, run_before=steps("end", "enter", "n"))
+
+
+@pytest.mark.parametrize("keys", [("x",), ("c",)], ids=["export", "columns"])
+def test_states_read_without_colour(seeded, db_path, actor, snap_compare, monkeypatch, keys):
+    """With NO_COLOR (a monochrome terminal, a text capture) a ticked box, an unticked
+    one and the chosen radio button differ in their glyphs: [x] [ ] (•) ( )."""
+    from tasktui.tui.app import make_app
+    from tasktui.tui.screens import export
+
+    monkeypatch.setattr(export, "default_path", lambda fmt, now=None: f"/home/alice/tasks-20240301-120000.{fmt}")
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(db_path, actor)
+    assert app.no_color
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steps(*keys))
+
+
+async def test_toggle_glyphs_follow_the_state(seeded, app, monkeypatch):
+    """What the export dialog draws for its radio buttons and check box, as text."""
+    from tasktui.tui.widgets.toggles import Checkbox, RadioButton
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        radios = {str(r.label): r.render().plain.rstrip() for r in app.screen.query(RadioButton)}
+        assert radios == {"CSV": "(•) CSV", "JSON": "( ) JSON"}
+        box = app.screen.query_one(Checkbox)
+        assert box.render().plain.startswith("[ ] ")
+        box.value = True
+        assert box.render().plain.startswith("[x] ")
+        app.screen.query_one("#format-json", RadioButton).value = True
+        await pilot.pause()
+        assert {str(r.label): r.render().plain[:3] for r in app.screen.query(RadioButton)} == {
+            "CSV": "( )",
+            "JSON": "(•)",
+        }

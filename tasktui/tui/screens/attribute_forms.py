@@ -17,9 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+from textual.widgets import Button, Input, Label, Select, Static
 
 from tasktui.errors import TaskTuiError
+from tasktui.tui.widgets.toggles import Checkbox
 
 
 @dataclass(frozen=True)

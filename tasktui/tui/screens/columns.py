@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Label, SelectionList
+from textual.widgets import Label
 
 from tasktui.tui.widgets.task_columns import COLUMNS
+from tasktui.tui.widgets.toggles import SelectionList
 
 
 class ColumnChooserScreen(ModalScreen[list[str] | None]):

@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Input, Label, ProgressBar, RadioButton, RadioSet
+from textual.widgets import Button, Input, Label, ProgressBar, RadioSet
 
 from tasktui.services.transfer.export import ExportResult, export_tasks, export_to_file_object
 from tasktui.tui.widgets.task_window import Query
+from tasktui.tui.widgets.toggles import Checkbox, RadioButton
 
 
 def default_path(fmt: str, now: dt.datetime | None = None) -> str:

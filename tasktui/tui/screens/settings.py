@@ -14,7 +14,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, DataTable, Input, Label, Select, Static
 
 from tasktui import formats
 from tasktui.errors import Invalid, TaskTuiError
@@ -33,6 +33,7 @@ from tasktui.services.mail.settings import (
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.terminal_safety import visible_line
 from tasktui.tui.widgets.key_bar import KeyBar
+from tasktui.tui.widgets.toggles import Checkbox
 
 OUTBOX_ROWS = 50
 #: (input id, label, placeholder) of the text fields of the form, in order.
