@@ -120,10 +120,13 @@ def test_a_store_goes_to_postgresql_and_back_with_every_row_equal(source, postgr
     url = postgres_server.new_database()
     back = tmp_path / "back.db"
     seen: list[tuple[int, int]] = []
+    untouched = source.read_bytes()
 
     there = copy_database(source, url, progress=lambda done, total: seen.append((done, total)))
     again = copy_database(url, back)
 
+    assert source.read_bytes() == untouched  # the source is only read
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["back.db", "source.db"]
     original = _contents(source)
     assert all(original[table] for table in original), [t for t in original if not original[t]]
     assert sorted(original) == sorted([m._meta.table_name for m in copy_models()] + ["task_fts"])
