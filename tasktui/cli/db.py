@@ -1,12 +1,16 @@
-"""`tasktui db check|backup|migrate`: keep the database file healthy.
+"""`tasktui db check|backup|migrate|copy`: keep the database healthy, move it.
 
 These commands never open the database the ordinary way (which would create a
 missing file, migrate an old one and register the acting user): `check` and `backup`
-only read the file, `migrate` changes only the schema.
+only read the file, `migrate` changes only the schema, `copy` only reads its source
+and fills an empty target in one transaction.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -16,7 +20,7 @@ from tasktui.cli.state import check_format_in, state
 from tasktui.limits import MAX_BACKUP_PAGES, MAX_BACKUP_PAUSE_MS
 from tasktui.text_safety import visible_line
 
-db_app = typer.Typer(help="Check, back up and migrate the database file.", no_args_is_help=True)
+db_app = typer.Typer(help="Check, back up, migrate and copy the database.", no_args_is_help=True)
 
 #: Exit code of `db check` when it finds a problem: the database is not usable as is.
 CHECK_FAILED = 4
@@ -84,6 +88,48 @@ def migrate(ctx: typer.Context) -> None:
     for version, summary in result.applied:
         typer.echo(f"applied migration {version}: {summary}")
     typer.echo(f"migrated {visible_line(str(result.path))} from schema version {result.before} to {result.after}")
+
+
+@contextmanager
+def _progress_bar(label: str) -> Iterator[Callable[[int, int], None] | None]:
+    """A progress callback: a bar on stderr when it is a terminal, nothing otherwise
+    (scripts, pipes, logs)."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:  # fmt: skip
+        bar_task = bar.add_task(label, total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(bar_task, completed=done, total=total)
+
+        yield advance
+
+
+@db_app.command("copy")
+def copy(
+    source: str = typer.Argument(..., help="The database to copy: a file path or URL (only read)."),
+    target: str = typer.Argument(
+        ..., help="The empty database to fill: a file path or URL (created or migrated as needed)."
+    ),
+) -> None:
+    """Copy a whole store into an empty database of either engine (SQLite file <->
+    PostgreSQL), every table with its ids, all or nothing: the row counts are checked
+    before the one transaction commits; a target holding tasktui data is refused."""
+    from tasktui.services.admin.copy import copy_database
+
+    with _progress_bar("db copy") as progress:
+        result = copy_database(source, target, progress=progress)
+    typer.echo(
+        f"copied {result.total:,} rows ({result.rows.get('task', 0):,} tasks) in {len(result.rows)} tables "
+        f"from {visible_line(str(result.source))} to {visible_line(str(result.target))} in {result.seconds:.1f} s"
+    )
 
 
 def register(app: typer.Typer) -> None:

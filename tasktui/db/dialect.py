@@ -18,10 +18,14 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
 from tasktui.db.url import DatabaseUrl
+
+if TYPE_CHECKING:
+    from tasktui.db.copying import BulkLoader, CopySource
 
 #: A database, or the models' proxy standing for the one they are bound to.
 AnyDatabase = pw.Database | pw.DatabaseProxy
@@ -226,6 +230,35 @@ class Dialect(ABC):
         (Unavailable when not), and return the schema version it holds. `pages_per_step`,
         `pause_s` and `progress(done, total)` pace the copy where the engine can.
         Moving the copy into place is the caller's (services/admin/maintenance.py)."""
+        ...
+
+    # ------------------------------------------------------------------ db copy
+    # `tasktui db copy SOURCE TARGET` (services/admin/copy.py): the snapshot of the
+    # source, the target opened without migrating it, the bulk loader.
+
+    @abstractmethod
+    def copy_source(self, url: DatabaseUrl) -> CopySource:
+        """A consistent, read-only snapshot of the existing tasktui database at `url`
+        (the caller checked it exists and is current). Changes nothing."""
+        ...
+
+    @abstractmethod
+    def open_copy_target(self, url: DatabaseUrl) -> pw.Database:
+        """Open the database at `url` to copy into, bound to the models, creating an
+        empty one where the engine can (an SQLite file) but never migrating it: the
+        copy migrates inside its own transaction, so a failed copy leaves the target
+        as it was. Refuses a foreign, newer or read-only database (Unavailable)."""
+        ...
+
+    def discard_copy_target(self, url: DatabaseUrl, db: pw.Database) -> None:
+        """After a failed copy (the transaction rolled back): close `db` and remove
+        what `open_copy_target` created, if anything (a new SQLite file)."""
+        db.close()
+
+    @abstractmethod
+    def bulk_loader(self, db: pw.Database) -> BulkLoader:
+        """The loader that fills the empty tables of `db` inside the current
+        transaction (see `tasktui.db.copying.BulkLoader`)."""
         ...
 
     @abstractmethod

@@ -4,7 +4,12 @@ Options: `--tasks N` (default 100,000; 1,000,000 works), `--small-tasks N` (defa
 10,000: the comparison size for `raise`), `--repeat N` (fresh-process runs per figure,
 default 20), `--workdir DIR` (keep the seeded databases there and reuse them on the
 next run when they hold the requested number of tasks; default: a temporary
-directory, removed afterwards), `--only NAME` (run only these sections).
+directory, removed afterwards), `--only NAME` (run only these sections),
+`--postgres URL` (also spelled `--db URL`; `auto` starts a throwaway server for the
+run): the `postgres` section then prints the figures of SQLite and of PostgreSQL side
+by side. The PostgreSQL database must be empty (it is filled with `tasktui db copy`
+of the big SQLite database, which is timed) or hold a previous run's copy of at least
+`--tasks` tasks (reused).
 
 Adding a section: create `tests/bench/<name>.py` with
 
@@ -39,7 +44,7 @@ from tests.bench.context import BenchContext
 from tests.bench.seed import BENCH_USER, seed, seeded_count
 
 #: Section modules under tests/bench, run in this order when present.
-SECTIONS = ["core", "tui", "writers", "notify", "intake", "web"]
+SECTIONS = ["core", "tui", "writers", "notify", "intake", "web", "postgres"]
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:
@@ -49,10 +54,52 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int, default=20, help="fresh-process runs per figure")
     parser.add_argument("--workdir", type=Path, default=None, help="keep and reuse seeded databases here")
     parser.add_argument("--only", action="append", default=None, help="run only this section (repeatable)")
+    parser.add_argument(
+        "--postgres",
+        "--db",
+        dest="postgres",
+        default=None,
+        help="also measure PostgreSQL: a postgresql:// URL of an empty database, or auto (a throwaway server)",
+    )
     args = parser.parse_args(argv)
     if args.tasks < 1 or args.small_tasks < 1 or args.repeat < 1:
         parser.error("--tasks, --small-tasks and --repeat must be at least 1")
+    if args.postgres not in (None, "auto") and not args.postgres.startswith(("postgresql://", "postgres://")):
+        parser.error("--postgres/--db takes a postgresql:// URL or auto")
     return args
+
+
+def _postgres_tasks(url: str) -> int:
+    """How many tasks the PostgreSQL database holds (0 when it has no tasktui schema)."""
+    from tasktui import db as dbmod
+
+    dialect, parsed = dbmod.dialect_for_url(url)
+    if dialect.stored_schema_version(parsed) == 0:
+        return 0
+    from tasktui.models import Task
+
+    database = dbmod.open_database(url)
+    try:
+        return Task.select().count()
+    finally:
+        database.close()
+
+
+def _postgres_database(url: str, big: Path, tasks: int) -> dict[str, Any]:
+    """Fill the PostgreSQL database at `url` with `db copy` of `big` (timed), or reuse
+    it when it holds a previous copy of at least `tasks` tasks."""
+    from tasktui.services.admin.copy import copy_database
+
+    held = _postgres_tasks(url)
+    if held >= tasks:
+        return {"reused": True, "tasks": held}
+    started = time.perf_counter()
+    result = copy_database(big, url)
+    return {
+        "tasks": result.rows["task"],
+        "rows": result.total,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
 
 
 def _database(workdir: Path, tasks: int) -> tuple[Path, float | None]:
@@ -90,9 +137,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     keep = args.workdir is not None
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="tasktui-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    server = None
     try:
         big, big_seed_s = _database(workdir, args.tasks)
         small, small_seed_s = _database(workdir, args.small_tasks)
+        postgres, postgres_copy = args.postgres, None
+        if postgres == "auto":
+            from tests.db.postgres_server import PostgresServer, server_binaries
+
+            binaries = server_binaries()
+            if binaries is None:
+                raise SystemExit("--postgres auto: the PostgreSQL server binaries (initdb, pg_ctl) are not installed")
+            server = PostgresServer(binaries).start()
+            postgres = server.create_database("bench")
+        if postgres is not None:
+            postgres_copy = _postgres_database(postgres, big, args.tasks)
         ctx = BenchContext(
             db_path=big,
             small_db_path=small,
@@ -101,6 +160,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             workdir=workdir,
             repeat=args.repeat,
             env={**os.environ, "TASKTUI_USER": BENCH_USER, "TASKTUI_LANG": "en"},
+            postgres=postgres,
+            postgres_label=None if postgres is None else _label(postgres, server is not None),
+            postgres_copy=postgres_copy,
         )
         figures: dict[str, Any] = {
             "params": {
@@ -110,17 +172,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "seed_seconds": {"big": big_seed_s, "small": small_seed_s},
                 "python": sys.version.split()[0],
                 "cpus": os.cpu_count(),
+                "postgres": ctx.postgres_label,
             }
         }
         for name in args.only or SECTIONS:
+            if name == "postgres" and ctx.postgres is None:
+                continue
             result = _section(name, ctx)
             if result is not None:
                 figures[name] = result
         print(json.dumps(figures, indent=2))
         return figures
     finally:
+        if server is not None:
+            from tasktui import db as dbmod
+
+            dbmod.close_database()
+            server.stop()
         if not keep:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _label(url: str, throwaway: bool) -> str:
+    """The database named without a password, and whether it was a throwaway server."""
+    from tasktui.db.url import parse_database_url
+
+    shown = str(parse_database_url(url))
+    return f"{shown} (throwaway server, fsync=off)" if throwaway else shown
 
 
 if __name__ == "__main__":

@@ -28,6 +28,9 @@ class BenchContext:
     - `repeat`: how many fresh-process runs a figure takes its median from.
     - `python` / `tasktui`: the interpreter and the console script of the venv.
     - `env`: the environment for subprocesses (`TASKTUI_USER` is the bench user).
+    - `postgres`: the URL of a PostgreSQL database holding a copy of `db_path` (with
+      `--postgres`), `postgres_label` how to name it (no password), `postgres_copy`
+      what the `db copy` that filled it took.
     """
 
     db_path: Path
@@ -39,6 +42,9 @@ class BenchContext:
     python: Path = field(default_factory=lambda: Path(sys.executable))
     tasktui: Path = field(default_factory=lambda: Path(sys.executable).with_name("tasktui"))
     env: dict[str, str] = field(default_factory=dict)
+    postgres: str | None = None
+    postgres_label: str | None = None
+    postgres_copy: dict[str, Any] | None = None
 
     def time_call(self, fn: Callable[[], Any], repeat: int | None = None, warmup: int = 1) -> dict[str, float]:
         """Median / min / max milliseconds of `fn()` in this process (after warm-up calls)."""

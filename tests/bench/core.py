@@ -80,7 +80,7 @@ def _filters(ctx: BenchContext) -> dict[str, Any]:
     }
 
 
-def _filter_figures(ctx: BenchContext, flt: TaskFilter) -> dict[str, Any]:
+def _filter_figures(ctx: BenchContext, flt: TaskFilter, count_repeat: int = 5) -> dict[str, Any]:
     """Timings of one filter's first page and count, and its number of matches."""
     from tasktui.services.tasks.counts import count_tasks, count_up_to
     from tasktui.services.tasks.listing import list_tasks, page_query
@@ -88,8 +88,8 @@ def _filter_figures(ctx: BenchContext, flt: TaskFilter) -> dict[str, Any]:
     return {
         "first_page_query": ctx.time_call(lambda: list(page_query(flt, limit=50).tuples()))["median_ms"],
         "first_page_with_rows": ctx.time_call(lambda: list_tasks(flt, limit=50))["median_ms"],
-        "count": ctx.time_call(lambda: count_tasks(flt), repeat=5)["median_ms"],
-        "count_up_to_10000": ctx.time_call(lambda: count_up_to(flt, 10_000), repeat=5)["median_ms"],
+        "count": ctx.time_call(lambda: count_tasks(flt), repeat=count_repeat)["median_ms"],
+        "count_up_to_10000": ctx.time_call(lambda: count_up_to(flt, 10_000), repeat=count_repeat)["median_ms"],
         "matching": count_tasks(flt),
     }
 

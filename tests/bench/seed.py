@@ -212,7 +212,7 @@ def _task_rows(start: int, count: int, total: int, events, user_ids: list[int], 
         link = f"https://shop.example.com/admin/orders/{n}"
         done_at = None if is_open else created + dt.timedelta(hours=rng.randrange(1, 72))
         done_by = None if is_open else (assignee or rng.choice(user_ids))
-        dedup_key = f"{n}" if rng.random() < 0.2 else None
+        dedup_key = f"{n}-{i}" if rng.random() < 0.2 else None  # unique: one open task per key
         last_seen = str(created)
         rows.append(
             (

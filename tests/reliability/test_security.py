@@ -70,6 +70,19 @@ ALLOWED = {
         "db/sqlite/dialect.py",
         "query_plan",
     ): "prefixes EXPLAIN QUERY PLAN to SQL that peewee generated (values are parameters)",
+    ("db/postgres/database.py", "run_script"): "runs the frozen migration files (shipped SQL) as one script",
+    ("db/postgres/dialect.py", "query_plan"): "prefixes EXPLAIN to SQL that peewee generated (values are parameters)",
+    (
+        "db/sqlite/copy.py",
+        "_run",
+    ): "db copy: identifiers from models.py, quoted, or index/trigger definitions from the file's own sqlite_master",
+    ("db/sqlite/copy.py", "load"): "db copy: INSERT built from identifiers of models.py, quoted; values are parameters",
+    (
+        "db/postgres/copy.py",
+        "_run",
+    ): "db copy: psycopg.sql compositions of constants and identifiers of models.py, or pg_get_indexdef's output",
+    ("db/postgres/copy.py", "_compose"): "db copy: sql.SQL of a constant template of this module, then format()",
+    ("db/postgres/copy.py", "_catalog"): "db copy: an index definition the server wrote (pg_get_indexdef)",
 }
 
 

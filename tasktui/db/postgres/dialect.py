@@ -9,7 +9,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import peewee as pw
 
@@ -17,6 +17,9 @@ from tasktui.db.dialect import AnyDatabase, Dialect
 from tasktui.db.postgres import database, errors, text_search
 from tasktui.db.url import DatabaseUrl
 from tasktui.errors import Unavailable
+
+if TYPE_CHECKING:
+    from tasktui.db.copying import BulkLoader, CopySource
 
 #: The channel of the change notifications (migration 1's triggers).
 CHANGES_CHANNEL = "tasktui_changes"
@@ -207,6 +210,21 @@ class PostgresDialect(Dialect):
         from tasktui.db.postgres import maintenance
 
         return maintenance.backup(source, target)
+
+    def copy_source(self, url: DatabaseUrl) -> CopySource:
+        from tasktui.db.postgres.copy import PostgresCopySource
+
+        return PostgresCopySource(url)
+
+    def open_copy_target(self, url: DatabaseUrl) -> pw.Database:
+        from tasktui.db.postgres.copy import open_target
+
+        return open_target(url, self)
+
+    def bulk_loader(self, db: pw.Database) -> BulkLoader:
+        from tasktui.db.postgres.copy import PostgresBulkLoader
+
+        return PostgresBulkLoader(db)
 
     def query_plan(self, query: pw.Query, db: AnyDatabase) -> list[str]:
         sql, params = query.sql()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import peewee as pw
 
@@ -12,6 +13,9 @@ from tasktui.db.dialect import AnyDatabase, Dialect
 from tasktui.db.sqlite import database, errors, maintenance, text_search
 from tasktui.db.url import DatabaseUrl
 from tasktui.errors import Unavailable
+
+if TYPE_CHECKING:
+    from tasktui.db.copying import BulkLoader, CopySource
 
 #: Where each kind of nullable column sorts its nulls: below every value of the type
 #: as SQLite stores it. Ids are at least 1; dates and times are stored as ISO text.
@@ -136,6 +140,26 @@ class SqliteDialect(Dialect):
         if problems:
             raise Unavailable(f"the backup copy failed its check: {problems[0]}")
         return maintenance.file_schema_version(target)
+
+    def copy_source(self, url: DatabaseUrl) -> CopySource:
+        from tasktui.db.sqlite.copy import SqliteCopySource
+
+        return SqliteCopySource(url.file("db copy"))
+
+    def open_copy_target(self, url: DatabaseUrl) -> pw.Database:
+        from tasktui.db.sqlite.copy import open_target
+
+        return open_target(url.file("db copy"), self)
+
+    def discard_copy_target(self, url: DatabaseUrl, db: pw.Database) -> None:
+        from tasktui.db.sqlite.copy import discard_target
+
+        discard_target(url.file("db copy"), db)
+
+    def bulk_loader(self, db: pw.Database) -> BulkLoader:
+        from tasktui.db.sqlite.copy import SqliteBulkLoader
+
+        return SqliteBulkLoader(db)
 
     def query_plan(self, query: pw.Query, db: AnyDatabase) -> list[str]:
         """The `EXPLAIN QUERY PLAN` lines of `query`."""
