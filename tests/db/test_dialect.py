@@ -28,9 +28,9 @@ def _sql(node: pw.Node) -> tuple[str, list]:
 def test_the_registry_serves_sqlite_and_names_what_it_knows():
     assert isinstance(dialect_for("sqlite"), SqliteDialect)
     assert dialect_for("SQLite") is dialect_for("sqlite")
-    assert dbmod.known_schemes() == ["sqlite"]
-    with pytest.raises(Invalid, match="one of sqlite://"):
-        dialect_for("postgresql")
+    assert dbmod.known_schemes() == ["postgres", "postgresql", "sqlite"]
+    with pytest.raises(Invalid, match="one of postgres://, postgresql://, sqlite://"):
+        dialect_for("mysql")
 
 
 def test_an_engine_missing_a_method_cannot_be_made():
