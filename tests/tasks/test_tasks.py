@@ -197,3 +197,19 @@ def test_matching_ids_and_get_task(setup):
     assert get_task(ids[0]).title == "t0"
     with pytest.raises(NotFound, match="unknown task 12345"):
         get_task(12345)
+
+
+def test_dependency_candidates_by_id_and_by_words(actor):
+    """The task picker's search: the task of a typed id first, then the newest tasks
+    containing the text; never the task itself; at most `limit`."""
+    from tasktui.services.events.definitions import create_event
+    from tasktui.services.tasks.detail import dependency_candidates
+    from tasktui.services.tasks.raising import raise_task
+
+    create_event("sync_failed", "Sync failed", responsible_user="alice")
+    ids = [raise_task(actor, "sync_failed", f"Sync of shop {n} failed").task_id for n in range(1, 5)]
+    assert dependency_candidates(ids[0], "shop 3") == [(ids[2], f"#{ids[2]} Sync of shop 3 failed · open")]
+    assert [i for i, _ in dependency_candidates(ids[0], "sync")] == [ids[3], ids[2], ids[1]]
+    assert [i for i, _ in dependency_candidates(ids[3], str(ids[1]))][:1] == [ids[1]]
+    assert dependency_candidates(ids[0], str(ids[0])) == []  # never itself (no title holds the digits)
+    assert len(dependency_candidates(ids[0], "sync", limit=2)) == 2

@@ -138,3 +138,35 @@ async def test_esc_leaves_the_comment_box_and_the_screen_keys_work_again(seeded,
         await pilot.press("escape")
         await settle(pilot)
         assert not isinstance(app.screen, TaskDetailScreen)
+
+
+async def test_the_dependency_is_picked_by_title_and_enter_on_it_opens_it(seeded, app):
+    """n opens a task picker: words of a title list the matching tasks (newest first,
+    never the task itself); Enter takes the first, Down walks the list. Enter on a
+    dependency opens that task, and Esc comes back."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await open_task(pilot, 3)
+        await pilot.press("n", *"B-2002")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        matches = app.screen.query_one("#prompt-matches", OptionList)
+        assert [matches.get_option_at_index(i).id for i in range(matches.option_count)] == ["5"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert [r.id for r in screen.detail.depends_on] == [5]
+        await pilot.press("n", *"SKU")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        matches = app.screen.query_one("#prompt-matches", OptionList)
+        assert [matches.get_option_at_index(i).id for i in range(matches.option_count)] == ["11", "8", "5", "2"]
+        await pilot.press("down", "down", "enter")  # into the list, then the second match
+        await settle(pilot)
+        assert sorted(r.id for r in screen.detail.depends_on) == [5, 8]
+        screen.query_one("#depends-on", OptionList).focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        opened = app.screen
+        assert isinstance(opened, TaskDetailScreen) and opened.task_id in (5, 8) and opened is not screen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen

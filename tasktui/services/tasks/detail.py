@@ -244,3 +244,27 @@ def remove_dependency(actor: Actor, task_id: int, depends_on_id: int) -> None:
             get_task(task_id)
             raise NotFound(f"task {task_id} does not depend on task {depends_on_id}")
         insert_history([history(task_id, actor, "dependency removed", "depends on", f"#{depends_on_id}", None)])
+
+
+#: How many tasks `dependency_candidates` offers at most.
+CANDIDATES = 10
+
+
+def dependency_candidates(task_id: int, text: str, limit: int = CANDIDATES) -> list[tuple[int, str]]:
+    """Tasks `task_id` could depend on, for a picker: the task whose id `text` is
+    (if any), then the newest tasks containing `text` (title, description, link or
+    attribute values), open or done; never `task_id` itself. (id, "#id title · status")."""
+    from tasktui.services.tasks.filters import TaskFilter
+    from tasktui.services.tasks.listing import list_tasks
+
+    text = text.strip().lstrip("#")
+    found: dict[int, tuple[str, str]] = {}
+    if text.isascii() and text.isdigit() and int(text) != task_id:
+        exact = Task.get_or_none(Task.id == int(text))
+        if exact is not None:
+            found[exact.id] = (exact.title, exact.status)
+    if text:
+        for row in list_tasks(TaskFilter(assignee_mode="all", status="all", text=text), limit=limit + 1):
+            if row.id != task_id and len(found) < limit:
+                found.setdefault(row.id, (row.title, row.status))
+    return [(i, f"#{i} {title} · {status}") for i, (title, status) in found.items()]

@@ -137,8 +137,9 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
         Binding("k,left_square_bracket", "step(-1)", "Previous task", show=False),
     ]
 
-    def __init__(self, task_id: int, neighbour: Neighbour | None = None) -> None:
-        super().__init__(id="task-detail-screen")
+    def __init__(self, task_id: int, neighbour: Neighbour | None = None, *, nested: bool = False) -> None:
+        # A task opened from another's dependencies is a second detail on the stack.
+        super().__init__(id=None if nested else "task-detail-screen")
         self.task_id = task_id
         self.neighbour = neighbour
         self.detail: TaskDetail | None = None
@@ -220,6 +221,13 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
         self.query_one("#detail-processes", Static).update(processes_table(task))
         entries = sorted(task.history + task.comments, key=lambda e: e.at)
         self.query_one("#detail-history", Static).update(Content("\n").join(_history_line(e) for e in entries))
+
+    @on(OptionList.OptionSelected, "#depends-on, #blocks")
+    def _open_ref(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a dependency (or a task this one blocks) opens that task; Esc
+        comes back here."""
+        if event.option.id:
+            self.app.push_screen(TaskDetailScreen(int(event.option.id), nested=True))
 
     def _fill_refs(self, selector: str, refs: list[TaskRef], empty: str) -> None:
         options = self.query_one(selector, OptionList)
@@ -371,7 +379,10 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
             if message is not None:
                 self._changed(message)
 
-        self.app.push_screen(TaskIdPromptScreen(f"Task #{self.task_id} depends on task:", apply), chosen)
+        def search(text: str) -> list[tuple[int, str]]:
+            return detail_service.dependency_candidates(self.task_id, text)
+
+        self.app.push_screen(TaskIdPromptScreen(f"Task #{self.task_id} depends on task:", apply, search), chosen)
 
     def action_remove_dependency(self) -> None:
         """Remove the highlighted dependency (in "Depends on" or "Blocks")."""
