@@ -87,6 +87,7 @@ __all__ = [
     "text_match_ids",
     "text_matches",
     "time_limit",
+    "without_index",
     "write_transaction",
 ]  # fmt: skip
 
@@ -133,6 +134,12 @@ def text_match_ids(text: str, limit: int, db: pw.Database | None = None) -> list
 def text_match_id(task_model: type[pw.Model]) -> pw.Node:
     """The id of a matching task in a query made by `text_driven` (order and keyset by it)."""
     return current_dialect().text_match_id(task_model)
+
+
+def without_index(column: pw.ColumnBase) -> pw.ColumnBase:
+    """`column` in a form the engine's planner serves from no index (a hint only some
+    engines need, see `Dialect.without_index`)."""
+    return current_dialect().without_index(column)
 
 
 def text_driven(query: pw.Select, task_model: type[pw.Model], text: str) -> pw.Select:

@@ -137,6 +137,12 @@ class Dialect(ABC):
         current transaction."""
         ...
 
+    def without_index(self, column: pw.ColumnBase) -> pw.ColumnBase:
+        """`column` in a form the planner does not serve from the column's indexes
+        (where the engine's planner needs that hint to keep a page from sorting every
+        match); the column itself where it does not."""
+        return column
+
     # ----------------------------------------------------------------- text search
 
     @abstractmethod

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from tasktui.db import indexed_text, text_condition
+from tasktui.db import indexed_text, text_condition, without_index
 from tasktui.errors import Invalid
 from tasktui.limits import (
     MAX_SEARCH,
@@ -59,9 +59,10 @@ class TaskFilter:
         elif mode == "groups":
             parts.append(Task.group.in_(group_ids_of(self.user_id)))
         elif mode == "direct_or_groups":
-            # `+ 0` keeps the planner from a multi-index OR, which must sort every
-            # match before the first page; scanning newest first stops after a page.
-            parts.append(((Task.assignee + 0) == self.user_id) | Task.group.in_(group_ids_of(self.user_id)))
+            # Not through the assignee's index: on SQLite a multi-index OR must sort
+            # every match before the first page; scanning newest first stops after one.
+            mine = without_index(Task.assignee) == self.user_id
+            parts.append(mine | Task.group.in_(group_ids_of(self.user_id)))
         elif mode == "unassigned":
             parts.append(Task.assignee.is_null())
         if self.event_id is not None:
