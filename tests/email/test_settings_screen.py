@@ -311,3 +311,24 @@ async def test_a_message_refused_at_the_end_of_data_shows_as_failed_with_the_ans
         detail = str(screen.query_one("#email-outbox-detail", Static).render())
         assert "refused at the end of DATA: 554 5.7.1 message rejected as spam" in detail
         assert "1 failed, 0 sent" in str(screen.query_one("#email-outbox-heading", Static).render())
+
+
+async def test_help_from_a_text_field_lists_the_screens_keys_not_the_editing_keys(seeded):
+    """Issue 16, point 10: F1 in the host field lists the settings screen's own keys
+    (also those a text field types, such as space and r) and not the 30 editing keys
+    of a text field, which one note sums up."""
+    from tasktui.tui.screens.help import TEXT_FIELD_NOTE, HelpScreen
+
+    app = SettingsHost(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#email-host", Input).has_focus
+        await pilot.press("f1")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        listed = {(k.keys, k.description) for k in help_screen.keys}
+        assert {("space", "Switch event"), ("r", "Retry message"), ("^s", "Save"), ("esc", "Back")} <= listed
+        descriptions = {k.description for k in help_screen.keys}
+        assert not descriptions & {"Delete character left", "Move cursor left", "Paste text from the clipboard"}
+        assert help_screen.notes == TEXT_FIELD_NOTE
