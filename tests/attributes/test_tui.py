@@ -195,7 +195,13 @@ async def test_empty_state_until_the_first_attribute(actor):
 def test_snapshot_attribute_form(catalogue, snap_compare, size):
     """On the attributes screen, press `a`: the form for a new attribute (key, labels,
     type, required, default, choices, group)."""
-    assert snap_compare(ScreenHost(catalogue), press=["a"], terminal_size=size)
+
+    async def press_a(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)  # the groups of the form are read in a worker
+
+    assert snap_compare(ScreenHost(catalogue), run_before=press_a, terminal_size=size)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -295,3 +301,30 @@ async def test_attributes_action_is_in_the_help_and_the_command_palette(catalogu
         await pilot.pause()
         await run_palette_command(pilot, "Attributes")
         assert isinstance(app.screen, AttributesScreen)
+
+
+async def test_the_table_of_the_tab_shown_keeps_the_focus(catalogue):
+    """Issue 16, point 3: the table of the tab shown has the focus whenever no form is
+    open: at the start, after a click on a tab (not the tab bar), after Tab, after a
+    click on the status line, after a form closes; the focused table is drawn so."""
+    app = ScreenHost(catalogue)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.focused is screen.query_one("#attributes-table", DataTable)
+        await pilot.click("#attributes-tabs Tab#--content-tab-tab-groups")
+        await settle(pilot)
+        groups = screen.query_one("#groups-table", DataTable)
+        assert screen.focused is groups
+        await pilot.press("tab")
+        await pilot.click("#attributes-status")
+        assert screen.focused is groups
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, FormScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.focused is groups
+        assert groups.has_pseudo_class("focus")
+        await pilot.press("3")
+        assert screen.focused is screen.query_one("#sets-table", DataTable)

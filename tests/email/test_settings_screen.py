@@ -22,6 +22,15 @@ from tests.email.conftest import configure
 from tests.tui.conftest import settle
 
 SIZE = (100, 30)
+
+
+def _outbox_label(screen) -> str:
+    """The outbox tab's label: the figures of the outbox."""
+    from textual.widgets import Tab
+
+    return str(screen.query_one("#email-outbox-tab", Tab).label)
+
+
 STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
 
 
@@ -91,6 +100,7 @@ def test_settings_screen_snapshot(snap_compare, seeded, size):
     per-event switches, the outbox with the failed message first."""
 
     async def focus_events(pilot):
+        await settle(pilot)  # the screen reads in a worker
         pilot.app.screen.query_one("#email-events-table", DataTable).focus()
         await pilot.pause()
 
@@ -189,7 +199,7 @@ async def test_apply_default_and_event_switches(seeded):
         await pilot.pause()
         assert str(table.get_row_at(0)[0]) == "sends" and str(table.get_row_at(0)[1]) == "on"
         await pilot.press("enter")  # enter switches too
-        await pilot.pause()
+        await settle(pilot)
         assert str(table.get_row_at(0)[1]) == "off"
     from tasktui.services.mail.settings import list_event_sending
 
@@ -203,15 +213,15 @@ async def test_outbox_lists_failed_first_and_retry_requeues(seeded):
         await pilot.pause()
         screen = app.screen
         table = screen.query_one("#email-outbox-table", DataTable)
-        assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == ["failed", "pending", "pending"]
-        heading = str(screen.query_one("#email-outbox-heading", Static).render())
+        assert [str(table.get_row_at(i)[4]) for i in range(table.row_count)] == ["failed", "pending", "pending"]
+        heading = _outbox_label(screen)
         assert "2 waiting" in heading and "1 failed" in heading
         assert "550 5.1.1 no such user" in str(screen.query_one("#email-outbox-detail", Static).render())
         table.focus()
         table.move_cursor(row=0)
         await pilot.press("r")
-        await pilot.pause()
-        assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == ["pending"] * 3
+        await settle(pilot)
+        assert [str(table.get_row_at(i)[4]) for i in range(table.row_count)] == ["pending"] * 3
     assert notify.outbox_counts()["failed"] == 0
 
 
@@ -266,9 +276,9 @@ async def test_live_refresh_follows_the_sender(team, smtp_server):
         assert table.row_count == 1
         deliver_outbox()
         screen.data_changed()
-        await pilot.pause()
+        await settle(pilot)
         assert table.row_count == 0
-        assert "1 sent" in str(screen.query_one("#email-outbox-heading", Static).render())
+        assert "1 sent" in _outbox_label(screen)
 
 
 async def test_capital_s_on_the_tasks_screen_opens_the_settings(team, db_path):
@@ -302,12 +312,110 @@ async def test_a_message_refused_at_the_end_of_data_shows_as_failed_with_the_ans
         await pilot.pause()
         screen = app.screen
         table = screen.query_one("#email-outbox-table", DataTable)
-        assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == ["pending"]
+        assert [str(table.get_row_at(i)[4]) for i in range(table.row_count)] == ["pending"]
         assert deliver_outbox().failed
         screen.data_changed()
-        await pilot.pause()
-        assert [str(table.get_row_at(i)[3]) for i in range(table.row_count)] == ["failed"]
-        assert "554 5.7.1 message rejected as spam" in str(table.get_row_at(0)[6])
+        await settle(pilot)
+        assert [str(table.get_row_at(i)[4]) for i in range(table.row_count)] == ["failed"]
+        assert "554 5.7.1 message rejected as spam" in str(table.get_row_at(0)[7])
         detail = str(screen.query_one("#email-outbox-detail", Static).render())
         assert "refused at the end of DATA: 554 5.7.1 message rejected as spam" in detail
-        assert "1 failed, 0 sent" in str(screen.query_one("#email-outbox-heading", Static).render())
+        assert "1 failed, 0 sent" in _outbox_label(screen)
+
+
+async def test_help_from_a_text_field_lists_the_screens_keys_not_the_editing_keys(seeded):
+    """Issue 16, point 10: F1 in the host field lists the settings screen's own keys
+    (also those a text field types, such as space and r) and not the 30 editing keys
+    of a text field, which one note sums up."""
+    from tasktui.tui.screens.help import TEXT_FIELD_NOTE, HelpScreen
+
+    app = SettingsHost(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.query_one("#email-host", Input).has_focus
+        await pilot.press("f1")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        listed = {(k.keys, k.description) for k in help_screen.keys}
+        assert {("space", "Switch event"), ("r", "Retry message"), ("^s", "Save"), ("esc", "Back")} <= listed
+        descriptions = {k.description for k in help_screen.keys}
+        assert not descriptions & {"Delete character left", "Move cursor left", "Paste text from the clipboard"}
+        assert help_screen.notes == TEXT_FIELD_NOTE
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize(
+    "answer, left, host",
+    [
+        pytest.param("k", False, "smtp.example.com", id="stay"),
+        pytest.param("escape", False, "smtp.example.com", id="escape-stays"),
+        pytest.param("d", True, "smtp.example.com", id="discard"),
+        pytest.param("s", True, "mail.example.org", id="save"),
+    ],
+)
+async def test_escape_with_unsaved_edits_asks_save_discard_or_stay(seeded, answer, left, host):
+    """Issue 16, point 10: Escape with edits in the form asks first (as the event
+    editor does); without edits (the test address is not one) it leaves at once."""
+    from tasktui.tui.screens.confirm import ChoiceScreen
+
+    app = SettingsHost(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#email-test-address", Input).value = "me@example.com"
+        screen.query_one("#email-host", Input).value = "mail.example.org"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        assert [c.value for c in app.screen.choices] == ["stay", "save", "discard"]
+        await pilot.press(answer)
+        await settle(pilot)
+        assert (app.screen is not screen) == left
+        if not left:
+            assert screen.query_one("#email-host", Input).value == "mail.example.org"
+    assert get_settings().host == host
+
+
+@pytest.mark.sqlite_only
+async def test_escape_without_edits_leaves_and_a_refused_save_stays(seeded):
+    app = SettingsHost(seeded)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        screen.query_one("#email-test-address", Input).value = "me@example.com"
+        screen.query_one("#email-port", Input).value = "25x"
+        await pilot.press("escape", "s")  # save and leave: refused, so it stays
+        await settle(pilot)
+        assert app.screen is screen
+        assert "the port must be a number" in str(screen.query_one("#email-form-message", Static).render())
+        screen.query_one("#email-port", Input).value = ""
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is not screen
+
+
+@pytest.mark.sqlite_only
+async def test_the_per_event_list_is_reached_with_tab_and_marked_when_focused(seeded):
+    """Issue 16, point 3: Tab from the form's last button reaches the per-event list;
+    its heading is then drawn in reverse (readable without colour) and space switches."""
+    app = SettingsHost(seeded)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        events = screen.query_one("#email-events-table", DataTable)
+        heading = screen.query_one("#email-events .email-heading", Static)
+        assert not heading.rich_style.reverse
+        screen.query_one("#email-test").focus()
+        await pilot.press("tab")
+        await pilot.pause()
+        assert screen.focused is events
+        assert heading.rich_style.reverse
+        assert events.cursor_row == 0 and events.region.height > 3
+        await pilot.press("tab")
+        await pilot.pause()
+        assert screen.focused is screen.query_one("#email-outbox-table", DataTable)
+        assert not heading.rich_style.reverse
+        await pilot.click("#email-events-table", offset=(2, 2))
+        await pilot.pause()
+        assert screen.focused is events

@@ -430,3 +430,43 @@ async def test_question_mark_opens_the_help_but_types_in_the_search_box(catalogu
         assert app.screen is screen
         assert screen.query_one("#events-search", Input).value == "?"
         assert str(screen.query_one("#events-selected", Static).render()) == "No events match the search"
+
+
+@pytest.mark.sqlite_only
+async def test_the_table_has_the_focus_whenever_no_text_field_is_edited(catalogue):
+    """Issue 16, point 3: the events table has the focus at the start, after Escape or
+    Enter in the search field, after a click beside it, after the editor and a dialog
+    close; Escape always leaves the search field; the focused table is drawn so."""
+    from textual.widgets import DataTable, Input
+
+    from tasktui.tui.screens.events import EventsScreen
+    from tests.events.host_app import HostApp
+    from tests.tui.conftest import settle
+
+    app = HostApp(catalogue, EventsScreen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        search = screen.query_one("#events-search", Input)
+        assert screen.focused is table and table.has_pseudo_class("focus")
+        for leave in ("escape", "enter"):
+            await pilot.press("slash", *"stock")
+            assert screen.focused is search
+            await pilot.press(leave)
+            await settle(pilot)
+            assert screen.focused is table and app.screen is screen
+        await pilot.click("#events-status")
+        await pilot.click("#events-selected")
+        assert screen.focused is table
+        await pilot.press("e")
+        await settle(pilot)
+        assert app.screen is not screen
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.focused is table
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen and screen.focused is table

@@ -24,7 +24,10 @@ import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
+
+import peewee as pw
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
@@ -244,6 +247,51 @@ def list_channels() -> list[ChannelInfo]:
     channels = list(NotifyChannel.select().order_by(NotifyChannel.name))
     routes = _routes_of(c.id for c in channels)
     return [_info(c, routes.get(c.id, [])) for c in channels]
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """A channel and how its messages fare (the settings screen's channels panel):
+    how many wait or failed, and the newest error recorded on one of its messages."""
+
+    channel: ChannelInfo
+    waiting: int
+    failed: int
+    last_error: str | None
+
+
+def channel_statuses() -> list[ChannelStatus]:
+    """Every channel by name (URLs masked) with its outbox figures; three queries
+    whatever the number of channels."""
+    channels = list_channels()
+    by_state: dict[tuple[int, str], int] = {}
+    counts = (
+        OutboxMessage.select(OutboxMessage.channel, OutboxMessage.state, pw.fn.COUNT(OutboxMessage.id))
+        .where((OutboxMessage.kind == CHANNEL) & OutboxMessage.channel.is_null(False))
+        .group_by(OutboxMessage.channel, OutboxMessage.state)
+    )
+    for channel_id, state, count in cast("Iterable[tuple[int, str, int]]", counts.tuples()):
+        by_state[(channel_id, state)] = count
+    newest = (
+        OutboxMessage.select(pw.fn.MAX(OutboxMessage.id))
+        .where((OutboxMessage.kind == CHANNEL) & OutboxMessage.last_error.is_null(False))
+        .group_by(OutboxMessage.channel)
+    )
+    errors = {
+        m.channel_id: m.last_error
+        for m in OutboxMessage.select(OutboxMessage.channel, OutboxMessage.last_error).where(
+            OutboxMessage.id.in_(newest)
+        )
+    }
+    return [
+        ChannelStatus(
+            c,
+            by_state.get((c.id, "pending"), 0) + by_state.get((c.id, "sending"), 0),
+            by_state.get((c.id, "failed"), 0),
+            errors.get(c.id),
+        )
+        for c in channels
+    ]
 
 
 def channel_info(name: str) -> ChannelInfo:

@@ -3,15 +3,26 @@ three tabs, with add / edit / delete and adding or removing a set's attributes.
 
 Every change goes through `services.attributes.definitions`; refusals (a type change or delete
 that would destroy stored values...) are shown with the service's message. The lists
-are small, so each change re-reads them.
+are small, so each change re-reads them. Every service call (the lists, what a form or
+a picker is filled with, the writes) runs off the UI thread through the app's backend;
+until the first lists arrive the tab shows nothing (no table of bare headers that turns
+into the "no attributes yet" text a moment later).
+
+Focus: the table of the tab shown has it (Tab cycles the tables' pane only, a click on
+a tab or keys 1 2 3 move it to that tab's table); the forms and pickers are modal and
+give it back when they close.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Static, TabbedContent, TabPane, Tabs
 
 from tasktui.errors import TaskTuiError
 from tasktui.services.attributes import definitions as svc
@@ -60,6 +71,27 @@ def _choices(text: object) -> list[str]:
     return [c.strip() for c in str(text).split(",") if c.strip()]
 
 
+@dataclass(frozen=True)
+class AttributeLists:
+    """The three lists of the screen, read in one worker."""
+
+    attributes: list[svc.AttributeInfo]
+    groups: list[GroupInfo]
+    sets: list[SetInfo]
+
+
+def read_lists(lang: str) -> AttributeLists:
+    """Definitions (with their usage), groups and sets, for the screen."""
+    return AttributeLists(
+        svc.list_attributes(lang, with_usage=True), list_attribute_groups(lang), list_attribute_sets()
+    )
+
+
+def group_options(lang: str) -> list[tuple[str, str]]:
+    """(label, key) of every attribute group: the Group select of the attribute form."""
+    return [(f"{g.label} ({g.key})", g.key) for g in list_attribute_groups(lang)]
+
+
 class AttributesScreen(ScreenWithHelp[None]):
     """Manage attribute definitions, groups and sets; `?` lists every key."""
 
@@ -78,6 +110,8 @@ class AttributesScreen(ScreenWithHelp[None]):
     def __init__(self, actor: Actor) -> None:
         super().__init__()
         self.actor = actor
+        #: Whether the first lists have arrived (until then the first tab shows nothing).
+        self._loaded = False
 
     def compose(self) -> ComposeResult:
         yield Static("Custom attributes   (keys 1 2 3 switch tabs)", id="attributes-title")
@@ -100,36 +134,53 @@ class AttributesScreen(ScreenWithHelp[None]):
         )
         self.query_one("#groups-table", DataTable).add_columns("Key", "Label", "Label (de)", "Position", "Attributes")
         self.query_one("#sets-table", DataTable).add_columns("Key", "Name", "Attributes", "Events")
+        self.query_one(Tabs).can_focus = False  # the focus stays on a table: 1 2 3 or a click switch tabs
+        # Neither the table nor its empty state until the lists are read (see the docstring).
         self.query_one("#attributes-empty").display = False
+        self.query_one("#attributes-table", DataTable).display = False
         self.reload()
-        if self.query_one("#attributes-table", DataTable).display:
-            self.query_one("#attributes-table", DataTable).focus()
 
     # ------------------------------------------------------------------ data
 
     def reload(self) -> None:
-        """Re-read the three lists, keeping each table's cursor row."""
-        lang = self.actor.lang
-        attributes = svc.list_attributes(lang, with_usage=True)
+        """Re-read the three lists (in a worker), keeping each table's cursor row. A
+        newer reload supersedes one still running."""
+        self.app.backend.run(
+            read_lists,
+            self.actor.lang,
+            on_done=self._show_lists,
+            on_error=self._first_load_failed,
+            owner=self,
+            group="attributes-load",
+            exclusive=True,
+        )
+
+    def _first_load_failed(self, error: TaskTuiError) -> None:
+        self._status(str(error), error=True)
+        if not self._loaded:
+            self._show_lists(AttributeLists([], [], []))
+
+    def _show_lists(self, lists: AttributeLists) -> None:
+        first = not self._loaded
+        self._loaded = True
         self._fill(
             "#attributes-table",
             [
                 (a.key, [a.key, a.label, a.type, "yes" if a.required else "", a.group or "", str(a.value_count),
                          ", ".join(a.sets), a.default or "", ", ".join(a.choices)])
-                for a in attributes
+                for a in lists.attributes
             ],
         )  # fmt: skip
-        self._show_empty_state(not attributes)
+        self._show_empty_state(not lists.attributes, first)
         self._fill(
             "#groups-table",
             [
                 (g.key, [g.key, g.label_en, g.label_de or "", str(g.position), ", ".join(g.attributes)])
-                for g in list_attribute_groups(lang)
+                for g in lists.groups
             ],
         )
         self._fill(
-            "#sets-table",
-            [(s.key, [s.key, s.name, ", ".join(s.attributes), str(s.event_count)]) for s in list_attribute_sets()],
+            "#sets-table", [(s.key, [s.key, s.name, ", ".join(s.attributes), str(s.event_count)]) for s in lists.sets]
         )
 
     def data_changed(self) -> None:
@@ -137,7 +188,7 @@ class AttributesScreen(ScreenWithHelp[None]):
         attribute added with `tasktui attribute add` shows up)."""
         self.reload()
 
-    def _show_empty_state(self, empty: bool) -> None:
+    def _show_empty_state(self, empty: bool, first: bool = False) -> None:
         """No definitions: instead of a table of column headers, how to add one."""
         table = self.query_one("#attributes-table", DataTable)
         was_empty = not table.display
@@ -145,7 +196,7 @@ class AttributesScreen(ScreenWithHelp[None]):
         table.display = not empty
         if empty and table.has_focus:
             self.set_focus(None)  # the screen's keys act; the help lists no table keys
-        elif was_empty and not empty and self.active_tab == "tab-attributes":
+        elif (first or was_empty) and not empty and self.active_tab == "tab-attributes":
             table.focus()
 
     def _fill(self, selector: str, rows: list[tuple[str, list[str]]]) -> None:
@@ -180,21 +231,40 @@ class AttributesScreen(ScreenWithHelp[None]):
             self.reload()
             self._status(message)
 
-    def _run(self, action, success: str) -> None:
-        try:
-            action()
-        except TaskTuiError as e:
+    def _run(self, action: Callable[[], object], success: str) -> None:
+        """Run a change in a worker; then re-read the lists and say what was done, or
+        show the refusal in the status line."""
+
+        def done(_: object) -> None:
+            self.reload()
+            self._status(success)
+
+        self.app.backend.run(
+            action,
+            on_done=done,
+            on_error=lambda e: self._status(str(e), error=True),
+            owner=self,
+            group="attributes-write",
+        )
+
+    def _read_then(self, read: Callable[[], Any], then: Callable[[Any], object]) -> None:
+        """Read what a form or picker is filled with (in a worker), then `then(result)`;
+        a refusal (the row was deleted meanwhile) goes to the status line."""
+
+        def refused(e: TaskTuiError) -> None:
             self._status(str(e), error=True)
-            return
-        self.reload()
-        self._status(success)
+            self.reload()
+
+        self.app.backend.run(read, on_done=then, on_error=refused, owner=self, group="attributes-read", exclusive=True)
 
     # ------------------------------------------------------------------ actions
 
     def action_tab(self, tab: str) -> None:
         """Show one of the three tabs."""
         self.query_one(TabbedContent).active = tab
-        self.query_one(f"#{tab} DataTable", DataTable).focus()
+        table = self.query_one(f"#{tab} DataTable", DataTable)
+        if table.display:
+            table.focus()
 
     def action_back(self) -> None:
         """Leave the screen."""
@@ -207,12 +277,13 @@ class AttributesScreen(ScreenWithHelp[None]):
 
     @on(TabbedContent.TabActivated)
     def _tab_changed(self, event: TabbedContent.TabActivated) -> None:
+        """A tab shown (a key or a click on it): its table takes the focus."""
         self._status("")
+        table = event.pane.query_one(DataTable)
+        if table.display:
+            table.focus()
 
-    def _group_options(self) -> list[tuple[str, str]]:
-        return [(f"{g.label} ({g.key})", g.key) for g in list_attribute_groups(self.actor.lang)]
-
-    def _attribute_form(self, info: svc.AttributeInfo | None) -> FormScreen:
+    def _attribute_form(self, info: svc.AttributeInfo | None, groups: list[tuple[str, str]]) -> FormScreen:
         fields = [
             FormField("key", "Key", value=info.key if info else "", locked=info is not None, placeholder="e.g. qty"),
             FormField("label_en", "Label (en)", value=info.label_en if info else ""),
@@ -221,9 +292,7 @@ class AttributesScreen(ScreenWithHelp[None]):
             FormField("required", "Required", "checkbox", value=info.required if info else False),
             FormField("default", "Default", value=(info.default or "") if info else ""),
             FormField("choices", "Choices", value=", ".join(info.choices) if info else "", placeholder="a, b, c"),
-            FormField(
-                "group", "Group", "select", value=(info.group or "") if info else "", options=self._group_options()
-            ),
+            FormField("group", "Group", "select", value=(info.group or "") if info else "", options=groups),
         ]
 
         def submit(v: dict[str, object]) -> str:
@@ -299,30 +368,37 @@ class AttributesScreen(ScreenWithHelp[None]):
     def action_add(self) -> None:
         """Add a definition, group or set (by tab)."""
         tab = self.active_tab
-        form = (
-            self._attribute_form(None)
-            if tab == "tab-attributes"
-            else self._group_form(None)
-            if tab == "tab-groups"
-            else self._set_form(None)
-        )
-        self.app.push_screen(form, self._after_form)
+        if tab == "tab-attributes":
+            lang = self.actor.lang
+            self._read_then(
+                lambda: group_options(lang), lambda groups: self._open_form(self._attribute_form(None, groups))
+            )
+            return
+        self._open_form(self._group_form(None) if tab == "tab-groups" else self._set_form(None))
 
     def action_edit(self) -> None:
-        """Edit the selected definition, group or set."""
+        """Edit the selected definition, group or set (read afresh in a worker)."""
         tab = self.active_tab
-        try:
-            if tab == "tab-attributes" and (key := self._selected("#attributes-table")):
-                form = self._attribute_form(svc.attribute_info(svc.get_attribute(key), self.actor.lang))
-            elif tab == "tab-groups" and (key := self._selected("#groups-table")):
-                form = self._group_form(group_info(svc.get_attribute_group(key), self.actor.lang))
-            elif tab == "tab-sets" and (key := self._selected("#sets-table")):
-                form = self._set_form(set_info(get_attribute_set(key)))
-            else:
-                return
-        except TaskTuiError as e:
-            self._status(str(e), error=True)
-            return
+        lang = self.actor.lang
+        if tab == "tab-attributes" and (key := self._selected("#attributes-table")):
+            attribute_key = key
+            self._read_then(
+                lambda: (svc.attribute_info(svc.get_attribute(attribute_key), lang), group_options(lang)),
+                lambda read: self._open_form(self._attribute_form(*read)),
+            )
+        elif tab == "tab-groups" and (key := self._selected("#groups-table")):
+            group_key = key
+            self._read_then(
+                lambda: group_info(svc.get_attribute_group(group_key), lang),
+                lambda info: self._open_form(self._group_form(info)),
+            )
+        elif tab == "tab-sets" and (key := self._selected("#sets-table")):
+            set_key = key
+            self._read_then(
+                lambda: set_info(get_attribute_set(set_key)), lambda info: self._open_form(self._set_form(info))
+            )
+
+    def _open_form(self, form: FormScreen) -> None:
         self.app.push_screen(form, self._after_form)
 
     def action_delete(self) -> None:
@@ -345,31 +421,44 @@ class AttributesScreen(ScreenWithHelp[None]):
         choices = [Choice("cancel", "Cancel", "n"), Choice("delete", "Delete", "d", "error")]
         self.app.push_screen(ChoiceScreen(f"Delete {what} {key}?", note, choices), confirmed)
 
-    def action_add_to_set(self) -> None:
-        """Add an attribute to the selected set (Sets tab)."""
+    def _selected_set(self) -> str | None:
         set_key = self._selected("#sets-table") if self.active_tab == "tab-sets" else None
         if set_key is None:
             self._status("select a set in the Sets tab first", error=True)
+        return set_key
+
+    def action_add_to_set(self) -> None:
+        """Add an attribute to the selected set (Sets tab)."""
+        set_key = self._selected_set()
+        if set_key is None:
             return
-        present = set(set_info(get_attribute_set(set_key)).attributes)
-        items = [(a.key, f"{a.label} ({a.type})") for a in svc.list_attributes(self.actor.lang) if a.key not in present]
+        lang = self.actor.lang
+
+        def choices() -> list[tuple[str, str]]:
+            present = set(set_info(get_attribute_set(set_key)).attributes)
+            return [(a.key, f"{a.label} ({a.type})") for a in svc.list_attributes(lang) if a.key not in present]
 
         def picked(key: str | None) -> None:
             if key:
                 self._run(lambda: add_to_set(set_key, [key], actor=self.actor), f"added {key} to set {set_key}")
 
-        self.app.push_screen(PickerScreen(f"Add to set {set_key}", items), picked)
+        self._read_then(
+            choices, lambda items: self.app.push_screen(PickerScreen(f"Add to set {set_key}", items), picked)
+        )
 
     def action_remove_from_set(self) -> None:
         """Remove an attribute from the selected set (refused while values exist)."""
-        set_key = self._selected("#sets-table") if self.active_tab == "tab-sets" else None
+        set_key = self._selected_set()
         if set_key is None:
-            self._status("select a set in the Sets tab first", error=True)
             return
-        items = [(k, k) for k in set_info(get_attribute_set(set_key)).attributes]
+
+        def choices() -> list[tuple[str, str]]:
+            return [(k, k) for k in set_info(get_attribute_set(set_key)).attributes]
 
         def picked(key: str | None) -> None:
             if key:
                 self._run(lambda: remove_from_set(set_key, key, actor=self.actor), f"removed {key} from set {set_key}")
 
-        self.app.push_screen(PickerScreen(f"Remove from set {set_key}", items), picked)
+        self._read_then(
+            choices, lambda items: self.app.push_screen(PickerScreen(f"Remove from set {set_key}", items), picked)
+        )

@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen, ScreenResultType
-from textual.widgets import Label, Static
+from textual.widgets import Input, Label, Static, TextArea
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,10 @@ _SCROLLING = {
 }
 #: Textual's own actions, listed after the app's.
 _GENERIC = {"focus_next", "focus_previous", "copy_text", "screenshot", "command_palette"}
+#: Widgets whose own keys (cursor movement, selection, deletion) the help leaves out.
+_TEXT_FIELDS = (Input, TextArea)
+#: What the help says instead of listing a text field's editing keys.
+TEXT_FIELD_NOTE = "In a text field letters and space type, the usual editing keys work, and Esc leaves it."
 #: Keys per column of the help (two columns when there are more).
 COLUMN_LENGTH = 14
 
@@ -48,13 +52,21 @@ COLUMN_LENGTH = 14
 def screen_keys(screen: Screen) -> list[KeyHelp]:
     """Every binding with a description that is active on `screen`: the screen's own
     actions first, then the focused widget's, then the app's; one line per action,
-    keys of the same action joined."""
+    keys of the same action joined.
+
+    The screen's own keys are all listed, also those the focused widget takes for
+    itself meanwhile (a table's Enter, letters typed into a text field); the editing
+    keys of a text field are not (they are the usual ones: `TEXT_FIELD_NOTE`)."""
     by_action: dict[tuple[int, str], tuple[list[str], str, object, str]] = {}
-    active = list(screen.active_bindings.values())
+    active = [(node, binding) for node, binding, _enabled, _tooltip in screen.active_bindings.values()]
+    listed = {(id(node), binding.action) for node, binding in active}
+    for _key, binding in screen._bindings:
+        if (id(screen), binding.action) not in listed:
+            active.append((screen, binding))
     rank = {id(screen): 0, id(screen.app): 2}
     active.sort(key=lambda e: 3 if e[1].action.split(".")[-1] in _GENERIC else rank.get(id(e[0]), 1))
-    for node, binding, _enabled, _tooltip in active:
-        if not binding.description or binding.action in _SCROLLING:
+    for node, binding in active:
+        if not binding.description or binding.action in _SCROLLING or isinstance(node, _TEXT_FIELDS):
             continue
         key = (id(node), binding.action)
         keys = by_action.setdefault(key, ([], binding.description, node, binding.action))[0]
@@ -76,8 +88,9 @@ class ScreenWithHelp(Screen[ScreenResultType]):
     BINDINGS = [Binding("question_mark", "help", "Help"), Binding("f1", "help", "Help", show=False)]
 
     def action_help(self) -> None:
-        """List every key of this screen."""
-        self.app.push_screen(HelpScreen.for_screen(self))
+        """List every key of this screen (opened from a text field: with a word on its keys)."""
+        in_text_field = isinstance(self.focused, _TEXT_FIELDS)
+        self.app.push_screen(HelpScreen.for_screen(self, TEXT_FIELD_NOTE if in_text_field else ""))
 
 
 class HelpScreen(ModalScreen[None]):

@@ -1,10 +1,17 @@
-"""The settings screen: email notifications — the SMTP form, "apply the default",
-the per-event switches and the outbox (messages waiting or failed).
+"""The settings screen: notifications — the SMTP form, "apply the default", the
+per-event switches, and below them the outbox (email and channel messages waiting or
+failed) or the chat and push channels (`c` switches; a click on a tab too).
 
-Settings, switches and the outbox are small, so they are read and written through
-the services directly; only the test message, which talks to the network, runs in a
-worker thread. The app's live refresh calls `data_changed` when another process
-commits, so the outbox list follows a running `tasktui notify`.
+Every service call runs off the UI thread through the app's backend: the first
+drawing (form and lists read in one worker, the screen's parts hidden the few
+milliseconds until they arrive, so no empty form flashes), saves, switches, retries,
+channel tests and removals. The app's live refresh calls `data_changed` when another
+process commits, so the lists follow a running `tasktui notify`; the form is never
+read again behind the user's back.
+
+Escape leaves the screen; with unsaved edits in the form it first asks: save,
+discard or stay. The table that has the focus is marked (its heading, or the tab of
+the lower panel, drawn in reverse).
 """
 
 from __future__ import annotations
@@ -14,28 +21,27 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Input, Label, Select, Static
+from textual.widgets import Button, ContentSwitcher, DataTable, Input, Label, Select, Static, Tab, Tabs
 
-from tasktui import formats
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.services.context import Actor
 from tasktui.services.mail import outbox as notify
+from tasktui.services.mail.channels import ChannelStatus, remove_channel
 from tasktui.services.mail.settings import (
     SECURITY_MODES,
     EventSending,
-    get_settings,
-    list_event_sending,
+    SmtpSettings,
     set_apply_default,
     set_event_sending,
-    settings_warnings,
     update_settings,
 )
+from tasktui.tui.screens import settings_lists as lists
+from tasktui.tui.screens.confirm import Choice, ChoiceScreen
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.terminal_safety import visible_line
 from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.toggles import Checkbox
 
-OUTBOX_ROWS = 50
 #: (input id, label, placeholder) of the text fields of the form, in order.
 FIELDS = [
     ("email-host", "SMTP host", "smtp.example.com"),
@@ -47,11 +53,16 @@ FIELDS = [
     ("email-ca-file", "CA file", "extra CA certificates (PEM), optional"),
     ("email-test-address", "Send a test to", "you@example.com"),
 ]
+#: The fields that are settings (the test address is not saved).
+SAVED_FIELDS = [field_id for field_id, _, _ in FIELDS if field_id != "email-test-address"]
+OUTBOX, CHANNELS = "email-outbox-pane", "email-channels-pane"
+#: Seconds a channel test waits for the server.
+CHANNEL_TEST_TIMEOUT_S = 10.0
 
 
 class SettingsScreen(ScreenWithHelp[None]):
-    """Email notification settings: form, per-event switches, outbox. `?` opens the
-    help unless a text field has the focus: there it types a question mark."""
+    """Notification settings: form, per-event switches, outbox and channels. `?` opens
+    the help unless a text field has the focus: there it types a question mark."""
 
     #: Narrower than 90 columns (`-narrow`) or shorter than 30 rows (`-short`), e.g.
     #: 80x24 over SSH, tasktui.tcss tightens the form so the event identifiers and
@@ -64,18 +75,26 @@ class SettingsScreen(ScreenWithHelp[None]):
         Binding("ctrl+t", "send_test", "Test message"),
         Binding("space", "toggle_event", "Switch event"),
         Binding("r", "retry_message", "Retry message"),
+        Binding("c", "switch_panel", "Outbox/Channels"),
+        Binding("t", "test_channel", "Test channel"),
+        Binding("d", "remove_channel", "Remove channel"),
         Binding("escape", "back", "Back"),
     ]
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
         self.actor = actor
+        self.settings = SmtpSettings()
         self.events: list[EventSending] = []
-        self.outbox_ids: list[int] = []
         self.outbox_entries: list[notify.OutboxEntry] = []
+        self.channels: list[ChannelStatus] = []
+        #: The form's values as last loaded or saved: what "unsaved edits" compares with.
+        self.saved_form: dict[str, object] = {}
+        self.loaded = False
+        self.saving = False
 
     def compose(self) -> ComposeResult:
-        yield Static("Settings · email notifications", id="email-title")
+        yield Static("Settings · notifications", id="email-title")
         with Horizontal(id="email-top"):
             with Vertical(id="email-form"):
                 for field_id, label, placeholder in FIELDS[:2]:
@@ -99,9 +118,15 @@ class SettingsScreen(ScreenWithHelp[None]):
             with Vertical(id="email-events"):
                 yield Static("Per-event sending (space: switch)", classes="email-heading")
                 yield DataTable(id="email-events-table", cursor_type="row", zebra_stripes=True)
-        yield Static("Outbox", id="email-outbox-heading", classes="email-heading")
-        yield DataTable(id="email-outbox-table", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="email-outbox-detail")
+        with Vertical(id="email-lower"):
+            yield Tabs(Tab("Outbox", id="email-outbox-tab"), Tab("Channels", id="email-channels-tab"))
+            with ContentSwitcher(initial=OUTBOX, id="email-lower-switcher"):
+                with Vertical(id=OUTBOX):
+                    yield DataTable(id="email-outbox-table", cursor_type="row", zebra_stripes=True)
+                    yield Static("", id="email-outbox-detail")
+                with Vertical(id=CHANNELS):
+                    yield DataTable(id="email-channels-table", cursor_type="row", zebra_stripes=True)
+                    yield Static("", id="email-channels-detail")
         yield KeyBar()
 
     @staticmethod
@@ -111,23 +136,56 @@ class SettingsScreen(ScreenWithHelp[None]):
             yield Input(placeholder=placeholder, id=field_id, compact=True)
 
     def on_mount(self) -> None:
-        events = self.query_one("#email-events-table", DataTable)
-        events.add_columns("Sends", "Switch", "Event", "Name")
-        outbox = self.query_one("#email-outbox-table", DataTable)
-        outbox.add_columns("ID", "Created", "To", "State", "Tries", "Next try", "Last error")
-        self.load_form()
-        self.reload_events()
-        self.reload_outbox()
-        self.query_one("#email-host", Input).focus()
+        self.add_class("-loading")  # hidden until the first answer (tasktui.tcss)
+        self._table("email-events").add_columns(*lists.EVENT_COLUMNS)
+        self._table("email-outbox").add_columns(*lists.OUTBOX_COLUMNS)
+        self._table("email-channels").add_columns(*lists.CHANNEL_COLUMNS)
+        self.query_one(Tabs).can_focus = False  # `c` or a click switch; the focus stays on a table
+        self.app.backend.run(
+            lists.read_all,
+            self.actor.lang,
+            on_done=self._first_drawing,
+            on_error=self._first_drawing_failed,
+            owner=self,
+            group="settings-load",
+        )
+
+    def _first_drawing(self, read: tuple[lists.SettingsForm, lists.SettingsLists]) -> None:
+        form, found = read
+        self._show_form(form)
+        self._show_lists(found)
+        self._reveal()
+
+    def _first_drawing_failed(self, error: TaskTuiError) -> None:
+        self._show_message(f"✗ {error}", error=True)
+        self._reveal()
+
+    def _reveal(self) -> None:
+        self.loaded = True
+        self.remove_class("-loading")
+        self.call_after_refresh(self._input("email-host").focus)  # once it is displayed
 
     # -- data ---------------------------------------------------------------------
 
     def _input(self, field_id: str) -> Input:
         return self.query_one(f"#{field_id}", Input)
 
-    def load_form(self) -> None:
-        """Fill the form from the saved settings."""
-        s = get_settings()
+    def _table(self, name: str) -> DataTable:
+        return self.query_one(f"#{name}-table", DataTable)
+
+    def _form_values(self) -> dict[str, object]:
+        values: dict[str, object] = {field_id: self._input(field_id).value for field_id in SAVED_FIELDS}
+        values["email-security"] = self.query_one("#email-security", Select).value
+        return values
+
+    @property
+    def dirty(self) -> bool:
+        """Whether the form holds edits not saved yet (the test address is not one)."""
+        return self.loaded and self._form_values() != self.saved_form
+
+    def _show_form(self, form: lists.SettingsForm) -> None:
+        """Fill the form from the saved settings, with their warnings."""
+        s = self.settings = form.settings
         values = {
             "email-host": s.host,
             "email-port": str(s.port) if s.port else "",
@@ -141,73 +199,47 @@ class SettingsScreen(ScreenWithHelp[None]):
             self._input(field_id).value = value
         self.query_one("#email-security", Select).value = s.security
         self.query_one("#email-apply-default", Checkbox).value = s.apply_default
-        self._show_message(self._warnings_text(), error=False)
-
-    def _warnings_text(self) -> str:
-        warnings = settings_warnings(get_settings())
-        return "\n".join(f"⚠ {w}" for w in warnings) if warnings else "Settings are complete."
+        self.saved_form = self._form_values()
+        text = "\n".join(f"⚠ {w}" for w in form.warnings) if form.warnings else "Settings are complete."
+        self._show_message(text, error=False)
 
     def _show_message(self, text: str, error: bool) -> None:
         message = self.query_one("#email-form-message", Static)
         message.update(Text(text))
         message.set_class(error, "-error")
 
-    def reload_events(self, select: str | None = None) -> None:
-        """Redraw the per-event switches, keeping the cursor on `select`."""
-        table = self.query_one("#email-events-table", DataTable)
-        row = table.cursor_row
-        self.events = list_event_sending(self.actor.lang)
-        table.clear()
-        for e in self.events:
-            switch = {None: "–", True: "on", False: "off"}[e.switch]
-            sends = Text("sends", style="green") if e.sends else Text("silent", style="dim")
-            table.add_row(sends, switch, Text(e.identifier), Text(visible_line(e.name)), key=e.identifier)
-        if select is not None:
-            row = next((i for i, e in enumerate(self.events) if e.identifier == select), row)
-        if self.events and row is not None:
-            table.move_cursor(row=min(row, len(self.events) - 1))
+    def _show_lists(self, found: lists.SettingsLists, select_event: str | None = None) -> None:
+        self.events = found.events
+        lists.fill_events(self._table("email-events"), found.events, select_event or self._selected_event())
+        self.query_one("#email-outbox-tab", Tab).label = lists.outbox_label(found.outbox_counts)
+        outbox = self._table("email-outbox")
+        if found.outbox != self.outbox_entries or outbox.row_count != len(found.outbox):
+            self.outbox_entries = found.outbox  # unchanged rows are not redrawn (the cursor stays put)
+            lists.fill_outbox(outbox, found.outbox)
+        self._show_outbox_detail(outbox.cursor_row)
+        self.query_one("#email-channels-tab", Tab).label = lists.channels_label(found.channels)
+        selected = self._selected_channel()
+        self.channels = found.channels
+        lists.fill_channels(self._table("email-channels"), found.channels, selected.channel.name if selected else None)
+        self._show_channel_detail(self._table("email-channels").cursor_row)
 
-    def reload_outbox(self) -> None:
-        """Redraw the outbox list: messages waiting and failed (not the sent ones)."""
-        counts = notify.outbox_counts()
-        entries = notify.list_outbox([notify.FAILED, notify.PENDING, notify.SENDING], limit=OUTBOX_ROWS)
-        entries.sort(key=lambda e: (e.state != notify.FAILED, -e.id))
-        ids = [e.id for e in entries]
-        table = self.query_one("#email-outbox-table", DataTable)
-        heading = (
-            f"Outbox · {counts['pending']} waiting, {counts['sending']} sending, "
-            f"{counts['failed']} failed, {counts['sent']} sent   (r: retry a failed message)"
+    def reload_lists(self, select_event: str | None = None) -> None:
+        """Read the switches, the outbox and the channels again (in a worker) and redraw."""
+        self.app.backend.run(
+            lists.read_lists,
+            self.actor.lang,
+            on_done=lambda found: self._show_lists(found, select_event),
+            owner=self,
+            group="settings-lists",
+            exclusive=True,
         )
-        self.query_one("#email-outbox-heading", Static).update(Text(heading))
-        if entries == self.outbox_entries and table.row_count == len(entries):
-            return  # unchanged; a message whose state, tries or error changed is redrawn
-        row = table.cursor_row
-        self.outbox_ids = ids
-        self.outbox_entries = entries
-        table.clear()
-        for e in entries:
-            state = Text(e.state, style="bold red" if e.state == notify.FAILED else "")
-            table.add_row(
-                str(e.id),
-                formats.local(e.created_at),
-                Text(visible_line(e.recipient)),
-                state,
-                str(e.attempts),
-                formats.local(e.next_attempt_at) if e.state == notify.PENDING else "",
-                Text(visible_line((e.last_error or "")[:80])),
-                key=str(e.id),
-            )
-        if entries and row is not None:
-            table.move_cursor(row=min(row, len(entries) - 1))
-        self._show_outbox_detail(table.cursor_row if entries else None)
 
     def data_changed(self) -> None:
         """Another connection committed (live refresh): redraw the lists, never the
         form (it may hold unsaved edits)."""
-        self.reload_events(self._selected_event())
-        self.reload_outbox()
+        self.reload_lists()
 
-    # -- actions ------------------------------------------------------------------
+    # -- the form -----------------------------------------------------------------
 
     def _form_changes(self) -> dict[str, object]:
         port_text = self._input("email-port").value.strip()
@@ -230,16 +262,38 @@ class SettingsScreen(ScreenWithHelp[None]):
             "ca_file": self._input("email-ca-file").value,
         }
 
-    def action_save(self) -> None:
-        """Check and save the form; errors are shown under the buttons."""
-        try:
-            update_settings(**self._form_changes(), actor=self.actor)
-        except TaskTuiError as e:
-            self._show_message(f"✗ {e}", error=True)
-            self.notify(str(e), severity="error")
+    def action_save(self, then_leave: bool = False) -> None:
+        """Check and save the form (in a worker); errors are shown under the buttons."""
+        if self.saving or not self.loaded:
             return
-        self.load_form()
-        self.notify("Email settings saved.")
+        try:
+            changes = self._form_changes()
+        except TaskTuiError as e:
+            self._refused(e)
+            return
+        self.saving = True
+        actor = self.actor
+
+        def save() -> lists.SettingsForm:
+            update_settings(**changes, actor=actor)  # type: ignore[arg-type]
+            return lists.read_form()
+
+        def saved(form: lists.SettingsForm) -> None:
+            self.saving = False
+            self._show_form(form)
+            self.notify("Email settings saved.")
+            if then_leave:
+                self._leave()
+
+        def refused(e: TaskTuiError) -> None:
+            self.saving = False
+            self._refused(e)
+
+        self.app.backend.run(save, on_done=saved, on_error=refused, owner=self, group="settings-save")
+
+    def _refused(self, e: TaskTuiError) -> None:
+        self._show_message(f"✗ {e}", error=True)
+        self.notify(str(e), severity="error")
 
     @on(Button.Pressed, "#email-save")
     def _save_pressed(self) -> None:
@@ -286,35 +340,50 @@ class SettingsScreen(ScreenWithHelp[None]):
 
     @on(Checkbox.Changed, "#email-apply-default")
     def _apply_default_changed(self, event: Checkbox.Changed) -> None:
-        if event.value == get_settings().apply_default:
-            return
-        set_apply_default(event.value, actor=self.actor)
-        self.reload_events(self._selected_event())
-        self.notify("Every event sends email." if event.value else "Only the events switched on send email.")
+        on = event.value
+        if on == self.settings.apply_default:
+            return  # drawn from the settings, not switched by the user
+
+        def switched(settings: SmtpSettings) -> None:
+            self.settings = settings
+            self.reload_lists(self._selected_event())
+            self.notify(
+                "Every event sends email." if settings.apply_default else "Only the events switched on send email."
+            )
+
+        self.app.backend.run(
+            lambda: set_apply_default(on, actor=self.actor), on_done=switched, owner=self, group="settings-write"
+        )
+
+    # -- the lists ----------------------------------------------------------------
 
     def _selected_event(self) -> str | None:
-        table = self.query_one("#email-events-table", DataTable)
+        table = self._table("email-events")
         if not self.events or table.cursor_row is None or not 0 <= table.cursor_row < len(self.events):
             return None
         return self.events[table.cursor_row].identifier
 
     def action_toggle_event(self) -> None:
         """Switch email on or off for the event under the cursor of the events list."""
-        if not self.query_one("#email-events-table", DataTable).has_focus:
+        if not self._table("email-events").has_focus:
             self.notify("Move to the per-event list (tab) to switch an event.", severity="warning")
             return
         identifier = self._selected_event()
         if identifier is None:
             return
         current = next(e for e in self.events if e.identifier == identifier)
-        try:
-            result = set_event_sending(identifier, not current.switch, actor=self.actor)
-        except TaskTuiError as e:
-            self.notify(str(e), severity="error")
-            return
-        self.reload_events(identifier)
-        note = " (no effect while the default applies)" if get_settings().apply_default else ""
-        self.notify(f"{identifier}: email {'on' if result.switch else 'off'}{note}")
+        note = " (no effect while the default applies)" if self.settings.apply_default else ""
+
+        def switched(result: EventSending) -> None:
+            self.reload_lists(identifier)
+            self.notify(f"{identifier}: email {'on' if result.switch else 'off'}{note}")
+
+        self.app.backend.run(
+            lambda: set_event_sending(identifier, not current.switch, actor=self.actor),
+            on_done=switched,
+            owner=self,
+            group="settings-write",
+        )
 
     @on(DataTable.RowSelected, "#email-events-table")
     def _event_chosen(self) -> None:
@@ -329,26 +398,175 @@ class SettingsScreen(ScreenWithHelp[None]):
         if row is None or not 0 <= row < len(self.outbox_entries):
             detail.update("")
             return
-        e = self.outbox_entries[row]
-        detail.update(Text(f"#{e.id} to {e.recipient}: {e.subject}\n{e.last_error or 'no error yet'}"))
+        detail.update(lists.outbox_detail(self.outbox_entries[row]))
 
     def action_retry_message(self) -> None:
         """Queue the selected failed (or waiting) outbox message again, due now."""
-        table = self.query_one("#email-outbox-table", DataTable)
-        if not self.outbox_ids or table.cursor_row is None or not 0 <= table.cursor_row < len(self.outbox_ids):
+        table = self._table("email-outbox")
+        ids = [e.id for e in self.outbox_entries]
+        if not ids or table.cursor_row is None or not 0 <= table.cursor_row < len(ids):
             self.notify("No outbox message selected.", severity="warning")
             return
-        message_id = self.outbox_ids[table.cursor_row]
-        try:
-            count = notify.requeue([message_id])
-        except TaskTuiError as e:
-            self.notify(str(e), severity="error")
+        message_id = ids[table.cursor_row]
+
+        def queued(count: int) -> None:
+            self.reload_lists()
+            self.notify(f"Message {message_id} queued again." if count else f"Message {message_id} is being sent.")
+
+        self.app.backend.run(lambda: notify.requeue([message_id]), on_done=queued, owner=self, group="settings-write")
+
+    # -- the lower panel: outbox or channels --------------------------------------
+
+    @property
+    def panel(self) -> str:
+        """The lower panel shown: OUTBOX or CHANNELS."""
+        return self.query_one(ContentSwitcher).current or OUTBOX
+
+    def action_switch_panel(self) -> None:
+        """Show the channels instead of the outbox, or the other way round."""
+        self.query_one(Tabs).active = "email-channels-tab" if self.panel == OUTBOX else "email-outbox-tab"
+
+    @on(Tabs.TabActivated)
+    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+        """A tab chosen (`c` or a click): its list is shown and takes the focus."""
+        event.stop()
+        pane = CHANNELS if event.tab.id == "email-channels-tab" else OUTBOX
+        if self.panel == pane:
             return
-        self.outbox_entries = []
-        self.reload_outbox()
-        self.notify(f"Message {message_id} queued again." if count else f"Message {message_id} is being sent.")
+        self.query_one(ContentSwitcher).current = pane
+        self._table("email-channels" if pane == CHANNELS else "email-outbox").focus()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Retry acts in the outbox, test and remove in the channels: the key bar shows
+        the keys of the panel shown."""
+        if action == "retry_message":
+            return self.panel == OUTBOX
+        if action in ("test_channel", "remove_channel"):
+            return self.panel == CHANNELS
+        return True
+
+    def _selected_channel(self) -> ChannelStatus | None:
+        table = self._table("email-channels")
+        if not self.channels or table.cursor_row is None or not 0 <= table.cursor_row < len(self.channels):
+            return None
+        return self.channels[table.cursor_row]
+
+    @on(DataTable.RowHighlighted, "#email-channels-table")
+    def _channel_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_channel_detail(event.cursor_row)
+
+    def _show_channel_detail(self, row: int | None, text: Text | None = None) -> None:
+        detail = self.query_one("#email-channels-detail", Static)
+        if text is not None:
+            detail.update(text)
+        elif row is None or not 0 <= row < len(self.channels):
+            detail.update("No channels: add one with `tasktui notify channel add NAME URL --group GROUP`.")
+        else:
+            detail.update(lists.channel_detail(self.channels[row]))
+
+    def action_test_channel(self) -> None:
+        """Send a test message to the selected channel now (not through the outbox)."""
+        from tasktui.services.mail.channel_delivery import send_channel_test
+
+        selected = self._selected_channel()
+        if selected is None:
+            self.notify("No channel selected.", severity="warning")
+            return
+        name = selected.channel.name
+        self._show_channel_detail(None, Text(f"Sending a test message to channel {name}…"))
+
+        def answered(reply: str) -> None:
+            self._show_channel_detail(None, Text(f"✓ {name} answered: {visible_line(reply)}"))
+
+        def refused(error: TaskTuiError) -> None:
+            self._show_channel_detail(None, Text(f"✗ not sent: {visible_line(str(error))}"))
+            self.notify(str(error), severity="error", timeout=6)
+
+        self.app.backend.run(
+            send_channel_test,
+            name,
+            CHANNEL_TEST_TIMEOUT_S,
+            on_done=answered,
+            on_error=refused,
+            owner=self,
+            group="channel-test",
+            exclusive=True,
+        )
+
+    def action_remove_channel(self) -> None:
+        """Remove the selected channel after a confirmation (its waiting messages fail)."""
+        selected = self._selected_channel()
+        if selected is None:
+            self.notify("No channel selected.", severity="warning")
+            return
+        name = selected.channel.name
+        waiting = f"; its {selected.waiting} waiting message(s) fail" if selected.waiting else ""
+
+        def removed(count: int) -> None:
+            self.reload_lists()
+            self.notify(f"Channel {name} removed" + (f"; {count} waiting message(s) failed." if count else "."))
+
+        def confirmed(choice: str | None) -> None:
+            if choice == "remove":
+                self.app.backend.run(
+                    lambda: remove_channel(name, actor=self.actor), on_done=removed, owner=self, group="settings-write"
+                )
+
+        self.app.push_screen(
+            ChoiceScreen(
+                f"Remove channel {name}?",
+                f"Its routes go with it{waiting}. Refused while an escalation rule sends through it.",
+                [Choice("cancel", "Cancel", "n"), Choice("remove", "Remove", "d", "error")],
+            ),
+            confirmed,
+        )
+
+    # -- the focus mark -----------------------------------------------------------
+
+    def on_descendant_focus(self) -> None:
+        self._mark_focused_section()
+
+    def on_descendant_blur(self) -> None:
+        self.call_after_refresh(self._mark_focused_section)
+
+    def _mark_focused_section(self) -> None:
+        """The section whose list has the focus gets `-focused`: its heading (or the
+        lower panel's tab shown) is drawn in reverse (tasktui.tcss). Textual's
+        `:focus-within` restyles only the focused widget's ancestors, not a heading
+        beside it, hence the class."""
+        focused = self.focused
+        for section in ("#email-events", "#email-lower"):
+            container = self.query_one(section)
+            container.set_class(focused is not None and container in focused.ancestors, "-focused")
+
+    # -- leaving ------------------------------------------------------------------
 
     def action_back(self) -> None:
-        """Go back to the previous screen."""
+        """Go back to the previous screen; with unsaved edits, ask first."""
+        if not self.dirty:
+            self._leave()
+            return
+
+        def answered(choice: str | None) -> None:
+            if choice == "save":
+                self.action_save(then_leave=True)
+            elif choice == "discard":
+                self._leave()
+
+        self.app.push_screen(
+            ChoiceScreen(
+                "Unsaved settings",
+                "The email settings have edits that are not saved. Save them before leaving?",
+                [
+                    Choice("stay", "Stay", "k", "primary"),
+                    Choice("save", "Save", "s", "success"),
+                    Choice("discard", "Discard", "d", "error"),
+                ],
+            ),
+            answered,
+        )
+
+    def _leave(self) -> None:
         if len(self.app.screen_stack) > 1:
             self.app.pop_screen()
