@@ -182,7 +182,10 @@ def dispatch(args: list[str]) -> int | None:
     module, function = TABLE["commands"][path]["body"]
     body = getattr(importlib.import_module(module), function)
     st = CliState(
-        db=global_values["db"], user=global_values["user"], lang=global_values["lang"], register=global_values["register"]
+        db=global_values["db"],
+        user=global_values["user"],
+        lang=global_values["lang"],
+        register=global_values["register"],
     )
     try:
         try:

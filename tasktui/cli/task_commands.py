@@ -17,7 +17,7 @@ from tasktui.cli.outcome import echo
 from tasktui.cli.state import CliState, check_format, check_format_in, parse_id, read_ids
 from tasktui.errors import Invalid, Refused
 from tasktui.limits import MAX_DESCRIPTION
-from tasktui.text_safety import visible_line, visible_text
+from tasktui.text_safety import visible_text
 
 LIST_COLUMNS = ["id", "created_at", "status", "title", "event", "assignee", "group", "occurrences"]
 
@@ -102,9 +102,7 @@ def raise_event(
         echo(f"{result.outcome} task {result.task_id} ({result.event}, occurrences: {result.occurrences})")
 
 
-def task_filter(
-    actor, assigned: str, user: str | None, assignee: str | None, group, event, status, search, attrs=None
-):
+def task_filter(actor, assigned: str, user: str | None, assignee: str | None, group, event, status, search, attrs=None):
     """The TaskFilter the list options mean (`--assignee X` is `--assigned direct --for X`)."""
     from tasktui.services.events.definitions import get_event
     from tasktui.services.people import get_group, get_user

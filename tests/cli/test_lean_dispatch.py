@@ -174,7 +174,9 @@ def _words_of(path: str) -> list[str]:
 @st.composite
 def command_lines(draw):
     path = draw(st.sampled_from(sorted(TABLE["commands"])))
-    globals_ = draw(st.lists(st.sampled_from(["--db", "g.db", "--user", "u", "--register", "--lang", "--db=z"]), max_size=4))
+    globals_ = draw(
+        st.lists(st.sampled_from(["--db", "g.db", "--user", "u", "--register", "--lang", "--db=z"]), max_size=4)
+    )
     words = draw(st.lists(st.sampled_from(_words_of(path)), max_size=8))
     return [*globals_, *path.split(), *words]
 
