@@ -1,277 +1,45 @@
 """The command line. `tasktui` alone starts the TUI; subcommands serve scripts.
 
-Commands are thin: parse, call a service, print. Every `TaskTuiError` becomes one
-line on stderr and its exit code (0 ok, 1 refused, 2 invalid, 3 not found,
-4 database busy or unavailable); no traceback reaches the user (set
-`TASKTUI_DEBUG=1` to see one). Textual is imported only when the TUI starts.
+Two ways through, one definition of every command: the Typer app (`root`, built on
+first use) owns the options, `--help`, completion and usage errors; the hot scripted
+commands (`raise`, `run`, `task list|show|done|reopen|assign|unassign`) are parsed by
+the lean dispatch (`lean`) from a table generated from that app, without importing
+Typer, Click or Pydantic (each costs tens of milliseconds in every fresh process).
+Anything the lean dispatch does not fully understand — help, completion, a bad value,
+an unknown option — goes to the Typer app, which then prints exactly what it always
+did. Every error is one line on stderr and an exit code (`outcome`).
 """
 
 from __future__ import annotations
 
-import os
 import sys
-from typing import Optional
+from typing import Any
 
-import peewee as pw
-import typer
-from typer.core import TyperGroup
-from typer.exceptions import TyperException
-
-from tasktui import __version__
-from tasktui.cli import light_coercion
-from tasktui.cli.help_text import HELP_OPTION_NAMES
-from tasktui.cli.state import CliState
-from tasktui.errors import DISK_FULL_ERRNOS, TaskTuiError, write_failed
-from tasktui.text_safety import visible_line
-
-light_coercion.install()
-
-INTERNAL_ERROR = 70
+#: Names of `tasktui.cli.root` offered here too (`from tasktui.cli import app`).
+_ROOT_NAMES = ("app", "app_for", "build_app", "fail", "ErrorMappingGroup", "COMMAND_MODULES", "INTERNAL_ERROR")
 
 
-def _error_line(message: str) -> None:
-    """Print one error line on stderr, if stderr takes it (on a full disk it does not,
-    and the exit code alone must tell: never a traceback). An error may quote
-    untrusted input, so its controls are drawn visibly: one line, nothing for the
-    terminal to run."""
-    try:
-        typer.echo(f"tasktui: error: {visible_line(message)}", err=True)
-    except (OSError, ValueError):
-        pass
-
-
-def fail(message: str, code: int) -> None:
-    """Print one error line and exit with `code`."""
-    _error_line(message)
-    raise typer.Exit(code)
-
-
-def _output_failed(error: OSError) -> int:
-    """One line and the exit code for output that could not be written (stdout on a
-    full disk: 4, "disk full: ..."; a closed pipe: 0, as `head` expects)."""
-    if isinstance(error, BrokenPipeError):
-        try:
-            sys.stderr.close()
-        except OSError:
-            pass
-        return 0
-    failure = write_failed(error, "the output")
-    _error_line(str(failure))
-    return failure.exit_code
-
-
-def _bad_byte(error: UnicodeError) -> str:
-    """' (byte 0xff)' for the first byte that is not UTF-8 (an undecodable byte comes
-    from argv and stdin as a lone surrogate), or '' when it cannot be told."""
-    start = getattr(error, "start", 0)
-    bad = getattr(error, "object", b"")[start : start + 1]
-    code = ord(bad) - 0xDC00 if isinstance(bad, str) and bad else (bad[0] if bad else -1)
-    return f" (byte 0x{code:02x})" if 0 <= code < 256 else ""
-
-
-class ErrorMappingGroup(TyperGroup):
-    """The root group: maps every error raised by a command to one line and an exit
-    code, for real runs and for `CliRunner` tests alike."""
-
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        # Typer prints usage errors as a multi-line box; scripts get one line instead:
-        # `tasktui: error: No such option: --bogus (try 'tasktui task list --help')`.
-        from tasktui.cli.help_text import tidy_help
-
-        tidy_help(self)  # LOGIN, EVENT, no <str>; help texts that flow
-        if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
-        try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-        except TyperException as e:  # usage errors (exit 2) and other Typer errors
-            if type(e).__name__ == "NoArgsIsHelpError":  # the help was printed already
-                sys.exit(e.exit_code)
-            ctx = getattr(e, "ctx", None)
-            hint = f" (try '{ctx.command_path} --help')" if ctx is not None and e.exit_code == 2 else ""
-            typer.echo(f"tasktui: error: {visible_line(e.format_message())}{hint}", err=True)
-            sys.exit(e.exit_code)
-        except typer.Abort:
-            typer.echo("tasktui: error: aborted", err=True)
-            sys.exit(1)
-        except OSError as e:  # the help or a usage message could not be written
-            sys.exit(_output_failed(e))
-        sys.exit(result if isinstance(result, int) else 0)
-
-    def invoke(self, ctx: typer.Context):
-        try:
-            return self._invoke_and_close(ctx)
-        except (typer.Exit, typer.Abort, TyperException):
-            raise
-        except TaskTuiError as e:
-            fail(str(e), e.exit_code)
-        except pw.OperationalError as e:
-            if os.environ.get("TASKTUI_DEBUG"):
-                raise
-            from tasktui.db import database_error_message  # busy, disk full, read-only
-
-            fail(database_error_message(e) or f"database error: {e}", 4)
-        except pw.DatabaseError as e:
-            if os.environ.get("TASKTUI_DEBUG"):
-                raise
-            from tasktui.db import database_error_message
-
-            fail(database_error_message(e) or f"database is unusable: {e}", 4)
-        except KeyboardInterrupt:
-            fail("interrupted", 130)
-        except BrokenPipeError:
-            sys.stderr.close()
-            raise typer.Exit(0) from None
-        except UnicodeError as e:  # bytes that are not UTF-8 in an argument or on stdin
-            if os.environ.get("TASKTUI_DEBUG"):
-                raise
-            fail(f"the input is not valid UTF-8 text{_bad_byte(e)}", 2)
-        except Exception as e:  # the last line of defence: never a traceback
-            if os.environ.get("TASKTUI_DEBUG"):
-                raise
-            if isinstance(e, OSError) and e.errno in DISK_FULL_ERRNOS:  # stdout on a full disk
-                raise typer.Exit(_output_failed(e)) from None
-            from tasktui.db import driver_error_message  # a driver error peewee did not wrap
-
-            message = driver_error_message(e)
-            if message is not None:
-                fail(message, 4)
-            fail(f"internal error: {type(e).__name__}: {e} (set TASKTUI_DEBUG=1 for details)", INTERNAL_ERROR)
-
-    def _invoke_and_close(self, ctx: typer.Context):
-        """Run the command, then close the database it opened (if any): a connection
-        left open in a process that opens the file again can lose its locks (see
-        `db.close_database`), which matters for in-process runs such as tests."""
-        try:
-            return super().invoke(ctx)
-        finally:
-            if "tasktui.db" in sys.modules:
-                try:
-                    sys.modules["tasktui.db"].close_database()
-                except Exception:  # closing must never hide the command's own result
-                    pass
-
-
-def _new_app() -> typer.Typer:
-    """A root app with the global options and no command yet."""
-    root_app = typer.Typer(
-        cls=ErrorMappingGroup,
-        help="tasktui: triage the work that machines could not finish. Without a command, starts the TUI.",
-        pretty_exceptions_enable=False,
-        add_completion=True,
-        no_args_is_help=False,
-        context_settings={"help_option_names": HELP_OPTION_NAMES},
-    )
-    root_app.callback(invoke_without_command=True)(root)
-    return root_app
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"tasktui {__version__}")
-        raise typer.Exit()
-
-
-def root(
-    ctx: typer.Context,
-    db: Optional[str] = typer.Option(
-        None, "--db", help="Database file or URL (env TASKTUI_DB; default: user data dir)."
-    ),
-    user: Optional[str] = typer.Option(None, "--user", help="Act as this user (env TASKTUI_USER; default: OS login)."),
-    lang: Optional[str] = typer.Option(None, "--lang", help="UI language: en or de (env TASKTUI_LANG)."),
-    register: bool = typer.Option(
-        False,
-        "--register",
-        help="Register the --user / TASKTUI_USER login if it is new (else an unknown one is an error).",
-    ),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
-) -> None:
-    """Global options; with no command, start the TUI."""
-    ctx.obj = CliState(db=db, user=user, lang=lang, register=register)
-    if ctx.invoked_subcommand is None:
-        from tasktui.cli.tui_command import start_tui
-
-        start_tui(ctx.obj)
-
-
-#: The module of `tasktui.cli` that registers each command, in the order of `--help`.
-COMMAND_MODULES = {
-    "init": "tasks",
-    "raise": "tasks",
-    "task": "tasks",
-    "event": "events",
-    "lang": "language",
-    "user": "people",
-    "group": "people",
-    "attribute": "attributes",
-    "email": "email",
-    "notify": "email",
-    "outbox": "email",
-    "export": "export",
-    "import": "task_import",
-    "demo": "demo",
-    "db": "db",
-    "run": "run",
-    "audit": "audit",
-    "intake": "intake",
-    "web": "web",
-}
-
-
-def build_app(modules: list[str] | None = None) -> typer.Typer:
-    """The root app with the commands of `modules` (default: every command).
-    Importing a command module costs about 1 ms, so a single command imports only
-    its own (`tasktui raise` must stay light)."""
-    import importlib
-
-    root_app = _new_app()
-    for module in dict.fromkeys(modules if modules is not None else COMMAND_MODULES.values()):
-        importlib.import_module(f"tasktui.cli.{module}").register(root_app)
-    return root_app
-
-
-def __getattr__(name: str) -> typer.Typer:
-    """`tasktui.cli.app`: the full app (tests, `CliRunner`), built on first use."""
-    if name != "app":
+def __getattr__(name: str) -> Any:
+    """`tasktui.cli.app` (the full Typer app, for tests and `CliRunner`) and the other
+    names of `tasktui.cli.root`, imported on first use."""
+    if name not in _ROOT_NAMES:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    full = globals()["app"] = build_app()
-    return full
+    from tasktui.cli import root
 
-
-#: Global options that take a value (skipped when looking for the command name).
-_GLOBAL_VALUE_OPTIONS = ("--db", "--user", "--lang")
-
-
-def _command_name(args: list[str]) -> str | None:
-    """The first command word of a command line, after the global options."""
-    words = iter(args)
-    for word in words:
-        if word == "--":
-            return None
-        if word in _GLOBAL_VALUE_OPTIONS:
-            next(words, None)
-        elif not word.startswith("-"):
-            return word
-    return None
-
-
-def app_for(args: list[str]) -> typer.Typer:
-    """The root app with only the command that `args` names (the full app when no
-    command matches: the TUI, `--help`, a typo). Typer builds the parser of every
-    registered command on each run — about 10 ms for all of them — and `tasktui
-    raise` must stay light; help, errors and behaviour of the named command are the
-    same."""
-    name = _command_name(args)
-    module = COMMAND_MODULES.get(name or "")
-    if module is None:
-        return build_app()
-    slim = build_app([module])
-    slim.registered_commands = [
-        c for c in slim.registered_commands if (c.name or c.callback.__name__.replace("_", "-")) == name
-    ]
-    slim.registered_groups = [g for g in slim.registered_groups if g.name == name]
-    return slim
+    value = getattr(root, name)
+    globals()[name] = value
+    return value
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app_for(sys.argv[1:])(prog_name="tasktui")  # usage lines and completion say `tasktui`
+    """Console-script entry point: the lean dispatch when it takes the command line,
+    else the Typer app."""
+    args = sys.argv[1:]
+    from tasktui.cli import lean
+
+    code = lean.dispatch(args)
+    if code is not None:
+        sys.exit(code)
+    from tasktui.cli.root import app_for
+
+    app_for(args)(prog_name="tasktui")  # usage lines and completion say `tasktui`

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 
-import typer
-
 from tasktui import formats
-from tasktui.cli.state import state
+from tasktui.cli.outcome import echo
+from tasktui.cli.state import CliState
 from tasktui.text_safety import visible_line
 
 
-def raise_batch_from_stdin(ctx: typer.Context, fmt: str) -> None:
+def raise_batch_from_stdin(st: CliState, fmt: str) -> None:
     """Read the batch from stdin, raise it, print one result per line."""
     from tasktui.bounded_read import stdin_lines
     from tasktui.limits import MAX_BATCH_LINE, MAX_BATCH_LINES
@@ -27,24 +26,24 @@ def raise_batch_from_stdin(ctx: typer.Context, fmt: str) -> None:
     # Lines end at "\n" only: a JSON string may hold U+2028 and other line breaks raw.
     # Each is read only up to MAX_BATCH_LINE, so `/dev/zero` is refused at once.
     items, bad_lines = parse_lines(stdin_lines(MAX_BATCH_LINE, MAX_BATCH_LINES, "raise --batch"))
-    actor = state(ctx).open()
+    actor = st.open()
     try:
         results = raise_batch(actor, items, bad_lines)
     except BatchRejected as e:
         for error in e.errors:
-            typer.echo(f"tasktui: error: {visible_line(str(error))}", err=True)
+            echo(f"tasktui: error: {visible_line(str(error))}", err=True)
         raise
     if fmt == "json":
-        typer.echo(formats.json_text([_result_dict(r) for r in results]))
+        echo(formats.json_text([_result_dict(r) for r in results]))
     elif fmt == "ids":
         if results:
-            typer.echo("\n".join(str(r.task_id) for r in results))
+            echo("\n".join(str(r.task_id) for r in results))
     else:
         lines = [
             f"line {r.line}: {r.outcome} task {r.task_id} ({r.event}, occurrences: {r.occurrences})" for r in results
         ]
         if lines:
-            typer.echo("\n".join(lines))
+            echo("\n".join(lines))
 
 
 def _result_dict(result) -> dict:

@@ -11,47 +11,12 @@ a typo fails on its first run, not silently at its first failure.
 
 from __future__ import annotations
 
-import sys
 from typing import Optional
 
 import typer
 
+from tasktui.cli import wrapped_run
 from tasktui.cli.state import state
-from tasktui.errors import Invalid, TaskTuiError
-
-
-def _say(message: str) -> None:
-    """One line of the wrapper's own on stderr (never mixed into the command's stdout)."""
-    try:
-        print(f"tasktui: {message}", file=sys.stderr, flush=True)
-    except (OSError, ValueError):  # stderr is gone: the exit code still tells
-        pass
-
-
-def _problem(error: BaseException) -> str:
-    if isinstance(error, TaskTuiError):
-        return str(error)
-    from tasktui.db import driver_error_message
-
-    return driver_error_message(error) or f"{type(error).__name__}: {error}"
-
-
-def _check_target(ctx: typer.Context, event: str, assignee: str | None, group: str | None) -> None:
-    """Refuse an unknown or obsolete event (or an unknown user or group) before CMD runs
-    (exit 3 or 1), so a cron job with a typo fails on its first run. When the database
-    cannot be used now, CMD runs anyway (its exit code is what matters; raising the task
-    will say what went wrong)."""
-    from tasktui.errors import NotFound, Refused
-
-    try:
-        from tasktui.services.tasks.raise_plan import check_raise_target
-
-        state(ctx).open()
-        check_raise_target(event, assignee, group)
-    except (NotFound, Refused):
-        raise
-    except Exception:  # the database is unusable now: raising the task will say so
-        pass
 
 
 def run(
@@ -75,39 +40,10 @@ def run(
     """Run CMD with its output passed through; when it fails, raise a task of EVENT with
     the command line, exit code, duration and the last 50 lines of output. Exits with
     CMD's exit code. Example: tasktui run --event nightly_sync --dedup-key sync -- ./sync.sh"""
-    if resolve_on_success and dedup_key is None:
-        raise Invalid("--resolve-on-success needs --dedup-key (it resolves the open task with that key)")
-    if reopen and dedup_key is None:
-        raise Invalid("--reopen needs --dedup-key")
-    if dedup_key is not None and not dedup_key.strip():
-        raise Invalid("the dedup key must not be empty")
-    _check_target(ctx, event, assignee, group)
-    from tasktui.services.runs.command import run_command
-
-    outcome = run_command(command)
-    if outcome.failed:
-        if outcome.start_error is not None:
-            _say(f"error: {outcome.argv[0]}: {outcome.start_error.split(':')[0]}")
-        try:
-            from tasktui.services.runs.reporting import raise_for_failure
-
-            actor = state(ctx).open()
-            result = raise_for_failure(
-                actor, outcome, event, title=title, dedup_key=dedup_key, reopen=reopen, link=link,
-                assignee=assignee, group=group,
-            )  # fmt: skip
-            _say(f"{result.outcome} task {result.task_id} ({result.event}, occurrences: {result.occurrences})")
-        except Exception as e:  # the command's exit code must survive any failure here
-            _say(f"error: could not raise a task for the failed command: {_problem(e)}")
-    elif resolve_on_success:
-        try:
-            from tasktui.services.runs.reporting import resolve_open_tasks
-
-            for task_id in resolve_open_tasks(state(ctx).open(), event, dedup_key or ""):
-                _say(f"resolved task {task_id} (the command succeeded)")
-        except Exception as e:
-            _say(f"error: could not resolve the open task: {_problem(e)}")
-    raise typer.Exit(outcome.exit_code)
+    code = wrapped_run.run_wrapped(
+        state(ctx), event, dedup_key, title, resolve_on_success, reopen, link, assignee, group, command
+    )
+    raise typer.Exit(code)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,17 +1,20 @@
-"""What every command shares: the global options, the open database, the actor."""
+"""What every command shares: the global options, the open database, the actor.
+Imports no Typer (the lean dispatch of the hot commands uses it too)."""
 
 from __future__ import annotations
 
 import re
 import sys
 from dataclasses import dataclass, field
-
-import typer
+from typing import TYPE_CHECKING
 
 from tasktui import config
 from tasktui.errors import Invalid
 from tasktui.formats import FORMATS
 from tasktui.limits import MAX_INTEGER, MAX_STDIN_IDS
+
+if TYPE_CHECKING:
+    import typer
 
 
 @dataclass

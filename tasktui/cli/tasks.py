@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import dataclasses
-import sys
 from typing import Optional
 
 import typer
 
 from tasktui import formats
-from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, parse_id, read_ids, state
-from tasktui.errors import Invalid, Refused
-from tasktui.limits import MAX_COMMENT, MAX_DESCRIPTION, MAX_INTEGER, MIN_INTEGER
-from tasktui.text_safety import visible_line, visible_text
+from tasktui.cli import task_commands
+from tasktui.cli.state import FORMAT_HELP, parse_id, state
+from tasktui.limits import MAX_COMMENT, MAX_INTEGER, MIN_INTEGER
+from tasktui.text_safety import visible_line
 
 task_app = typer.Typer(help="List, show and change tasks.", no_args_is_help=True)
 
-LIST_COLUMNS = ["id", "created_at", "status", "title", "event", "assignee", "group", "occurrences"]
-
-
-def _read_text(value: str | None, max_chars: int, what: str) -> str:
-    """A text option, or stdin when the value is `-` (read only up to `max_chars`:
-    `/dev/zero` is refused at once, not read for ever)."""
-    if value == "-":
-        from tasktui.bounded_read import read_stdin_text
-
-        return read_stdin_text(max_chars, what)
-    return value or ""
-
-
-def _attr_pairs(values: list[str] | None, option: str = "--attr") -> list[tuple[str, str]]:
-    """`key=value` words as (key, value) pairs; a key given twice is Invalid."""
-    pairs: list[tuple[str, str]] = []
-    for word in values or []:
-        key, sep, value = word.partition("=")
-        if not sep or not key.strip():
-            raise Invalid(f"{option} expects key=value, got {word!r}")
-        if any(k == key.strip() for k, _ in pairs):
-            raise Invalid(f"attribute {key.strip()!r} is given twice")
-        pairs.append((key.strip(), value))
-    return pairs
+# The bodies live in `task_commands` (no Typer: the lean dispatch calls them too).
+_read_text, _attr_pairs, task_filter = task_commands.read_text, task_commands.attr_pairs, task_commands.task_filter
+LIST_COLUMNS, DEFAULT_LIST_LIMIT = task_commands.LIST_COLUMNS, task_commands.DEFAULT_LIST_LIMIT
 
 
 def init(ctx: typer.Context) -> None:
@@ -78,40 +55,10 @@ def raise_event(
     ),
 ) -> None:
     """Raise EVENT: create a task for the event's responsible user and group."""
-    check_format_in(fmt, ("table", "json", "ids"), command="raise")
-    if batch:
-        given = [name for name, value in (("EVENT", event), ("--title", title), ("--description", description),
-                 ("--link", link), ("--assignee", assignee), ("--group", group), ("--dedup-key", dedup_key),
-                 ("--reopen", reopen), ("--process", process), ("--process-source", process_source),
-                 ("--exit-code", exit_code), ("--attr", attrs)) if value is not None and value not in ("", [])
-                 and value is not False]  # fmt: skip
-        if given:
-            raise Invalid(f"with --batch every field comes from the JSON lines on stdin: leave out {', '.join(given)}")
-        from tasktui.cli.batch import raise_batch_from_stdin
-
-        return raise_batch_from_stdin(ctx, fmt)
-    if event is None:
-        raise Invalid("Missing argument 'EVENT' (or --batch to read JSON lines from stdin)")
-    if title is None:
-        raise Invalid("Missing option '--title'")
-    from tasktui.services.tasks.raising import ProcessRef, raise_task
-
-    if reopen and dedup_key is None:
-        raise Invalid("--reopen needs --dedup-key")
-    text = _read_text(description, MAX_DESCRIPTION, "the description")  # before the database is opened
-    processes = [ProcessRef(process, process_source, None, exit_code)] if process else []
-    attributes = dict(_attr_pairs(attrs))
-    actor = state(ctx).open()
-    result = raise_task(
-        actor, event, title, text, link, assignee, group, dedup_key, reopen, processes,
-        attributes=attributes,
+    task_commands.raise_event(
+        state(ctx), event, title, description, link, assignee, group, dedup_key, reopen, process, process_source,
+        exit_code, attrs, fmt, batch,
     )  # fmt: skip
-    if fmt == "json":
-        typer.echo(formats.json_text(dataclasses.asdict(result)))
-    elif fmt == "ids":
-        typer.echo(str(result.task_id))
-    else:
-        typer.echo(f"{result.outcome} task {result.task_id} ({result.event}, occurrences: {result.occurrences})")
 
 
 # The filters and order of `task list`, which `export` takes too (the tasks screen's).
@@ -135,46 +82,6 @@ SORT_COLUMNS = (
 )  # fmt: skip
 SORT_OPTION = typer.Option("created", "--sort", help=f"Column to sort by: {', '.join(SORT_COLUMNS)}.")
 ASCENDING_OPTION = typer.Option(False, "--asc", help="Sort ascending (default: descending).")
-
-
-def task_filter(
-    actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search, attrs=None
-):
-    """The TaskFilter the list options mean (`--assignee X` is `--assigned direct --for X`)."""
-    from tasktui.services.events.definitions import get_event
-    from tasktui.services.people import get_group, get_user
-    from tasktui.services.tasks.filters import TaskFilter
-
-    mode = assigned.replace("-", "_")
-    if assignee:
-        if mode not in ("all", "direct"):
-            raise Invalid("--assignee cannot be combined with --assigned")
-        mode, user = "direct", assignee
-    user_id = get_user(user).id if user else actor.user_id
-    return TaskFilter(
-        assignee_mode=mode,
-        user_id=user_id,
-        event_id=get_event(event).id if event else None,
-        group_id=get_group(group).id if group else None,
-        status=status,
-        text=search or "",
-        attributes=tuple(_attr_pairs(attrs)),
-    )
-
-
-def _row_dict(row) -> dict:
-    data = dataclasses.asdict(row)
-    data.pop("cursor")
-    return data
-
-
-#: `task list` shows at most this many tasks unless told otherwise (and says so on stderr).
-DEFAULT_LIST_LIMIT = 100
-
-
-def _note(message: str) -> None:
-    """One line on stderr that is not an error (the exit code stays 0)."""
-    typer.echo(f"tasktui: {message}", err=True)
 
 
 @task_app.command("list")
@@ -203,37 +110,10 @@ def list_(
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List tasks (newest first), with the filters of the tasks screen."""
-    from tasktui.services.tasks.counts import count_tasks
-    from tasktui.services.tasks.listing import iter_tasks, list_tasks
-
-    check_format(fmt)
-    actor = state(ctx).open()
-    flt = task_filter(actor, assigned, for_user, assignee, group, event, status, search, attrs)
-    if count:
-        typer.echo(str(count_tasks(flt)))
-        return
-    if limit is None and fmt == "ids" and not sys.stdout.isatty():
-        all_rows = True  # ids into a pipe feed a script: every match, never a screenful
-    if all_rows:
-        rows = list(iter_tasks(flt, sort, not ascending, lang=actor.lang))
-    else:
-        shown = limit or DEFAULT_LIST_LIMIT
-        rows = list_tasks(flt, sort, not ascending, limit=shown + 1, lang=actor.lang)
-        if len(rows) > shown:
-            rows = rows[:shown]
-            if limit is None:  # cut by the default, not by the user's -n: say so
-                total = count_tasks(flt)
-                _note(f"{shown:,} of {total:,} tasks shown; --all for every one, -n N for N")
-    dicts = [_row_dict(r) for r in rows]
-    if fmt == "json":
-        from tasktui.services.tasks.attribute_values import typed_values
-
-        values = typed_values([r.id for r in rows])
-        for d in dicts:
-            d["attributes"] = values[d["id"]]
-    text = formats.render(dicts, LIST_COLUMNS, fmt)
-    if text:
-        typer.echo(text)
+    task_commands.list_tasks(
+        state(ctx), assigned, for_user, assignee, group, event, status, search, attrs, sort, ascending, limit,
+        all_rows, count, fmt,
+    )  # fmt: skip
 
 
 @task_app.command("show")
@@ -243,51 +123,7 @@ def show(
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Show one task with its attributes, dependencies, processes, history and comments."""
-    from tasktui.services.tasks.detail import task_detail
-
-    check_format_in(fmt, command="show")
-    number = parse_id(task_id, param="task_id")
-    actor = state(ctx).open()
-    detail = task_detail(number, actor.lang)
-    data = dataclasses.asdict(detail)
-    if fmt == "json":
-        from tasktui.services.attributes.types import json_value
-
-        # `attributes` has the shape of `task list`, export and batch raise ({key: typed
-        # value}); the labels and types are in `attribute_fields`.
-        fields = data.pop("attributes")
-        for attribute in fields:
-            attribute["value"] = json_value(attribute["type"], attribute["value"])
-        data["attributes"] = {a["key"]: a["value"] for a in fields}
-        data["attribute_fields"] = fields
-        typer.echo(formats.json_text(data))
-        return
-    lists = ("attributes", "depends_on", "blocks", "processes", "history", "comments", "description")
-    width = max(len(k) for k in data)
-    for key, value in data.items():
-        if key not in lists:
-            typer.echo(f"{key.replace('_', ' '):<{width}}  {formats.shown(value)}")
-    typer.echo("\ndescription:\n" + (visible_text(detail.description) or "(none)"))
-    for key in lists[:-1]:
-        items = data[key]
-        if items:
-            typer.echo(f"\n{key.replace('_', ' ')}:")
-            typer.echo(formats.table(items, list(items[0])))
-
-
-def _report(result, fmt: str, accepted: tuple[str, ...] = ()) -> None:
-    """Print what a bulk action did; exit 1 when tasks were skipped for a reason not
-    `accepted` (`--ok-if-done`: "already done" is what the script wanted)."""
-    if fmt == "json":
-        typer.echo(formats.json_text(dataclasses.asdict(result)))
-    else:
-        typer.echo(result.summary())
-    if any(reason not in accepted for reason in result.skipped):
-        reasons = "; ".join(
-            f"{len(ids)} {reason} ({', '.join('#' + str(i) for i in ids[:10])}{' ...' if len(ids) > 10 else ''})"
-            for reason, ids in result.skipped.items()
-        )
-        raise Refused(f"{result.action}: {result.skipped_count} task(s) refused: {reasons}")
+    task_commands.show_task(state(ctx), task_id, fmt)
 
 
 IDS_HELP = "Task ids, or '-' to read one per line from stdin."
@@ -304,15 +140,7 @@ def done(
     ),
 ) -> None:
     """Mark tasks done (exit 1 when some were already done, unless --ok-if-done)."""
-    from tasktui.services.tasks.status_changes import TRANSITIONS
-    from tasktui.services.tasks.transitions import mark_done
-
-    task_ids = read_ids(ids or [])
-    _report(
-        mark_done(state(ctx).open(), task_ids),
-        fmt,
-        accepted=(TRANSITIONS["done"].skipped_reason,) if ok_if_done else (),
-    )
+    task_commands.mark_done(state(ctx), ids, fmt, ok_if_done)
 
 
 @task_app.command("reopen")
@@ -322,10 +150,7 @@ def reopen(
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
 ) -> None:
     """Reopen done tasks (exit 1 when some were open)."""
-    from tasktui.services.tasks.transitions import reopen as reopen_tasks
-
-    task_ids = read_ids(ids or [])
-    _report(reopen_tasks(state(ctx).open(), task_ids), fmt)
+    task_commands.reopen(state(ctx), ids, fmt)
 
 
 @task_app.command("assign")
@@ -337,15 +162,7 @@ def assign(
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
 ) -> None:
     """Assign tasks to you, to --to USER, or to --group GROUP."""
-    from tasktui.services.tasks.transitions import assign as assign_tasks
-    from tasktui.services.tasks.transitions import assign_group
-
-    if to and group:
-        raise Invalid("give either --to or --group, not both")
-    task_ids = read_ids(ids or [])
-    actor = state(ctx).open()
-    result = assign_group(actor, task_ids, group) if group else assign_tasks(actor, task_ids, to)
-    _report(result, fmt)
+    task_commands.assign(state(ctx), ids, to, group, fmt)
 
 
 @task_app.command("unassign")
@@ -356,12 +173,7 @@ def unassign(
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
 ) -> None:
     """Remove the assignee (or with --group, the group) of tasks."""
-    from tasktui.services.tasks.transitions import assign_group
-    from tasktui.services.tasks.transitions import unassign as unassign_tasks
-
-    task_ids = read_ids(ids or [])
-    actor = state(ctx).open()
-    _report(assign_group(actor, task_ids, None) if group else unassign_tasks(actor, task_ids), fmt)
+    task_commands.unassign(state(ctx), ids, group, fmt)
 
 
 @task_app.command("comment")
