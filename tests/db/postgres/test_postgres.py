@@ -6,6 +6,7 @@ deadlocks retried, and the change token across processes and a server restart.""
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
@@ -329,3 +330,39 @@ def test_tasktui_db_and_the_config_file_take_a_postgresql_url(postgres_server, t
     listed = _tasktui("task", "list", "--format", "json", env=env)
     assert listed.returncode == 0, listed.stderr
     assert [t["title"] for t in json.loads(listed.stdout)] == ["via TASKTUI_DB"]
+
+
+def test_db_check_backup_and_migrate_on_postgresql(postgres_server, tmp_path):
+    """`db check` (catalog checks, pg_amcheck when installed), `db backup` (pg_dump -Fc,
+    restorable with pg_restore) and `db migrate` of a PostgreSQL database, and a
+    database that holds no tasktui schema yet named as such."""
+    import shutil
+
+    url = postgres_server.new_database(template="tpl")
+    env = {"XDG_CONFIG_HOME": str(tmp_path / "config"), "TASKTUI_USER": "alice"}
+    assert _tasktui("--db", url, "--register", "init", env=env).returncode == 0
+    assert _tasktui("--db", url, "raise", "email_delivery_failed", "-t", "kept", env=env).returncode == 0
+    check = _tasktui("--db", url, "db", "check", "--format", "json", env=env)
+    assert check.returncode == 0, check.stderr
+    report = json.loads(check.stdout)
+    assert report["ok"] and report["schema_version"] == dbmod.SCHEMA_VERSION
+    migrate = _tasktui("--db", url, "db", "migrate", env=env)
+    assert migrate.returncode == 0 and "nothing to migrate" in migrate.stdout
+    if shutil.which("pg_dump") is None and not list(glob.glob("/usr/lib/postgresql/*/bin/pg_dump")):
+        pytest.skip("pg_dump is not installed")
+    backup = _tasktui("--db", url, "db", "backup", str(tmp_path / "tasks.dump"), env=env)
+    assert backup.returncode == 0, backup.stderr
+    restored = postgres_server.new_database()
+    restore_bin = shutil.which("pg_restore") or sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_restore"))[-1]
+    done = subprocess.run(
+        [restore_bin, "--no-owner", "-d", restored, str(tmp_path / "tasks.dump")], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    listed = _tasktui("--db", restored, "task", "list", "--format", "json", env=env)
+    assert [t["title"] for t in json.loads(listed.stdout)] == ["kept"]
+    empty = postgres_server.new_database()
+    missing = _tasktui("--db", empty, "db", "check", env=env)
+    assert missing.returncode == 3
+    assert missing.stderr.splitlines() == [
+        f"tasktui: error: {empty} holds no tasktui database yet (create one with `tasktui init`)"
+    ]
