@@ -115,15 +115,26 @@ class Dialect(ABC):
 
     # ----------------------------------------------------------------- migrations
 
-    @abstractmethod
-    def run_migration(self, db: pw.Database, name: str) -> None:
-        """Run the frozen SQL of migration `name` (e.g. `0002_email`) inside the
-        current transaction."""
-        ...
+    #: The package whose `migrations/` folder holds this engine's frozen SQL files.
+    migrations_package: str
 
-    @abstractmethod
+    def migration_script(self, name: str) -> str:
+        """The frozen SQL of migration `name` (e.g. `0002_email`)."""
+        from importlib import resources
+
+        return (resources.files(self.migrations_package) / "migrations" / f"{name}.sql").read_text(encoding="utf-8")
+
     def migration_names(self) -> list[str]:
         """The names of the migration files this dialect ships, in order."""
+        from importlib import resources
+
+        folder = resources.files(self.migrations_package) / "migrations"
+        return sorted(entry.name[: -len(".sql")] for entry in folder.iterdir() if entry.name.endswith(".sql"))
+
+    @abstractmethod
+    def run_migration(self, db: pw.Database, name: str) -> None:
+        """Run the frozen SQL of migration `name` (`migration_script`) inside the
+        current transaction."""
         ...
 
     @abstractmethod

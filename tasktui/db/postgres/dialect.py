@@ -46,6 +46,7 @@ class PostgresDialect(Dialect):
 
     scheme = "postgresql"
     cheap_total_count = False
+    migrations_package = "tasktui.db.postgres"
 
     def __init__(self) -> None:
         #: Connections that LISTEN on the changes channel, and the change counter.
@@ -77,16 +78,7 @@ class PostgresDialect(Dialect):
         return errors.is_retryable(error)
 
     def run_migration(self, db: pw.Database, name: str) -> None:
-        from importlib import resources
-
-        script = (resources.files(__package__) / "migrations" / f"{name}.sql").read_text(encoding="utf-8")
-        database.run_script(db, script)
-
-    def migration_names(self) -> list[str]:
-        from importlib import resources
-
-        folder = resources.files(__package__) / "migrations"
-        return sorted(entry.name[: -len(".sql")] for entry in folder.iterdir() if entry.name.endswith(".sql"))
+        database.run_script(db, self.migration_script(name))
 
     def schema_version(self, db: pw.Database) -> int:
         return database.schema_version(db)

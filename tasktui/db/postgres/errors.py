@@ -3,6 +3,8 @@ server refused (no message matching anywhere else)."""
 
 from __future__ import annotations
 
+from tasktui.db.chain import error_chain
+
 #: SQLSTATEs after which the same transaction, run again, can succeed.
 RETRYABLE = ("40001", "40P01")  # serialization failure, deadlock detected
 #: SQLSTATE -> what the user is told (classes by their first two characters after).
@@ -28,18 +30,10 @@ _CLASSES = {"08": "lost the connection to the database server"}
 
 def sqlstate(error: BaseException | None) -> str | None:
     """The SQLSTATE of `error` or of the driver error behind it (peewee wraps them)."""
-    seen: set[int] = set()
-    queue: list[BaseException | None] = [error]
-    while queue:
-        e = queue.pop(0)
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
+    for e in error_chain(error):
         code = getattr(e, "sqlstate", None)
         if code:
             return str(code)
-        queue += [a for a in getattr(e, "args", ())[:1] if isinstance(a, BaseException)]
-        queue += [e.__cause__, e.__context__]
     return None
 
 
@@ -52,18 +46,7 @@ def _driver_error(error: BaseException) -> BaseException | None:
     """The psycopg error behind `error`, if any."""
     import psycopg
 
-    seen: set[int] = set()
-    queue: list[BaseException | None] = [error]
-    while queue:
-        e = queue.pop(0)
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
-        if isinstance(e, psycopg.Error):
-            return e
-        queue += [a for a in getattr(e, "args", ())[:1] if isinstance(a, BaseException)]
-        queue += [e.__cause__, e.__context__]
-    return None
+    return next((e for e in error_chain(error) if isinstance(e, psycopg.Error)), None)
 
 
 def first_line(error: BaseException) -> str:

@@ -38,6 +38,7 @@ class SqliteDialect(Dialect):
 
     scheme = "sqlite"
     cheap_total_count = True
+    migrations_package = "tasktui.db.sqlite"
 
     def open(self, url: DatabaseUrl, *, migrate: bool) -> pw.Database:
         return database.open_file(url.file("an SQLite database"), self, migrate_schema=migrate)
@@ -59,16 +60,7 @@ class SqliteDialect(Dialect):
         return errors.driver_error_message(error)
 
     def run_migration(self, db: pw.Database, name: str) -> None:
-        from importlib import resources
-
-        script = (resources.files(__package__) / "migrations" / f"{name}.sql").read_text(encoding="utf-8")
-        database.run_script(db, script)
-
-    def migration_names(self) -> list[str]:
-        from importlib import resources
-
-        folder = resources.files(__package__) / "migrations"
-        return sorted(entry.name[: -len(".sql")] for entry in folder.iterdir() if entry.name.endswith(".sql"))
+        database.run_script(db, self.migration_script(name))
 
     def schema_version(self, db: pw.Database) -> int:
         return database.schema_version(db)

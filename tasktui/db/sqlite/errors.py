@@ -13,6 +13,7 @@ from pathlib import Path
 
 import peewee as pw
 
+from tasktui.db.chain import error_chain
 from tasktui.db.sqlite.media import read_only_reason
 from tasktui.errors import Unavailable
 from tasktui.models import database_proxy
@@ -34,26 +35,15 @@ LOW_SPACE_BYTES = 256 * 1024
 
 
 def _cause(error: BaseException) -> str | BaseException | None:
-    """The SQLite code among `_CAUSES` (or a tasktui error) behind `error`.
-
-    Why walk the chain: when a write fails with SQLITE_FULL, SQLite has already rolled
-    the transaction back, so peewee's ROLLBACK fails in turn ("cannot rollback - no
-    transaction is active") and that second error hides the first in its context."""
-    seen: set[int] = set()
-    queue: list[BaseException | None] = [error]
-    while queue:
-        e = queue.pop(0)
-        if e is None or id(e) in seen:
-            continue
-        seen.add(id(e))
+    """The SQLite code among `_CAUSES` (or a tasktui error) behind `error`, anywhere
+    in its chain (`error_chain`: a failed ROLLBACK can hide a SQLITE_FULL)."""
+    for e in error_chain(error):
         if isinstance(e, Unavailable) and e is not error:  # a savepoint that said it already
             return e
         name = getattr(e, "sqlite_errorname", "") or ""
         for cause in _CAUSES:
             if name.startswith(cause):
                 return cause
-        queue += [a for a in getattr(e, "args", ())[:1] if isinstance(a, BaseException)]
-        queue += [e.__cause__, e.__context__]
     # Older drivers name no code: a lock is still told by its message.
     operational = isinstance(error, (pw.OperationalError, sqlite3.OperationalError))
     return "SQLITE_BUSY" if operational and is_busy(error) else None
