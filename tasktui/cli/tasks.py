@@ -16,7 +16,7 @@ from tasktui.text_safety import visible_line, visible_text
 
 task_app = typer.Typer(help="List, show and change tasks.", no_args_is_help=True)
 
-LIST_COLUMNS = ["id", "created_at", "status", "title", "event", "assignee", "group", "occurrences"]
+LIST_COLUMNS = ["id", "created_at", "status", "severity", "title", "event", "assignee", "group", "occurrences"]
 
 
 def _read_text(value: str | None, max_chars: int, what: str) -> str:
@@ -76,6 +76,9 @@ def raise_event(
     batch: bool = typer.Option(
         False, "--batch", help="Raise one task per JSON line on stdin, all or nothing (see the README)."
     ),
+    severity: Optional[str] = typer.Option(
+        None, "--severity", help="critical, high, normal or low (default: the event's severity)."
+    ),
 ) -> None:
     """Raise EVENT: create a task for the event's responsible user and group."""
     check_format_in(fmt, ("table", "json", "ids"), command="raise")
@@ -83,7 +86,7 @@ def raise_event(
         given = [name for name, value in (("EVENT", event), ("--title", title), ("--description", description),
                  ("--link", link), ("--assignee", assignee), ("--group", group), ("--dedup-key", dedup_key),
                  ("--reopen", reopen), ("--process", process), ("--process-source", process_source),
-                 ("--exit-code", exit_code), ("--attr", attrs)) if value is not None and value not in ("", [])
+                 ("--exit-code", exit_code), ("--attr", attrs), ("--severity", severity)) if value is not None and value not in ("", [])
                  and value is not False]  # fmt: skip
         if given:
             raise Invalid(f"with --batch every field comes from the JSON lines on stdin: leave out {', '.join(given)}")
@@ -94,8 +97,10 @@ def raise_event(
         raise Invalid("Missing argument 'EVENT' (or --batch to read JSON lines from stdin)")
     if title is None:
         raise Invalid("Missing option '--title'")
+    from tasktui.services.severity import optional_rank
     from tasktui.services.tasks.raising import ProcessRef, raise_task
 
+    rank = optional_rank(severity)
     if reopen and dedup_key is None:
         raise Invalid("--reopen needs --dedup-key")
     text = _read_text(description, MAX_DESCRIPTION, "the description")  # before the database is opened
@@ -104,7 +109,7 @@ def raise_event(
     actor = state(ctx).open()
     result = raise_task(
         actor, event, title, text, link, assignee, group, dedup_key, reopen, processes,
-        attributes=attributes,
+        attributes=attributes, severity=rank,
     )  # fmt: skip
     if fmt == "json":
         typer.echo(formats.json_text(dataclasses.asdict(result)))
@@ -127,22 +132,41 @@ SEARCH_OPTION = typer.Option(None, "--search", "-q", help="Text in title, descri
 ATTR_FILTER_OPTION = typer.Option(
     None, "--attr", "-a", help="Only tasks whose attribute has this value: key=value (repeatable; typed comparison)."
 )
+SEVERITY_OPTION = typer.Option(
+    None, "--severity", help="Only this severity: critical, high, normal, low; high+ is high and above; or a,b."
+)
+ACK_OPTION = typer.Option(
+    "any", "--acknowledged", help="any, unacknowledged or acknowledged (open tasks someone is on)."
+)
+SNOOZED_OPTION = typer.Option("awake", "--snoozed", help="awake (default: snoozed tasks hidden), snoozed or any.")
 #: The columns `--sort` takes (services.tasks.listing.SORT_KEYS, which a test compares;
 #: not imported here, to keep `tasktui raise` light).
 SORT_COLUMNS = (
     "created", "id", "status", "title", "description", "plugin", "event", "link", "done_at", "assignee", "group",
-    "occurrences", "last_seen",
+    "occurrences", "last_seen", "severity", "acknowledged",
 )  # fmt: skip
 SORT_OPTION = typer.Option("created", "--sort", help=f"Column to sort by: {', '.join(SORT_COLUMNS)}.")
 ASCENDING_OPTION = typer.Option(False, "--asc", help="Sort ascending (default: descending).")
 
 
 def task_filter(
-    actor, assigned: str, user: Optional[str], assignee: Optional[str], group, event, status, search, attrs=None
+    actor,
+    assigned: str,
+    user: Optional[str],
+    assignee: Optional[str],
+    group,
+    event,
+    status,
+    search,
+    attrs=None,
+    severity: Optional[str] = None,
+    acknowledged: str = "any",
+    snoozed: str = "awake",
 ):
     """The TaskFilter the list options mean (`--assignee X` is `--assigned direct --for X`)."""
     from tasktui.services.events.definitions import get_event
     from tasktui.services.people import get_group, get_user
+    from tasktui.services.severity import parse_level_filter
     from tasktui.services.tasks.filters import TaskFilter
 
     mode = assigned.replace("-", "_")
@@ -159,6 +183,9 @@ def task_filter(
         status=status,
         text=search or "",
         attributes=tuple(_attr_pairs(attrs)),
+        severities=parse_level_filter(severity) if severity else (),
+        acknowledged=acknowledged,
+        snoozed=snoozed,
     )
 
 
@@ -188,6 +215,9 @@ def list_(
     status: str = STATUS_OPTION,
     search: Optional[str] = SEARCH_OPTION,
     attrs: Optional[list[str]] = ATTR_FILTER_OPTION,
+    severity: Optional[str] = SEVERITY_OPTION,
+    acknowledged: str = ACK_OPTION,
+    snoozed: str = SNOOZED_OPTION,
     sort: str = SORT_OPTION,
     ascending: bool = ASCENDING_OPTION,
     limit: Optional[int] = typer.Option(
@@ -200,6 +230,7 @@ def list_(
     ),
     all_rows: bool = typer.Option(False, "--all", help="Every matching task (no limit)."),
     count: bool = typer.Option(False, "--count", help="Print only the number of matching tasks."),
+    view: Optional[str] = typer.Option(None, "--view", help="Start from a saved view (other options refine it)."),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List tasks (newest first), with the filters of the tasks screen."""
@@ -208,7 +239,11 @@ def list_(
 
     check_format(fmt)
     actor = state(ctx).open()
-    flt = task_filter(actor, assigned, for_user, assignee, group, event, status, search, attrs)
+    flt = task_filter(
+        actor, assigned, for_user, assignee, group, event, status, search, attrs, severity, acknowledged, snoozed
+    )
+    if view is not None:
+        flt, sort, ascending = _refined_view(ctx, actor, view, flt, sort, ascending)
     if count:
         typer.echo(str(count_tasks(flt)))
         return
@@ -234,6 +269,26 @@ def list_(
     text = formats.render(dicts, LIST_COLUMNS, fmt)
     if text:
         typer.echo(text)
+
+
+def _refined_view(ctx: typer.Context, actor, name: str, given, sort: str, ascending: bool):
+    """The filter of view `name` with every option given on the command line in its
+    place (an option left at its default keeps the view's choice); sort likewise."""
+    import dataclasses
+
+    from tasktui.services.tasks.filters import TaskFilter
+    from tasktui.services.views import get_view, view_filter
+
+    saved = get_view(actor, name)
+    flt = view_filter(actor, saved)
+    defaults = TaskFilter(user_id=actor.user_id)
+    changed = {f.name: getattr(given, f.name) for f in dataclasses.fields(given)
+               if getattr(given, f.name) != getattr(defaults, f.name)}  # fmt: skip
+    if "text" in changed and flt.text:
+        changed["text"] = f"{flt.text} {changed['text']}"
+    if ctx.get_parameter_source("sort").name == "DEFAULT":
+        sort, ascending = saved.spec.sort, ascending or not saved.spec.descending
+    return dataclasses.replace(flt, **changed), sort, ascending
 
 
 @task_app.command("show")
@@ -416,6 +471,63 @@ def set_attr(
         typer.echo(f"task {number}: {change.key}: {old} -> {new}")
     if not changes:
         typer.echo(f"task {number}: no attribute changed")
+
+
+@task_app.command("ack")
+def ack(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Acknowledge open tasks: you are on them (exit 1 when some were done or yours already)."""
+    from tasktui.services.tasks.transitions import acknowledge
+
+    task_ids = read_ids(ids or [])
+    _report(acknowledge(state(ctx).open(), task_ids), fmt)
+
+
+@task_app.command("unack")
+def unack(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Clear the acknowledgement of tasks (exit 1 when some were not acknowledged)."""
+    from tasktui.services.tasks.transitions import unacknowledge
+
+    task_ids = read_ids(ids or [])
+    _report(unacknowledge(state(ctx).open(), task_ids), fmt)
+
+
+@task_app.command("snooze")
+def snooze(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    until: str = typer.Option(
+        ..., "--until", help="2h, 30m, 1d, tomorrow [HH:MM], next week, monday, HH:MM or 2026-12-24T08:00 (local time)."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Hide open tasks until a time; they wake by themselves (unacknowledged) when it passes."""
+    from tasktui.services.tasks.snooze_time import parse_until
+    from tasktui.services.tasks.transitions import snooze as snooze_tasks
+
+    when = parse_until(until)
+    task_ids = read_ids(ids or [])
+    _report(snooze_tasks(state(ctx).open(), task_ids, when), fmt)
+
+
+@task_app.command("unsnooze")
+def unsnooze(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Wake snoozed tasks now (exit 1 when some were not snoozed)."""
+    from tasktui.services.tasks.transitions import unsnooze as unsnooze_tasks
+
+    task_ids = read_ids(ids or [])
+    _report(unsnooze_tasks(state(ctx).open(), task_ids), fmt)
 
 
 def register(app: typer.Typer) -> None:
