@@ -143,6 +143,9 @@ class Event(BaseModel):
     attribute_set_id: int | None
     obsolete = pw.BooleanField(default=False)
     created_at = pw.DateTimeField(default=utcnow)
+    #: Schema version 9: the severity rank its tasks get unless the raise names one
+    #: (see SEVERITIES).
+    severity = pw.IntegerField(default=2)
 
     def name(self, lang: str = "en") -> str:
         """The name in `lang`, falling back to English."""
@@ -158,6 +161,11 @@ class Event(BaseModel):
 
 OPEN = "open"
 DONE = "done"
+
+#: Severity ranks, lowest first: a higher rank is more severe, so sorting descending
+#: lists critical first (`services.tasks.severity` names and parses them).
+SEVERITIES: dict[str, int] = {"low": 1, "normal": 2, "high": 3, "critical": 4}
+NORMAL = SEVERITIES["normal"]
 
 
 class Task(BaseModel):
@@ -185,6 +193,14 @@ class Task(BaseModel):
     #: Schema version 6: the episode the task last counted as an occurrence (an alert's
     #: start time, from the intake), so a resend of the same episode counts once.
     episode = pw.CharField(null=True)
+    #: Schema version 9: triage. `severity` is a rank of SEVERITIES; an open task may be
+    #: acknowledged (someone is on it) and snoozed until a time (hidden until then:
+    #: awake again once the time passed, computed at query time).
+    severity = pw.IntegerField(default=NORMAL)
+    acknowledged_by = pw.ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT", index=False)
+    acknowledged_by_id: int | None
+    acknowledged_at = pw.DateTimeField(null=True)
+    snoozed_until = pw.DateTimeField(null=True)
 
     class Meta:
         indexes = (
@@ -205,6 +221,11 @@ class Task(BaseModel):
             (("assignee", "event", "status", "group"), False),
             (("assignee", "group", "event", "status"), False),
             (("group", "event", "status", "assignee"), False),
+            # Schema version 9: severity filters and the severity sort, newest first
+            # within a level; the few snoozed tasks found by their wake-up time.
+            (("status", "severity", "id"), False),
+            (("severity", "id"), False),
+            (("snoozed_until",), False),
         )
 
 
@@ -454,6 +475,24 @@ class IntakeSource(BaseModel):
     token_set_at = pw.DateTimeField(default=utcnow)
 
 
+class SavedView(BaseModel):
+    """A named set of filters, a sort and visible columns (`spec`, JSON: see
+    `services.views`), owned by a user; a `shared` view is visible to everyone and
+    editable by its owner only. `position` orders a user's tabs."""
+
+    owner = pw.ForeignKeyField(User, backref="+", on_delete="CASCADE", index=False)
+    owner_id: int
+    name = pw.CharField()
+    shared = pw.BooleanField(default=False)
+    spec = pw.TextField(default="{}")
+    position = pw.IntegerField(default=0)
+    created_at = pw.DateTimeField(default=utcnow)
+    updated_at = pw.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("owner", "name"), True), (("shared",), False))
+
+
 #: Every table, in creation order (referenced tables first).
 ALL_MODELS: list[type[BaseModel]] = [
     User,
@@ -480,6 +519,7 @@ ALL_MODELS: list[type[BaseModel]] = [
     OutboxMessage,
     AuditEntry,
     IntakeSource,
+    SavedView,
 ]
 
 

@@ -75,13 +75,19 @@ def create(
     user: Optional[str] = typer.Option(None, "--responsible-user", help="Responsible user (login)."),
     group: Optional[str] = typer.Option(None, "--responsible-group", help="Responsible group."),
     attribute_set: Optional[str] = typer.Option(None, "--attribute-set", help="Attribute set (fixed once created)."),
+    severity: Optional[str] = typer.Option(
+        None, "--severity", help="Default severity of its tasks: critical, high, normal (default) or low."
+    ),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Create an event by hand (plugin: "Manually created")."""
     from tasktui.services.events.definitions import create_event
 
     actor = state(ctx).open()
-    _print(create_event(identifier, name, name_de, None, user, group, attribute_set, actor.lang, actor=actor), fmt)
+    info = create_event(
+        identifier, name, name_de, None, user, group, attribute_set, actor.lang, actor=actor, severity=severity
+    )
+    _print(info, fmt)
 
 
 @event_app.command("edit")
@@ -92,15 +98,16 @@ def edit(
     name_de: Optional[str] = typer.Option(None, "--name-de", help="New German name ('' clears it)."),
     user: Optional[str] = typer.Option(None, "--responsible-user", help="New responsible user ('' clears it)."),
     group: Optional[str] = typer.Option(None, "--responsible-group", help="New responsible group ('' clears it)."),
+    severity: Optional[str] = typer.Option(None, "--severity", help="New default severity of its tasks."),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
-    """Edit the names and responsibility of an event (identifier, plugin and
-    attribute set are locked). Changes apply to tasks raised from now on."""
+    """Edit the names, responsibility and default severity of an event (identifier,
+    plugin and attribute set are locked). Changes apply to tasks raised from now on."""
     from tasktui.services.events.definitions import edit_event
 
     actor = state(ctx).open()
     changes = given(name_de=name_de, responsible_user=user, responsible_group=group)
-    _print(edit_event(identifier, name_en=name, lang=actor.lang, actor=actor, **changes), fmt)
+    _print(edit_event(identifier, name_en=name, severity=severity, lang=actor.lang, actor=actor, **changes), fmt)
 
 
 @event_app.command("delete")

@@ -10,6 +10,7 @@ import typer
 
 from tasktui.cli.state import state
 from tasktui.cli.tasks import (
+    ACK_OPTION,
     ASCENDING_OPTION,
     ASSIGNED_OPTION,
     ASSIGNEE_OPTION,
@@ -18,6 +19,7 @@ from tasktui.cli.tasks import (
     FOR_USER_OPTION,
     GROUP_OPTION,
     SEARCH_OPTION,
+    SEVERITY_OPTION,
     SORT_OPTION,
     STATUS_OPTION,
     task_filter,
@@ -38,6 +40,11 @@ def export(
     status: str = STATUS_OPTION,
     search: Optional[str] = SEARCH_OPTION,
     attrs: Optional[list[str]] = ATTR_FILTER_OPTION,
+    severity: Optional[str] = SEVERITY_OPTION,
+    acknowledged: str = ACK_OPTION,
+    snoozed: str = typer.Option(
+        "any", "--snoozed", help="any (default: sleeping tasks are exported too), awake or snoozed."
+    ),
     sort: str = SORT_OPTION,
     ascending: bool = ASCENDING_OPTION,
 ) -> None:
@@ -47,7 +54,9 @@ def export(
     check_destination(path, force)
     format_for(path, fmt)
     actor = state(ctx).open()
-    flt = task_filter(actor, assigned, for_user, assignee, group, event, status, search, attrs)
+    flt = task_filter(
+        actor, assigned, for_user, assignee, group, event, status, search, attrs, severity, acknowledged, snoozed
+    )
     show_progress = sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:

@@ -121,6 +121,7 @@ COMMAND_MODULES = {
     "init": "tasks",
     "raise": "tasks",
     "task": "tasks",
+    "view": "views",
     "event": "events",
     "lang": "language",
     "user": "people",

@@ -19,7 +19,7 @@ from tasktui.errors import Invalid, Refused
 from tasktui.limits import MAX_DESCRIPTION
 from tasktui.text_safety import visible_text
 
-LIST_COLUMNS = ["id", "created_at", "status", "title", "event", "assignee", "group", "occurrences"]
+LIST_COLUMNS = ["id", "created_at", "status", "severity", "title", "event", "assignee", "group", "occurrences"]
 
 #: `task list` shows at most this many tasks unless told otherwise (and says so on stderr).
 DEFAULT_LIST_LIMIT = 100
@@ -64,6 +64,7 @@ def raise_event(
     attrs: list[str] | None,
     fmt: str,
     batch: bool,
+    severity: str | None = None,
 ) -> None:
     """`tasktui raise`: one task (or one per JSON line with `batch`)."""
     check_format_in(fmt, ("table", "json", "ids"), command="raise")
@@ -71,7 +72,8 @@ def raise_event(
         given = [name for name, value in (("EVENT", event), ("--title", title), ("--description", description),
                  ("--link", link), ("--assignee", assignee), ("--group", group), ("--dedup-key", dedup_key),
                  ("--reopen", reopen), ("--process", process), ("--process-source", process_source),
-                 ("--exit-code", exit_code), ("--attr", attrs)) if value is not None and value not in ("", [])
+                 ("--exit-code", exit_code), ("--attr", attrs), ("--severity", severity))
+                 if value is not None and value not in ("", [])
                  and value is not False]  # fmt: skip
         if given:
             raise Invalid(f"with --batch every field comes from the JSON lines on stdin: leave out {', '.join(given)}")
@@ -82,8 +84,10 @@ def raise_event(
         raise Invalid("Missing argument 'EVENT' (or --batch to read JSON lines from stdin)")
     if title is None:
         raise Invalid("Missing option '--title'")
+    from tasktui.services.severity import optional_rank
     from tasktui.services.tasks.raising import ProcessRef, raise_task
 
+    rank = optional_rank(severity)
     if reopen and dedup_key is None:
         raise Invalid("--reopen needs --dedup-key")
     text = read_text(description, MAX_DESCRIPTION, "the description")  # before the database is opened
@@ -92,7 +96,7 @@ def raise_event(
     actor = st.open()
     result = raise_task(
         actor, event, title, text, link, assignee, group, dedup_key, reopen, processes,
-        attributes=attributes,
+        attributes=attributes, severity=rank,
     )  # fmt: skip
     if fmt == "json":
         echo(formats.json_text(dataclasses.asdict(result)))
@@ -102,10 +106,24 @@ def raise_event(
         echo(f"{result.outcome} task {result.task_id} ({result.event}, occurrences: {result.occurrences})")
 
 
-def task_filter(actor, assigned: str, user: str | None, assignee: str | None, group, event, status, search, attrs=None):
+def task_filter(
+    actor,
+    assigned: str,
+    user: str | None,
+    assignee: str | None,
+    group,
+    event,
+    status,
+    search,
+    attrs=None,
+    severity: str | None = None,
+    acknowledged: str = "any",
+    snoozed: str = "awake",
+):
     """The TaskFilter the list options mean (`--assignee X` is `--assigned direct --for X`)."""
     from tasktui.services.events.definitions import get_event
     from tasktui.services.people import get_group, get_user
+    from tasktui.services.severity import parse_level_filter
     from tasktui.services.tasks.filters import TaskFilter
 
     mode = assigned.replace("-", "_")
@@ -122,7 +140,29 @@ def task_filter(actor, assigned: str, user: str | None, assignee: str | None, gr
         status=status,
         text=search or "",
         attributes=tuple(attr_pairs(attrs)),
+        severities=parse_level_filter(severity) if severity else (),
+        acknowledged=acknowledged,
+        snoozed=snoozed,
     )
+
+
+def refined_view(actor, name: str, given, sort: str, ascending: bool):
+    """The filter of view `name` with every option given on the command line in its
+    place (an option left at its default keeps the view's choice); the view's sort
+    unless `--sort` names another column than the default or `--asc` is given."""
+    from tasktui.services.tasks.filters import TaskFilter
+    from tasktui.services.views import get_view, view_filter
+
+    saved = get_view(actor, name)
+    flt = view_filter(actor, saved)
+    defaults = TaskFilter(user_id=actor.user_id)
+    changed = {f.name: getattr(given, f.name) for f in dataclasses.fields(given)
+               if getattr(given, f.name) != getattr(defaults, f.name)}  # fmt: skip
+    if "text" in changed and flt.text:
+        changed["text"] = f"{flt.text} {changed['text']}"
+    if sort == "created" and not ascending:
+        sort, ascending = saved.spec.sort, not saved.spec.descending
+    return dataclasses.replace(flt, **changed), sort, ascending
 
 
 def _row_dict(row) -> dict:
@@ -146,11 +186,15 @@ def list_tasks(
     status: str,
     search: str | None,
     attrs: list[str] | None,
+    severity: str | None,
+    acknowledged: str,
+    snoozed: str,
     sort: str,
     ascending: bool,
     limit: int | None,
     all_rows: bool,
     count: bool,
+    view: str | None,
     fmt: str,
 ) -> None:
     """`tasktui task list`."""
@@ -159,7 +203,11 @@ def list_tasks(
 
     check_format(fmt)
     actor = st.open()
-    flt = task_filter(actor, assigned, for_user, assignee, group, event, status, search, attrs)
+    flt = task_filter(
+        actor, assigned, for_user, assignee, group, event, status, search, attrs, severity, acknowledged, snoozed
+    )
+    if view is not None:
+        flt, sort, ascending = refined_view(actor, view, flt, sort, ascending)
     if count:
         echo(str(count_tasks(flt)))
         return
@@ -221,7 +269,7 @@ def show_task(st: CliState, task_id: str, fmt: str) -> None:
             echo(formats.table(items, list(items[0])))
 
 
-def _report(result, fmt: str, accepted: tuple[str, ...] = ()) -> None:
+def report(result, fmt: str, accepted: tuple[str, ...] = ()) -> None:
     """Print what a bulk action did; exit 1 when tasks were skipped for a reason not
     `accepted` (`--ok-if-done`: "already done" is what the script wanted)."""
     if fmt == "json":
@@ -242,7 +290,7 @@ def mark_done(st: CliState, ids: list[str] | None, fmt: str, ok_if_done: bool) -
     from tasktui.services.tasks.transitions import mark_done as mark_tasks_done
 
     task_ids = read_ids(ids or [])
-    _report(
+    report(
         mark_tasks_done(st.open(), task_ids),
         fmt,
         accepted=(TRANSITIONS["done"].skipped_reason,) if ok_if_done else (),
@@ -254,7 +302,7 @@ def reopen(st: CliState, ids: list[str] | None, fmt: str) -> None:
     from tasktui.services.tasks.transitions import reopen as reopen_tasks
 
     task_ids = read_ids(ids or [])
-    _report(reopen_tasks(st.open(), task_ids), fmt)
+    report(reopen_tasks(st.open(), task_ids), fmt)
 
 
 def assign(st: CliState, ids: list[str] | None, to: str | None, group: str | None, fmt: str) -> None:
@@ -267,7 +315,7 @@ def assign(st: CliState, ids: list[str] | None, to: str | None, group: str | Non
     task_ids = read_ids(ids or [])
     actor = st.open()
     result = assign_group(actor, task_ids, group) if group else assign_tasks(actor, task_ids, to)
-    _report(result, fmt)
+    report(result, fmt)
 
 
 def unassign(st: CliState, ids: list[str] | None, group: bool, fmt: str) -> None:
@@ -277,4 +325,4 @@ def unassign(st: CliState, ids: list[str] | None, group: bool, fmt: str) -> None
 
     task_ids = read_ids(ids or [])
     actor = st.open()
-    _report(assign_group(actor, task_ids, None) if group else unassign_tasks(actor, task_ids), fmt)
+    report(assign_group(actor, task_ids, None) if group else unassign_tasks(actor, task_ids), fmt)

@@ -8,7 +8,7 @@ import typer
 
 from tasktui import formats
 from tasktui.cli import task_commands
-from tasktui.cli.state import FORMAT_HELP, parse_id, state
+from tasktui.cli.state import FORMAT_HELP, parse_id, read_ids, state
 from tasktui.limits import MAX_COMMENT, MAX_INTEGER, MIN_INTEGER
 from tasktui.text_safety import visible_line
 
@@ -53,11 +53,14 @@ def raise_event(
     batch: bool = typer.Option(
         False, "--batch", help="Raise one task per JSON line on stdin, all or nothing (see the README)."
     ),
+    severity: Optional[str] = typer.Option(
+        None, "--severity", help="critical, high, normal or low (default: the event's severity)."
+    ),
 ) -> None:
     """Raise EVENT: create a task for the event's responsible user and group."""
     task_commands.raise_event(
         state(ctx), event, title, description, link, assignee, group, dedup_key, reopen, process, process_source,
-        exit_code, attrs, fmt, batch,
+        exit_code, attrs, fmt, batch, severity=severity,
     )  # fmt: skip
 
 
@@ -74,11 +77,18 @@ SEARCH_OPTION = typer.Option(None, "--search", "-q", help="Text in title, descri
 ATTR_FILTER_OPTION = typer.Option(
     None, "--attr", "-a", help="Only tasks whose attribute has this value: key=value (repeatable; typed comparison)."
 )
+SEVERITY_OPTION = typer.Option(
+    None, "--severity", help="Only this severity: critical, high, normal, low; high+ is high and above; or a,b."
+)
+ACK_OPTION = typer.Option(
+    "any", "--acknowledged", help="any, unacknowledged or acknowledged (open tasks someone is on)."
+)
+SNOOZED_OPTION = typer.Option("awake", "--snoozed", help="awake (default: snoozed tasks hidden), snoozed or any.")
 #: The columns `--sort` takes (services.tasks.listing.SORT_KEYS, which a test compares;
 #: not imported here, to keep `tasktui raise` light).
 SORT_COLUMNS = (
     "created", "id", "status", "title", "description", "plugin", "event", "link", "done_at", "assignee", "group",
-    "occurrences", "last_seen",
+    "occurrences", "last_seen", "severity", "acknowledged",
 )  # fmt: skip
 SORT_OPTION = typer.Option("created", "--sort", help=f"Column to sort by: {', '.join(SORT_COLUMNS)}.")
 ASCENDING_OPTION = typer.Option(False, "--asc", help="Sort ascending (default: descending).")
@@ -95,6 +105,9 @@ def list_(
     status: str = STATUS_OPTION,
     search: Optional[str] = SEARCH_OPTION,
     attrs: Optional[list[str]] = ATTR_FILTER_OPTION,
+    severity: Optional[str] = SEVERITY_OPTION,
+    acknowledged: str = ACK_OPTION,
+    snoozed: str = SNOOZED_OPTION,
     sort: str = SORT_OPTION,
     ascending: bool = ASCENDING_OPTION,
     limit: Optional[int] = typer.Option(
@@ -107,12 +120,13 @@ def list_(
     ),
     all_rows: bool = typer.Option(False, "--all", help="Every matching task (no limit)."),
     count: bool = typer.Option(False, "--count", help="Print only the number of matching tasks."),
+    view: Optional[str] = typer.Option(None, "--view", help="Start from a saved view (other options refine it)."),
     fmt: str = typer.Option("table", "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """List tasks (newest first), with the filters of the tasks screen."""
     task_commands.list_tasks(
-        state(ctx), assigned, for_user, assignee, group, event, status, search, attrs, sort, ascending, limit,
-        all_rows, count, fmt,
+        state(ctx), assigned, for_user, assignee, group, event, status, search, attrs, severity, acknowledged,
+        snoozed, sort, ascending, limit, all_rows, count, view, fmt,
     )  # fmt: skip
 
 
@@ -228,6 +242,63 @@ def set_attr(
         typer.echo(f"task {number}: {change.key}: {old} -> {new}")
     if not changes:
         typer.echo(f"task {number}: no attribute changed")
+
+
+@task_app.command("ack")
+def ack(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Acknowledge open tasks: you are on them (exit 1 when some were done or yours already)."""
+    from tasktui.services.tasks.transitions import acknowledge
+
+    task_ids = read_ids(ids or [])
+    task_commands.report(acknowledge(state(ctx).open(), task_ids), fmt)
+
+
+@task_app.command("unack")
+def unack(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Clear the acknowledgement of tasks (exit 1 when some were not acknowledged)."""
+    from tasktui.services.tasks.transitions import unacknowledge
+
+    task_ids = read_ids(ids or [])
+    task_commands.report(unacknowledge(state(ctx).open(), task_ids), fmt)
+
+
+@task_app.command("snooze")
+def snooze(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    until: str = typer.Option(
+        ..., "--until", help="2h, 30m, 1d, tomorrow [HH:MM], next week, monday, HH:MM or 2026-12-24T08:00 (local time)."
+    ),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Hide open tasks until a time; they wake by themselves (unacknowledged) when it passes."""
+    from tasktui.services.tasks.snooze_time import parse_until
+    from tasktui.services.tasks.transitions import snooze as snooze_tasks
+
+    when = parse_until(until)
+    task_ids = read_ids(ids or [])
+    task_commands.report(snooze_tasks(state(ctx).open(), task_ids, when), fmt)
+
+
+@task_app.command("unsnooze")
+def unsnooze(
+    ctx: typer.Context,
+    ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
+    fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+) -> None:
+    """Wake snoozed tasks now (exit 1 when some were not snoozed)."""
+    from tasktui.services.tasks.transitions import unsnooze as unsnooze_tasks
+
+    task_ids = read_ids(ids or [])
+    task_commands.report(unsnooze_tasks(state(ctx).open(), task_ids), fmt)
 
 
 def register(app: typer.Typer) -> None:

@@ -57,6 +57,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     Migration(6, "intake", "HTTP intake: sources with token hashes, and the alert episode a task last counted."),
     Migration(7, "web_tokens", "Browser mode: login tokens of `tasktui web` (stored hashed)."),
     Migration(8, "channels", "Notification channels and escalation: channels, routes, escalation rules, outbox kinds."),
+    Migration(9, "triage", "Triage: severity of events and tasks, acknowledge and snooze, saved views."),
 ]
 #: The schema version of a database all of whose migrations have run.
 SCHEMA_VERSION = len(MIGRATIONS)

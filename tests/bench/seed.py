@@ -231,9 +231,17 @@ def _task_rows(start: int, count: int, total: int, events, user_ids: list[int], 
                 1,
                 last_seen,
                 last_seen if done_at is None else str(done_at),
+                _severity(n),
             )
         )
     return rows
+
+
+def _severity(n: int) -> int:
+    """A severity rank from the task's random number (the sequence of `rng` stays as it
+    was): 2 % critical, 10 % high, 70 % normal, 18 % low."""
+    slot = n % 50
+    return 4 if slot == 0 else 3 if slot <= 5 else 2 if slot <= 40 else 1
 
 
 TASK_FIELDS = [
@@ -252,6 +260,7 @@ TASK_FIELDS = [
     Task.occurrences,
     Task.last_seen_at,
     Task.updated_at,
+    Task.severity,
 ]
 
 

@@ -116,3 +116,28 @@ def test_two_notify_processes_escalate_once(oncall, db_path):
     assert len(_escalations()) == 5
     assert sum("escalated 5 tasks" in out for out in outputs) == 1, outputs
     assert sorted(r.task_id for r in _escalations()) == tasks
+
+
+def test_acknowledged_and_snoozed_tasks_do_not_escalate_until_they_wake(oncall):
+    """Issue 17: picked up is acknowledged (or done); a snoozed task does not escalate
+    while it sleeps, and once its snooze ran out it is unacknowledged and escalates."""
+    from tasktui.models import utcnow
+    from tasktui.services.tasks.transitions import acknowledge, snooze
+
+    add_rule("15m", group="ops", via="oncall")
+    acked = raise_task(oncall, "disk_full", "Disk full").task_id
+    sleeping = raise_task(oncall, "disk_full", "Disk fuller").task_id
+    plain = raise_task(oncall, "disk_full", "Disk fullest").task_id
+    acknowledge(oncall, [acked])
+    wake = (utcnow() + dt.timedelta(hours=2)).replace(microsecond=0)
+    acknowledge(oncall, [sleeping])
+    snooze(oncall, [sleeping], wake)
+    start = _created(plain)
+    assert [t for t, _ in run_escalations(oncall, now=start + dt.timedelta(minutes=20))] == [plain]
+    assert run_escalations(oncall, now=wake - dt.timedelta(minutes=1)) == []  # still asleep
+    after = run_escalations(oncall, now=wake + dt.timedelta(minutes=1))
+    assert [t for t, _ in after] == [sleeping]  # awake: no longer acknowledged, so it escalates
+    assert Task.get_by_id(sleeping).snoozed_until is None and Task.get_by_id(sleeping).acknowledged_by_id is None
+    woke = TaskHistory.select().where((TaskHistory.task == sleeping) & (TaskHistory.action == "woke"))
+    assert [h.at for h in woke] == [wake]
+    assert EscalationSent.select().where(EscalationSent.task == acked).count() == 0

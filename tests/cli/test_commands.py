@@ -63,7 +63,9 @@ def test_task_list_formats(world):
     table = world("task", "list")
     assert table.exit_code == 0
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["ID", "CREATED_AT", "STATUS", "TITLE", "EVENT", "ASSIGNEE", "GROUP", "OCCURRENCES"]
+    assert lines[0].split() == [
+        "ID", "CREATED_AT", "STATUS", "SEVERITY", "TITLE", "EVENT", "ASSIGNEE", "GROUP", "OCCURRENCES"
+    ]  # fmt: skip
     assert len(lines) == 4 and lines[1].split()[0] == str(ids[-1])
     rows = json.loads(world("task", "list", "--format", "json").stdout)
     assert [r["id"] for r in rows] == ids[::-1]
@@ -87,7 +89,9 @@ def test_task_list_formats(world):
     assert rows[0]["created_at"].endswith("Z") and rows[0]["assignee"] == "bob" and rows[0]["group"] == "ops"
     parsed = list(csv.DictReader(io.StringIO(world("task", "list", "--format", "csv").stdout)))
     assert [int(r["id"]) for r in parsed] == ids[::-1]
-    assert list(parsed[0]) == ["id", "created_at", "status", "title", "event", "assignee", "group", "occurrences"]
+    assert list(parsed[0]) == [
+        "id", "created_at", "status", "severity", "title", "event", "assignee", "group", "occurrences"
+    ]  # fmt: skip
     assert world("task", "list", "--format", "ids").stdout.split() == [str(i) for i in ids[::-1]]
     assert world("task", "list", "--count").stdout.strip() == "3"
     assert world("task", "list", "--format", "ids", "--asc", "-n", "2").stdout.split() == [str(i) for i in ids[:2]]

@@ -50,7 +50,10 @@ def test_settings_carry_the_location(tmp_path, monkeypatch):
     monkeypatch.setenv("TASKTUI_DB", f"sqlite:///{tmp_path}/env.db")
     settings = config.resolve()
     assert settings.db.path == tmp_path / "env.db" == settings.db_path
-    with pytest.raises(Invalid, match=r"unknown database URL scheme 'mysql': use a file path or one of postgres://, postgresql://, sqlite://"):
+    with pytest.raises(
+        Invalid,
+        match=r"unknown database URL scheme 'mysql': use a file path or one of postgres://, postgresql://, sqlite://",
+    ):
         config.resolve("mysql://localhost/tasks")
 
 
@@ -68,5 +71,7 @@ def test_sqlite_url_on_the_command_line_opens_the_file(tmp_path):
 def test_an_unknown_scheme_is_one_line_and_exit_2(tmp_path):
     proc = _tasktui("--db", "mysql://localhost/tasks", "task", "list", cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr == ("tasktui: error: unknown database URL scheme 'mysql': use a file path or one of postgres://, postgresql://, sqlite://\n")
+    assert proc.stderr == (
+        "tasktui: error: unknown database URL scheme 'mysql': use a file path or one of postgres://, postgresql://, sqlite://\n"
+    )
     assert proc.stdout == "" and list(tmp_path.iterdir()) == []

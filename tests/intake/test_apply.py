@@ -109,3 +109,44 @@ def test_resolve_per_on_resolve(actor, mode, status, outcome):
         assert [c.body for c in task.comments] == ["resolved in Alertmanager at 2026-12-01T19:04:53Z"]
     (again,) = apply_signals(source, parse_alertmanager(captured("alertmanager-0.25-resolved")))
     assert again.outcome == ("no open task" if mode == "done" else outcome)
+
+
+def test_severity_label_reaches_the_task_and_a_higher_one_wakes_a_snoozed_task(source, actor):
+    """Issue 17 through the intake: the alert's severity label is the task's severity;
+    a resend with a higher severity raises it and wakes the task if snoozed."""
+    import datetime as dt
+
+    from tasktui.models import utcnow
+    from tasktui.services.tasks.transitions import snooze
+
+    body = _firing()
+    body["alerts"][0]["labels"]["severity"] = "warning"
+    (first,) = apply_signals(source, parse_alertmanager(body))
+    task_id = first.task_ids[0]
+    assert Task.get_by_id(task_id).severity == 2
+    snooze(actor, [task_id], utcnow() + dt.timedelta(hours=3))
+    worse = _firing("2026-12-01T21:00:00Z")
+    worse["alerts"][0]["labels"]["severity"] = "critical"
+    (again,) = apply_signals(source, parse_alertmanager(worse))
+    task = Task.get_by_id(task_id)
+    assert again.outcome == "deduplicated" and task.severity == 4 and task.snoozed_until is None
+
+
+def test_pagerduty_acknowledge_acknowledges_as_the_source_and_keeps_an_earlier_one(actor):
+    from tasktui.services.intake.pagerduty import parse_pagerduty
+    from tasktui.services.tasks.transitions import acknowledge
+
+    create_event("pages", "pages")
+    add_source(actor, "pd", "pagerduty", "pages")
+    pd = get_source("pd")
+    trigger = captured("pagerduty-v2-from-alertmanager-0.25-trigger")
+    (raised,) = apply_signals(pd, [parse_pagerduty(trigger)])
+    task_id = raised.task_ids[0]
+    ack = {"event_action": "acknowledge", "dedup_key": trigger["dedup_key"]}
+    (result,) = apply_signals(pd, [parse_pagerduty(ack)])
+    assert result.outcome == "acknowledged"
+    task = Task.get_by_id(task_id)
+    assert task.acknowledged_by_id == pd.actor.user_id and task.acknowledged_at is not None
+    acknowledge(actor, [task_id])  # alice takes it over ...
+    apply_signals(pd, [parse_pagerduty(ack)])  # ... and a repeated acknowledge leaves her on it
+    assert Task.get_by_id(task_id).acknowledged_by_id == actor.user_id

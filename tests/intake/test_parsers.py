@@ -119,6 +119,30 @@ def test_bad_alertmanager_bodies_name_the_problem(change, message):
         parse_alertmanager(body)
 
 
+@pytest.mark.parametrize(
+    ("label", "rank"),
+    [("critical", 4), ("warning", 2), ("info", 1), ("Error", 3), ("page", 4), ("bogus", None), (None, None)],
+)
+def test_the_alertmanager_severity_label_sets_the_severity(label, rank):
+    """Issue 17: critical/warning/info (and the usual synonyms) map onto tasktui's
+    severities; an unknown word or no label leaves the event's default (None)."""
+    body = captured("alertmanager-0.25-firing")
+    labels = body["alerts"][0]["labels"]
+    labels.pop("severity", None)
+    if label is not None:
+        labels["severity"] = label
+    (signal,) = parse_alertmanager(body)
+    assert signal.request is not None and signal.request.severity == rank
+
+
+@pytest.mark.parametrize(("given", "rank"), [("critical", 4), ("error", 3), ("warning", 2), ("info", 1)])
+def test_pagerduty_payload_severity_sets_the_severity(given, rank):
+    body = copy.deepcopy(captured("pagerduty-v2-from-alertmanager-0.25-trigger"))
+    body["payload"]["severity"] = given
+    signal = parse_pagerduty(body)
+    assert signal.request is not None and signal.request.severity == rank
+
+
 def test_pagerduty_trigger_and_resolve_from_alertmanager():
     trigger = parse_pagerduty(captured("pagerduty-v2-from-alertmanager-0.25-trigger"))
     key = "5aa61e9ebd1c4f0bd57b4adce7df3ac3a56ed95c2768694c3e673e35a388423f"

@@ -101,7 +101,8 @@ def test_pagerduty_events_v2(cli, start_server):
     assert ack.status == 202
     (task,) = tasks(cli)
     assert task["status"] == "open"
-    assert "acknowledge from" in cli("task", "show", str(task["id"])).stdout
+    assert task["acknowledged_by"] == "pd" and task["acknowledged_at"]  # the source's user is on it
+    assert task["severity"] == "critical"  # payload.severity of the captured trigger
     resolve = {**captured("pagerduty-v2-from-alertmanager-0.25-resolve"), "routing_key": token}
     assert server.post("/v2/enqueue", resolve).status == 202
     assert tasks(cli)[0]["status"] == "done"

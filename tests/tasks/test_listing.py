@@ -51,7 +51,12 @@ def data(database, actor):
             group=rng.choice(groups),
         )
         seen = base + dt.timedelta(minutes=rng.choice([0, 5, 5, 10]))
-        Task.update(last_seen_at=seen, occurrences=rng.choice([1, 1, 2, 7])).where(Task.id == r.task_id).execute()
+        Task.update(
+            last_seen_at=seen, occurrences=rng.choice([1, 1, 2, 7]), severity=rng.choice([1, 2, 2, 3, 4])
+        ).where(Task.id == r.task_id).execute()
+        if r.task_id % 3 == 0:  # nulls and ties in the acknowledged sort
+            Task.update(acknowledged_by=rng.choice([actor.user_id, people.get_user("bob").id]),
+                        acknowledged_at=base).where(Task.id == r.task_id).execute()  # fmt: skip
         if rng.random() < 0.4:
             mark_done(actor, [r.task_id])
             Task.update(done_at=base + dt.timedelta(hours=rng.choice([1, 2]))).where(Task.id == r.task_id).execute()
@@ -66,7 +71,7 @@ def data(database, actor):
 def _reference_rows(database) -> list[dict]:
     cursor = database.execute_sql(
         "SELECT id, status, title, description, plugin, event_id, link, done_at, assignee_id, group_id,"
-        " occurrences, last_seen_at FROM task"
+        " occurrences, last_seen_at, severity, acknowledged_by_id FROM task"
     )
     names = [c[0] for c in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
@@ -86,6 +91,8 @@ PY_KEYS = {
     "group": lambda r: r["group_id"] or 0,
     "occurrences": lambda r: r["occurrences"],
     "last_seen": lambda r: r["last_seen_at"],
+    "severity": lambda r: r["severity"],
+    "acknowledged": lambda r: r["acknowledged_by_id"] or 0,
 }
 
 

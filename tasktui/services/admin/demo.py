@@ -239,6 +239,7 @@ def _load(actor: Actor, tasks: int, seed: int, progress: Progress) -> DemoResult
     if Task.select().where(Task.dedup_key.startswith(DEMO_KEY)).exists():
         return DemoResult(users, groups, events, 0)
     rng = random.Random(seed)
+    triage_rng = random.Random(seed + 17)  # severities apart: the other draws stay as they were
     now = utcnow().replace(microsecond=0)
     created: list[tuple[int, dt.datetime]] = []
     for i in range(tasks):
@@ -257,6 +258,7 @@ def _load(actor: Actor, tasks: int, seed: int, progress: Progress) -> DemoResult
             link,
             dedup_key=f"{DEMO_KEY}{i}",
             processes=processes,
+            severity=triage_rng.choices([4, 3, 2, 1], weights=[1, 3, 10, 3])[0],
         )
         age = dt.timedelta(minutes=int((tasks - i) * 30 * 24 * 60 / tasks) + rng.randint(0, 20))
         created.append((result.task_id, now - age))
@@ -295,3 +297,14 @@ def _finish(actor: Actor, rng: random.Random, created: list[tuple[int, dt.dateti
     recent = ids[-40:]
     for a, b in zip(recent[::4], recent[1::4]):
         add_dependency(actor, b, a)
+    _triage(actor, ids)
+
+
+def _triage(actor: Actor, ids: list[int]) -> None:
+    """Acknowledge a few of the newest open tasks (issue 17), so the demo shows who is on what."""
+    from tasktui.models import OPEN
+    from tasktui.services.tasks.transitions import acknowledge
+
+    open_ids = [t.id for t in Task.select(Task.id).where(Task.id.in_(ids[-30:]) & (Task.status == OPEN))]
+    if open_ids:
+        acknowledge(actor, open_ids[-9::3])

@@ -17,11 +17,14 @@ from tasktui.models import OPEN, AttributeSet, Event, Group, Task, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
 from tasktui.services.people import get_group, get_user
+from tasktui.services.severity import DEFAULT as DEFAULT_SEVERITY
+from tasktui.services.severity import name_of as severity_name
+from tasktui.services.severity import rank_of
 from tasktui.text_safety import clean_line
 
 MANUAL_PLUGIN_LABEL = "Manually created"
 #: Fields that may change after an event is created; the others are locked.
-EDITABLE = ("name_en", "name_de", "responsible_user", "responsible_group")
+EDITABLE = ("name_en", "name_de", "responsible_user", "responsible_group", "severity")
 LOCKED = ("identifier", "plugin", "attribute_set")
 
 
@@ -97,6 +100,8 @@ class EventInfo:
     #: tasks was last raised (created or raised again; None: never).
     open_count: int | None = None
     last_raised: dt.datetime | None = None
+    #: The severity its tasks get unless the raise names one.
+    severity: str = "normal"
 
     @property
     def plugin_label(self) -> str:
@@ -133,6 +138,7 @@ def event_info(event: Event, lang: str = "en", with_count: bool = False) -> Even
         obsolete=event.obsolete,
         task_count=Task.select().where(Task.event == event.id).count() if with_count else None,
         warnings=_responsibility_warnings(event),
+        severity=severity_name(event.severity),
     )
 
 
@@ -148,6 +154,7 @@ def audited_fields(event: Event) -> dict[str, object]:
         "responsible_user": user.login if user else None,
         "responsible_group": group.name if group else None,
         "attribute_set": aset.key if aset else None,
+        "severity": severity_name(event.severity),
     }
 
 
@@ -172,10 +179,13 @@ def create_event(
     lang: str = "en",
     *,
     actor: Actor | None = None,
+    severity: str | None = None,
 ) -> EventInfo:
     """Create an event (recorded in the audit log). Having neither a responsible user
-    nor group is allowed, with a warning in the result."""
+    nor group is allowed, with a warning in the result. `severity` is the default of
+    its tasks (None: normal)."""
     check_identifier(identifier)
+    rank = rank_of(severity) if severity else DEFAULT_SEVERITY
     name_en = _check_name(name_en, "en", required=True)
     name_de = _check_name(name_de, "de", required=False)
     with write_transaction():
@@ -196,6 +206,7 @@ def create_event(
             responsible_user=user,
             responsible_group=group,
             attribute_set=aset,
+            severity=rank,
         )
         record(actor, "event", identifier, "create", new=summary(audited_fields(event)))
     return event_info(event, lang)
@@ -212,6 +223,7 @@ def edit_event(
     name_de: str | object | None = _UNSET,
     responsible_user: str | object | None = _UNSET,
     responsible_group: str | object | None = _UNSET,
+    severity: str | None = None,
     lang: str = "en",
     actor: Actor | None = None,
     **locked: object,
@@ -235,6 +247,8 @@ def edit_event(
             event.responsible_user = get_user(responsible_user) if responsible_user else None  # type: ignore[arg-type]
         if responsible_group is not _UNSET:
             event.responsible_group = get_group(responsible_group) if responsible_group else None  # type: ignore[arg-type]
+        if severity is not None:
+            event.severity = rank_of(severity)
         event.save()
         record_changes(actor, "event", event.identifier, before, audited_fields(event))
     return event_info(event, lang)

@@ -11,6 +11,7 @@ Format (one file per plugin; see `data/catalogue/*.toml` for the shipped ones)::
     responsible_user = ""             # optional: a login that exists
     responsible_group = ""            # optional: a group that exists
     attribute_set = ""                # optional: an attribute set key that exists
+    severity = "high"                 # optional: critical, high, normal (default) or low
 
 Only these keys are accepted (`name = { en = "...", de = "..." }` is the same as the
 dotted form); an empty string means "none".
@@ -25,7 +26,7 @@ Registering (`register_manifests`) is all or nothing and idempotent:
 - An identifier the same plugin registered before is *updated*: its names follow the
   manifest (the plugin owns them, so a re-registration after an upgrade brings new
   wording — and overwrites local edits of those names). Its responsibility and its
-  active/obsolete state are left alone: the manifest only gives the defaults for a
+  active/obsolete state (and its severity) are left alone: the manifest only gives the defaults for a
   new event, each site then sets its own. The attribute set is locked: a manifest
   that names a different one is refused.
 - Registering the same manifest again changes nothing (all events "unchanged").
@@ -58,10 +59,12 @@ from tasktui.models import AttributeSet, BaseModel, Event, Group, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
 from tasktui.services.events.definitions import MANUAL_PLUGIN_LABEL, audited_fields, check_name, identifier_problem
+from tasktui.services.severity import DEFAULT as DEFAULT_SEVERITY
+from tasktui.services.severity import rank_of
 from tasktui.text_safety import clean_line
 
 TOP_KEYS = ("plugin", "event")
-EVENT_KEYS = ("identifier", "name", "responsible_user", "responsible_group", "attribute_set")
+EVENT_KEYS = ("identifier", "name", "responsible_user", "responsible_group", "attribute_set", "severity")
 NAME_KEYS = ("en", "de")
 
 
@@ -77,6 +80,7 @@ class ManifestEvent:
     attribute_set: str | None
     index: int
     line: int | None
+    severity: int = 2
 
 
 @dataclass(frozen=True)
@@ -185,12 +189,18 @@ def _parse_event(raw: object, index: int, path: Path, locate: _Locator) -> Manif
         key: _optional_text(raw.get(key, ""), key, functools.partial(fail, key=key))
         for key in ("responsible_user", "responsible_group", "attribute_set")
     }
+    severity = _optional_text(raw.get("severity", ""), "severity", functools.partial(fail, key="severity"))
+    try:
+        rank = rank_of(severity) if severity else DEFAULT_SEVERITY
+    except Invalid as e:
+        fail(str(e), "severity")
     return ManifestEvent(
         identifier=ident,
         name_en=checked["en"] or "",
         name_de=checked["de"],
         index=index,
         line=locate.line(index, None),
+        severity=rank,
         **optional,
     )
 
@@ -274,6 +284,7 @@ def _plan(manifest: Manifest, result: RegisterResult) -> list[tuple[str, Event |
                 responsible_user=user,
                 responsible_group=group,
                 attribute_set=aset,
+                severity=ev.severity,
             )
             writes.append(("create", None, fields))
             result.created.append(ev.identifier)

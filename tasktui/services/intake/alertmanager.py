@@ -9,7 +9,9 @@ bodies in the tests):
 - the fingerprint is the alert's stable key (a resend after regrouping comes under a
   new groupKey with the same fingerprint): it is the dedup key;
 - a firing alert is re-sent every repeat interval and whenever its group changes:
-  its `startsAt` is the episode, so a resend counts once and a new episode again.
+  its `startsAt` is the episode, so a resend counts once and a new episode again;
+- a `severity` label sets the task's severity (`severity.from_label`: critical,
+  warning, info and the usual synonyms); an unknown word leaves the event's default.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from tasktui.services.intake.signals import (
     link_text,
     title_text,
 )
+from tasktui.services.severity import from_label
 from tasktui.services.tasks.raise_plan import RaiseRequest
 
 #: The label that names the event to raise.
@@ -120,6 +123,7 @@ def parse_alert(alert: Any, index: int, body: dict) -> Signal:
         link=link_text(alert.get("generatorURL"), annotations.get("runbook_url")),
         dedup_key=key,
         episode=starts or None,
+        severity=from_label(labels.get("severity")),
     )
     return Signal(RAISE, key, ref, request=request, asked_event=asked, labels=labels)
 

@@ -2,9 +2,11 @@
 PagerDuty's own shape, so a sender made for PagerDuty (Alertmanager's
 `pagerduty_configs`, monitoring agents, scripts) works when pointed at tasktui.
 
-The token is the body's `routing_key`. `trigger` raises, `acknowledge` comments
-(tasktui has no acknowledged state yet), `resolve` resolves, all by `dedup_key`; a
-trigger without one gets a new key, returned in the reply (PagerDuty does the same).
+The token is the body's `routing_key`. `trigger` raises (`payload.severity` critical,
+error, warning, info -> the task's critical, high, normal, low), `acknowledge`
+acknowledges the open task (as the source's user), `resolve` resolves, all by
+`dedup_key`; a trigger without one gets a new key, returned in the reply (PagerDuty
+does the same).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from tasktui.services.intake.signals import (
     link_text,
     title_text,
 )
+from tasktui.services.severity import PAGERDUTY as PAGERDUTY_SEVERITY
 from tasktui.services.tasks.raise_plan import RaiseRequest
 
 ACTIONS = {"trigger": RAISE, "acknowledge": ACKNOWLEDGE, "resolve": RESOLVE}
@@ -55,7 +58,7 @@ def parse_pagerduty(body: Any) -> Signal:
     if not isinstance(body, dict):
         raise Invalid("the body must be a JSON object (a PagerDuty Events API v2 event)")
     action = body.get("event_action")
-    if action not in ACTIONS:
+    if not isinstance(action, str) or action not in ACTIONS:
         raise Invalid("'event_action' must be 'trigger', 'acknowledge' or 'resolve'")
     key = body.get("dedup_key")
     if key is not None and not isinstance(key, str):
@@ -89,6 +92,7 @@ def parse_pagerduty(body: Any) -> Signal:
         description=description_text("\n\n".join(p for p in parts if p)),
         link=link_text(first_link, body.get("client_url")),
         dedup_key=dedup_key,
+        severity=PAGERDUTY_SEVERITY[payload["severity"]],
     )
     return Signal(RAISE, dedup_key, dedup_key[:64], request=request, labels=labels)
 

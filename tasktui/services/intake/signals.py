@@ -4,7 +4,8 @@ intake to do, and applying a body's signals in one write transaction.
 A raise goes the one raise path (`raise_plan.plan_raises` → `raise_writer.apply_plan`),
 with the alert's episode so a resend counts once; a resolve marks the open task with
 the dedup key done (`transitions.mark_done`), comments on it or is ignored, as the
-source says; an acknowledge comments (tasktui has no acknowledged state yet).
+source says; an acknowledge acknowledges the open task as the source's user (a task
+acknowledged already keeps who has it).
 
 Which event a signal raises: the event it asks for (a `tasktui_event` label, a JSON
 `event`) when that is a valid identifier, else the source's first matching route,
@@ -55,7 +56,8 @@ class Signal:
 @dataclass
 class SignalResult:
     """What one signal did: `outcome` (created, deduplicated, reopened, repeated,
-    resolved, commented, ignored, no open task), the task and event, and a warning."""
+    resolved, acknowledged, commented, ignored, no open task), the task and event,
+    and a warning."""
 
     ref: str
     action: str
@@ -122,6 +124,15 @@ def dedup_key_text(key: str) -> str:
 # ------------------------------------------------------------------ applying
 
 
+def acknowledged_by_someone(ids: Sequence[int]) -> set[int]:
+    """The tasks among `ids` someone acknowledged already (a sender's acknowledge
+    does not take them over)."""
+    from tasktui.models import Task
+    from tasktui.services.triage_clock import acknowledged_now
+
+    return {t.id for t in Task.select(Task.id).where(Task.id.in_(list(ids)) & acknowledged_now())}
+
+
 def _chosen_event(source: SourceInfo, signal: Signal) -> tuple[str, str | None]:
     """The event a raise asks for (see the module docstring) and a warning."""
     if signal.asked_event is not None:
@@ -149,7 +160,7 @@ def apply_signals(source: SourceInfo, signals: Sequence[Signal]) -> list[SignalR
     event was made obsolete) refuses the whole body (Refused / NotFound): nothing is
     written."""
     from tasktui.services.tasks.detail import add_comment
-    from tasktui.services.tasks.transitions import mark_done
+    from tasktui.services.tasks.transitions import acknowledge, mark_done
 
     actor = source.actor
     results: list[SignalResult] = [SignalResult(s.ref, s.action, "") for s in signals]
@@ -205,6 +216,11 @@ def apply_signals(source: SourceInfo, signals: Sequence[Signal]) -> list[SignalR
                 resolved += len(mark_done(actor, ids).changed)
             elif signal.action == RESOLVE and source.on_resolve == "ignore":
                 outcome.outcome = "ignored"
+            elif signal.action == ACKNOWLEDGE:
+                outcome.outcome = "acknowledged"
+                free = [i for i in ids if i not in acknowledged_by_someone(ids)]
+                if free:
+                    acknowledge(actor, free)
             else:
                 outcome.outcome = "commented"
                 for task_id in ids:

@@ -12,9 +12,10 @@ detail) and the outbox rows. No timer per task: a restart loses nothing.
 A rule reaches back only to tasks whose step falls due after the rule was made, so a
 new rule does not flood the channel with every old open task.
 
-"Picked up" is, for now, "done": acknowledgement and snooze are issue 17, not in
-tasktui yet. When they land, `_not_picked_up` is the one place to add "not
-acknowledged" and "not snoozed" (and snoozed tasks must then not escalate).
+"Picked up" is acknowledged or done (`_not_picked_up`, the one place that says so); a
+snoozed task does not escalate while it sleeps, and once its snooze ran out it counts
+as not picked up again (waking clears the acknowledgement), so it escalates when a
+step is due. Each run first writes the wake-ups that are due (`triage_clock.wake_due`).
 """
 
 from __future__ import annotations
@@ -147,16 +148,17 @@ def remove_rule(rule_id: int, *, actor: Actor | None = None) -> RuleInfo:
 # --------------------------------------------------------------------------- running
 
 
-def _not_picked_up() -> pw.Expression:
-    """An open task nobody has picked up. Issue 17 (acknowledge, snooze) adds here:
-    not acknowledged, and not snoozed at the time of the run."""
-    return Task.status == OPEN
+def _not_picked_up(now: dt.datetime) -> pw.Expression:
+    """An open task nobody has picked up at `now`: not acknowledged, not asleep."""
+    from tasktui.services.triage_clock import acknowledged_now, awake_now
+
+    return (Task.status == OPEN) & ~acknowledged_now(now) & awake_now(now)
 
 
 def _due_tasks(rule: EscalationRule, now: dt.datetime, events_with_rules: list[int]) -> list[Task]:
     after = dt.timedelta(minutes=rule.after_minutes)
     condition = (
-        _not_picked_up()
+        _not_picked_up(now)
         & (Task.created_at <= now - after)
         & (Task.created_at >= rule.created_at - after)
         & ~pw.fn.EXISTS(
@@ -209,6 +211,9 @@ def run_escalations(actor: Actor, now: dt.datetime | None = None) -> list[tuple[
         return []
     done: list[tuple[int, int]] = []
     with write_transaction():
+        from tasktui.services.triage_clock import wake_due
+
+        wake_due(actor, now)
         rules = list(EscalationRule.select().order_by(EscalationRule.after_minutes, EscalationRule.id))
         events_with_rules = sorted({r.event_id for r in rules if r.event_id is not None})
         routes = load_routes()

@@ -115,7 +115,17 @@ def _sum(queries: list[pw.Select]) -> pw.Select:
 
 
 def _only_status(flt: TaskFilter) -> bool:
-    return flt.assignee_mode == "all" and flt.event_id is None and flt.group_id is None and not flt.attributes
+    """Whether nothing but the status filters (a done task never sleeps: marking it
+    done ends its snooze, so "awake" keeps every done task)."""
+    return (
+        flt.assignee_mode == "all"
+        and flt.event_id is None
+        and flt.group_id is None
+        and not flt.attributes
+        and not flt.severities
+        and flt.acknowledged == "any"
+        and flt.snoozed in ("awake", "any")
+    )
 
 
 def count_query(flt: TaskFilter) -> pw.Select:
@@ -179,3 +189,14 @@ def count_within(flt: TaskFilter, seconds: float, capped: TaskCount) -> TaskCoun
 def count_tasks(flt: TaskFilter) -> int:
     """How many tasks match the filter, exactly (see the module docstring for how)."""
     return exact_count(flt)
+
+
+#: Counts beside filter choices stop here, as the table's count does ("10,000+").
+CHOICE_CAP = 10_000
+
+
+def choice_counts(filters: dict[str, TaskFilter], cap: int = CHOICE_CAP) -> dict[str, str]:
+    """How many tasks each choice of a picker would match ({choice: "1,234" or
+    "10,000+"}), each counted up to `cap` (`count_up_to`: one index range per choice,
+    so a picker of 50 events at a million tasks answers in well under a second)."""
+    return {key: str(count_up_to(flt, cap)) for key, flt in filters.items()}

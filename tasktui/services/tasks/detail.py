@@ -27,6 +27,7 @@ from tasktui.models import (
     utcnow,
 )
 from tasktui.services.context import Actor
+from tasktui.services.severity import name_of as severity_name
 from tasktui.services.tasks.history import history, insert_history
 from tasktui.services.tasks.listing import get_task
 from tasktui.text_safety import clean_text
@@ -95,6 +96,12 @@ class TaskDetail:
     dedup_key: str | None
     occurrences: int
     last_seen_at: dt.datetime
+    #: Triage (see `listing.TaskRow`): severity name, who is on it and since when, and
+    #: until when it sleeps (None once that passed: it woke).
+    severity: str = "normal"
+    acknowledged_by: str | None = None
+    acknowledged_at: dt.datetime | None = None
+    snoozed_until: dt.datetime | None = None
     attributes: list[AttributeValue] = field(default_factory=list)
     depends_on: list[TaskRef] = field(default_factory=list)
     blocks: list[TaskRef] = field(default_factory=list)
@@ -151,6 +158,14 @@ def task_detail(task_id: int, lang: str = "en") -> TaskDetail:
         .where(TaskHistory.task == task.id)
         .order_by(TaskHistory.id)
     ]
+    now = utcnow()
+    until = task.snoozed_until
+    woke = until is not None and until <= now
+    if until is not None and woke:  # awake by the clock; `transitions.wake_due` writes this entry for good
+        from tasktui.services.triage_clock import iso_text
+
+        entries.append(HistoryEntry(until, "tasktui", "", "woke", "snoozed_until",
+                                    iso_text(task.snoozed_until), None))  # fmt: skip
     comments = [
         HistoryEntry(c.at, c.author.login, c.os_login, "comment", None, None, c.body)
         for c in Comment.select(Comment, User).join(User).where(Comment.task == task.id).order_by(Comment.id)
@@ -172,6 +187,10 @@ def task_detail(task_id: int, lang: str = "en") -> TaskDetail:
         dedup_key=task.dedup_key,
         occurrences=task.occurrences,
         last_seen_at=task.last_seen_at,
+        severity=severity_name(task.severity),
+        acknowledged_by=None if woke else _login(task.acknowledged_by_id),
+        acknowledged_at=None if woke else task.acknowledged_at,
+        snoozed_until=None if woke else task.snoozed_until,
         attributes=attrs,
         depends_on=depends_on,
         blocks=blocks,

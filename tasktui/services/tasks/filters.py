@@ -1,7 +1,13 @@
-"""The filters of the tasks screen and `task list`: who, which event, which status, what text, which attribute values."""
+"""The filters of the tasks screen and `task list`: who, which event, which status,
+which severity, acknowledged or not, snoozed or awake, what text, which attribute values.
+
+Snooze is computed from the clock at query time: a task whose `snoozed_until` has
+passed is awake (and no longer acknowledged) whether or not anything has written its
+wake-up yet (`triage_clock`, which `transitions` and escalation share)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -13,8 +19,9 @@ from tasktui.limits import (
     MAX_SEARCH,
     check_length,
 )
-from tasktui.models import DONE, OPEN, Task
+from tasktui.models import DONE, OPEN, Task, utcnow
 from tasktui.services.people import group_ids_of
+from tasktui.services.triage_clock import acknowledged_now, snoozed_now
 
 #: Assignee filter modes, in the order the filter bar offers them, with their labels.
 ASSIGNEE_MODES: dict[str, str] = {
@@ -27,6 +34,16 @@ ASSIGNEE_MODES: dict[str, str] = {
 
 
 STATUSES = ("open", "all", "done")
+#: Acknowledgement filter choices, with their labels.
+ACK_MODES: dict[str, str] = {"any": "Any", "unacknowledged": "Unacknowledged", "acknowledged": "Acknowledged"}
+#: Snooze filter choices: awake (the default: snoozed tasks hidden), snoozed, any.
+SNOOZE_MODES: dict[str, str] = {"awake": "Awake", "snoozed": "Snoozed", "any": "Awake and snoozed"}
+
+
+def _any_snoozed(now: dt.datetime) -> bool:
+    """Whether some task sleeps now (one probe of the snoozed_until index): without
+    one, the snooze filter adds no condition and every plan stays as it was."""
+    return Task.select(Task.id).where(snoozed_now(now)).exists()
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,10 @@ class TaskFilter:
     text: str = ""
     #: (attribute key, value) pairs every matching task holds (canonical comparison).
     attributes: tuple[tuple[str, str], ...] = ()
+    #: Severity ranks kept (empty: every severity), see `severity.parse_level_filter`.
+    severities: tuple[int, ...] = ()
+    acknowledged: str = "any"
+    snoozed: str = "awake"
 
     def conditions(self, *, text: bool = True) -> list[pw.Expression]:
         """The SQL conditions of this filter, every one of which a matching task meets
@@ -73,6 +94,20 @@ class TaskFilter:
             parts.append(text_condition(Task, self.text.strip()))
         if self.attributes:
             parts.append(attribute_condition(self.attributes))
+        if self.severities:
+            ranks = sorted(set(self.severities))
+            parts.append(Task.severity == ranks[0] if len(ranks) == 1 else Task.severity.in_(ranks))
+        now = utcnow()
+        if self.acknowledged == "acknowledged":
+            parts.append(acknowledged_now(now))
+        elif self.acknowledged == "unacknowledged":
+            parts.append(~acknowledged_now(now))
+        if self.snoozed == "snoozed":
+            parts.append(snoozed_now(now))
+        elif self.snoozed == "awake" and _any_snoozed(now):
+            # The few sleeping tasks by the snoozed_until index; every other index holds
+            # the id, so counts still read index entries only.
+            parts.append(Task.id.not_in(Task.select(Task.id).where(snoozed_now(now))))
         return parts
 
     def validate(self) -> None:
@@ -87,6 +122,12 @@ class TaskFilter:
             raise Invalid(f"unknown assignee filter {mode!r}: use {', '.join(ASSIGNEE_MODES)}")
         if mode in ("direct", "groups", "direct_or_groups") and self.user_id is None:
             raise Invalid(f"the assignee filter {mode!r} needs a user")
+        if self.acknowledged not in ACK_MODES:
+            raise Invalid(f"unknown acknowledged filter {self.acknowledged!r}: use {', '.join(ACK_MODES)}")
+        if self.snoozed not in SNOOZE_MODES:
+            raise Invalid(f"unknown snoozed filter {self.snoozed!r}: use {', '.join(SNOOZE_MODES)}")
+        if any(rank not in (1, 2, 3, 4) for rank in self.severities):
+            raise Invalid("unknown severity in the filter")
 
     def condition(self) -> pw.Expression | None:
         """The SQL condition of this filter (None: every task)."""

@@ -11,7 +11,8 @@ import peewee as pw
 
 from tasktui.db import sort_key, text_driven, text_match_id, text_match_ids
 from tasktui.errors import Invalid, NotFound
-from tasktui.models import Event, Group, Task, User
+from tasktui.models import Event, Group, Task, User, utcnow
+from tasktui.services.severity import name_of as severity_name
 from tasktui.services.tasks.filters import TaskFilter, all_of
 
 #: A text search with at most this many matches reads their ids first (one read of
@@ -36,6 +37,8 @@ SORT_KEYS: dict[str, pw.Field] = {
     "group": Task.group,
     "occurrences": Task.occurrences,
     "last_seen": Task.last_seen_at,
+    "severity": Task.severity,
+    "acknowledged": Task.acknowledged_by,
 }
 
 
@@ -58,6 +61,13 @@ class TaskRow:
     occurrences: int
     last_seen_at: dt.datetime
     dedup_key: str | None
+    #: `critical`, `high`, `normal` or `low`.
+    severity: str = "normal"
+    #: Who acknowledged the open task and when (None: nobody, or its snooze ran out).
+    acknowledged_by: str | None = None
+    acknowledged_at: dt.datetime | None = None
+    #: Until when the task sleeps (None: awake; a time that passed is awake too).
+    snoozed_until: dt.datetime | None = None
     cursor: tuple[Any, ...] = ()
 
     @property
@@ -137,19 +147,33 @@ def list_tasks(
 
 def _rows_by_id(ids: Sequence[int], lang: str, cursors: dict[int, tuple[Any, ...]] | None = None) -> list[TaskRow]:
     assignee = User.alias("assignee")
+    acker = User.alias("acker")
     query = (
-        Task.select(Task, Event.identifier, Event.name_en, Event.name_de, assignee.login, Group.name)
+        Task.select(
+            Task,
+            Event.identifier,
+            Event.name_en,
+            Event.name_de,
+            assignee.login,
+            Group.name,
+            acker.login.alias("acker_login"),
+        )
         .join(Event, on=(Task.event == Event.id))
         .switch(Task)
         .join(assignee, pw.JOIN.LEFT_OUTER, on=(Task.assignee == assignee.id))
+        .switch(Task)
+        .join(acker, pw.JOIN.LEFT_OUTER, on=(Task.acknowledged_by == acker.id))
         .switch(Task)
         .join(Group, pw.JOIN.LEFT_OUTER, on=(Task.group == Group.id))
         .where(Task.id.in_(list(ids)))
         .dicts()
     )
     rows = []
+    now = utcnow()
     for r in cast("Iterable[dict[str, Any]]", query):  # .dicts(): peewee's stubs yield models
         name = r["name_de"] if lang == "de" and r["name_de"] else r["name_en"]
+        asleep = r["snoozed_until"] is not None and r["snoozed_until"] > now
+        woke = r["snoozed_until"] is not None and not asleep  # awake again: no longer acknowledged
         rows.append(
             TaskRow(
                 id=r["id"],
@@ -167,6 +191,10 @@ def _rows_by_id(ids: Sequence[int], lang: str, cursors: dict[int, tuple[Any, ...
                 occurrences=r["occurrences"],
                 last_seen_at=r["last_seen_at"],
                 dedup_key=r["dedup_key"],
+                severity=severity_name(r["severity"]),
+                acknowledged_by=None if woke else r["acker_login"],
+                acknowledged_at=None if woke else r["acknowledged_at"],
+                snoozed_until=r["snoozed_until"] if asleep else None,
                 cursor=(cursors or {}).get(r["id"], (r["id"],)),
             )
         )

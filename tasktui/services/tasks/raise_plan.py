@@ -16,7 +16,11 @@ through one planner (`plan_raises`), so the rules exist once:
   created, exactly as one raise after another would;
 - a request with an `episode` (the intake's alert start time) that finds an open
   task which last counted that same episode is a `repeat`: a resend of one episode
-  counts once (only the task's last seen time moves), a new episode counts again.
+  counts once (only the task's last seen time moves), a new episode counts again;
+- severity: a new task gets the request's severity, else its event's; a raise naming
+  a higher severity than the task it absorbs into raises the task's severity and, when
+  the task is snoozed, wakes it (someone must look again); the acknowledgement of an
+  absorbing task stays.
 
 Lookups are made once per name, and dedup targets in bulk, so 100,000 requests plan
 in seconds. The plan is applied by `raise_writer.apply_plan`, in the same transaction.
@@ -77,6 +81,8 @@ class RaiseRequest:
     attributes: Mapping[str, str] = field(default_factory=dict)
     processes: tuple[ProcessRef, ...] = ()
     episode: str | None = None
+    #: A rank of `models.SEVERITIES`; None: the event's default.
+    severity: int | None = None
 
 
 def raise_request(
@@ -91,6 +97,7 @@ def raise_request(
     attributes: Mapping[str, str] | None = None,
     processes: Iterable[ProcessRef] = (),
     episode: str | None = None,
+    severity: int | None = None,
 ) -> RaiseRequest:
     """A checked request: title one line, texts within their limits and cleaned,
     processes valid; Invalid says what is wrong. `episode` names the occurrence a
@@ -113,6 +120,7 @@ def raise_request(
         attributes=dict(attributes or {}),
         processes=processes,
         episode=episode,
+        severity=severity,
     )
 
 
@@ -177,6 +185,12 @@ class PlannedRaise:
     assignee_id: int | None = None
     group_id: int | None = None
     values: dict[int, str] = field(default_factory=dict)
+    #: The severity rank of a new task; for an absorbing raise, the task's severity
+    #: after it, with `severity_before` the one it had (equal: unchanged).
+    severity: int = 2
+    severity_before: int = 2
+    #: An absorbing raise of a higher severity wakes the snoozed task it counts on.
+    wakes: bool = False
 
     @property
     def planned_event(self) -> Event:
@@ -206,6 +220,8 @@ class _Target:
     task_id: int | None = None
     first: int | None = None
     episode: str | None = None
+    severity: int = 2
+    snoozed: bool = False
 
 
 def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
@@ -225,12 +241,8 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
     lock_keys(f"dedup:{event_id}:{key}" for event_id, key in pairs)
     latest = latest_dedup_tasks(pairs)
     counts = _occurrences(latest.values())
-    open_now = {
-        (e, k): _Target(counts[i][0], task_id=i, episode=counts[i][1]) for (e, k, s), i in latest.items() if s == OPEN
-    }
-    done = {
-        (e, k): _Target(counts[i][0], task_id=i, episode=counts[i][1]) for (e, k, s), i in latest.items() if s == DONE
-    }
+    open_now = {(e, k): _target(i, counts[i]) for (e, k, s), i in latest.items() if s == OPEN}
+    done = {(e, k): _target(i, counts[i]) for (e, k, s), i in latest.items() if s == DONE}
     for index, (request, planned) in enumerate(zip(requests, plan)):
         if planned.kind == REFUSED or request.dedup_key is None:
             continue
@@ -242,8 +254,15 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
         elif target is not None:
             planned.kind = ABSORB
         if target is None:
-            open_now[pair] = _Target(1, first=index, episode=request.episode)
+            open_now[pair] = _Target(1, first=index, episode=request.episode, severity=planned.severity)
             continue
+        if planned.kind == REOPEN:  # reopening clears a snooze (status_changes)
+            target.snoozed = False
+        planned.severity_before = target.severity
+        if request.severity is not None and request.severity > target.severity:
+            planned.wakes, target.snoozed = target.snoozed, False
+            target.severity = request.severity
+        planned.severity = target.severity
         if planned.kind == ABSORB and request.episode is not None and request.episode == target.episode:
             planned.kind = REPEAT
             planned.previous = target.occurrences
@@ -293,7 +312,11 @@ def _resolve(request: RaiseRequest, caches: dict[str, dict[Any, Any]]) -> Planne
         )
     except TaskTuiError as e:
         return PlannedRaise(REFUSED, error=e)
-    return PlannedRaise(NEW, event=ev, assignee_id=assignee_id, group_id=group_id, values=values)
+    severity = request.severity if request.severity is not None else ev.severity
+    return PlannedRaise(
+        NEW, event=ev, assignee_id=assignee_id, group_id=group_id, values=values, severity=severity,
+        severity_before=severity,
+    )  # fmt: skip
 
 
 def _values(event: Event, attributes: Mapping[str, str]) -> dict[int, str]:
@@ -323,14 +346,22 @@ def latest_dedup_tasks(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str,
     return latest
 
 
-def _occurrences(task_ids: Iterable[int]) -> dict[int, tuple[int, str | None]]:
-    """{task id: (occurrences, episode)} of the dedup targets."""
+def _target(task_id: int, found: tuple[int, str | None, int, bool]) -> _Target:
+    occurrences, episode, severity, snoozed = found
+    return _Target(occurrences, task_id=task_id, episode=episode, severity=severity, snoozed=snoozed)
+
+
+def _occurrences(task_ids: Iterable[int]) -> dict[int, tuple[int, str | None, int, bool]]:
+    """{task id: (occurrences, episode, severity, snoozed now)} of the dedup targets."""
+    from tasktui.models import utcnow
+
+    now = utcnow()
     ids = list(task_ids)
-    counts: dict[int, tuple[int, str | None]] = {}
+    counts: dict[int, tuple[int, str | None, int, bool]] = {}
+    columns = (Task.id, Task.occurrences, Task.episode, Task.severity, Task.snoozed_until)
     for start in range(0, len(ids), CHUNK):
-        query = (
-            Task.select(Task.id, Task.occurrences, Task.episode).where(Task.id.in_(ids[start : start + CHUNK])).tuples()
-        )
-        for task_id, occurrences, episode in cast("Iterable[tuple[int, int, str | None]]", query):  # .tuples()
-            counts[task_id] = (occurrences, episode)
+        query = Task.select(*columns).where(Task.id.in_(ids[start : start + CHUNK])).tuples()
+        rows = cast("Iterable[tuple[int, int, str | None, int, dt.datetime | None]]", query)  # .tuples()
+        for task_id, occurrences, episode, severity, snoozed_until in rows:
+            counts[task_id] = (occurrences, episode, severity, snoozed_until is not None and snoozed_until > now)
     return counts

@@ -26,6 +26,7 @@ from tasktui.models import (
     utcnow,
 )
 from tasktui.services.context import Actor
+from tasktui.services.severity import name_of
 from tasktui.services.tasks.bulk_insert import insert_chunks, insert_tasks
 from tasktui.services.tasks.history import history
 from tasktui.services.tasks.raise_plan import (
@@ -150,8 +151,21 @@ def apply_plan(actor: Actor, plan: Sequence[PlannedRaise], requests: Sequence[Ra
                 reopen = TRANSITIONS["reopen"]
                 row = history(0, actor, reopen.history_action, "status", reopen.from_status, reopen.to_status)
                 pending.history.append((ref, row))
+            if planned.severity != planned.severity_before:
+                old, new = name_of(planned.severity_before), name_of(planned.severity)
+                pending.history.append((ref, history(0, actor, "severity", "severity", old, new)))
+            if planned.wakes:
+                pending.history.append(
+                    (
+                        ref,
+                        history(
+                            0, actor, "woke", "snoozed_until", "snoozed", "a raise of " + name_of(planned.severity)
+                        ),
+                    )
+                )
             if ref.slot is not None:  # a new task of this plan: its row carries the final count
                 pending.tasks[ref.slot]["occurrences"] = planned.occurrences
+                pending.tasks[ref.slot]["severity"] = planned.severity
                 if request.episode is not None:
                     pending.tasks[ref.slot]["episode"] = request.episode
         pending.processes.extend((ref, p) for p in request.processes)
@@ -177,6 +191,7 @@ def _new_row(request: RaiseRequest, planned: PlannedRaise, now: Any) -> dict:
         "link": request.link, "event": ev.id, "plugin": ev.plugin, "assignee": planned.assignee_id,
         "group": planned.group_id, "done_at": None, "done_by": None, "dedup_key": request.dedup_key,
         "occurrences": 1, "last_seen_at": now, "updated_at": now, "episode": request.episode,
+        "severity": planned.severity, "acknowledged_by": None, "acknowledged_at": None, "snoozed_until": None,
     }  # fmt: skip
 
 
@@ -187,8 +202,14 @@ def _update_absorbing(plan: Sequence[PlannedRaise], requests: Sequence[RaiseRequ
     added: dict[int, int] = {}
     episodes: dict[int, str] = {}
     reopened: set[int] = set()
+    severities: dict[int, int] = {}
+    woken: set[int] = set()
     for planned, request in zip(plan, requests):
         if planned.task_id is not None:
+            if planned.severity != planned.severity_before:
+                severities[planned.task_id] = planned.severity
+            if planned.wakes:
+                woken.add(planned.task_id)
             # a repeat (the same episode again) is seen, not counted
             added[planned.task_id] = added.get(planned.task_id, 0) + (planned.kind != REPEAT)
             if request.episode is not None and planned.kind != REPEAT:
@@ -202,6 +223,10 @@ def _update_absorbing(plan: Sequence[PlannedRaise], requests: Sequence[RaiseRequ
             changes["episode"] = episodes[task_id]
         if task_id in reopened:
             changes.update(TRANSITIONS["reopen"].changes(now, actor.user_id))
+        if task_id in severities:
+            changes["severity"] = severities[task_id]
+        if task_id in woken:  # awake again means unacknowledged too (see transitions.wake)
+            changes.update(snoozed_until=None, acknowledged_by=None, acknowledged_at=None)
         Task.update(changes).where(Task.id == task_id).execute()
 
 

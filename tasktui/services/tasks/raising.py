@@ -42,6 +42,7 @@ def raise_task(
     reopen: bool = False,
     processes: Iterable[ProcessRef] = (),
     attributes: Mapping[str, str] | None = None,
+    severity: int | None = None,
 ) -> RaiseResult:
     """Raise an event: create a task for its responsible user and group (unless the
     raiser names them), or, with a dedup key, count another occurrence of the open
@@ -50,8 +51,12 @@ def raise_task(
     `attributes` (key -> text) are validated and converted for the event's attribute
     set, defaults filled in (see `attribute_values.values_for_raise`); a deduplicated
     raise validates them too but keeps the values the task was created with. A
-    refusal raises its typed error (NotFound, Refused, Invalid) and writes nothing."""
-    request = raise_request(event, title, description, link, assignee, group, dedup_key, reopen, attributes, processes)
+    refusal raises its typed error (NotFound, Refused, Invalid) and writes nothing.
+    `severity` (a rank, None: the event's default) is the new task's; a higher one
+    than an absorbing task's raises it and wakes it (see `raise_plan`)."""
+    request = raise_request(
+        event, title, description, link, assignee, group, dedup_key, reopen, attributes, processes, severity=severity
+    )
 
     def work() -> RaiseResult:
         plan = plan_raises([request])

@@ -40,8 +40,25 @@ class Transition:
 
 
 TRANSITIONS: dict[str, Transition] = {
-    "done": Transition("done", OPEN, DONE, (("done_at", NOW), ("done_by", ACTOR)), "done", "already done"),
-    "reopen": Transition("reopen", DONE, OPEN, (("done_at", None), ("done_by", None)), "reopened", "already open"),
+    # A done task sleeps no more; reopening also clears the acknowledgement (whoever
+    # was on it finished), so the reopened task asks to be picked up again.
+    "done": Transition(
+        "done", OPEN, DONE, (("done_at", NOW), ("done_by", ACTOR), ("snoozed_until", None)), "done", "already done"
+    ),
+    "reopen": Transition(
+        "reopen",
+        DONE,
+        OPEN,
+        (
+            ("done_at", None),
+            ("done_by", None),
+            ("acknowledged_by", None),
+            ("acknowledged_at", None),
+            ("snoozed_until", None),
+        ),
+        "reopened",
+        "already open",
+    ),
 }
 
 #: The transition that leads into each status.

@@ -1,11 +1,18 @@
-"""Status transitions and assignment as bulk actions.
+"""Status transitions, assignment, acknowledgement and snooze as bulk actions.
 
 Bulk actions run in one transaction: unknown ids refuse the whole action (nothing
 changes); tasks that are not in a state the action applies to are skipped and
-reported with the reason. Every change writes a history entry."""
+reported with the reason. Every change writes a history entry.
+
+Acknowledge and snooze are properties of an open task, not statuses: `acknowledge`
+records who is on it and when; `snooze` hides it until a time. A snooze runs out by
+the clock (the filters compute it at query time); `wake_due` writes what ran out —
+the snooze and the acknowledgement cleared, a "woke" history entry at the wake-up
+time — and every action here calls it first, as `notify` does on each run."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +25,7 @@ from tasktui.services.people import get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK
 from tasktui.services.tasks.history import history, insert_history
 from tasktui.services.tasks.status_changes import TRANSITIONS, Transition
+from tasktui.services.triage_clock import iso_text, wake_due
 
 
 @dataclass
@@ -49,7 +57,8 @@ def _load(ids: Iterable[int]) -> dict[int, Task]:
     found: dict[int, Task] = {}
     for start in range(0, len(wanted), CHUNK):
         chunk = wanted[start : start + CHUNK]
-        columns = (Task.id, Task.status, Task.assignee, Task.group, Task.event, Task.dedup_key)
+        columns = (Task.id, Task.status, Task.assignee, Task.group, Task.event, Task.dedup_key,
+                   Task.acknowledged_by, Task.snoozed_until)  # fmt: skip
         for task in Task.select(*columns).where(Task.id.in_(chunk)):
             found[task.id] = task
     missing = [i for i in wanted if i not in found]
@@ -208,3 +217,120 @@ def unassign(actor: Actor, ids: Iterable[int]) -> BulkResult:
             [history(i, actor, "unassigned", "assignee", old.get(tasks[i].assignee_id), None) for i in result.changed]
         )
     return result
+
+
+# --------------------------------------------------------------------------- triage
+
+NOT_OPEN = "not open"
+
+
+def _split_open(tasks: dict[int, Task], result: BulkResult) -> dict[int, Task]:
+    """The open tasks; done ones are skipped as "not open"."""
+    closed = [i for i, t in tasks.items() if t.status != OPEN]
+    if closed:
+        result.skipped[NOT_OPEN] = closed
+    return {i: t for i, t in tasks.items() if t.status == OPEN}
+
+
+def acknowledge(actor: Actor, ids: Iterable[int]) -> BulkResult:
+    """Record that the acting user is on these open tasks ("I'm on it"); a task
+    someone else acknowledged is taken over; done ones and the user's own are skipped."""
+    wanted = list(ids)
+
+    def work() -> BulkResult:
+        result = BulkResult("acknowledge")
+        wake_due(actor)
+        tasks = _split_open(_load(wanted), result)
+        mine = [i for i, t in tasks.items() if t.acknowledged_by_id == actor.user_id]
+        if mine:
+            result.skipped["already acknowledged by you"] = mine
+        result.changed = [i for i in tasks if i not in set(mine)]
+        old = _logins(t.acknowledged_by_id for t in tasks.values())
+        now = utcnow()
+        _update(result.changed, {Task.acknowledged_by: actor.user_id, Task.acknowledged_at: now, Task.updated_at: now})
+        insert_history(
+            [
+                history(i, actor, "acknowledged", "acknowledged_by", old.get(tasks[i].acknowledged_by_id), actor.login)
+                for i in result.changed
+            ]
+        )
+        return result
+
+    return retrying(work)
+
+
+def unacknowledge(actor: Actor, ids: Iterable[int]) -> BulkResult:
+    """Clear the acknowledgement of tasks (whoever made it); others are skipped."""
+    wanted = list(ids)
+
+    def work() -> BulkResult:
+        result = BulkResult("unacknowledge")
+        wake_due(actor)
+        tasks = _load(wanted)
+        result.changed = [i for i, t in tasks.items() if t.acknowledged_by_id is not None]
+        skipped = [i for i, t in tasks.items() if t.acknowledged_by_id is None]
+        if skipped:
+            result.skipped["not acknowledged"] = skipped
+        old = _logins(t.acknowledged_by_id for t in tasks.values())
+        _update(result.changed, {Task.acknowledged_by: None, Task.acknowledged_at: None, Task.updated_at: utcnow()})
+        insert_history(
+            [
+                history(i, actor, "unacknowledged", "acknowledged_by", old.get(tasks[i].acknowledged_by_id), None)
+                for i in result.changed
+            ]
+        )
+        return result
+
+    return retrying(work)
+
+
+def snooze(actor: Actor, ids: Iterable[int], until: dt.datetime) -> BulkResult:
+    """Hide these open tasks until `until` (naive UTC, in the future: see
+    `snooze_time.parse_until`); a snoozed one gets the new time; done ones are skipped."""
+    wanted = list(ids)
+    if until <= utcnow():
+        raise Invalid("a snooze must end in the future")
+
+    def work() -> BulkResult:
+        result = BulkResult("snooze")
+        wake_due(actor)
+        tasks = _split_open(_load(wanted), result)
+        same = [i for i, t in tasks.items() if t.snoozed_until == until]
+        if same:
+            result.skipped["already snoozed until then"] = same
+        result.changed = [i for i in tasks if i not in set(same)]
+        _update(result.changed, {Task.snoozed_until: until, Task.updated_at: utcnow()})
+        insert_history(
+            [
+                history(i, actor, "snoozed", "snoozed_until", iso_text(tasks[i].snoozed_until), iso_text(until))
+                for i in result.changed
+            ]
+        )
+        return result
+
+    return retrying(work)
+
+
+def unsnooze(actor: Actor, ids: Iterable[int]) -> BulkResult:
+    """Wake snoozed tasks now (an acknowledgement stays: whoever snoozed it may be the
+    one on it); tasks that are awake are skipped."""
+    wanted = list(ids)
+
+    def work() -> BulkResult:
+        result = BulkResult("unsnooze")
+        wake_due(actor)
+        tasks = _load(wanted)
+        result.changed = [i for i, t in tasks.items() if t.snoozed_until is not None]
+        skipped = [i for i, t in tasks.items() if t.snoozed_until is None]
+        if skipped:
+            result.skipped["not snoozed"] = skipped
+        _update(result.changed, {Task.snoozed_until: None, Task.updated_at: utcnow()})
+        insert_history(
+            [
+                history(i, actor, "unsnoozed", "snoozed_until", iso_text(tasks[i].snoozed_until), None)
+                for i in result.changed
+            ]
+        )
+        return result
+
+    return retrying(work)

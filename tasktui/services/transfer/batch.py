@@ -14,6 +14,7 @@ One line is one JSON object (blank lines are skipped):
      "description": "...", "link": "https://...",                          text
      "assignee": "anna", "group": "warehouse",                             names
      "dedup_key": "order-1234", "reopen": false,                           dedup
+     "severity": "high",                                                   critical|high|normal|low
      "attributes": {"qty": 3, "checked": true, "note": "x"},               key: text, number, boolean or null
      "process": {"id": "run-17", "source": "cron", "started_at": "2024-05-01T10:00:00Z", "exit_code": 3}}
 
@@ -38,6 +39,7 @@ from typing import Any
 from tasktui.db import retrying
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.services.context import Actor
+from tasktui.services.severity import optional_rank
 from tasktui.services.tasks.raise_plan import (
     REFUSED,
     ProcessRef,
@@ -50,7 +52,10 @@ from tasktui.services.tasks.raise_plan import (
 )
 from tasktui.services.tasks.raise_writer import RaiseResult, apply_plan
 
-KEYS = ("event", "title", "description", "link", "assignee", "group", "dedup_key", "reopen", "attributes", "process")
+KEYS = (
+    "event", "title", "description", "link", "assignee", "group", "dedup_key", "reopen", "attributes", "process",
+    "severity",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -185,6 +190,9 @@ def parse_object(line: int, data: dict) -> BatchItem:
         raise Invalid("'attributes' must be an object of key: value")
     processes = data.get("process") or []
     processes = processes if isinstance(processes, list) else [processes]
+    severity = data.get("severity")
+    if severity is not None and not isinstance(severity, str):
+        raise Invalid("'severity' must be critical, high, normal or low")
     return BatchItem(
         line=line,
         event=event,
@@ -197,6 +205,7 @@ def parse_object(line: int, data: dict) -> BatchItem:
         reopen=reopen,
         attributes={str(k): attribute_text(str(k), v) for k, v in attributes.items()},
         processes=tuple(_process(p) for p in processes),
+        severity=optional_rank(severity),
     )
 
 

@@ -48,6 +48,10 @@ EXPORT_FIELDS = [
     "occurrences",
     "last_seen_at",
     "dedup_key",
+    "severity",
+    "acknowledged_by",
+    "acknowledged_at",
+    "snoozed_until",
 ]
 #: The progress callback is called after this many rows (and at the end).
 PROGRESS_EVERY = 1000
@@ -67,7 +71,7 @@ class ExportResult:
 def export_row(row: TaskRow) -> dict[str, Any]:
     """One task as exported: the fields of EXPORT_FIELDS, datetimes in ISO 8601 UTC."""
     data = {name: getattr(row, name) for name in EXPORT_FIELDS}
-    for name in ("created_at", "done_at", "last_seen_at"):
+    for name in ("created_at", "done_at", "last_seen_at", "acknowledged_at", "snoozed_until"):
         data[name] = iso(data[name])
     return data
 

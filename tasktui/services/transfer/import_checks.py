@@ -31,7 +31,9 @@ class Resolved:
     #: record index -> attribute id -> canonical value
     values: dict[int, dict[int, str]] = field(default_factory=dict)
     #: unknown assignees and groups left empty (only with unassign_unknown)
-    dropped: dict[str, set[str]] = field(default_factory=lambda: {"assignee": set(), "group": set()})
+    dropped: dict[str, set[str]] = field(
+        default_factory=lambda: {"assignee": set(), "group": set(), "acknowledged_by": set()}
+    )
 
 
 def event_by_identifier(identifier: str) -> Event:
@@ -90,11 +92,12 @@ def resolve(source: str, records: Sequence[ImportRecord], unassign_unknown: bool
         for kind, name, fetch, ids in (
             ("assignee", r.assignee, get_user, resolved.user_ids),
             ("group", r.group, get_group, resolved.group_ids),
+            ("acknowledged_by", r.acknowledged_by, get_user, resolved.user_ids),
         ):
             if name is None:
                 continue
             try:
-                ids[name] = cached_lookup(caches[kind], name, fetch).id
+                ids[name] = cached_lookup(caches["group" if kind == "group" else "assignee"], name, fetch).id
             except NotFound as e:
                 if unassign_unknown:
                     resolved.dropped[kind].add(name)

@@ -30,6 +30,12 @@ class ImportRecord:
     last_seen_at: dt.datetime | None = None
     dedup_key: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    #: Triage: a severity rank (None: the target event's default), who acknowledged
+    #: the task and when, until when it sleeps.
+    severity: int | None = None
+    acknowledged_by: str | None = None
+    acknowledged_at: dt.datetime | None = None
+    snoozed_until: dt.datetime | None = None
 
     @property
     def label(self) -> str:

@@ -4,7 +4,8 @@ What for: moving tasks between databases — from a test server to production, a
 database merged into a new one, a subset restored from an export. The file is a JSON
 array of task objects with the keys of the export (`id`, `created_at`, `status`,
 `title`, `description`, `plugin`, `event`, `event_name`, `link`, `done_at`,
-`assignee`, `group`, `occurrences`, `last_seen_at`, `dedup_key`, `attributes`).
+`assignee`, `group`, `occurrences`, `last_seen_at`, `dedup_key`, `severity`,
+`acknowledged_by`, `acknowledged_at`, `snoozed_until`, `attributes`).
 `event`, `title`, `created_at` and `status` are required; an unknown key is an error,
 so a typo never passes silently. CSV exports are refused: they carry no attribute
 values and no types, so importing them would lose data without a word.
@@ -14,7 +15,9 @@ The rules:
 - **New ids.** Tasks get new ids in the target, given in `created_at` order (ids
   follow creation order); the result maps each record's old id to its new id.
 - **Kept as in the file:** status, created_at, done_at, last_seen_at, occurrences,
-  dedup key, title, description, link and the attribute values. Datetimes are to the
+  dedup key, title, description, link, the attribute values, the severity (without
+  one: the target event's), the acknowledgement (the user by login, like the
+  assignee) and the snooze. Datetimes are to the
   second (as exported). `plugin` comes from the target's event (as on raise);
   `event_name` is ignored. Done by, comments, history, dependencies and related
   processes are not in an export, so they are not imported.
@@ -60,6 +63,7 @@ from tasktui.errors import Invalid, TaskTuiError
 from tasktui.limits import MAX_IMPORT_RECORD
 from tasktui.models import DONE, OPEN, Event, utcnow
 from tasktui.services.context import Actor
+from tasktui.services.severity import optional_rank
 from tasktui.services.tasks.history import history
 from tasktui.services.tasks.raise_plan import check_raise_texts, check_title, clean_task_text
 from tasktui.services.tasks.raise_writer import PendingRows, TaskRef, write_rows
@@ -173,6 +177,14 @@ def parse_record(index: int, data: Any) -> ImportRecord:
     if not isinstance(attributes, dict):
         raise Invalid("'attributes' must be an object of key: value")
     texts = {str(k): attribute_text(str(k), v) for k, v in attributes.items()}
+    severity = _text(data, "severity")
+    acknowledged_by = _text(data, "acknowledged_by") or None
+    acknowledged_at = _datetime("acknowledged_at", data["acknowledged_at"]) if data.get("acknowledged_at") else None
+    if (acknowledged_by is None) != (acknowledged_at is None):
+        raise Invalid("'acknowledged_by' and 'acknowledged_at' go together")
+    snoozed_until = _datetime("snoozed_until", data["snoozed_until"]) if data.get("snoozed_until") else None
+    if snoozed_until is not None and status != OPEN:
+        raise Invalid("only an open task can be snoozed")
     return ImportRecord(
         index=index,
         old_id=old_id,
@@ -189,6 +201,10 @@ def parse_record(index: int, data: Any) -> ImportRecord:
         last_seen_at=last_seen_at,
         dedup_key=dedup_key,
         attributes={k: v for k, v in texts.items() if v.strip()},
+        severity=optional_rank(severity),
+        acknowledged_by=acknowledged_by,
+        acknowledged_at=acknowledged_at,
+        snoozed_until=snoozed_until,
     )
 
 
@@ -282,13 +298,16 @@ def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved:
                 "link": r.link, "event": ev.id, "plugin": ev.plugin, "assignee": resolved.user_ids.get(r.assignee) if r.assignee else None,
                 "group": resolved.group_ids.get(r.group) if r.group else None, "done_at": r.done_at, "done_by": None,
                 "dedup_key": r.dedup_key, "occurrences": r.occurrences, "last_seen_at": r.last_seen_at,
-                "updated_at": now,
+                "updated_at": now, "severity": r.severity if r.severity is not None else ev.severity,
+                "acknowledged_by": resolved.user_ids.get(r.acknowledged_by) if r.acknowledged_by else None,
+                "acknowledged_at": r.acknowledged_at if resolved.user_ids.get(r.acknowledged_by or "") else None,
+                "snoozed_until": r.snoozed_until,
             }
         )  # fmt: skip
         ref = TaskRef(slot=slot)
         origin = f"{source}, task {r.old_id}" if r.old_id is not None else source
         pending.history.append((ref, history(0, actor, "imported", "source", None, origin)))
-        for kind, name in (("assignee", r.assignee), ("group", r.group)):
+        for kind, name in (("assignee", r.assignee), ("group", r.group), ("acknowledged_by", r.acknowledged_by)):
             if name is not None and name in resolved.dropped[kind]:
                 pending.history.append((ref, history(0, actor, "imported", kind, name, None)))
         pending.values.append((ref, resolved.values[r.index]))

@@ -93,8 +93,18 @@ def fields_table(task: TaskDetail) -> Table:
     grid.add_row("Identifier", _cell(task.event), "Dedup key", _cell(task.dedup_key or "—"))
     grid.add_row("Assignee", _cell(task.assignee or "Unassigned"), "Group", _cell(task.group or "—"))
     grid.add_row("Created", local(task.created_at), "Done", _cell(done))
-    grid.add_row("Occurrences", seen, "", "")
+    grid.add_row("Occurrences", seen, "Severity", _cell(triage_text(task)))
     return grid
+
+
+def triage_text(task: TaskDetail) -> str:
+    """Severity, who is on the task since when, until when it sleeps (issue 17)."""
+    parts = [task.severity]
+    if task.acknowledged_by:
+        parts.append(f"on it: {task.acknowledged_by} since {local(task.acknowledged_at)}")
+    if task.snoozed_until:
+        parts.append(f"snoozed until {local(task.snoozed_until)}")
+    return " · ".join(parts)
 
 
 def processes_table(task: TaskDetail) -> Table | str:

@@ -17,12 +17,14 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from tasktui.services.context import get_setting, set_setting
+from tasktui.services.severity import level_filter_text
 from tasktui.services.tasks.counts import count_tasks
 from tasktui.services.tasks.filters import ASSIGNEE_MODES, TaskFilter
 from tasktui.services.tasks.listing import matching_ids
 from tasktui.services.tasks.transitions import BulkResult
 from tasktui.tui.common.task_actions import GROUP_PREFIX, USER_PREFIX, TaskActions
 from tasktui.tui.screens.help import ScreenWithHelp
+from tasktui.tui.screens.triage import TriageActions, triage_summary
 from tasktui.tui.widgets.filter_bar import FilterBar, FilterSummary
 from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.picker import PickerScreen
@@ -66,12 +68,15 @@ class SavedFilters:
     group: Named | None = None
     event: Named | None = None
     status: str = "open"
+    severities: tuple[int, ...] = ()
+    acknowledged: str = "any"
+    snoozed: str = "awake"
 
 
 def load_filters(text: str | None, lang: str) -> SavedFilters:
     """The remembered filters (in a worker: looks names up); a bad or stale setting
     gives the defaults for what it cannot restore."""
-    from tasktui.errors import NotFound
+    from tasktui.errors import Invalid, NotFound
     from tasktui.services.events.definitions import get_event
     from tasktui.services.people import get_group, get_user
 
@@ -95,8 +100,17 @@ def load_filters(text: str | None, lang: str) -> SavedFilters:
             event = Named(found.id, found.identifier, found.name(lang))
     except NotFound:
         pass
+    from tasktui.services.severity import parse_level_filter
+    from tasktui.services.tasks.filters import ACK_MODES, SNOOZE_MODES
+
     status = data.get("status") if data.get("status") in ("open", "all") else "open"
-    return SavedFilters(mode, user, group, event, status)
+    try:
+        severities = parse_level_filter(data["severity"]) if isinstance(data.get("severity"), str) else ()
+    except Invalid:
+        severities = ()
+    acknowledged = data.get("acknowledged") if data.get("acknowledged") in ACK_MODES else "any"
+    snoozed = data.get("snoozed") if data.get("snoozed") in SNOOZE_MODES else "awake"
+    return SavedFilters(mode, user, group, event, status, severities, acknowledged, snoozed)
 
 
 #: The example command of the empty screen: an event of the shipped catalogue, which a
@@ -116,7 +130,7 @@ or load a demo data set to look around:
 This screen updates by itself when tasks arrive."""
 
 
-class TasksScreen(TaskActions, ScreenWithHelp):
+class TasksScreen(TriageActions, TaskActions, ScreenWithHelp):
     """Triage: find tasks with the filters, select them, act on them."""
 
     #: The table has the focus from the first frame (before the preferences are read)
@@ -135,11 +149,14 @@ class TasksScreen(TaskActions, ScreenWithHelp):
         Binding("a", "pick_assignee", "Assignee…"),
         Binding("v", "pick_event", "Event…"),
         Binding("t", "toggle_status", "Open/done"),
+        *TriageActions.TRIAGE_BINDINGS,
         # Not in the key bar (no room at 80 columns): the filter bar shows "R Reset"
         # whenever a filter is set; the help and the palette list it.
         Binding("R", "reset_filters", "Reset filters", show=False),
         Binding("A", "select_all", "Select all"),
-        Binding("escape", "clear_selection", "Unselect"),
+        # Not in the key bar since the triage keys came (3 lines at 80 columns): Esc
+        # unselects as everywhere; the help and the palette list it.
+        Binding("escape", "clear_selection", "Unselect", show=False),
         Binding("s", "pick_sort", "Sort"),
         Binding("r", "reverse_sort", "Reverse"),
         Binding("c", "choose_columns", "Columns"),
@@ -159,6 +176,10 @@ class TasksScreen(TaskActions, ScreenWithHelp):
         self.event_identifier = ""
         self.event_label = ""
         self.status = "open"
+        #: The triage filter (issue 17): severity ranks, acknowledged, snoozed.
+        self.severities: tuple[int, ...] = ()
+        self.acknowledged = "any"
+        self.snoozed = "awake"
         self.text = ""
         self.sort = "created"
         self.descending = True
@@ -195,6 +216,7 @@ class TasksScreen(TaskActions, ScreenWithHelp):
         self.sort, self.descending = sort, descending
         self.assignee_mode, self.status = filters.assignee_mode, filters.status
         self.assignee_user, self.assignee_group = filters.user, filters.group
+        self.severities, self.acknowledged, self.snoozed = filters.severities, filters.acknowledged, filters.snoozed
         if filters.event is not None:
             self.event_id, self.event_identifier, self.event_label = (
                 filters.event.id,
@@ -231,7 +253,19 @@ class TasksScreen(TaskActions, ScreenWithHelp):
             group_id=self.assignee_group.id if self.assignee_group else None,
             status=self.status,
             text=self.text,
+            severities=self.severities,
+            acknowledged=self.acknowledged,
+            snoozed=self.snoozed,
         )
+
+    def triage_filter(self) -> TaskFilter:
+        """The current filter, for the triage picker's counts."""
+        return self.current_filter()
+
+    def set_triage(self, flt: TaskFilter) -> None:
+        """Take the triage choices of `flt` (severity, acknowledged, snoozed)."""
+        self.severities, self.acknowledged, self.snoozed = flt.severities, flt.acknowledged, flt.snoozed
+        self.filters_changed()
 
     def _assignee_label(self) -> str:
         if self.assignee_user is not None:
@@ -249,6 +283,9 @@ class TasksScreen(TaskActions, ScreenWithHelp):
             or self.event_id is not None
             or self.status != "open"
             or self.text
+            or self.severities
+            or self.acknowledged != "any"
+            or self.snoozed != "awake"
         )
 
     def filters_changed(self) -> None:
@@ -260,6 +297,9 @@ class TasksScreen(TaskActions, ScreenWithHelp):
             "group": self.assignee_group.name if self.assignee_group else None,
             "event": self.event_identifier or None,
             "status": self.status,
+            "severity": level_filter_text(self.severities) or None,
+            "acknowledged": self.acknowledged if self.acknowledged != "any" else None,
+            "snoozed": self.snoozed if self.snoozed != "awake" else None,
         }
         self._save_setting(FILTERS_SETTING, json.dumps({k: v for k, v in saved.items() if v is not None}))
 
@@ -268,6 +308,7 @@ class TasksScreen(TaskActions, ScreenWithHelp):
         self.assignee_mode, self.assignee_user, self.assignee_group = "all", None, None
         self.event_id, self.event_identifier, self.event_label = None, "", ""
         self.status = "open"
+        self.severities, self.acknowledged, self.snoozed = (), "any", "awake"
         search = self.query_one("#search", Input)
         if search.value:
             search.value = ""
@@ -290,6 +331,7 @@ class TasksScreen(TaskActions, ScreenWithHelp):
                 filtered=self._filtered(),
                 event_label=self.event_label,
                 status=self.status,
+                triage_label=triage_summary(self.current_filter()),
                 sort_label=COLUMNS_BY_KEY[self.sort].full_name,
                 descending=self.descending,
                 selected=len(self.table.selected),
@@ -354,7 +396,11 @@ class TasksScreen(TaskActions, ScreenWithHelp):
             current = GROUP_PREFIX + self.assignee_group.name
         else:
             current = self.assignee_mode
-        self.app.push_screen(PickerScreen("Assignee", items, current=current), chosen)
+        flt, me = self.current_filter(), self.actor.user_id
+        picker = PickerScreen(
+            "Assignee", items, current=current, counts=lambda values: assignee_counts(flt, me, values)
+        )
+        self.app.push_screen(picker, chosen)
 
     def _choose_assignee(self, value: str) -> None:
         self.app.backend.run(
@@ -388,7 +434,11 @@ class TasksScreen(TaskActions, ScreenWithHelp):
             self.filters_changed()
 
         current = str(self.event_id) if self.event_id else ""
-        self.app.push_screen(PickerScreen("Event", items, allow_none="Any event", current=current), chosen)
+        flt = self.current_filter()
+        picker = PickerScreen(
+            "Event", items, allow_none="Any event", current=current, counts=lambda values: event_counts(flt, values)
+        )
+        self.app.push_screen(picker, chosen)
 
     # ------------------------------------------------------------------ sort and columns
 
@@ -578,3 +628,30 @@ def event_filter_choices(lang: str) -> tuple[list[tuple[str, str]], dict[str, tu
     items = [(str(e.id), f"{e.name} ({e.identifier})") for e in found]
     names = {str(e.id): (e.identifier, e.name) for e in found}
     return items, names
+
+
+def assignee_counts(flt: TaskFilter, me: int, values: list[str]) -> dict[str, str]:
+    """The count beside each assignee choice under the other filters (in a worker)."""
+    import dataclasses
+
+    from tasktui.services.tasks.counts import choice_counts
+
+    filters = {}
+    for value in values:
+        mode, user, group = assignee_filter(value)
+        filters[value] = dataclasses.replace(
+            flt,
+            assignee_mode="direct" if user else mode,
+            user_id=user.id if user else me,
+            group_id=group.id if group else None,
+        )
+    return choice_counts(filters)
+
+
+def event_counts(flt: TaskFilter, values: list[str]) -> dict[str, str]:
+    """The count beside each event choice ("" any event) under the other filters (in a worker)."""
+    import dataclasses
+
+    from tasktui.services.tasks.counts import choice_counts
+
+    return choice_counts({v: dataclasses.replace(flt, event_id=int(v) if v else None) for v in values})

@@ -32,6 +32,8 @@ class FilterSummary:
     assignee_label: str = ""
     event_label: str = ""
     status: str = "open"
+    #: The triage filter in a few words ("high+ unacked"; "Any": none).
+    triage_label: str = "Any"
     sort_label: str = "Created"
     descending: bool = True
     selected: int = 0
@@ -81,6 +83,7 @@ class FilterBar(Vertical):
             "[b]a[/b] Assignee: $assignee",  # a login or group name, stored text: a variable
             "[b]v[/b] Event: $event",  # an event name, stored text: a variable, not markup
             f"[b]t[/b] {status}",
+            f"[b]f[/b] Triage: {escape(summary.triage_label)}",
             f"[b]s[/b] Sort: {escape(summary.sort_label)} {'▼' if summary.descending else '▲'}",
         ]
         if summary.filtered:

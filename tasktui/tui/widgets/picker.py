@@ -7,6 +7,7 @@ styles, a typed result, no database access — the caller passes the items in.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from textual import on
@@ -63,6 +64,10 @@ class PickerScreen(ModalScreen[str | None]):
     - `allow_none`: when given, a first item with this label (e.g. "Unassigned",
       "Any event") that returns `NONE_VALUE` (the empty string).
     - `current`: the value highlighted when the picker opens.
+    - `counts`: when given, a function of the item values that returns {value: count
+      text} (how many tasks each choice would match); it runs in a worker
+      (`app.backend`) and the counts appear beside the labels when it is done, so
+      the picker opens and filters at once however long counting takes.
 
     Result (via `push_screen(..., callback)` or `push_screen_wait`): the chosen
     value, `""` for the none item, or `None` when cancelled with Escape.
@@ -115,8 +120,12 @@ class PickerScreen(ModalScreen[str | None]):
         items: list[tuple[str, str]],
         allow_none: str | None = None,
         current: str | None = None,
+        counts: Callable[[list[str]], dict[str, str]] | None = None,
     ) -> None:
         super().__init__()
+        self.count_items = counts
+        #: The count text of each value, once `counts` answered.
+        self.counts: dict[str, str] = {}
         self.picker_title = title
         self.items = [PickerItem(v, lbl, f"{v} {lbl}".casefold()) for v, lbl in items]
         self.allow_none = allow_none
@@ -136,6 +145,20 @@ class PickerScreen(ModalScreen[str | None]):
         if self.current is not None and self.current in self.shown_values:
             self.query_one(OptionList).highlighted = self.shown_values.index(self.current)
         self.query_one(Input).focus()
+        if self.count_items is not None:
+            values = ([NONE_VALUE] if self.allow_none is not None else []) + [i.value for i in self.items[:MAX_SHOWN]]
+            self.app.backend.run(  # type: ignore[attr-defined]
+                self.count_items, values, on_done=self._counted, owner=self, group="picker-counts"
+            )
+
+    def _counted(self, counts: dict[str, str]) -> None:
+        """Show the counts beside the labels, keeping the filter and the highlight."""
+        self.counts = counts
+        option_list = self.query_one(OptionList)
+        highlighted = option_list.highlighted
+        self.refill(self.query_one(Input).value)
+        if highlighted is not None and highlighted < len(self.shown_values):
+            option_list.highlighted = highlighted
 
     @on(Input.Changed, "#picker-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -147,11 +170,11 @@ class PickerScreen(ModalScreen[str | None]):
         options: list[Option] = []
         values: list[str] = []
         if self.allow_none is not None and all(w in self.allow_none.casefold() for w in text.casefold().split()):
-            options.append(Option(self.allow_none))
+            options.append(Option(self._with_count(self.allow_none, NONE_VALUE)))
             values.append(NONE_VALUE)
         shown, total = filter_items(self.items, text)
         for item in shown:
-            options.append(Option(visible_line(item.label)))  # labels are stored names
+            options.append(Option(self._with_count(visible_line(item.label), item.value)))  # labels: stored names
             values.append(item.value)
         option_list = self.query_one(OptionList)
         option_list.set_options(options)
@@ -164,6 +187,10 @@ class PickerScreen(ModalScreen[str | None]):
             count.update("No match")
         else:
             count.update(f"{total} match{'es' if total != 1 else ''}")
+
+    def _with_count(self, label: str, value: str) -> str:
+        count = self.counts.get(value)
+        return f"{label}  ({count})" if count is not None else label
 
     def action_move(self, step: int) -> None:
         """Move the highlight by `step` rows (clamped), keeping focus in the filter."""

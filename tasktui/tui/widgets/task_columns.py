@@ -12,11 +12,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from tasktui.formats import local
+from tasktui.models import SEVERITIES
+from tasktui.services.severity import glyph
 from tasktui.services.tasks.listing import TaskRow
 
-#: Status glyphs: an empty circle for open (a cross read as "failed"), a tick for done.
+#: Status glyphs: an empty circle for open (a cross read as "failed"), a tick for done;
+#: an open task someone acknowledged is a filled circle, a snoozed one a "z".
 DONE_MARK = "✓"
 OPEN_MARK = "○"
+ACK_MARK = "●"
+SNOOZE_MARK = "z"
 #: The per-user setting that remembers the chosen columns (comma-separated keys).
 COLUMNS_SETTING = "tasks.columns"
 #: The per-user setting that remembers the sort ("key" or "key:asc").
@@ -89,6 +94,20 @@ def relative_age(created: dt.datetime, at: dt.datetime | None = None) -> str:
     return f"{int(days // 365)}y"
 
 
+def status_mark(row: TaskRow) -> str:
+    """The status cell: done, snoozed, acknowledged or open (readable without colour)."""
+    if row.status == "done":
+        return DONE_MARK
+    if row.snoozed_until is not None:
+        return SNOOZE_MARK
+    return ACK_MARK if row.acknowledged_by else OPEN_MARK
+
+
+def severity_cell(row: TaskRow) -> str:
+    """`‼C`, `!H`, `·N`, `↓L`: glyph and letter (the table colours them too)."""
+    return glyph(SEVERITIES.get(row.severity, 2))
+
+
 def _assignee_or_group(row: TaskRow) -> str:
     if row.assignee:
         return row.assignee
@@ -98,7 +117,8 @@ def _assignee_or_group(row: TaskRow) -> str:
 COLUMNS: list[Column] = [
     Column("created", "Created", 16, 35, lambda r: local(r.created_at)),
     Column("age", "Age", 4, 80, lambda r: relative_age(r.created_at), align_right=True, sort="created"),
-    Column("status", "St", 2, 100, lambda r: DONE_MARK if r.status == "done" else OPEN_MARK, name="Status"),
+    Column("status", "St", 2, 100, status_mark, name="Status"),
+    Column("severity", "Sv", 2, 95, severity_cell, name="Severity"),
     Column("title", "Title", 0, 1000, lambda r: r.title, suffix=_title_suffix),
     Column("description", "Description", 24, 10, lambda r: r.description_first_line),
     Column("plugin", "Plugin", 14, 20, lambda r: r.plugin or "Manually created"),
@@ -107,12 +127,15 @@ COLUMNS: list[Column] = [
     Column("done_at", "Done at", 16, 25, lambda r: local(r.done_at)),
     Column("assignee", "Assignee", 9, 70, lambda r: r.assignee or ""),
     Column("group", "Group", 9, 40, lambda r: r.group or ""),
+    Column("acknowledged", "On it", 9, 30, lambda r: r.acknowledged_by or "", name="Acknowledged by"),
     Column("occurrences", "×", 4, 45, _occurrences, align_right=True, name="Occurrences"),
     Column("id", "ID", 7, 90, lambda r: str(r.id), align_right=True),
 ]
 COLUMNS_BY_KEY: dict[str, Column] = {c.key: c for c in COLUMNS}
 #: Shown until a user chooses otherwise (the occurrence count is next to the title).
-DEFAULT_COLUMNS: tuple[str, ...] = ("created", "age", "status", "title", "event", "assignee", "group", "id")
+DEFAULT_COLUMNS: tuple[str, ...] = (
+    "created", "age", "status", "severity", "title", "event", "assignee", "group", "acknowledged", "id",
+)  # fmt: skip
 #: When the group column gives way, the assignee column shows the group of an
 #: unassigned task ("@warehouse"): a group-owned task must not look unassigned.
 ASSIGNEE_OR_GROUP = replace(COLUMNS_BY_KEY["assignee"], label="Assigned to", width=12, cell=_assignee_or_group)

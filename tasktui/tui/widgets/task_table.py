@@ -77,6 +77,8 @@ class TaskTable(ScrollView, can_focus=True):
         "task-table--done",
         "task-table--placeholder",
         "task-table--new",
+        "task-table--sev-critical",
+        "task-table--sev-high",
     }
 
     DEFAULT_CSS = """
@@ -94,6 +96,8 @@ class TaskTable(ScrollView, can_focus=True):
     TaskTable > .task-table--done { color: $text-muted; text-style: dim; }
     TaskTable > .task-table--placeholder { color: $text-disabled; }
     TaskTable > .task-table--new { background: $success 30%; text-style: bold; }
+    TaskTable > .task-table--sev-critical { color: $error; text-style: bold; }
+    TaskTable > .task-table--sev-high { color: $warning; text-style: bold; }
     """
 
     @dataclass
@@ -507,6 +511,15 @@ class TaskTable(ScrollView, can_focus=True):
             style += self.get_component_rich_style(name)
         gutter = (SELECTED_MARK if row.id in self.selected else " ") + (NEW_MARK if row.id in self.fresh_ids else " ")
         cells = [self._row_cell(c, row, w) for c, w in zip(columns, widths)]
+        keys = [c.key for c in columns]
+        if "severity" in keys and row.severity in ("critical", "high") and row.status != "done":
+            # The severity cell in colour too (its glyph and letter say it without).
+            at = keys.index("severity")
+            before = gutter + " ".join(cells[:at]) + (" " if at else "")
+            after = (" " if at < len(cells) - 1 else "") + " ".join(cells[at + 1 :])
+            accent = style + self.get_component_rich_style(f"task-table--sev-{row.severity}")
+            segments = [Segment(before, style), Segment(cells[at], accent), Segment(after, style)]
+            return Strip(segments, width).crop_extend(0, width, style)
         return Strip([Segment(set_cell_size(gutter + " ".join(cells), width), style)], width)
 
     @classmethod

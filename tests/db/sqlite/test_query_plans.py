@@ -200,3 +200,41 @@ def test_text_search_with_other_filters_is_counted_through_the_text_index(ids):
         plan = dbmod.query_plan(count_query(flt))
         assert plan[0].startswith("SCAN task_fts VIRTUAL TABLE"), (flt, plan)
         assert _task_lines(plan) == ["SEARCH t1 USING INTEGER PRIMARY KEY (rowid=?)"], (flt, plan)
+
+
+def test_severity_and_status_newest_first_walk_the_severity_index(ids):
+    """Issue 17: one severity of open tasks, newest first, is a range of the (status,
+    severity, id) index read backwards (no sort); without a status, (severity, id);
+    sorting open tasks by severity walks the same index; counts read it only."""
+    for flt, index in (
+        (TaskFilter(severities=(4,)), "task_status_severity_id"),
+        (TaskFilter(status="done", severities=(1,)), "task_status_severity_id"),
+        (TaskFilter(status="all", severities=(4,)), "task_severity_id"),
+    ):
+        plan = dbmod.query_plan(page_query(flt, limit=50))
+        assert any(index in line for line in _task_lines(plan)), (flt, plan)
+        assert not any("TEMP B-TREE" in line for line in plan), (flt, plan)
+        counted = _task_lines(dbmod.query_plan(count_query(flt)))
+        assert counted and all("COVERING INDEX" in line for line in counted), (flt, counted)
+    plan = dbmod.query_plan(page_query(TaskFilter(), "severity", limit=50))
+    assert any("task_status_severity_id" in line for line in plan), plan
+    assert not any("TEMP B-TREE" in line for line in plan), plan
+
+
+def test_with_a_snoozed_task_the_default_view_still_walks_its_index(ids, actor):
+    """The few sleeping tasks are looked up by their wake-up time, once per query: the
+    default view keeps its index walk and counts keep reading indexes only."""
+    import datetime as dt
+
+    from tasktui.models import utcnow
+    from tasktui.services.tasks.transitions import snooze
+
+    sleeping = raise_task(actor, "stock_diff", "sleeping").task_id
+    snooze(actor, [sleeping], utcnow() + dt.timedelta(hours=1))
+    plan = dbmod.query_plan(page_query(TaskFilter(), limit=50))
+    assert any("task_status_id" in line for line in plan), plan
+    assert any("task_snoozed_until" in line for line in plan), plan
+    assert not any("TEMP B-TREE FOR ORDER BY" in line for line in plan), plan
+    counted = [line for line in _task_lines(dbmod.query_plan(count_query(TaskFilter()))) if "snoozed" not in line]
+    assert counted and all("COVERING INDEX" in line for line in counted), counted
+    assert [row.title for row in list_tasks(TaskFilter())] == ["one"]
