@@ -46,6 +46,25 @@ class Migration:
         return f"Migration({self.version}, {self.name!r})"
 
 
+class ReservedMigration:
+    """A version number held for a migration of another branch that has not landed
+    here yet (version 9: issue 17's triage). It changes nothing and ships no SQL file;
+    the merge replaces it with that branch's `Migration`, before any release."""
+
+    __slots__ = ("name", "summary", "version")
+
+    def __init__(self, version: int, name: str) -> None:
+        self.version = version
+        self.name = name
+        self.summary = f"(reserved for the {name} migration of another branch: changes nothing here)"
+
+    def __call__(self, db: pw.Database) -> None:
+        """Nothing to do: the reserved version only keeps the numbering."""
+
+    def __repr__(self) -> str:
+        return f"ReservedMigration({self.version}, {self.name!r})"
+
+
 #: The migrations in order (any callable taking the database is a migration: tests
 #: add their own).
 MIGRATIONS: list[Callable[[pw.Database], None]] = [
@@ -57,6 +76,8 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     Migration(6, "intake", "HTTP intake: sources with token hashes, and the alert episode a task last counted."),
     Migration(7, "web_tokens", "Browser mode: login tokens of `tasktui web` (stored hashed)."),
     Migration(8, "channels", "Notification channels and escalation: channels, routes, escalation rules, outbox kinds."),
+    ReservedMigration(9, "triage"),
+    Migration(10, "change_sets", "Change sets: every bulk action's before and after values per task, for undo."),
 ]
 #: The schema version of a database all of whose migrations have run.
 SCHEMA_VERSION = len(MIGRATIONS)
