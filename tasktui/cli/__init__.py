@@ -208,6 +208,8 @@ COMMAND_MODULES = {
     "outbox": "email",
     "export": "export",
     "import": "task_import",
+    "undo": "undo",
+    "preview": "undo",
     "demo": "demo",
     "db": "db",
     "run": "run",

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from tasktui import formats
+from tasktui.cli.bulk_confirm import YES_OPTION, run_bulk
 from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, parse_id, read_ids, state
 from tasktui.errors import Invalid, Refused
 from tasktui.limits import MAX_COMMENT, MAX_DESCRIPTION, MAX_INTEGER, MIN_INTEGER
@@ -302,6 +303,7 @@ def done(
     ok_if_done: bool = typer.Option(
         False, "--ok-if-done", help="A task that is done already is no error (exit 0: safe to run again)."
     ),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Mark tasks done (exit 1 when some were already done, unless --ok-if-done)."""
     from tasktui.services.tasks.status_changes import TRANSITIONS
@@ -309,7 +311,7 @@ def done(
 
     task_ids = read_ids(ids or [])
     _report(
-        mark_done(state(ctx).open(), task_ids),
+        run_bulk(mark_done, state(ctx).open(), task_ids, yes),
         fmt,
         accepted=(TRANSITIONS["done"].skipped_reason,) if ok_if_done else (),
     )
@@ -320,12 +322,13 @@ def reopen(
     ctx: typer.Context,
     ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Reopen done tasks (exit 1 when some were open)."""
     from tasktui.services.tasks.transitions import reopen as reopen_tasks
 
     task_ids = read_ids(ids or [])
-    _report(reopen_tasks(state(ctx).open(), task_ids), fmt)
+    _report(run_bulk(reopen_tasks, state(ctx).open(), task_ids, yes), fmt)
 
 
 @task_app.command("assign")
@@ -335,6 +338,7 @@ def assign(
     to: Optional[str] = typer.Option(None, "--to", help="Assign to this user (default: you)."),
     group: Optional[str] = typer.Option(None, "--group", help="Set the group instead of the assignee."),
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Assign tasks to you, to --to USER, or to --group GROUP."""
     from tasktui.services.tasks.transitions import assign as assign_tasks
@@ -344,7 +348,10 @@ def assign(
         raise Invalid("give either --to or --group, not both")
     task_ids = read_ids(ids or [])
     actor = state(ctx).open()
-    result = assign_group(actor, task_ids, group) if group else assign_tasks(actor, task_ids, to)
+    if group:
+        result = run_bulk(assign_group, actor, task_ids, yes, group)
+    else:
+        result = run_bulk(assign_tasks, actor, task_ids, yes, to)
     _report(result, fmt)
 
 
@@ -354,6 +361,7 @@ def unassign(
     ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
     group: bool = typer.Option(False, "--group", help="Clear the group instead of the assignee."),
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Remove the assignee (or with --group, the group) of tasks."""
     from tasktui.services.tasks.transitions import assign_group
@@ -361,7 +369,10 @@ def unassign(
 
     task_ids = read_ids(ids or [])
     actor = state(ctx).open()
-    _report(assign_group(actor, task_ids, None) if group else unassign_tasks(actor, task_ids), fmt)
+    if group:
+        _report(run_bulk(assign_group, actor, task_ids, yes, None), fmt)
+    else:
+        _report(run_bulk(unassign_tasks, actor, task_ids, yes), fmt)
 
 
 @task_app.command("comment")

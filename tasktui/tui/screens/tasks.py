@@ -132,6 +132,9 @@ class TasksScreen(TaskActions, ScreenWithHelp):
         Binding("m", "assign_me", "Assign me"),
         Binding("u", "assign_user", "Assign…"),
         Binding("U", "unassign", "Unassign"),
+        # Not in the key bar (its 3 lines at 80 columns are full): the toast after
+        # every bulk action says "z to undo"; the help and the palette list it.
+        Binding("z", "undo", "Undo last bulk action", show=False),
         Binding("a", "pick_assignee", "Assignee…"),
         Binding("v", "pick_event", "Event…"),
         Binding("t", "toggle_status", "Open/done"),
@@ -512,10 +515,18 @@ class TasksScreen(TaskActions, ScreenWithHelp):
         return self.table.target_ids()
 
     def task_action_done(self, result: BulkResult) -> None:
-        """Say what changed, drop the selection and show the tasks as they are now."""
-        self.notify(result.summary(), title="Bulk action" if len(self.table.selected) > 1 else "")
+        """Say what changed ("3,950 done — z to undo"), drop the selection and show
+        the tasks as they are now."""
+        from tasktui.services.tasks.bulk_preview import toast_text
+
+        self.notify(toast_text(result), title="Bulk action" if len(self.table.selected) > 1 else "")
         if self.table.selected:
             self.table.clear_selection()
+        self.table.reload()
+
+    def undo_done(self, result) -> None:
+        """After `z`: say what the undo did and show the tasks as they are now."""
+        super().undo_done(result)
         self.table.reload()
 
     # ------------------------------------------------------------------ other screens
