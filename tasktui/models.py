@@ -205,6 +205,9 @@ class Task(BaseModel):
             (("assignee", "event", "status", "group"), False),
             (("assignee", "group", "event", "status"), False),
             (("group", "event", "status", "assignee"), False),
+            # Schema version 10: the stats' periods (raised / done since a day).
+            (("created_at",), False),
+            (("done_at",), False),
         )
 
 

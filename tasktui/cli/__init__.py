@@ -210,6 +210,7 @@ COMMAND_MODULES = {
     "import": "task_import",
     "undo": "undo",
     "preview": "undo",
+    "stats": "stats",
     "demo": "demo",
     "db": "db",
     "run": "run",

@@ -74,6 +74,11 @@ track_field("done_by", None)
 track_field("updated_at", None)
 
 
+def tuples_of(query: Any) -> list[tuple[Any, ...]]:
+    """The rows of a query as tuples (typed for mypy, which reads peewee's as models)."""
+    return list(query.tuples())
+
+
 def history_name(field: str) -> str | None:
     """The history field a recorded field shows under (None: not shown)."""
     if field.startswith(ATTR_PREFIX):
@@ -126,10 +131,10 @@ def current_values(ids: Sequence[int], fields: Sequence[str]) -> dict[int, Value
         query = AttributeDef.select(AttributeDef.id, AttributeDef.key)
         if not every_attribute:
             query = query.where(AttributeDef.key.in_(attribute_keys))
-        definitions = dict(query.tuples())
+        definitions = dict(tuples_of(query))
     for start in range(0, len(ids), CHUNK):
         chunk = list(ids[start : start + CHUNK])
-        for row in Task.select(*selected).where(Task.id.in_(chunk)).tuples():
+        for row in tuples_of(Task.select(*selected).where(Task.id.in_(chunk))):
             values = {c: _plain(v) for c, v in zip(columns, row[1:])}
             values.update({ATTR_PREFIX + key: None for key in attribute_keys})
             found[row[0]] = values
@@ -137,7 +142,7 @@ def current_values(ids: Sequence[int], fields: Sequence[str]) -> dict[int, Value
             rows = TaskAttribute.select(TaskAttribute.task, TaskAttribute.attribute, TaskAttribute.value).where(
                 TaskAttribute.task.in_(chunk) & TaskAttribute.attribute.in_(list(definitions))
             )
-            for task_id, attribute_id, value in rows.tuples():
+            for task_id, attribute_id, value in tuples_of(rows):
                 task_values = found.get(task_id)
                 if task_values is not None:
                     task_values[ATTR_PREFIX + definitions[attribute_id]] = value

@@ -37,6 +37,7 @@ from tasktui.services.tasks.change_sets import (
     history_name,
     loads,
     render,
+    tuples_of,
     write_change_set,
 )
 from tasktui.services.tasks.history import history, insert_history
@@ -126,11 +127,10 @@ def undo(actor: Actor, change_set_id: int | None = None) -> UndoResult:
     def work() -> UndoResult:
         target = _target(actor, change_set_id)
         result = UndoResult(target.id, target.label)
-        items = list(
+        items = tuples_of(
             ChangeSetTask.select(ChangeSetTask.task_id, ChangeSetTask.before, ChangeSetTask.after)
             .where(ChangeSetTask.change_set == target.id)
             .order_by(ChangeSetTask.task_id)
-            .tuples()
         )
         ids = [task_id for task_id, _, _ in items]
         fields = _fields(items)
@@ -245,7 +245,7 @@ def _touched_since(ids: list[int], mark: int, since: dt.datetime) -> dict[int, s
             condition = model.task.in_(chunk)
             condition &= (TaskHistory.id > mark) if model is TaskHistory else (Comment.at >= since)
             query = model.select(model.task, User.login).join(User, on=(who == User.id)).where(condition).order_by(when)
-            touched.update(dict(query.tuples()))
+            touched.update(dict(tuples_of(query)))
     return touched
 
 

@@ -150,6 +150,9 @@ class TasksScreen(TaskActions, ScreenWithHelp):
         Binding("e", "events", "Events"),
         Binding("F", "attributes", "Attributes"),
         Binding("S", "settings", "Settings"),
+        # Not in the key bar either (full at 80 columns): help and palette list them.
+        Binding("P", "people", "People", show=False),
+        Binding("number_sign", "stats", "Stats", show=False),
     ]
 
     def __init__(self) -> None:
@@ -549,6 +552,18 @@ class TasksScreen(TaskActions, ScreenWithHelp):
         from tasktui.tui.screens.events import EventsScreen
 
         self.app.push_screen(EventsScreen(self.actor))
+
+    def action_people(self) -> None:
+        """Open the people screen (users and groups)."""
+        from tasktui.tui.screens.people import PeopleScreen
+
+        self.app.push_screen(PeopleScreen())
+
+    def action_stats(self) -> None:
+        """Open the stats screen (charts of raised, done and open tasks)."""
+        from tasktui.tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
 
     def action_attributes(self) -> None:
         """Open the custom attributes screen (definitions, groups and sets)."""
