@@ -226,6 +226,9 @@ class Task(BaseModel):
             (("status", "severity", "id"), False),
             (("severity", "id"), False),
             (("snoozed_until",), False),
+            # Schema version 10: the stats' periods (raised / done since a day).
+            (("created_at",), False),
+            (("done_at",), False),
         )
 
 
@@ -493,6 +496,50 @@ class SavedView(BaseModel):
         indexes = ((("owner", "name"), True), (("shared",), False))
 
 
+class ChangeSet(BaseModel):
+    """One bulk action of one user (done, reopen, assign, unassign, set attribute,
+    import, or an undo), kept so that it can be undone: `tasktui undo`, `z` in the TUI.
+
+    `action` is the kind (`done`, `assign`, `undo`, ...) and `label` what the user saw
+    ("mark done"). `undoes` is the change set an undo reverted; `undone_by` the undo
+    that reverted this one (None: still in force). `history_mark` is the last history
+    entry id when the action committed: later entries of a task are someone's change
+    since."""
+
+    user = pw.ForeignKeyField(User, backref="+", on_delete="CASCADE", index=False)
+    user_id: int
+    os_login = pw.CharField()
+    action = pw.CharField()
+    label = pw.CharField()
+    created_at = pw.DateTimeField(default=utcnow)
+    task_count = pw.IntegerField(default=0)
+    history_mark = pw.IntegerField(default=0)
+    undoes = pw.ForeignKeyField("self", null=True, backref="+", on_delete="SET NULL", index=False)
+    undoes_id: int | None
+    undone_by = pw.ForeignKeyField("self", null=True, backref="+", on_delete="SET NULL", index=False)
+    undone_by_id: int | None
+
+    class Meta:
+        indexes = ((("user", "id"), False),)
+
+
+class ChangeSetTask(BaseModel):
+    """One task of a change set: the values the action changed, before and after, as
+    JSON objects keyed by Task column name (`status`, `assignee`, ...) or
+    `attr:<key>` for an attribute value. A null object means the task did not exist
+    (before an import; after an import was undone). `task_id` is no foreign key: the
+    undo of an import deletes tasks that a redo brings back with the same id."""
+
+    change_set = pw.ForeignKeyField(ChangeSet, backref="tasks", on_delete="CASCADE", index=False)
+    change_set_id: int
+    task_id = pw.IntegerField()
+    before = pw.TextField(null=True)
+    after = pw.TextField(null=True)
+
+    class Meta:
+        indexes = ((("change_set", "task_id"), False),)
+
+
 #: Every table, in creation order (referenced tables first).
 ALL_MODELS: list[type[BaseModel]] = [
     User,
@@ -520,6 +567,8 @@ ALL_MODELS: list[type[BaseModel]] = [
     AuditEntry,
     IntakeSource,
     SavedView,
+    ChangeSet,
+    ChangeSetTask,
 ]
 
 

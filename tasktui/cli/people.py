@@ -70,6 +70,32 @@ def user_edit(
     typer.echo(f"updated user {info.login}")
 
 
+@user_app.command("delete")
+def user_delete(ctx: typer.Context, login: str = typer.Argument(..., help="Login of the user.")) -> None:
+    """Delete a user nothing refers to (refused with the counts otherwise: deactivate
+    with `user edit LOGIN --inactive`)."""
+    from tasktui.services.people_admin import delete_user
+
+    actor = state(ctx).open()
+    delete_user(login, actor=actor)
+    typer.echo(f"deleted user {login}")
+
+
+@user_app.command("merge")
+def user_merge(
+    ctx: typer.Context,
+    source: str = typer.Argument(..., metavar="FROM", help="The duplicate login (made inactive)."),
+    target: str = typer.Argument(..., metavar="INTO", help="The login that takes over its tasks."),
+) -> None:
+    """Merge a duplicate user FROM into INTO: tasks (assignee, done by), responsible
+    events, groups, routes and rules move to INTO; FROM stays inactive so that its
+    history and comments keep its name."""
+    from tasktui.services.people_admin import merge_user
+
+    actor = state(ctx).open()
+    typer.echo(merge_user(source, target, actor=actor).summary())
+
+
 @group_app.command("add")
 def group_add(
     ctx: typer.Context,
@@ -94,6 +120,33 @@ def group_list(
     check_format(fmt)
     state(ctx).open()
     _echo_rows(list_groups(), ["id", "name", "description", "members"], fmt)
+
+
+@group_app.command("edit")
+def group_edit(
+    ctx: typer.Context,
+    name: str = typer.Argument(..., help="Group name."),
+    new_name: Optional[str] = typer.Option(None, "--name", help="Rename the group."),
+    description: Optional[str] = typer.Option(None, "--description", help="New description."),
+) -> None:
+    """Rename a group or change its description."""
+    from tasktui.errors import Invalid
+    from tasktui.services.people_admin import edit_group
+
+    if new_name is None and description is None:
+        raise Invalid("nothing to change: give --name or --description")
+    actor = state(ctx).open()
+    typer.echo(f"updated group {edit_group(name, new_name, description, actor=actor).name}")
+
+
+@group_app.command("delete")
+def group_delete(ctx: typer.Context, name: str = typer.Argument(..., help="Group name.")) -> None:
+    """Delete a group no task, event or escalation rule refers to (refused with the counts)."""
+    from tasktui.services.people_admin import delete_group
+
+    actor = state(ctx).open()
+    delete_group(name, actor=actor)
+    typer.echo(f"deleted group {name}")
 
 
 @group_app.command("add-member")

@@ -13,6 +13,7 @@ import dataclasses
 import sys
 
 from tasktui import formats
+from tasktui.cli.bulk_run import run_bulk
 from tasktui.cli.outcome import echo
 from tasktui.cli.state import CliState, check_format, check_format_in, parse_id, read_ids
 from tasktui.errors import Invalid, Refused
@@ -284,28 +285,28 @@ def report(result, fmt: str, accepted: tuple[str, ...] = ()) -> None:
         raise Refused(f"{result.action}: {result.skipped_count} task(s) refused: {reasons}")
 
 
-def mark_done(st: CliState, ids: list[str] | None, fmt: str, ok_if_done: bool) -> None:
+def mark_done(st: CliState, ids: list[str] | None, fmt: str, ok_if_done: bool, yes: bool) -> None:
     """`tasktui task done`."""
     from tasktui.services.tasks.status_changes import TRANSITIONS
     from tasktui.services.tasks.transitions import mark_done as mark_tasks_done
 
     task_ids = read_ids(ids or [])
     report(
-        mark_tasks_done(st.open(), task_ids),
+        run_bulk(mark_tasks_done, st.open(), task_ids, yes),
         fmt,
         accepted=(TRANSITIONS["done"].skipped_reason,) if ok_if_done else (),
     )
 
 
-def reopen(st: CliState, ids: list[str] | None, fmt: str) -> None:
+def reopen(st: CliState, ids: list[str] | None, fmt: str, yes: bool) -> None:
     """`tasktui task reopen`."""
     from tasktui.services.tasks.transitions import reopen as reopen_tasks
 
     task_ids = read_ids(ids or [])
-    report(reopen_tasks(st.open(), task_ids), fmt)
+    report(run_bulk(reopen_tasks, st.open(), task_ids, yes), fmt)
 
 
-def assign(st: CliState, ids: list[str] | None, to: str | None, group: str | None, fmt: str) -> None:
+def assign(st: CliState, ids: list[str] | None, to: str | None, group: str | None, fmt: str, yes: bool) -> None:
     """`tasktui task assign`."""
     from tasktui.services.tasks.transitions import assign as assign_tasks
     from tasktui.services.tasks.transitions import assign_group
@@ -314,15 +315,21 @@ def assign(st: CliState, ids: list[str] | None, to: str | None, group: str | Non
         raise Invalid("give either --to or --group, not both")
     task_ids = read_ids(ids or [])
     actor = st.open()
-    result = assign_group(actor, task_ids, group) if group else assign_tasks(actor, task_ids, to)
+    if group:
+        result = run_bulk(assign_group, actor, task_ids, yes, group)
+    else:
+        result = run_bulk(assign_tasks, actor, task_ids, yes, to)
     report(result, fmt)
 
 
-def unassign(st: CliState, ids: list[str] | None, group: bool, fmt: str) -> None:
+def unassign(st: CliState, ids: list[str] | None, group: bool, fmt: str, yes: bool) -> None:
     """`tasktui task unassign`."""
     from tasktui.services.tasks.transitions import assign_group
     from tasktui.services.tasks.transitions import unassign as unassign_tasks
 
     task_ids = read_ids(ids or [])
     actor = st.open()
-    report(assign_group(actor, task_ids, None) if group else unassign_tasks(actor, task_ids), fmt)
+    if group:
+        report(run_bulk(assign_group, actor, task_ids, yes, None), fmt)
+    else:
+        report(run_bulk(unassign_tasks, actor, task_ids, yes), fmt)

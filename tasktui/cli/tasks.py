@@ -8,6 +8,7 @@ import typer
 
 from tasktui import formats
 from tasktui.cli import task_commands
+from tasktui.cli.bulk_confirm import YES_OPTION
 from tasktui.cli.state import FORMAT_HELP, parse_id, read_ids, state
 from tasktui.limits import MAX_COMMENT, MAX_INTEGER, MIN_INTEGER
 from tasktui.text_safety import visible_line
@@ -152,9 +153,10 @@ def done(
     ok_if_done: bool = typer.Option(
         False, "--ok-if-done", help="A task that is done already is no error (exit 0: safe to run again)."
     ),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Mark tasks done (exit 1 when some were already done, unless --ok-if-done)."""
-    task_commands.mark_done(state(ctx), ids, fmt, ok_if_done)
+    task_commands.mark_done(state(ctx), ids, fmt, ok_if_done, yes)
 
 
 @task_app.command("reopen")
@@ -162,9 +164,10 @@ def reopen(
     ctx: typer.Context,
     ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Reopen done tasks (exit 1 when some were open)."""
-    task_commands.reopen(state(ctx), ids, fmt)
+    task_commands.reopen(state(ctx), ids, fmt, yes)
 
 
 @task_app.command("assign")
@@ -174,9 +177,10 @@ def assign(
     to: Optional[str] = typer.Option(None, "--to", help="Assign to this user (default: you)."),
     group: Optional[str] = typer.Option(None, "--group", help="Set the group instead of the assignee."),
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Assign tasks to you, to --to USER, or to --group GROUP."""
-    task_commands.assign(state(ctx), ids, to, group, fmt)
+    task_commands.assign(state(ctx), ids, to, group, fmt, yes)
 
 
 @task_app.command("unassign")
@@ -185,9 +189,10 @@ def unassign(
     ids: Optional[list[str]] = typer.Argument(None, help=IDS_HELP),
     group: bool = typer.Option(False, "--group", help="Clear the group instead of the assignee."),
     fmt: str = typer.Option("table", "--format", "-f", help=BULK_FORMAT_HELP),
+    yes: bool = YES_OPTION,
 ) -> None:
     """Remove the assignee (or with --group, the group) of tasks."""
-    task_commands.unassign(state(ctx), ids, group, fmt)
+    task_commands.unassign(state(ctx), ids, group, fmt, yes)
 
 
 @task_app.command("comment")

@@ -58,6 +58,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     Migration(7, "web_tokens", "Browser mode: login tokens of `tasktui web` (stored hashed)."),
     Migration(8, "channels", "Notification channels and escalation: channels, routes, escalation rules, outbox kinds."),
     Migration(9, "triage", "Triage: severity of events and tasks, acknowledge and snooze, saved views."),
+    Migration(10, "change_sets", "Change sets: every bulk action's before and after values per task, for undo."),
 ]
 #: The schema version of a database all of whose migrations have run.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -74,6 +74,8 @@ def fill_every_table(path: Path) -> dict[str, int]:
             for _cid, name, declared, _notnull, _default, pk in columns:
                 if pk:
                     values.append(row_id)
+                elif references.get(name) == table:  # a row of its own table (change_set.undoes)
+                    values.append(None)
                 elif name in references:
                     values.append(inserted[references[name]][i - 1])
                 else:

@@ -106,7 +106,7 @@ async def test_bulk_actions_on_a_selection_report_changed_and_skipped(seeded, ap
         assert table.selected == {1, 2}
         await pilot.press("o")
         await settle(pilot)
-        assert "reopen: 1 changed, 1 skipped (1 already open)" in notifications(app)
+        assert "1 reopened, 1 skipped (1 already open) — z to undo" in notifications(app)
         assert table.selected == set()
         assert Task.get_by_id(2).status == "open"
         await pilot.press("A")
@@ -114,7 +114,7 @@ async def test_bulk_actions_on_a_selection_report_changed_and_skipped(seeded, ap
         assert len(table.selected) == 13
         await pilot.press("d")
         await settle(pilot)
-        assert "mark done: 13 changed" in notifications(app)
+        assert "13 done — z to undo" in notifications(app)
         assert Task.select().where(Task.status == "open").count() == 0
 
 
@@ -129,7 +129,7 @@ async def test_assign_to_me_to_a_user_and_unassign(seeded, app):
         await pilot.press("g", "space", "space", "space")  # 13, 12, 11
         await pilot.press("u", *"bob", "enter")
         await settle(pilot)
-        assert "assign to bob: 2 changed, 1 skipped (1 already assigned to bob)" in notifications(app)
+        assert "2 assigned to bob, 1 skipped (1 already assigned to bob) — z to undo" in notifications(app)
         await pilot.press("g", "U")  # no selection: the task under the cursor
         await settle(pilot)
         assert Task.get_by_id(13).assignee is None

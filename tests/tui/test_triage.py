@@ -42,7 +42,7 @@ async def test_z_snoozes_through_the_prompt_and_the_task_leaves_the_view(seeded,
         await settle(pilot)
         table = app.screen.query_one(TaskTable)
         before, first = table.total, table.cache.row(0).id
-        await pilot.press("z")
+        await pilot.press("w")
         await settle(pilot)
         assert isinstance(app.screen, SnoozeScreen)
         await pilot.press("tab", *"1999-01-01T08:00", "enter")  # a past time is refused inline
@@ -60,7 +60,7 @@ async def test_z_snoozes_through_the_prompt_and_the_task_leaves_the_view(seeded,
         await pilot.press(*"snoozed only", "enter")
         await settle(pilot)
         assert table.total == 1 and table.cache.row(0).id == first
-        await pilot.press("Z")  # wake it
+        await pilot.press("W")  # wake it
         await settle(pilot)
         assert Task.get_by_id(first).snoozed_until is None and table.total == 0
 

@@ -92,9 +92,13 @@ def set_task_attributes(actor: Actor, task_id: int, values: Mapping[str, str | N
 
     if not values:
         raise Invalid("no attribute values given")
+    from tasktui.services.tasks.change_sets import ATTR_PREFIX, ChangeRecorder
+
     changes: list[AttributeChange] = []
     with write_transaction():
         task = get_task(task_id)
+        recorder = ChangeRecorder(actor, "attribute", f"set {', '.join(values)}", [ATTR_PREFIX + k for k in values])
+        recorder.capture([task.id])
         event = Event.get_by_id(task.event_id)
         allowed = {d.key: d for d in set_attributes(event.attribute_set_id)}
         stored = {
@@ -128,6 +132,7 @@ def set_task_attributes(actor: Actor, task_id: int, values: Mapping[str, str | N
         if rows:
             insert_history(rows)
             Task.update({Task.updated_at: utcnow()}).where(Task.id == task.id).execute()
+            recorder.save()
     return changes
 
 

@@ -26,5 +26,12 @@ def history(
 
 
 def insert_history(rows: list[dict]) -> None:
+    """Insert history rows (from `history`) in the current transaction: few as one
+    INSERT, many (a bulk action) through the driver's executemany."""
+    if len(rows) > CHUNK:
+        from tasktui.db.bulk_rows import insert_rows
+
+        insert_rows(TaskHistory, rows)
+        return
     for start in range(0, len(rows), CHUNK):
         TaskHistory.insert_many(rows[start : start + CHUNK]).execute()

@@ -2,7 +2,11 @@
 
 Bulk actions run in one transaction: unknown ids refuse the whole action (nothing
 changes); tasks that are not in a state the action applies to are skipped and
-reported with the reason. Every change writes a history entry.
+reported with the reason. Every change writes a history entry, and the action is
+recorded as one change set (`change_sets`) that `undo` reverts.
+
+`dry_run=True` runs the same rules in a read and changes nothing: the preview of a
+bulk action above the user's threshold says what the action would do.
 
 Acknowledge and snooze are properties of an open task, not statuses: `acknowledge`
 records who is on it and when; `snooze` hides it until a time. A snooze runs out by
@@ -13,7 +17,8 @@ time — and every action here calls it first, as `notify` does on each run."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +28,7 @@ from tasktui.models import OPEN, Group, Task, User, utcnow
 from tasktui.services.context import Actor
 from tasktui.services.people import get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK
+from tasktui.services.tasks.change_sets import ChangeRecorder
 from tasktui.services.tasks.history import history, insert_history
 from tasktui.services.tasks.status_changes import TRANSITIONS, Transition
 from tasktui.services.triage_clock import iso_text, wake_due
@@ -35,6 +41,12 @@ class BulkResult:
     action: str
     changed: list[int] = field(default_factory=list)
     skipped: dict[str, list[int]] = field(default_factory=dict)
+    #: The kind of action (done, reopen, assign, group, unassign): the preview's wording.
+    kind: str = ""
+    #: The change set that records it (None: nothing changed, or a dry run).
+    change_set_id: int | None = None
+    #: The assignee or group the action sets, for the preview's question.
+    target: str | None = None
 
     @property
     def skipped_count(self) -> int:
@@ -83,17 +95,27 @@ def _group_names(group_ids: Iterable[int | None]) -> dict[int | None, str]:
     return {g.id: g.name for g in Group.select(Group.id, Group.name).where(Group.id.in_(list(ids)))} if ids else {}
 
 
-def mark_done(actor: Actor, ids: Iterable[int]) -> BulkResult:
+def mark_done(actor: Actor, ids: Iterable[int], *, dry_run: bool = False) -> BulkResult:
     """Mark the open tasks among `ids` done (done at / done by); done ones are skipped."""
-    return _apply_transition(actor, ids, TRANSITIONS["done"], "mark done")
+    return _apply_transition(actor, ids, TRANSITIONS["done"], "mark done", dry_run)
 
 
-def reopen(actor: Actor, ids: Iterable[int]) -> BulkResult:
+def reopen(actor: Actor, ids: Iterable[int], *, dry_run: bool = False) -> BulkResult:
     """Reopen the done tasks among `ids` (clears done at / done by); open ones are skipped."""
-    return _apply_transition(actor, ids, TRANSITIONS["reopen"], "reopen")
+    return _apply_transition(actor, ids, TRANSITIONS["reopen"], "reopen", dry_run)
 
 
-def _apply_transition(actor: Actor, ids: Iterable[int], transition: Transition, label: str) -> BulkResult:
+def _dry(work: Callable[[], BulkResult]) -> BulkResult:
+    """Run `work` (which returns before writing) in a read transaction."""
+    from tasktui.models import database_proxy
+
+    with database_proxy.atomic():
+        return work()
+
+
+def _apply_transition(
+    actor: Actor, ids: Iterable[int], transition: Transition, label: str, dry_run: bool = False
+) -> BulkResult:
     """One status transition of the table (`status_changes`) on the tasks in its
     from-status; the others are skipped with the table's reason. A task is not
     reopened while another task is open under its event and dedup key (the dedup
@@ -101,16 +123,20 @@ def _apply_transition(actor: Actor, ids: Iterable[int], transition: Transition, 
     wanted = list(ids)
 
     def work() -> BulkResult:
-        result = BulkResult(label)
+        result = BulkResult(label, kind=transition.name)
         tasks = _load(wanted)
         changed = [i for i, t in tasks.items() if t.status == transition.from_status]
         skipped = [i for i, t in tasks.items() if t.status != transition.from_status]
         if skipped:
             result.skipped[transition.skipped_reason] = skipped
         if transition.to_status == OPEN:
-            changed = _outside_open_dedup_keys(tasks, changed, result)
+            changed = _outside_open_dedup_keys(tasks, changed, result, lock=not dry_run)
         result.changed = changed
+        if dry_run:
+            return result
         changes = transition.changes(utcnow(), actor.user_id)
+        recorder = ChangeRecorder(actor, transition.name, label, [n for n in changes if n != "updated_at"])
+        recorder.capture(result.changed)
         _update(result.changed, {getattr(Task, name): value for name, value in changes.items()})
         insert_history(
             [
@@ -118,22 +144,27 @@ def _apply_transition(actor: Actor, ids: Iterable[int], transition: Transition, 
                 for i in result.changed
             ]
         )
+        result.change_set_id = recorder.save()
         return result
 
-    return retrying(work)
+    return _dry(work) if dry_run else retrying(work)
 
 
 #: Why a done task was not reopened.
 DEDUP_KEY_TAKEN = "another task is open with the same dedup key"
 
 
-def _outside_open_dedup_keys(tasks: dict[int, Task], ids: list[int], result: BulkResult) -> list[int]:
+def _outside_open_dedup_keys(
+    tasks: dict[int, Task], ids: list[int], result: BulkResult, lock: bool = True
+) -> list[int]:
     """`ids` without the tasks whose (event, dedup key) another open task holds, or
-    an earlier one of `ids` takes; those are skipped in `result`."""
+    an earlier one of `ids` takes; those are skipped in `result` (`lock`: writers of
+    the same keys wait their turn; not for a dry run)."""
     keyed = {i: (tasks[i].event_id, tasks[i].dedup_key) for i in ids if tasks[i].dedup_key is not None}
     if not keyed:
         return ids
-    lock_keys(f"dedup:{event_id}:{key}" for event_id, key in keyed.values())
+    if lock:
+        lock_keys(f"dedup:{event_id}:{key}" for event_id, key in keyed.values())
     taken: set[tuple[int, str | None]] = set()
     pairs = sorted(set(keyed.values()))
     for start in range(0, len(pairs), CHUNK):
@@ -156,19 +187,23 @@ def _outside_open_dedup_keys(tasks: dict[int, Task], ids: list[int], result: Bul
     return kept
 
 
-def assign(actor: Actor, ids: Iterable[int], login: str | None = None) -> BulkResult:
+def assign(actor: Actor, ids: Iterable[int], login: str | None = None, *, dry_run: bool = False) -> BulkResult:
     """Assign tasks to the user `login` (None: the acting user). Re-assigning an
     assigned task is allowed; tasks already assigned to that user are skipped."""
-    with write_transaction():
+    with _transaction(dry_run):
         user = get_user(login) if login else User.get_by_id(actor.user_id)
         if not user.active:
             raise Refused(f"user {user.login!r} is inactive and cannot be assigned tasks")
-        result = BulkResult(f"assign to {user.login}")
+        result = BulkResult(f"assign to {user.login}", kind="assign", target=user.login)
         tasks = _load(ids)
         result.changed = [i for i, t in tasks.items() if t.assignee_id != user.id]
         skipped = [i for i, t in tasks.items() if t.assignee_id == user.id]
         if skipped:
             result.skipped[f"already assigned to {user.login}"] = skipped
+        if dry_run:
+            return result
+        recorder = ChangeRecorder(actor, "assign", result.action, ("assignee",))
+        recorder.capture(result.changed)
         old = _logins(t.assignee_id for t in tasks.values())
         _update(result.changed, {Task.assignee: user.id, Task.updated_at: utcnow()})
         insert_history(
@@ -177,20 +212,35 @@ def assign(actor: Actor, ids: Iterable[int], login: str | None = None) -> BulkRe
                 for i in result.changed
             ]
         )
+        result.change_set_id = recorder.save()
     return result
 
 
-def assign_group(actor: Actor, ids: Iterable[int], group: str | None) -> BulkResult:
+def _transaction(dry_run: bool) -> AbstractContextManager[None]:
+    """A write transaction, or for a dry run a read one."""
+    if dry_run:
+        from tasktui.models import database_proxy
+
+        return database_proxy.atomic()  # type: ignore[return-value]
+    return write_transaction()
+
+
+def assign_group(actor: Actor, ids: Iterable[int], group: str | None, *, dry_run: bool = False) -> BulkResult:
     """Set the group of tasks (None clears it); tasks already in that group are skipped."""
-    with write_transaction():
+    with _transaction(dry_run):
         target = get_group(group) if group else None
         target_id = target.id if target else None
-        result = BulkResult(f"assign to group {target.name}" if target else "clear group")
+        label = f"assign to group {target.name}" if target else "clear group"
+        result = BulkResult(label, kind="group", target=target.name if target else None)
         tasks = _load(ids)
         result.changed = [i for i, t in tasks.items() if t.group_id != target_id]
         skipped = [i for i, t in tasks.items() if t.group_id == target_id]
         if skipped:
             result.skipped["already in that group" if target else "have no group"] = skipped
+        if dry_run:
+            return result
+        recorder = ChangeRecorder(actor, "group", label, ("group",))
+        recorder.capture(result.changed)
         old = _group_names(t.group_id for t in tasks.values())
         _update(result.changed, {Task.group: target_id, Task.updated_at: utcnow()})
         insert_history(
@@ -199,23 +249,29 @@ def assign_group(actor: Actor, ids: Iterable[int], group: str | None) -> BulkRes
                 for i in result.changed
             ]
         )
+        result.change_set_id = recorder.save()
     return result
 
 
-def unassign(actor: Actor, ids: Iterable[int]) -> BulkResult:
+def unassign(actor: Actor, ids: Iterable[int], *, dry_run: bool = False) -> BulkResult:
     """Remove the assignee of tasks (the group stays); unassigned ones are skipped."""
-    result = BulkResult("unassign")
-    with write_transaction():
+    result = BulkResult("unassign", kind="unassign")
+    with _transaction(dry_run):
         tasks = _load(ids)
         result.changed = [i for i, t in tasks.items() if t.assignee_id is not None]
         skipped = [i for i, t in tasks.items() if t.assignee_id is None]
         if skipped:
             result.skipped["not assigned"] = skipped
+        if dry_run:
+            return result
+        recorder = ChangeRecorder(actor, "unassign", "unassign", ("assignee",))
+        recorder.capture(result.changed)
         old = _logins(t.assignee_id for t in tasks.values())
         _update(result.changed, {Task.assignee: None, Task.updated_at: utcnow()})
         insert_history(
             [history(i, actor, "unassigned", "assignee", old.get(tasks[i].assignee_id), None) for i in result.changed]
         )
+        result.change_set_id = recorder.save()
     return result
 
 

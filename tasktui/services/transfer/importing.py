@@ -274,6 +274,7 @@ def import_records(
         to_import = [r for r in records if r.index not in existing]
         check_dedup_keys(source, to_import, resolved)
         new_ids = _write(actor, source, to_import, resolved)
+        _record_change_set(actor, source, list(new_ids.values()))
     tasks = [
         ImportedTask(r.index, r.old_id, existing[r.index], "existing")
         if r.index in existing
@@ -281,6 +282,17 @@ def import_records(
         for r in records
     ]
     return ImportResult(source, tasks)
+
+
+def _record_change_set(actor: Actor, source: str, task_ids: list[int]) -> None:
+    """The import as one change set: undo deletes the tasks again (each with its whole
+    row and attributes recorded, so that a redo brings it back)."""
+    from tasktui.services.tasks.change_sets import ALL_ATTRIBUTES, ALL_TASK_COLUMNS, ChangeRecorder
+
+    if task_ids:
+        recorder = ChangeRecorder(actor, "import", f"import {source}", (*ALL_TASK_COLUMNS, ALL_ATTRIBUTES))
+        recorder.capture_new(task_ids)
+        recorder.save()
 
 
 def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved: Resolved) -> dict[int, int]:

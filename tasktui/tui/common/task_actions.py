@@ -13,11 +13,14 @@ from typing import TYPE_CHECKING
 
 from tasktui.services.context import Actor
 from tasktui.services.people import group_choices, user_choices
+from tasktui.services.tasks.bulk_preview import BulkPreview, describe, needs_preview
 from tasktui.services.tasks.transitions import BulkResult, assign, assign_group, mark_done, reopen, unassign
 from tasktui.tui.widgets.picker import PickerScreen
 
 if TYPE_CHECKING:
     from textual.screen import Screen
+
+    from tasktui.services.tasks.undo import UndoResult
 
     _ScreenBase = Screen
 else:
@@ -35,11 +38,19 @@ def assignee_choices() -> list[tuple[str, str]]:
     return choices
 
 
-def assign_to(actor: Actor, task_ids: list[int], value: str) -> BulkResult:
+def assign_to(actor: Actor, task_ids: list[int], value: str, *, dry_run: bool = False) -> BulkResult:
     """Assign the tasks to the user or group a picker value names."""
     if value.startswith(GROUP_PREFIX):
-        return assign_group(actor, task_ids, value.removeprefix(GROUP_PREFIX))
-    return assign(actor, task_ids, value.removeprefix(USER_PREFIX))
+        return assign_group(actor, task_ids, value.removeprefix(GROUP_PREFIX), dry_run=dry_run)
+    return assign(actor, task_ids, value.removeprefix(USER_PREFIX), dry_run=dry_run)
+
+
+def preview_if_needed(actor: Actor, action: Callable[..., BulkResult], ids: list[int]) -> BulkPreview | None:
+    """The preview of `action` on `ids` when they are more than the user's threshold
+    (a dry run: nothing changes), else None (a service call: run it in a worker)."""
+    if not needs_preview(actor, len(ids)):
+        return None
+    return describe(action(actor, ids, dry_run=True))
 
 
 class TaskActions(_ScreenBase):
@@ -93,7 +104,7 @@ class TaskActions(_ScreenBase):
 
         def chosen(value: str | None) -> None:
             if value:
-                self._run_task_action(lambda actor, task_ids: assign_to(actor, task_ids, value), ids)
+                self._run_task_action(lambda actor, task_ids, **kw: assign_to(actor, task_ids, value, **kw), ids)
 
         picker = PickerScreen(self.assign_picker_title(ids), choices, current=self.assign_picker_current())
         self.app.push_screen(picker, chosen)
@@ -106,6 +117,37 @@ class TaskActions(_ScreenBase):
         self._run_task_action(action, ids)
 
     def _run_task_action(self, action: Callable[..., BulkResult], ids: list[int]) -> None:
+        """Preview first above the user's threshold (issue 18.1), then act."""
+
+        def previewed(preview: BulkPreview | None) -> None:
+            if preview is None:
+                self._act(action, ids)
+                return
+            from tasktui.tui.screens.preview import PreviewScreen
+
+            def answered(choice: str | None) -> None:
+                if choice == "yes":
+                    self._act(action, ids)
+                else:
+                    self.notify("Nothing changed")
+
+            self.app.push_screen(PreviewScreen(preview), answered)
+
+        self.app.backend.run(
+            preview_if_needed, self.app.actor, action, ids, on_done=previewed, owner=self, group="task-actions"
+        )
+
+    def _act(self, action: Callable[..., BulkResult], ids: list[int]) -> None:
         self.app.backend.run(
             action, self.app.actor, ids, on_done=self.task_action_done, owner=self, group="task-actions"
         )
+
+    def action_undo(self) -> None:
+        """Undo my last bulk action (again: redo it)."""
+        from tasktui.services.tasks.undo import undo
+
+        self.app.backend.run(undo, self.app.actor, on_done=self.undo_done, owner=self, group="task-actions")
+
+    def undo_done(self, result: UndoResult) -> None:
+        """After an undo: say what was reverted and what was skipped (and who changed it)."""
+        self.notify(result.summary(), severity="warning" if result.skipped else "information", title="Undo")

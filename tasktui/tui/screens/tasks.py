@@ -146,6 +146,9 @@ class TasksScreen(TriageActions, TaskActions, ScreenWithHelp):
         Binding("m", "assign_me", "Assign me"),
         Binding("u", "assign_user", "Assign…"),
         Binding("U", "unassign", "Unassign"),
+        # Not in the key bar (its 3 lines at 80 columns are full): the toast after
+        # every bulk action says "z to undo"; the help and the palette list it.
+        Binding("z", "undo", "Undo last bulk action", show=False),
         Binding("a", "pick_assignee", "Assignee…"),
         Binding("v", "pick_event", "Event…"),
         Binding("t", "toggle_status", "Open/done"),
@@ -164,6 +167,9 @@ class TasksScreen(TriageActions, TaskActions, ScreenWithHelp):
         Binding("e", "events", "Events"),
         Binding("F", "attributes", "Attributes"),
         Binding("S", "settings", "Settings"),
+        # Not in the key bar either (full at 80 columns): help and palette list them.
+        Binding("P", "people", "People", show=False),
+        Binding("number_sign", "stats", "Stats", show=False),
     ]
 
     def __init__(self) -> None:
@@ -562,10 +568,18 @@ class TasksScreen(TriageActions, TaskActions, ScreenWithHelp):
         return self.table.target_ids()
 
     def task_action_done(self, result: BulkResult) -> None:
-        """Say what changed, drop the selection and show the tasks as they are now."""
-        self.notify(result.summary(), title="Bulk action" if len(self.table.selected) > 1 else "")
+        """Say what changed ("3,950 done — z to undo"), drop the selection and show
+        the tasks as they are now."""
+        from tasktui.services.tasks.bulk_preview import toast_text
+
+        self.notify(toast_text(result), title="Bulk action" if len(self.table.selected) > 1 else "")
         if self.table.selected:
             self.table.clear_selection()
+        self.table.reload()
+
+    def undo_done(self, result) -> None:
+        """After `z`: say what the undo did and show the tasks as they are now."""
+        super().undo_done(result)
         self.table.reload()
 
     # ------------------------------------------------------------------ other screens
@@ -588,6 +602,18 @@ class TasksScreen(TriageActions, TaskActions, ScreenWithHelp):
         from tasktui.tui.screens.events import EventsScreen
 
         self.app.push_screen(EventsScreen(self.actor))
+
+    def action_people(self) -> None:
+        """Open the people screen (users and groups)."""
+        from tasktui.tui.screens.people import PeopleScreen
+
+        self.app.push_screen(PeopleScreen())
+
+    def action_stats(self) -> None:
+        """Open the stats screen (charts of raised, done and open tasks)."""
+        from tasktui.tui.screens.stats import StatsScreen
+
+        self.app.push_screen(StatsScreen())
 
     def action_attributes(self) -> None:
         """Open the custom attributes screen (definitions, groups and sets)."""

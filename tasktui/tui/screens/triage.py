@@ -154,8 +154,8 @@ class TriageActions(_Base):
         Binding("i", "acknowledge", "On it"),
         Binding("I", "unacknowledge", "Unack", show=False),
         # Not in the key bar (it keeps 3 lines at 80 columns): the help and palette list it.
-        Binding("z", "snooze", "Snooze", show=False),
-        Binding("Z", "unsnooze", "Wake", show=False),
+        Binding("w", "snooze", "Snooze (wait)", show=False),
+        Binding("W", "unsnooze", "Wake", show=False),
         # Not in the key bar (no room at 80 columns): the filter bar shows "f Triage: …".
         Binding("f", "pick_triage", "Triage…", show=False),
     ]
