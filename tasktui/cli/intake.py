@@ -6,7 +6,6 @@ error line naming the extra (exit 2). The source commands need nothing extra.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Optional
 
 import typer
@@ -53,6 +52,8 @@ def serve(
 
     state(ctx).open()
     try:
+        import asyncio
+
         asyncio.run(run_server(address, metrics_address, max_body=max_body, lock_wait=lock_wait))
     except OSError as e:  # the address is taken or not ours
         raise Invalid(f"cannot listen on {listen}: {e.strerror or e}") from None

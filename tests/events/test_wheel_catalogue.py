@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tasktui import db as dbmod
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -34,9 +36,10 @@ def test_wheel_contains_catalogue_and_stylesheet(wheel: Path) -> None:
     assert len(shipped) == 5
     assert shipped <= names
     assert "tasktui/tasktui.tcss" in names
-    folder = REPO / "tasktui" / "db" / "sqlite" / "migrations"
-    migrations = {f"tasktui/db/sqlite/migrations/{p.name}" for p in folder.glob("*.sql")}
-    assert len(migrations) == 5 and migrations <= names
+    for engine in ("sqlite", "postgres"):
+        folder = REPO / "tasktui" / "db" / engine / "migrations"
+        migrations = {f"tasktui/db/{engine}/migrations/{p.name}" for p in folder.glob("*.sql")}
+        assert len(migrations) == dbmod.SCHEMA_VERSION and migrations <= names, engine
 
 
 def test_installed_wheel_registers_its_own_catalogue(wheel: Path, tmp_path: Path) -> None:

@@ -170,6 +170,7 @@ def test_alertmanager_raises_resolves_and_two_instances_make_no_duplicate(cli, s
     assert token not in server.log() and pd_token not in server.log()
 
 
+@pytest.mark.sqlite_only  # holds SQLite's write lock with sqlite3
 def test_alertmanager_retries_a_503_until_the_intake_answers(cli, start_server, alertmanagers, tmp_path):
     """The database is busy at first (503, nothing written): Alertmanager retries."""
     import sqlite3

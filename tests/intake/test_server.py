@@ -147,6 +147,7 @@ def _hold_write_lock(path, seconds: float, started: threading.Event) -> None:
     con.close()
 
 
+@pytest.mark.sqlite_only  # holds SQLite's write lock with sqlite3
 def test_database_busy_is_503_then_the_retry_goes_through(cli, am_setup, start_server):
     """SQLite: another process holds the write lock longer than --lock-wait."""
     server = start_server("--lock-wait", "0.3")
@@ -168,6 +169,7 @@ def test_database_busy_is_503_then_the_retry_goes_through(cli, am_setup, start_s
     assert len(tasks(cli)) == 1 and tasks(cli)[0]["occurrences"] == 1
 
 
+@pytest.mark.sqlite_only  # removes the SQLite file
 def test_healthz_503_when_the_database_is_gone(cli, am_setup, start_server):
     server = start_server()
     assert server.post("/healthz", None).status == 200
@@ -183,6 +185,7 @@ def test_healthz_503_when_the_database_is_gone(cli, am_setup, start_server):
     assert "Traceback" not in server.log()
 
 
+@pytest.mark.sqlite_only  # holds SQLite's write lock with sqlite3
 def test_sigterm_lets_the_request_in_flight_finish(cli, am_setup, start_server):
     server = start_server("--lock-wait", "10")
     started = threading.Event()

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
+import pytest
+
 from tasktui.services.intake.sources import authenticate, token_hash
 from tests.intake.conftest import add_events, add_source
 
 
+@pytest.mark.sqlite_only  # looks for the token in the SQLite file's bytes
 def test_add_prints_a_token_once_and_stores_only_its_hash(cli):
     cli("init")
     add_events(cli, "alerts")

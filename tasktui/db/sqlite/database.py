@@ -43,6 +43,10 @@ class TaskDatabase(pw.SqliteDatabase):
     def __init__(self, path: str, *, dialect: Dialect | None = None, read_only: str | None = None) -> None:
         self.path = path
         self.read_only = read_only
+        if dialect is None:  # whatever engine was opened last, this file is SQLite's
+            from tasktui.db.registry import dialect_for
+
+            dialect = dialect_for("sqlite")
         self.dialect = dialect
         if read_only is None:
             super().__init__(path, pragmas=PRAGMAS, lock_type="IMMEDIATE", timeout=BUSY_TIMEOUT_S)
