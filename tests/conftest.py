@@ -62,10 +62,12 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     `sqlite_only` (it looks at the SQLite file itself)."""
     if "backend" not in metafunc.fixturenames or metafunc.definition.get_closest_marker("sqlite_only"):
         return
+    opted_in = metafunc.definition.get_closest_marker("both_backends") is not None
     if "snap_compare" in metafunc.fixturenames:  # a screen looks the same on both
         return
+    if inspect.iscoroutinefunction(metafunc.function) and not opted_in:
+        return  # a Pilot test drives a screen: the services under it run on both already
     parts = Path(str(metafunc.definition.fspath)).relative_to(Path(__file__).parent).parts
-    opted_in = metafunc.definition.get_closest_marker("both_backends") is not None
     if opted_in or (parts[0] in BOTH_BACKENDS and parts[:2] != ("db", "sqlite")):
         metafunc.parametrize("backend", ["sqlite", "postgresql"])
 
