@@ -26,6 +26,8 @@ async def _click_every_table(pilot, times: int) -> int:
             await settle(pilot, rounds=1)
             assert pilot.app.return_code is None, "the app ended after a click"
             clicked += 1
+            if not table.is_attached:  # a click left the screen (events: Enter shows the tasks)
+                return clicked
             if pilot.app.screen is not table.screen:  # a click opened another screen
                 pilot.app.pop_screen()
                 await settle(pilot, rounds=1)
