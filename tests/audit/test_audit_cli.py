@@ -19,7 +19,7 @@ def test_json_shape_newest_first(cli):
     assert all(list(row) == JSON_KEYS for row in rows)
     assert [(r["entity"], r["key"], r["action"], r["field"], r["old"], r["new"]) for r in rows[:2]] == [
         ("event", "stock_diff", "edit", "name_en", "Stock", "Stock difference"),
-        ("event", "stock_diff", "create", None, None, '{"name_en": "Stock"}'),
+        ("event", "stock_diff", "create", None, None, '{"name_en": "Stock", "severity": "normal"}'),
     ]
     assert rows[0]["actor"] == "alice" and rows[0]["os_login"] and rows[0]["at"].endswith("Z")
     assert rows[0]["id"] > rows[1]["id"]

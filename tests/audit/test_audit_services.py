@@ -44,13 +44,19 @@ def test_event_changes_are_recorded_field_by_field(actor):
     events.delete_event("stock_diff", actor=actor)
     who = ("alice", "ops", "event", "stock_diff")
     assert entries() == [
-        (*who, "create", None, None, '{"name_en": "Stock", "responsible_user": "bob"}'),
+        (*who, "create", None, None, '{"name_en": "Stock", "responsible_user": "bob", "severity": "normal"}'),
         (*who, "edit", "name_en", "Stock", "Stock difference"),
         (*who, "edit", "responsible_user", "bob", None),
         (*who, "edit", "responsible_group", None, "warehouse"),
         (*who, "obsolete", "state", "active", "obsolete"),
         (*who, "activate", "state", "obsolete", "active"),
-        (*who, "delete", None, '{"name_en": "Stock difference", "responsible_group": "warehouse"}', None),
+        (
+            *who,
+            "delete",
+            None,
+            '{"name_en": "Stock difference", "responsible_group": "warehouse", "severity": "normal"}',
+            None,
+        ),
     ]
 
 
@@ -179,7 +185,16 @@ def test_manifest_registration_records_what_it_created_or_changed(actor, tmp_pat
     manifest.write_text('plugin = "Warehouse"\n[[event]]\nidentifier = "stock_diff"\nname.en = "Stock v2"\n')
     register_manifests([manifest], actor=actor)
     assert entries("event") == [
-        ("alice", "ops", "event", "stock_diff", "register", None, None, '{"name_en": "Stock", "plugin": "Warehouse"}'),
+        (
+            "alice",
+            "ops",
+            "event",
+            "stock_diff",
+            "register",
+            None,
+            None,
+            '{"name_en": "Stock", "plugin": "Warehouse", "severity": "normal"}',
+        ),
         ("alice", "ops", "event", "stock_diff", "register", "name_en", "Stock", "Stock v2"),
     ]
 

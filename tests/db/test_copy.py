@@ -47,6 +47,8 @@ def _fill(path: Path) -> None:
         ("web", "token", "add", "anna"),
         ("raise", "stock_count", "-t", "Stock difference for one SKU", "-a", "sku=ZEBRA-77", "-a", "qty=5"),
         ("raise", "stock_count", "-t", "Stock again", "-a", "sku=ZEBRA-78", "-a", "qty=6", "--dedup-key", "k1"),
+        ("view", "save", "Hot", "--severity", "high+", "--shared"),
+        ("task", "reopen", "1", "2", "--yes"),  # a change set (undo)
     ]  # fmt: skip
     for step in steps:
         result = cli(*step)
@@ -288,7 +290,7 @@ def test_the_command_copies_refuses_and_fails_in_one_line(source, postgres_serve
     url = postgres_server.new_database()
     done = _tasktui("db", "copy", str(source), url)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.startswith("copied ") and " tasks) in 25 tables from " in done.stdout
+    assert done.stdout.startswith("copied ") and " tasks) in 28 tables from " in done.stdout
     assert done.stderr == ""  # no progress bar when stderr is not a terminal
 
     again = _tasktui("db", "copy", str(source), url)
