@@ -9,7 +9,7 @@ from typing import cast
 
 import peewee as pw
 
-from tasktui.db import write_transaction
+from tasktui.db import lock_keys, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.limits import MAX_DISPLAY_NAME, MAX_GROUP_DESCRIPTION, check_length
 from tasktui.models import Group, Membership, User
@@ -83,6 +83,7 @@ def add_user(login: str, display_name: str = "", email: str | None = None, *, ac
     email = check_email(email)
     check_length(display_name, MAX_DISPLAY_NAME, "a display name")
     with write_transaction():
+        lock_keys([f"user:{login}"])  # concurrent creators of one name take turns (PostgreSQL)
         if User.select().where(User.login == login).exists():
             raise Refused(f"user {login!r} already exists")
         user = User.create(login=login, display_name=clean_line(display_name).strip() or login, email=email)
@@ -147,6 +148,7 @@ def add_group(name: str, description: str = "", *, actor: Actor | None = None) -
         )
     check_length(description, MAX_GROUP_DESCRIPTION, "a group description")
     with write_transaction():
+        lock_keys([f"group:{name}"])  # concurrent creators of one name take turns (PostgreSQL)
         if Group.select().where(Group.name == name).exists():
             raise Refused(f"group {name!r} already exists")
         group = Group.create(name=name, description=clean_text(description).strip())

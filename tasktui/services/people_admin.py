@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import peewee as pw
 
-from tasktui.db import write_transaction
+from tasktui.db import lock_keys, write_transaction
 from tasktui.errors import Invalid, Refused
 from tasktui.limits import MAX_GROUP_DESCRIPTION, check_length
 from tasktui.models import (
@@ -189,6 +189,7 @@ def edit_group(
             new_name = new_name.strip()
             if not GROUP_RE.match(new_name):
                 raise Invalid(f"group name {new_name!r} must be 1-64 letters, digits, '_', '.' or '-'")
+            lock_keys([f"group:{new_name}"])  # concurrent creators of one name take turns (PostgreSQL)
             if Group.select().where(Group.name == new_name).exists():
                 raise Refused(f"group {new_name!r} already exists")
             record(actor, "group", group.name, "edit", "name", old=group.name, new=new_name)

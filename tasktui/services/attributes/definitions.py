@@ -21,7 +21,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from tasktui.db import write_transaction
+from tasktui.db import lock_keys, write_transaction
 from tasktui.errors import Invalid, Refused
 from tasktui.models import AttributeDef, AttributeGroup, AttributeSet, AttributeSetItem, TaskAttribute
 from tasktui.services.attributes.checks import (
@@ -155,6 +155,7 @@ def create_attribute(
         choice_list = []
     default_text = _default_text(key, type_name, default, choice_list)
     with write_transaction():
+        lock_keys([f"attribute:{key}"])  # concurrent creators of one name take turns (PostgreSQL)
         if AttributeDef.select().where(AttributeDef.key == key).exists():
             raise Refused(f"attribute {key!r} already exists")
         group_row = get_attribute_group(group) if group else None

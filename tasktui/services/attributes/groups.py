@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tasktui.db import write_transaction
+from tasktui.db import lock_keys, write_transaction
 from tasktui.errors import Refused
 from tasktui.models import AttributeDef, AttributeGroup
 from tasktui.services.attributes.checks import (
@@ -79,6 +79,7 @@ def create_attribute_group(
     label_en = check_label(label_en, "en", required=True)
     label_de = check_label(label_de, "de", required=False)
     with write_transaction():
+        lock_keys([f"attribute-group:{key}"])  # concurrent creators of one name take turns (PostgreSQL)
         if AttributeGroup.select().where(AttributeGroup.key == key).exists():
             raise Refused(f"attribute group {key!r} already exists")
         group = AttributeGroup.create(

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import cast
 
-from tasktui.db import write_transaction
+from tasktui.db import lock_keys, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import AttributeDef, AttributeSet, AttributeSetItem, Event, Task, TaskAttribute
 from tasktui.services.attributes.checks import (
@@ -83,6 +83,7 @@ def create_attribute_set(
     check_key(key, "attribute set")
     name = _check_name(name)
     with write_transaction():
+        lock_keys([f"attribute-set:{key}"])  # concurrent creators of one name take turns (PostgreSQL)
         if AttributeSet.select().where(AttributeSet.key == key).exists():
             raise Refused(f"attribute set {key!r} already exists")
         aset = AttributeSet.create(key=key, name=name)

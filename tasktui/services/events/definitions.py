@@ -10,7 +10,7 @@ from typing import Literal, cast, overload
 
 import peewee as pw
 
-from tasktui.db import write_transaction
+from tasktui.db import lock_keys, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.limits import MAX_IDENTIFIER, MAX_NAME
 from tasktui.models import OPEN, AttributeSet, Event, Group, Task, User
@@ -189,6 +189,7 @@ def create_event(
     name_en = _check_name(name_en, "en", required=True)
     name_de = _check_name(name_de, "de", required=False)
     with write_transaction():
+        lock_keys([f"event:{identifier}"])  # concurrent creators of one name take turns (PostgreSQL)
         if Event.select().where(Event.identifier == identifier).exists():
             raise Refused(f"event {identifier!r} already exists")
         user = get_user(responsible_user) if responsible_user else None
