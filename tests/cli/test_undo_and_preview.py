@@ -107,3 +107,18 @@ def test_off_a_terminal_a_bulk_command_never_asks(world):
     assert "?" not in piped.stdout and "mark done: 3 changed" in piped.stdout
     closed = world.run("task", "reopen", *map(str, ids), input="")
     assert closed.exit_code == 0 and "?" not in closed.stdout
+
+
+def test_ack_and_snooze_from_the_cli_are_undone_by_undo(world):
+    ids = _raise(world, 2)
+    assert world("task", "ack", *map(str, ids)).exit_code == 0
+    assert world("task", "snooze", *map(str, ids), "--until", "2h").exit_code == 0
+    shown = [json.loads(world("task", "show", str(i), "--format", "json").stdout) for i in ids]
+    assert all(s["acknowledged_by"] == "alice" and s["snoozed_until"] for s in shown)
+    snoozed = world("undo")
+    assert snoozed.exit_code == 0, snoozed.stderr
+    assert snoozed.stdout.strip().startswith("undo of #2 (snooze until ")
+    acked = world("undo", "1")  # a plain `undo` now would redo the snooze
+    assert acked.stdout.strip().startswith("undo of #1 (acknowledge): 2 reverted")
+    shown = [json.loads(world("task", "show", str(i), "--format", "json").stdout) for i in ids]
+    assert [(s["acknowledged_by"], s["snoozed_until"]) for s in shown] == [(None, None)] * 2

@@ -203,3 +203,62 @@ def test_undo_of_an_import_deletes_the_tasks_and_redo_brings_them_back(world, tm
     assert Task.get_by_id(new_ids[0]).__data__ == rows[new_ids[0]]
     assert TaskAttribute.select().where(TaskAttribute.task == new_ids[0]).count() == 1
     assert typed_values(new_ids[:1]) == {new_ids[0]: {"qty": 5}}
+
+
+def _triage(task_id: int) -> tuple:
+    t = Task.get_by_id(task_id)
+    return (t.acknowledged_by_id, t.acknowledged_at, t.snoozed_until)
+
+
+def test_undo_of_acknowledge_gives_each_task_its_previous_acknowledgement(world):
+    from tasktui.services.tasks.transitions import acknowledge, unacknowledge
+
+    bob = acting_user("bob", "bob")
+    ids = _raise(world, 3)
+    acknowledge(bob, ids[:1])  # bob was on the first one: alice takes it over
+    before = {i: _triage(i) for i in ids}
+    result = acknowledge(world, ids)
+    assert result.change_set_id is not None and sorted(result.changed) == ids
+    assert {Task.get_by_id(i).acknowledged_by_id for i in ids} == {world.user_id}
+    undone = undo(world)
+    assert sorted(undone.reverted) == ids and undone.skipped == {}
+    assert {i: _triage(i) for i in ids} == before
+    assert _history(ids[0])[-1] == ("undo", "acknowledged_by", "alice", "bob", "alice")
+    assert _history(ids[1])[-1] == ("undo", "acknowledged_by", "alice", None, "alice")
+    undo(world)  # redo
+    assert {Task.get_by_id(i).acknowledged_by_id for i in ids} == {world.user_id}
+    cleared = unacknowledge(world, ids)
+    assert cleared.change_set_id is not None and last_change_set(world).label == "unacknowledge"
+    undo(world)
+    assert {Task.get_by_id(i).acknowledged_by_id for i in ids} == {world.user_id}
+
+
+def test_undo_of_snooze_and_unsnooze_restores_each_wake_up_time(world):
+    import datetime as dt
+
+    from tasktui.models import utcnow
+    from tasktui.services.tasks.transitions import snooze, unsnooze
+
+    ids = _raise(world, 3)
+    soon = (utcnow() + dt.timedelta(hours=1)).replace(microsecond=0)
+    later = soon + dt.timedelta(days=1)
+    snooze(world, ids[:1], soon)
+    result = snooze(world, ids, later)
+    assert sorted(result.changed) == ids and result.change_set_id is not None
+    undo(world)
+    assert [Task.get_by_id(i).snoozed_until for i in ids] == [soon, None, None]
+    undo(world)  # redo
+    assert [Task.get_by_id(i).snoozed_until for i in ids] == [later] * 3
+    woke = unsnooze(world, ids[1:])
+    assert woke.change_set_id is not None
+    undo(world)
+    assert [Task.get_by_id(i).snoozed_until for i in ids] == [later] * 3
+
+
+def test_toast_of_acknowledge_and_snooze_offers_undo(world):
+    from tasktui.services.tasks.bulk_preview import toast_text
+    from tasktui.services.tasks.transitions import acknowledge
+
+    ids = _raise(world, 2)
+    assert toast_text(acknowledge(world, ids)) == "2 acknowledged — z to undo"
+    assert toast_text(acknowledge(world, ids)) == "0 acknowledged, 2 skipped (2 already acknowledged by you)"

@@ -84,7 +84,15 @@ def needs_preview(actor: Actor, count: int) -> bool:
 
 
 #: What the changed tasks became, per kind of action (the toast after it).
-DONE_WORDS = {"done": "done", "reopen": "reopened", "unassign": "unassigned"}
+DONE_WORDS = {
+    "done": "done",
+    "reopen": "reopened",
+    "unassign": "unassigned",
+    "ack": "acknowledged",
+    "unack": "unacknowledged",
+    "snooze": "snoozed",
+    "unsnooze": "woken",
+}
 
 
 def toast_text(result: BulkResult) -> str:

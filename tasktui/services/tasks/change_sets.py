@@ -73,6 +73,9 @@ track_field("group", render="group")
 track_field("done_at", None)
 track_field("done_by", None)
 track_field("updated_at", None)
+track_field("acknowledged_by", render="user")
+track_field("acknowledged_at", None)
+track_field("snoozed_until")
 
 
 def tuples_of(query: Any) -> list[tuple[Any, ...]]:

@@ -41,7 +41,8 @@ class BulkResult:
     action: str
     changed: list[int] = field(default_factory=list)
     skipped: dict[str, list[int]] = field(default_factory=dict)
-    #: The kind of action (done, reopen, assign, group, unassign): the preview's wording.
+    #: The kind of action (done, reopen, assign, group, unassign, ack, unack, snooze,
+    #: unsnooze): the preview's wording.
     kind: str = ""
     #: The change set that records it (None: nothing changed, or a dry run).
     change_set_id: int | None = None
@@ -278,6 +279,9 @@ def unassign(actor: Actor, ids: Iterable[int], *, dry_run: bool = False) -> Bulk
 # --------------------------------------------------------------------------- triage
 
 NOT_OPEN = "not open"
+#: What acknowledging and snoozing change (their change sets hold these; undo writes them back).
+_ACK_FIELDS = ("acknowledged_by", "acknowledged_at")
+_SNOOZE_FIELDS = ("snoozed_until",)
 
 
 def _split_open(tasks: dict[int, Task], result: BulkResult) -> dict[int, Task]:
@@ -294,13 +298,15 @@ def acknowledge(actor: Actor, ids: Iterable[int]) -> BulkResult:
     wanted = list(ids)
 
     def work() -> BulkResult:
-        result = BulkResult("acknowledge")
+        result = BulkResult("acknowledge", kind="ack")
         wake_due(actor)
         tasks = _split_open(_load(wanted), result)
         mine = [i for i, t in tasks.items() if t.acknowledged_by_id == actor.user_id]
         if mine:
             result.skipped["already acknowledged by you"] = mine
         result.changed = [i for i in tasks if i not in set(mine)]
+        recorder = ChangeRecorder(actor, "ack", "acknowledge", _ACK_FIELDS)
+        recorder.capture(result.changed)
         old = _logins(t.acknowledged_by_id for t in tasks.values())
         now = utcnow()
         _update(result.changed, {Task.acknowledged_by: actor.user_id, Task.acknowledged_at: now, Task.updated_at: now})
@@ -310,6 +316,7 @@ def acknowledge(actor: Actor, ids: Iterable[int]) -> BulkResult:
                 for i in result.changed
             ]
         )
+        result.change_set_id = recorder.save()
         return result
 
     return retrying(work)
@@ -320,13 +327,15 @@ def unacknowledge(actor: Actor, ids: Iterable[int]) -> BulkResult:
     wanted = list(ids)
 
     def work() -> BulkResult:
-        result = BulkResult("unacknowledge")
+        result = BulkResult("unacknowledge", kind="unack")
         wake_due(actor)
         tasks = _load(wanted)
         result.changed = [i for i, t in tasks.items() if t.acknowledged_by_id is not None]
         skipped = [i for i, t in tasks.items() if t.acknowledged_by_id is None]
         if skipped:
             result.skipped["not acknowledged"] = skipped
+        recorder = ChangeRecorder(actor, "unack", "unacknowledge", _ACK_FIELDS)
+        recorder.capture(result.changed)
         old = _logins(t.acknowledged_by_id for t in tasks.values())
         _update(result.changed, {Task.acknowledged_by: None, Task.acknowledged_at: None, Task.updated_at: utcnow()})
         insert_history(
@@ -335,6 +344,7 @@ def unacknowledge(actor: Actor, ids: Iterable[int]) -> BulkResult:
                 for i in result.changed
             ]
         )
+        result.change_set_id = recorder.save()
         return result
 
     return retrying(work)
@@ -348,13 +358,15 @@ def snooze(actor: Actor, ids: Iterable[int], until: dt.datetime) -> BulkResult:
         raise Invalid("a snooze must end in the future")
 
     def work() -> BulkResult:
-        result = BulkResult("snooze")
+        result = BulkResult("snooze", kind="snooze")
         wake_due(actor)
         tasks = _split_open(_load(wanted), result)
         same = [i for i, t in tasks.items() if t.snoozed_until == until]
         if same:
             result.skipped["already snoozed until then"] = same
         result.changed = [i for i in tasks if i not in set(same)]
+        recorder = ChangeRecorder(actor, "snooze", f"snooze until {iso_text(until)}", _SNOOZE_FIELDS)
+        recorder.capture(result.changed)
         _update(result.changed, {Task.snoozed_until: until, Task.updated_at: utcnow()})
         insert_history(
             [
@@ -362,6 +374,7 @@ def snooze(actor: Actor, ids: Iterable[int], until: dt.datetime) -> BulkResult:
                 for i in result.changed
             ]
         )
+        result.change_set_id = recorder.save()
         return result
 
     return retrying(work)
@@ -373,13 +386,15 @@ def unsnooze(actor: Actor, ids: Iterable[int]) -> BulkResult:
     wanted = list(ids)
 
     def work() -> BulkResult:
-        result = BulkResult("unsnooze")
+        result = BulkResult("unsnooze", kind="unsnooze")
         wake_due(actor)
         tasks = _load(wanted)
         result.changed = [i for i, t in tasks.items() if t.snoozed_until is not None]
         skipped = [i for i, t in tasks.items() if t.snoozed_until is None]
         if skipped:
             result.skipped["not snoozed"] = skipped
+        recorder = ChangeRecorder(actor, "unsnooze", "unsnooze", _SNOOZE_FIELDS)
+        recorder.capture(result.changed)
         _update(result.changed, {Task.snoozed_until: None, Task.updated_at: utcnow()})
         insert_history(
             [
@@ -387,6 +402,7 @@ def unsnooze(actor: Actor, ids: Iterable[int]) -> BulkResult:
                 for i in result.changed
             ]
         )
+        result.change_set_id = recorder.save()
         return result
 
     return retrying(work)
