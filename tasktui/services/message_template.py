@@ -65,8 +65,7 @@ def _problem(template: str) -> str | None:
         if name is None:
             continue
         if name not in PLACEHOLDERS:
-            shown = name or "{}"
-            return f"unknown placeholder {{{shown}}}: use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"
+            return f"unknown placeholder {{{name}}}: use {', '.join('{' + p + '}' for p in PLACEHOLDERS)}"
         if conversion or spec:
             return f"placeholder {{{name}}} takes no conversion or format (write it as {{{name}}})"
     return None
