@@ -59,3 +59,24 @@ def test_a_raise_from_the_cli_writes_the_templated_channel_text(cli):
     (row,) = OutboxMessage.select()
     assert row.subject == "critical disk_full: Disk /var full"
     assert json.loads(row.payload)["severity"] == "critical"
+
+
+def test_a_manifest_gives_a_new_event_its_templates_and_refuses_a_bad_one(cli, tmp_path):
+    good = tmp_path / "good.toml"
+    good.write_text(
+        'plugin = "Backups"\n[[event]]\nidentifier = "backup_failed"\nname.en = "Backup failed"\n'
+        'subject_template = "[{severity}] {title}"\nbody_template = "{title}\\n{show_hint}"\n'
+    )
+    assert cli("event", "register", str(good)).exit_code == 0
+    shown = _show(cli, "backup_failed")
+    assert shown["subject_template"] == "[{severity}] {title}" and shown["body_template"] == "{title}\n{show_hint}"
+    # a local edit is kept when the manifest is registered again (it only gives defaults)
+    assert cli("event", "edit", "backup_failed", "--subject-template", "{title}").exit_code == 0
+    assert cli("event", "register", str(good)).exit_code == 0
+    assert _show(cli, "backup_failed")["subject_template"] == "{title}"
+    bad = tmp_path / "bad.toml"
+    bad.write_text('plugin = "Other"\n[[event]]\nidentifier = "x_failed"\nname.en = "X"\nsubject_template = "{nope}"\n')
+    refused = cli("event", "register", str(bad))
+    assert refused.exit_code == 2 and "subject_template" not in refused.stdout
+    assert f"{bad}:5: event #1 'x_failed': the subject template: unknown placeholder {{nope}}" in refused.stderr
+    assert cli("event", "show", "x_failed").exit_code == 3
