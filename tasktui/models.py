@@ -146,6 +146,10 @@ class Event(BaseModel):
     #: Schema version 9: the severity rank its tasks get unless the raise names one
     #: (see SEVERITIES).
     severity = pw.IntegerField(default=2)
+    #: Schema version 11: the event's own subject and body of its tasks' notifications
+    #: (placeholders: `services.message_template`); None: the default text.
+    subject_template = pw.TextField(null=True)
+    body_template = pw.TextField(null=True)
 
     def name(self, lang: str = "en") -> str:
         """The name in `lang`, falling back to English."""

@@ -12,6 +12,13 @@ from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, given,
 
 event_app = typer.Typer(help="Manage events (the kinds of occurrence that create tasks).", no_args_is_help=True)
 
+TEMPLATE_HELP = (
+    "placeholders {title} {event} {event_name} {severity} {link} {assignee} {group} {task_id} {description} "
+    "{show_hint}; {{ and }} are literal braces"
+)
+SUBJECT_HELP = "Subject of its tasks' notifications (email and channels): " + TEMPLATE_HELP + "; '' clears it."
+BODY_HELP = "Body of its tasks' notifications: the same placeholders; '' clears it."
+
 COLUMNS = ["id", "identifier", "name", "plugin", "responsible_user", "responsible_group", "state"]
 
 
@@ -78,6 +85,8 @@ def create(
     severity: Optional[str] = typer.Option(
         None, "--severity", help="Default severity of its tasks: critical, high, normal (default) or low."
     ),
+    subject_template: Optional[str] = typer.Option(None, "--subject-template", help=SUBJECT_HELP),
+    body_template: Optional[str] = typer.Option(None, "--body-template", help=BODY_HELP),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
     """Create an event by hand (plugin: "Manually created")."""
@@ -85,8 +94,9 @@ def create(
 
     actor = state(ctx).open()
     info = create_event(
-        identifier, name, name_de, None, user, group, attribute_set, actor.lang, actor=actor, severity=severity
-    )
+        identifier, name, name_de, None, user, group, attribute_set, actor.lang, actor=actor, severity=severity,
+        subject_template=subject_template, body_template=body_template,
+    )  # fmt: skip
     _print(info, fmt)
 
 
@@ -99,15 +109,22 @@ def edit(
     user: Optional[str] = typer.Option(None, "--responsible-user", help="New responsible user ('' clears it)."),
     group: Optional[str] = typer.Option(None, "--responsible-group", help="New responsible group ('' clears it)."),
     severity: Optional[str] = typer.Option(None, "--severity", help="New default severity of its tasks."),
+    subject_template: Optional[str] = typer.Option(None, "--subject-template", help=SUBJECT_HELP),
+    body_template: Optional[str] = typer.Option(None, "--body-template", help=BODY_HELP),
     fmt: str = typer.Option("table", "--format", "-f", help="table or json."),
 ) -> None:
-    """Edit the names, responsibility and default severity of an event (identifier,
-    plugin and attribute set are locked). Changes apply to tasks raised from now on."""
+    """Edit the names, responsibility, default severity and notification templates of
+    an event (identifier, plugin and attribute set are locked). Changes apply to tasks
+    raised from now on."""
     from tasktui.services.events.definitions import edit_event
 
     actor = state(ctx).open()
     changes = given(name_de=name_de, responsible_user=user, responsible_group=group)
-    _print(edit_event(identifier, name_en=name, severity=severity, lang=actor.lang, actor=actor, **changes), fmt)
+    info = edit_event(
+        identifier, name_en=name, severity=severity, subject_template=subject_template, body_template=body_template,
+        lang=actor.lang, actor=actor, **changes,
+    )  # fmt: skip
+    _print(info, fmt)
 
 
 @event_app.command("delete")

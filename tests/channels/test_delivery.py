@@ -66,8 +66,8 @@ def test_notify_delivers_json_ntfy_and_a_plain_webhook(team, receiver):
     assert hook.headers["Content-Type"].startswith("application/json")
     assert payload["source"] == "tasktui" and payload["kind"] == "raised" and payload["version"] == 1
     assert payload["tasks"][0] == {
-        "id": task.task_id, "title": "Disk /var is full", "event": "disk_full", "event_name": "Disk full",
-        "status": "open", "link": "https://grafana/d/1", "assignee": None, "group": "ops",
+        "id": task.task_id, "title": "Disk /var is full", "severity": "normal", "event": "disk_full",
+        "event_name": "Disk full", "status": "open", "link": "https://grafana/d/1", "assignee": None, "group": "ops",
         "show": f"tasktui task show {task.task_id}",
     }  # fmt: skip
     assert payload["message"] == data["message"]  # the same text for every channel

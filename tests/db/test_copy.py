@@ -36,7 +36,8 @@ def _fill(path: Path) -> None:
         ("attribute", "set", "add-attr", "stock", "sku"),
         ("attribute", "set", "add-attr", "stock", "qty"),
         ("event", "create", "stock_count", "--name", "Stock count", "--responsible-group", "warehouse",
-         "--attribute-set", "stock"),
+         "--attribute-set", "stock", "--subject-template", "[{severity}] {title}",
+         "--body-template", "{title}\n{show_hint}"),
         ("lang", "de"),
         ("email", "settings", "set", "--host", "127.0.0.1", "--port", "2525", "--from", "t@example.com",
          "--security", "none"),
@@ -133,6 +134,10 @@ def test_a_store_goes_to_postgresql_and_back_with_every_row_equal(source, postgr
     assert all(original[table] for table in original), [t for t in original if not original[t]]
     assert sorted(original) == sorted([m._meta.table_name for m in copy_models()] + ["task_fts"])
     assert _contents(back) == original
+    templates = sqlite3.connect(back).execute(
+        "SELECT subject_template, body_template FROM event WHERE identifier = 'stock_count'"
+    )
+    assert templates.fetchall() == [("[{severity}] {title}", "{title}\n{show_hint}")]  # the event's own text
     assert there.rows == again.rows == {table: len(rows) for table, rows in original.items() if table != "task_fts"}
     assert seen[-1] == (there.total, there.total)
     con = sqlite3.connect(back)

@@ -24,7 +24,15 @@ from tasktui.text_safety import clean_line
 
 MANUAL_PLUGIN_LABEL = "Manually created"
 #: Fields that may change after an event is created; the others are locked.
-EDITABLE = ("name_en", "name_de", "responsible_user", "responsible_group", "severity")
+EDITABLE = (
+    "name_en",
+    "name_de",
+    "responsible_user",
+    "responsible_group",
+    "severity",
+    "subject_template",
+    "body_template",
+)
 LOCKED = ("identifier", "plugin", "attribute_set")
 
 
@@ -102,6 +110,9 @@ class EventInfo:
     last_raised: dt.datetime | None = None
     #: The severity its tasks get unless the raise names one.
     severity: str = "normal"
+    #: Its own subject and body of its tasks' notifications (None: the default text).
+    subject_template: str | None = None
+    body_template: str | None = None
 
     @property
     def plugin_label(self) -> str:
@@ -139,6 +150,8 @@ def event_info(event: Event, lang: str = "en", with_count: bool = False) -> Even
         task_count=Task.select().where(Task.event == event.id).count() if with_count else None,
         warnings=_responsibility_warnings(event),
         severity=severity_name(event.severity),
+        subject_template=event.subject_template,
+        body_template=event.body_template,
     )
 
 
@@ -155,7 +168,21 @@ def audited_fields(event: Event) -> dict[str, object]:
         "responsible_group": group.name if group else None,
         "attribute_set": aset.key if aset else None,
         "severity": severity_name(event.severity),
+        "subject_template": event.subject_template,
+        "body_template": event.body_template,
     }
+
+
+def _templates(subject_template: str | None, body_template: str | None) -> dict[str, str | None]:
+    """The templates given (None: not given), checked and cleaned ('' clears one)."""
+    from tasktui.services.message_template import BODY, SUBJECT, check_template
+
+    given: dict[str, str | None] = {}
+    if subject_template is not None:
+        given["subject_template"] = check_template(subject_template, SUBJECT)
+    if body_template is not None:
+        given["body_template"] = check_template(body_template, BODY)
+    return given
 
 
 def get_event(identifier: str) -> Event:
@@ -180,12 +207,16 @@ def create_event(
     *,
     actor: Actor | None = None,
     severity: str | None = None,
+    subject_template: str | None = None,
+    body_template: str | None = None,
 ) -> EventInfo:
     """Create an event (recorded in the audit log). Having neither a responsible user
     nor group is allowed, with a warning in the result. `severity` is the default of
-    its tasks (None: normal)."""
+    its tasks (None: normal); the templates are its own notification text
+    (`services.message_template`; None or '': the default text)."""
     check_identifier(identifier)
     rank = rank_of(severity) if severity else DEFAULT_SEVERITY
+    templates = _templates(subject_template, body_template)
     name_en = _check_name(name_en, "en", required=True)
     name_de = _check_name(name_de, "de", required=False)
     with write_transaction():
@@ -208,6 +239,7 @@ def create_event(
             responsible_group=group,
             attribute_set=aset,
             severity=rank,
+            **templates,
         )
         record(actor, "event", identifier, "create", new=summary(audited_fields(event)))
     return event_info(event, lang)
@@ -225,6 +257,8 @@ def edit_event(
     responsible_user: str | object | None = _UNSET,
     responsible_group: str | object | None = _UNSET,
     severity: str | None = None,
+    subject_template: str | None = None,
+    body_template: str | None = None,
     lang: str = "en",
     actor: Actor | None = None,
     **locked: object,
@@ -232,11 +266,14 @@ def edit_event(
     """Change the editable fields of an event. `None` (or "") for name_de, the user or
     the group clears it; any other keyword (identifier, plugin, attribute_set) is
     refused because those fields are locked after creation. Changes affect only
-    tasks raised later. Each changed field is recorded in the audit log."""
+    tasks raised later. A template given replaces the event's own (checked when it is
+    saved: an unknown placeholder is Invalid); '' clears it. Each changed field is
+    recorded in the audit log."""
     for key in locked:
         if key in LOCKED:
             raise Refused(f"the {key.replace('_', ' ')} of an event cannot be changed after creation")
         raise Invalid(f"unknown event field {key!r}")
+    templates = _templates(subject_template, body_template)
     with write_transaction():
         event = get_event(identifier)
         before = audited_fields(event)
@@ -250,6 +287,8 @@ def edit_event(
             event.responsible_group = get_group(responsible_group) if responsible_group else None  # type: ignore[arg-type]
         if severity is not None:
             event.severity = rank_of(severity)
+        for key, value in templates.items():
+            setattr(event, key, value)
         event.save()
         record_changes(actor, "event", event.identifier, before, audited_fields(event))
     return event_info(event, lang)

@@ -12,6 +12,8 @@ Format (one file per plugin; see `data/catalogue/*.toml` for the shipped ones)::
     responsible_group = ""            # optional: a group that exists
     attribute_set = ""                # optional: an attribute set key that exists
     severity = "high"                 # optional: critical, high, normal (default) or low
+    subject_template = "[{severity}] {title}"   # optional: its own notification subject
+    body_template = "{title}\n{show_hint}"      # optional: and body (placeholders: message_template)
 
 Only these keys are accepted (`name = { en = "...", de = "..." }` is the same as the
 dotted form); an empty string means "none".
@@ -26,8 +28,8 @@ Registering (`register_manifests`) is all or nothing and idempotent:
 - An identifier the same plugin registered before is *updated*: its names follow the
   manifest (the plugin owns them, so a re-registration after an upgrade brings new
   wording — and overwrites local edits of those names). Its responsibility and its
-  active/obsolete state (and its severity) are left alone: the manifest only gives the defaults for a
-  new event, each site then sets its own. The attribute set is locked: a manifest
+  active/obsolete state (and its severity and templates) are left alone: the manifest only gives the
+  defaults for a new event, each site then sets its own. The attribute set is locked: a manifest
   that names a different one is refused.
 - Registering the same manifest again changes nothing (all events "unchanged").
 - Events of the plugin that a manifest no longer lists are kept as they are.
@@ -59,12 +61,16 @@ from tasktui.models import AttributeSet, BaseModel, Event, Group, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
 from tasktui.services.events.definitions import MANUAL_PLUGIN_LABEL, audited_fields, check_name, identifier_problem
+from tasktui.services.message_template import BODY, SUBJECT, check_template
 from tasktui.services.severity import DEFAULT as DEFAULT_SEVERITY
 from tasktui.services.severity import rank_of
 from tasktui.text_safety import clean_line
 
 TOP_KEYS = ("plugin", "event")
-EVENT_KEYS = ("identifier", "name", "responsible_user", "responsible_group", "attribute_set", "severity")
+EVENT_KEYS = (
+    "identifier", "name", "responsible_user", "responsible_group", "attribute_set", "severity", "subject_template",
+    "body_template",
+)  # fmt: skip
 NAME_KEYS = ("en", "de")
 
 
@@ -81,6 +87,8 @@ class ManifestEvent:
     index: int
     line: int | None
     severity: int = 2
+    subject_template: str | None = None
+    body_template: str | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +202,15 @@ def _parse_event(raw: object, index: int, path: Path, locate: _Locator) -> Manif
         rank = rank_of(severity) if severity else DEFAULT_SEVERITY
     except Invalid as e:
         fail(str(e), "severity")
+    templates: dict[str, str | None] = {}
+    for key, which in (("subject_template", SUBJECT), ("body_template", BODY)):
+        value = raw.get(key)
+        if value is not None and not isinstance(value, str):
+            fail(f"{key} must be a string", key)
+        try:
+            templates[key] = check_template(value, which)
+        except Invalid as e:
+            fail(str(e), key)
     return ManifestEvent(
         identifier=ident,
         name_en=checked["en"] or "",
@@ -201,6 +218,7 @@ def _parse_event(raw: object, index: int, path: Path, locate: _Locator) -> Manif
         index=index,
         line=locate.line(index, None),
         severity=rank,
+        **templates,
         **optional,
     )
 
@@ -285,6 +303,8 @@ def _plan(manifest: Manifest, result: RegisterResult) -> list[tuple[str, Event |
                 responsible_group=group,
                 attribute_set=aset,
                 severity=ev.severity,
+                subject_template=ev.subject_template,
+                body_template=ev.body_template,
             )
             writes.append(("create", None, fields))
             result.created.append(ev.identifier)

@@ -116,7 +116,7 @@ def send_apprise(url: str, text: ChannelText, timeout: float = TIMEOUT_S) -> Sen
     sender = apprise.Apprise()
     if not sender.add(url):
         return SendOutcome(False, "apprise does not know this URL (see the apprise wiki for its services)", True)
-    result = sender.notify(title=text.subject, body=text.body, timeout=timeout)
+    result = sender.notify(title=text.subject, body=text.body, notify_type=notify_type(text), timeout=timeout)
     entries = list(getattr(result, "results", []) or [])
     status = getattr(getattr(result, "status", None), "name", str(getattr(result, "status", "")))
     if bool(result):
@@ -128,6 +128,26 @@ def send_apprise(url: str, text: ChannelText, timeout: float = TIMEOUT_S) -> Sen
     if status == "TIMEOUT" or not codes:
         return SendOutcome(False, message)  # a timeout or a connection error: later
     return SendOutcome(False, message, permanent=not retry_for(codes[-1]))
+
+
+#: Severity -> apprise's notify type (its services colour or mark them): critical a
+#: failure, high a warning, the others information.
+NOTIFY_TYPES = {"critical": "failure", "high": "warning"}
+
+
+def severity_in(text: ChannelText) -> str:
+    """The severity a message's JSON names (`normal` when it names none)."""
+    try:
+        data = json.loads(text.payload)
+    except ValueError:
+        return "normal"
+    value = data.get("severity") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else "normal"
+
+
+def notify_type(text: ChannelText) -> str:
+    """apprise's notify type for a message (`info`, `warning`, `failure`)."""
+    return NOTIFY_TYPES.get(severity_in(text), "info")
 
 
 def send_to(url: str, text: ChannelText, timeout: float = TIMEOUT_S) -> SendOutcome:

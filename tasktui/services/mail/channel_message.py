@@ -5,6 +5,11 @@ Task text is hostile (scripts and webhooks write it): every field passes through
 `tasktui.text_safety` here, so escape sequences, control characters and bidi
 overrides never reach a chat client or a phone. A subject is one line.
 
+Severity: the subject of a critical or high task begins with it (`[critical] Disk
+full: /var on db1`), the body has a `Severity: high` line, the JSON a `severity` field.
+An event's own templates (`services.message_template`) replace the subject and body of its
+tasks' raised messages; without one, the default text below.
+
 Light on purpose (json, text_safety): it runs inside `tasktui raise`.
 """
 
@@ -20,6 +25,10 @@ from tasktui.text_safety import clean_line, clean_text, strip_unsafe
 PAYLOAD_VERSION = 1
 TITLE_MAX = 250
 BODY_MAX = 4000
+#: The levels a subject begins with (`[critical] ...`); the others begin `[tasktui]`.
+LOUD = ("critical", "high")
+#: The order of the levels, most severe first (a digest's top-level severity is its highest).
+LEVELS = ("critical", "high", "normal", "low")
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,8 @@ class TaskFacts:
     assignee: str | None
     group: str | None
     status: str = "open"
+    #: critical, high, normal or low (`services.severity.name_of`).
+    severity: str = "normal"
 
 
 @dataclass(frozen=True)
@@ -61,10 +72,22 @@ def safe_text(value: str | None, limit: int = BODY_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def severity_of(facts: TaskFacts) -> str:
+    """The task's severity as a known level (anything else reads as normal)."""
+    return facts.severity if facts.severity in LEVELS else "normal"
+
+
+def subject_prefix(facts: TaskFacts) -> str:
+    """`[critical]` or `[high]` for a loud task, `[tasktui]` for the others."""
+    level = severity_of(facts)
+    return f"[{level}]" if level in LOUD else "[tasktui]"
+
+
 def _facts_json(facts: TaskFacts) -> dict[str, Any]:
     return {
         "id": facts.task_id,
         "title": one_line(facts.title),
+        "severity": severity_of(facts),
         "event": one_line(facts.event_identifier),
         "event_name": one_line(facts.event_name),
         "status": facts.status,
@@ -88,6 +111,7 @@ def task_lines(facts: TaskFacts) -> list[str]:
     description = safe_text(facts.description, 1000) or "(no description)"
     return [
         f"Task #{facts.task_id}: {one_line(facts.title)}",
+        f"Severity: {severity_of(facts)}",
         f"Event: {one_line(facts.event_name)} ({one_line(facts.event_identifier)})",
         f"Link: {one_line(facts.link, 2000) or 'none'}",
         f"Assignee: {one_line(facts.assignee) if facts.assignee else 'unassigned'}",
@@ -99,19 +123,52 @@ def task_lines(facts: TaskFacts) -> list[str]:
     ]
 
 
-def raised_message(facts: TaskFacts) -> ChannelText:
-    """The message for a newly raised task."""
-    subject = one_line(f"[tasktui] {one_line(facts.event_name)}: {one_line(facts.title)}")
-    body = "\n".join(["A new task was raised.", "", *task_lines(facts)])
-    return ChannelText(subject, body, _payload("raised", subject, body, [_facts_json(facts)], {}))
+def template_values(facts: TaskFacts, multi_line: bool) -> dict[str, str]:
+    """The placeholder values of a task for an event's templates
+    (`services.message_template`), each cleaned; the description keeps its newlines
+    only where `multi_line` (a body)."""
+    description = safe_text(facts.description, 1000) if multi_line else one_line(facts.description, 200)
+    return {
+        "title": one_line(facts.title),
+        "event": one_line(facts.event_identifier),
+        "event_name": one_line(facts.event_name),
+        "severity": severity_of(facts),
+        "link": one_line(facts.link, 2000) or "none",
+        "assignee": one_line(facts.assignee) if facts.assignee else "unassigned",
+        "group": one_line(facts.group) if facts.group else "none",
+        "task_id": str(facts.task_id),
+        "description": description or "(no description)",
+        "show_hint": f"tasktui task show {facts.task_id}",
+    }
+
+
+def raised_message(facts: TaskFacts, templates: tuple[str | None, str | None] = (None, None)) -> ChannelText:
+    """The message for a newly raised task; `templates` (subject, body) are the
+    event's own (`services.message_template`), each None for the default text."""
+    subject_template, body_template = templates
+    if subject_template:
+        from tasktui.services.message_template import render_subject
+
+        subject = render_subject(subject_template, template_values(facts, multi_line=False))
+    else:
+        subject = one_line(f"{subject_prefix(facts)} {one_line(facts.event_name)}: {one_line(facts.title)}")
+    if body_template:
+        from tasktui.services.message_template import render_body
+
+        body = render_body(body_template, template_values(facts, multi_line=True))
+    else:
+        body = "\n".join(["A new task was raised.", "", *task_lines(facts)])
+    extra = {"severity": severity_of(facts)}
+    return ChannelText(subject, body, _payload("raised", subject, body, [_facts_json(facts)], extra))
 
 
 def escalation_message(facts: TaskFacts, after_minutes: int, target: str) -> ChannelText:
     """The message escalating a task nobody finished within `after_minutes`."""
     waited = format_minutes(after_minutes)
-    subject = one_line(f"[tasktui] ESCALATED after {waited}: {one_line(facts.event_name)}: {one_line(facts.title)}")
+    prefix = subject_prefix(facts)
+    subject = one_line(f"{prefix} ESCALATED after {waited}: {one_line(facts.event_name)}: {one_line(facts.title)}")
     body = "\n".join([f"Still open after {waited}; escalated to {one_line(target)}.", "", *task_lines(facts)])
-    extra = {"escalation": {"after_minutes": after_minutes, "to": one_line(target)}}
+    extra = {"severity": severity_of(facts), "escalation": {"after_minutes": after_minutes, "to": one_line(target)}}
     return ChannelText(subject, body, _payload("escalation", subject, body, [_facts_json(facts)], extra))
 
 
@@ -119,20 +176,25 @@ def digest_message(channel: str, groups: dict[str, list[TaskFacts]], since_label
     """One message listing tasks grouped by event (`groups`: event label -> tasks);
     `more` tasks matched beyond those listed."""
     count = sum(len(tasks) for tasks in groups.values()) + more
-    subject = one_line(f"[tasktui] digest for {channel}: {count} new task{'s' if count != 1 else ''}")
+    listed = [severity_of(f) for tasks in groups.values() for f in tasks]
+    loud = ", ".join(f"{listed.count(level)} {level}" for level in LOUD if level in listed)
+    subject = one_line(
+        f"[tasktui] digest for {channel}: {count} new task{'s' if count != 1 else ''}" + (f" ({loud})" if loud else "")
+    )
     lines = [f"{count} task{'s' if count != 1 else ''} raised {since_label}.", ""]
     for event_name in sorted(groups):
         tasks = groups[event_name]
         lines.append(f"{one_line(event_name)} ({len(tasks)}):")
         for facts in tasks:
-            lines.append(f"  #{facts.task_id} {one_line(facts.title, 120)}")
+            lines.append(f"  #{facts.task_id} [{severity_of(facts)}] {one_line(facts.title, 120)}")
         lines.append("")
     if more:
         lines += [f"… and {more} more (tasktui task list).", ""]
     lines.append("Open one with: tasktui task show ID")
     body = "\n".join(lines)
     tasks_json = [_facts_json(f) for tasks in groups.values() for f in tasks]
-    return ChannelText(subject, body, _payload("digest", subject, body, tasks_json, {}))
+    highest = next((level for level in LEVELS if level in listed), "normal")
+    return ChannelText(subject, body, _payload("digest", subject, body, tasks_json, {"severity": highest}))
 
 
 def channel_test_message(channel: str) -> ChannelText:

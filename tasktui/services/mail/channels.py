@@ -35,6 +35,7 @@ from tasktui.models import ChannelRoute, EscalationRule, Event, Group, NotifyCha
 from tasktui.services.audit import record
 from tasktui.services.context import Actor
 from tasktui.services.mail.channel_message import ChannelText, TaskFacts, raised_message
+from tasktui.services.severity import name_of as severity_name
 
 EMAIL, CHANNEL = "email", "channel"
 RAISED, ESCALATION, DIGEST = "raised", "escalation", "digest"
@@ -523,8 +524,9 @@ def enqueue_channel_rows(rows: Sequence[dict], ids: Sequence[int], events: Seque
             task_id, row["title"], row["description"], row["link"], ev.identifier, ev.name("en"),
             users.get(row["assignee"]) if row["assignee"] is not None else None,
             groups.get(row["group"]) if row["group"] is not None else None,
+            severity=severity_name(row.get("severity", 2)),
         )  # fmt: skip
-        text = raised_message(facts)
+        text = raised_message(facts, (ev.subject_template, ev.body_template))
         out += [outbox_row(c, routes.names[c], text, task_id, ev.id, RAISED, now) for c in channel_ids]
     for start in range(0, len(out), INSERT_CHUNK):  # multi-row inserts, under SQLite's variable limit
         OutboxMessage.insert_many(out[start : start + INSERT_CHUNK]).execute()

@@ -20,6 +20,7 @@ from tasktui.db import write_transaction
 from tasktui.models import ChannelRoute, Event, NotifyChannel, OutboxMessage, Task, utcnow
 from tasktui.services.mail.channel_message import TaskFacts, digest_message
 from tasktui.services.mail.channels import DIGEST, names_of, outbox_row
+from tasktui.services.severity import name_of as severity_name
 
 #: At most this many tasks are listed in one digest (the count says how many more).
 LISTED_MAX = 200
@@ -104,7 +105,8 @@ def _write_digest(channel_id: int, slot: dt.datetime, now: dt.datetime) -> bool:
             ev = events[t.event_id]
             facts = TaskFacts(t.id, t.title, t.description, t.link, ev.identifier, ev.name("en"),
                               users.get(t.assignee_id) if t.assignee_id else None,
-                              groups.get(t.group_id) if t.group_id else None, t.status)  # fmt: skip
+                              groups.get(t.group_id) if t.group_id else None, t.status,
+                              severity=severity_name(t.severity))  # fmt: skip
             grouped.setdefault(f"{ev.name('en')} ({ev.identifier})", []).append(facts)
         since = f"since {previous:%Y-%m-%d %H:%M} UTC"
         text = digest_message(channel.name, grouped, since, more=total - len(tasks))

@@ -47,6 +47,7 @@ from tasktui.services.audit import record
 from tasktui.services.context import Actor
 from tasktui.services.mail.channel_message import TaskFacts, escalation_message, format_minutes
 from tasktui.services.mail.channels import ESCALATION, RouteTable, get_channel, load_routes, names_of, outbox_row
+from tasktui.services.severity import name_of as severity_name
 
 MAX_MINUTES = 30 * 1440
 BATCH = 500
@@ -244,7 +245,8 @@ def _escalate(
         ev = events[task.event_id]
         facts = TaskFacts(task.id, task.title, task.description, task.link, ev.identifier, ev.name("en"),
                           users.get(task.assignee_id) if task.assignee_id else None,
-                          groups.get(task.group_id) if task.group_id else None)  # fmt: skip
+                          groups.get(task.group_id) if task.group_id else None,
+                          severity=severity_name(task.severity))  # fmt: skip
         text = escalation_message(facts, rule.after_minutes, info.to)
         rows = [outbox_row(c, names[c], text, task.id, task.event_id, ESCALATION, now) for c in channel_ids]
         rows += _email_rows(rule, task, text.subject, text.body, now)

@@ -51,6 +51,7 @@ _LABELS = {
     "en": {
         "intro": "A new task was raised for the event",
         "task": "Task",
+        "severity": "Severity",
         "description": "Description",
         "link": "Link",
         "assignee": "Assignee",
@@ -63,6 +64,7 @@ _LABELS = {
     "de": {
         "intro": "Eine neue Aufgabe wurde für das Ereignis erstellt",
         "task": "Aufgabe",
+        "severity": "Schweregrad",
         "description": "Beschreibung",
         "link": "Link",
         "assignee": "Zuständig",
@@ -167,14 +169,22 @@ def recipients_for(event: Event) -> list[Recipient]:
 
 def render_message(task: Task, event: Event, lang: str, assignee: str | None, group: str | None) -> RenderedMessage:
     """The notification for a new task in `lang` (English for an unknown language)."""
+    from tasktui.services.severity import name_of as severity_name
+
     labels = _LABELS.get(lang, _LABELS["en"])
     event_name = event.name(lang)
+    severity = severity_name(task.severity)
+    if event.subject_template or event.body_template:
+        templated = _templated(task, event, event_name, severity, assignee, group)
+    else:
+        templated = None
     description = (task.description or "").rstrip() or labels["empty"]
     indented = "\n".join("  " + line if line else "" for line in description.splitlines())
     lines = [
         f'{labels["intro"]} "{event_name}" ({event.identifier}).',
         "",
         f"{labels['task']} #{task.id}: {task.title}",
+        f"{labels['severity']}: {severity}",
         "",
         f"{labels['description']}:",
         indented,
@@ -189,8 +199,28 @@ def render_message(task: Task, event: Event, lang: str, assignee: str | None, gr
     ]
     # one line, whatever the title holds: a CR or LF in a header would be refused
     # when the message is built (or end the header), and the outbox lists it on one row
-    subject = header_text(f"[tasktui] {event_name}: {task.title}")
-    return RenderedMessage(subject=subject, body="\n".join(lines))
+    prefix = f"[{severity}]" if severity in ("critical", "high") else "[tasktui]"
+    subject = header_text(f"{prefix} {event_name}: {task.title}")
+    body = "\n".join(lines)
+    if templated is not None:  # the event's own text, where it has one
+        subject = header_text(templated.subject) if event.subject_template else subject
+        body = templated.body if event.body_template else body
+    return RenderedMessage(subject=subject, body=body)
+
+
+def _templated(
+    task: Task, event: Event, event_name: str, severity: str, assignee: str | None, group: str | None
+) -> RenderedMessage:
+    """Subject and body from the event's templates (each empty when it has none)."""
+    from tasktui.services.mail.channel_message import TaskFacts, template_values
+    from tasktui.services.message_template import render_body, render_subject
+
+    facts = TaskFacts(task.id, task.title, task.description or "", task.link or "", event.identifier, event_name,
+                      assignee, group, severity=severity)  # fmt: skip
+    return RenderedMessage(
+        render_subject(event.subject_template, template_values(facts, False)) if event.subject_template else "",
+        render_body(event.body_template, template_values(facts, True)) if event.body_template else "",
+    )
 
 
 def enqueue_for_new_task(task: Task, event: Event) -> int:
