@@ -177,9 +177,17 @@ class EventEditorScreen(Screen[str | None]):
                 found[field] = problem
         return found
 
+    def _read_fields(self) -> None:
+        """Take the text fields' values from the widgets themselves: after a burst of
+        keys their `Changed` messages may still be on the way (tui/keys_in_order.py)."""
+        for field in self.query(Input):
+            if field.id in self.values:
+                self.values[field.id] = field.value
+
     @property
     def dirty(self) -> bool:
         """Whether anything differs from what was loaded or last saved."""
+        self._read_fields()
         return self.values != self.saved_values
 
     def _show_responsible_warning(self) -> None:
@@ -252,6 +260,7 @@ class EventEditorScreen(Screen[str | None]):
 
     def action_save(self) -> None:
         """Save through the events service; refused while a field is invalid."""
+        self._read_fields()
         problems = self.problems()
         if problems:
             self.notify(
