@@ -9,14 +9,17 @@ back up to the App; by then the App has already handed the keys typed after it t
 widget. `ident<Tab>Name` typed in one burst gave `identName` in the first field and
 nothing in the second; `abc<Backspace>d` gave `abc`.
 
-`KeysInOrderApp` hands a key on only when the one before it is done: taken by a widget
-(stopped), or back at the App with its bindings run, or handled by a priority binding.
-It follows the key up the DOM with a callback posted behind it to each node it
-reaches (a node's queue is first in, first out, so the callback runs once that node
-has handled the key); the keys that arrive meanwhile wait in `_held`, in order. So
-the Tab moves the focus before the next character is handed on, and the character
-goes to the new field. If a key is lost on its way (its widget removed), the next
-ones go on after `STUCK_AFTER_S`.
+`KeysInOrderApp` hands a key on only when the one before it is done: it follows the
+key up the DOM, from the widget it was handed to up to the App, with a callback
+posted behind it into each node's queue (a queue is first in, first out, so the
+callback runs once that node has handled the key, or never got it because a node
+below took it); at the App, the next key is handed on through the App's queue once
+more, so what the key's binding queued there comes first (`Widget.focus()` moves the
+focus through the App's queue). A key handled by a priority binding is done at once.
+The keys that arrive meanwhile wait in `_held`, in order. So the Tab moves the focus
+before the next character is handed on, and the character goes to the new field. If
+a key is lost on its way (its widget removed), the next ones go on after
+`STUCK_AFTER_S`.
 
 The keys are in order; the `Changed` messages of the fields they typed into may still
 be on their way up to the screen when the next key acts: a form's Save, Escape or a
@@ -73,23 +76,16 @@ class KeysInOrderApp(App):
             self._key_done(key)
 
     def _follow(self, key: events.Key, node: MessagePump) -> None:
-        """Runs on `node` once it has handled `key`: done if it was stopped there or
-        could go no further; else follow it to the parent it bubbled to."""
+        """Runs on `node` once it has handled `key` (or once `key` could no longer
+        reach it): follow it to the parent, up to the App, where it is done."""
         if key is not self._key_in_flight:
             return
         parent = node._parent
-        if key._stop_propagation or node is self or parent is None or not node.is_attached:
+        if node is self or parent is None:
             self._key_done(key)
             return
         if not parent.call_later(self._follow, key, parent):
             self._key_done(key)
-
-    def _on_key(self, event: events.Key) -> None:
-        """Back at the App. Textual calls the `_on_key` of every class of the App, this
-        one first: `App._on_key` runs the bindings right after it, before the next
-        key, which `_key_done` hands on through the App's queue."""
-        if event is self._key_in_flight:
-            self._key_done(event)
 
     def _key_done(self, key: events.Key) -> None:
         """`key` has acted: hand on the next waiting key (through the App's queue, so

@@ -15,6 +15,7 @@ from textual.widgets import Input, Label
 
 from tasktui.models import Event
 from tasktui.services import people
+from tasktui.services.events.definitions import create_event
 from tasktui.services.mail.settings import get_settings
 from tasktui.tui.backend import Backend
 from tasktui.tui.keys_in_order import KeysInOrderApp
@@ -27,6 +28,7 @@ from tests.tui.conftest import settle
 
 SIZE = (100, 30)
 CHARACTERS = {
+    "slash": "/",
     "tab": "\t",
     "shift+tab": None,
     "right": None,
@@ -174,3 +176,18 @@ async def test_picker_burst_of_filter_and_enter_picks_the_match(actor) -> None:
         burst(app, *"car", "enter", "enter")
         await wait(pilot, 6)
         assert app.results == ["carol"]
+
+
+async def test_a_key_that_focuses_a_field_types_the_next_keys_into_it(actor) -> None:
+    """`/printer` at once on the events screen: `/` focuses the search box (through
+    the App's queue, `Widget.focus()`), and every letter after it lands there."""
+    from tasktui.tui.screens.events import EventsScreen
+
+    create_event("printer_jam", "Printer jam", actor=actor)
+    app = HostApp(actor, EventsScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait(pilot)
+        assert not isinstance(app.screen.focused, Input)
+        burst(app, "slash", *"printer")
+        await wait(pilot)
+        assert app.screen.query_one("#events-search", Input).value == "printer"
