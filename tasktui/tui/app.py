@@ -15,6 +15,7 @@ from textual.screen import Screen
 
 from tasktui.services.context import Actor
 from tasktui.tui.backend import Backend
+from tasktui.tui.keys_in_order import KeysInOrderApp
 
 if TYPE_CHECKING:
     from tasktui.db.url import DatabaseUrl
@@ -33,9 +34,10 @@ def stylesheet_path() -> Path:
     return Path(__file__).resolve().parents[2] / "tasktui.tcss"
 
 
-class TaskTuiApp(App):
+class TaskTuiApp(KeysInOrderApp):
     """The tasktui application: starts on the tasks screen and tells the open
-    screens when the database changed (live refresh)."""
+    screens when the database changed (live refresh). Keys act in the order typed,
+    also when they arrive in one burst (tui/keys_in_order.py)."""
 
     TITLE = "tasktui"
     #: In every footer (the key bar wraps, so there is room for it at 80 columns).

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 
 from tasktui.models import OutboxMessage
@@ -17,6 +17,7 @@ from tasktui.services.mail import outbox as notify
 from tasktui.services.mail.settings import get_settings, set_event_sending, update_settings
 from tasktui.services.tasks.raising import raise_task
 from tasktui.tui.backend import Backend
+from tasktui.tui.keys_in_order import KeysInOrderApp
 from tasktui.tui.screens.settings import SettingsScreen
 from tests.email.conftest import configure
 from tests.tui.conftest import settle
@@ -34,7 +35,7 @@ def _outbox_label(screen) -> str:
 STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
 
 
-class SettingsHost(App):
+class SettingsHost(KeysInOrderApp):
     """A bare app showing the settings screen with the real stylesheet (independent
     of the tasks screen and its bindings)."""
 

@@ -6,17 +6,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Label
 
 from tasktui.services.context import Actor
 from tasktui.tui.backend import Backend
+from tasktui.tui.keys_in_order import KeysInOrderApp
 
 STYLESHEET = Path(__file__).resolve().parents[2] / "tasktui.tcss"
 
 
-class HostApp(App):
+class HostApp(KeysInOrderApp):
     """Pushes `make_screen(actor)` on mount and records what the screen returns."""
 
     CSS_PATH = str(STYLESHEET)

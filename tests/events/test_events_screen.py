@@ -470,3 +470,39 @@ async def test_the_table_has_the_focus_whenever_no_text_field_is_edited(catalogu
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is screen and screen.focused is table
+
+
+async def test_editor_loads_and_saves_the_default_severity(catalogue) -> None:
+    """The severity row shows the event's default (`(•)` on it, readable without
+    colour); arrows choose another, Ctrl+S saves it; a new event starts at normal."""
+    from textual.widgets import RadioSet
+
+    event_service.edit_event("stock_diff", severity="high")
+    app = HostApp(catalogue, editor_for("stock_diff"))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        editor = app.screen
+        radios = editor.query_one("#severity", RadioSet)
+        assert radios.pressed_button is not None and radios.pressed_button.id == "severity-high"
+        assert "(•) !H high" in str(radios.pressed_button.render())
+        assert not editor.dirty
+        radios.focus()
+        await pilot.press("left", "space")  # from high to critical
+        await settle(pilot)
+        assert editor.dirty
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert app.results == ["stock_diff"]
+    assert event_service.event_info(event_service.get_event("stock_diff")).severity == "critical"
+
+    app = HostApp(catalogue, EventEditorScreen)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        radios = app.screen.query_one("#severity", RadioSet)
+        assert radios.pressed_button is not None and radios.pressed_button.id == "severity-normal"
+        await pilot.press(*"printer_jam", "tab", *"Printer jam")
+        radios.focus()
+        await pilot.press("right", "space")  # from normal to low
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    assert event_service.event_info(event_service.get_event("printer_jam")).severity == "low"

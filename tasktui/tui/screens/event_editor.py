@@ -1,4 +1,7 @@
-"""The event editor: create an event, or edit the names and responsibility of one.
+"""The event editor: create an event, or edit the names, responsibility and default
+severity of one (the severity its tasks get unless a raise names one; a row of radio
+buttons drawn `(•)`/`( )` with the tasks' column glyph and letter, readable without
+colour).
 
 Identifier, plugin and attribute set are fixed once an event exists: in edit mode
 they are shown read-only. Fields are checked as you type with the rule that failed
@@ -19,9 +22,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Label, RadioSet, Static
 
 from tasktui.errors import Invalid, NotFound, TaskTuiError
+from tasktui.services import severity
 from tasktui.services.context import Actor
 from tasktui.services.events.definitions import (
     MANUAL_PLUGIN_LABEL,
@@ -35,10 +39,16 @@ from tasktui.services.events.definitions import (
 from tasktui.tui.screens.confirm import Choice, ChoiceScreen
 from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.picker import PickerScreen
+from tasktui.tui.widgets.toggles import RadioButton
 
 IDENTIFIER_HINT = "A-Z a-z 0-9 _ · not starting with a digit · no __ · not ending with _"
 UNASSIGNED = "Unassigned"
 NO_ATTRIBUTE_SET = "None"
+#: The severities offered, most severe first: (name, label with glyph and letter, as
+#: the tasks' column shows them, so a monochrome terminal tells them apart).
+SEVERITY_CHOICES = [
+    (name, f"{severity.GLYPHS[rank]}{severity.LETTERS[rank]} {name}") for rank, name in severity.NAMES.items()
+]
 NO_RESPONSIBLE_WARNING = (
     "Neither a responsible user nor a group: tasks of this event will be unassigned (allowed, but not recommended)."
 )
@@ -67,6 +77,7 @@ class EventEditorScreen(Screen[str | None]):
             self.values: dict[str, str] = dict.fromkeys(
                 ("identifier", "name_en", "name_de", "responsible_user", "responsible_group", "attribute_set"), ""
             )
+            self.values["severity"] = severity.name_of(severity.DEFAULT)
             self.plugin_label = MANUAL_PLUGIN_LABEL
         else:
             self.values = {
@@ -76,6 +87,7 @@ class EventEditorScreen(Screen[str | None]):
                 "responsible_user": info.responsible_user or "",
                 "responsible_group": info.responsible_group or "",
                 "attribute_set": info.attribute_set or "",
+                "severity": info.severity,
             }
             self.plugin_label = info.plugin_label
         self.saved_values = dict(self.values)
@@ -125,6 +137,17 @@ class EventEditorScreen(Screen[str | None]):
                 "Responsible group",
                 Button(self.values["responsible_group"] or UNASSIGNED, id="responsible_group", classes="picker-button"),
             )
+            yield self._row(
+                "Default severity",
+                RadioSet(
+                    *(
+                        RadioButton(label, value=name == self.values["severity"], id=f"severity-{name}")
+                        for name, label in SEVERITY_CHOICES
+                    ),
+                    id="severity",
+                    compact=True,
+                ),
+            )
             yield Static("", id="responsible-warning", markup=False)
         yield KeyBar()
 
@@ -133,6 +156,8 @@ class EventEditorScreen(Screen[str | None]):
         for field in ("name_en", "name_de"):
             self._show_problem(field, None)
         self._show_responsible_warning()
+        radios = self.query_one("#severity", RadioSet)
+        radios._selected = radios.pressed_index  # arrows start from the saved severity, not from the first
 
     # -- validation ---------------------------------------------------------------
 
@@ -177,9 +202,17 @@ class EventEditorScreen(Screen[str | None]):
                 found[field] = problem
         return found
 
+    def _read_fields(self) -> None:
+        """Take the text fields' values from the widgets themselves: after a burst of
+        keys their `Changed` messages may still be on the way (tui/keys_in_order.py)."""
+        for field in self.query(Input):
+            if field.id in self.values:
+                self.values[field.id] = field.value
+
     @property
     def dirty(self) -> bool:
         """Whether anything differs from what was loaded or last saved."""
+        self._read_fields()
         return self.values != self.saved_values
 
     def _show_responsible_warning(self) -> None:
@@ -187,6 +220,10 @@ class EventEditorScreen(Screen[str | None]):
         warning = self.query_one("#responsible-warning", Static)
         warning.update(f"⚠ {NO_RESPONSIBLE_WARNING}" if missing else "")
         warning.display = missing
+
+    @on(RadioSet.Changed, "#severity")
+    def _severity_chosen(self, event: RadioSet.Changed) -> None:
+        self.values["severity"] = (event.pressed.id or "").removeprefix("severity-")
 
     @on(Input.Changed)
     def _changed(self, event: Input.Changed) -> None:
@@ -252,6 +289,7 @@ class EventEditorScreen(Screen[str | None]):
 
     def action_save(self) -> None:
         """Save through the events service; refused while a field is invalid."""
+        self._read_fields()
         problems = self.problems()
         if problems:
             self.notify(
@@ -281,6 +319,7 @@ class EventEditorScreen(Screen[str | None]):
                     v["responsible_group"] or None,
                     v["attribute_set"] or None,
                     self.actor.lang,
+                    severity=v["severity"],
                     actor=self.actor,
                 )
             return edit_event(
@@ -289,6 +328,7 @@ class EventEditorScreen(Screen[str | None]):
                 name_de=v["name_de"] or None,
                 responsible_user=v["responsible_user"] or None,
                 responsible_group=v["responsible_group"] or None,
+                severity=v["severity"],
                 lang=self.actor.lang,
                 actor=self.actor,
             )

@@ -132,6 +132,10 @@ class PickerScreen(ModalScreen[str | None]):
         self.current = current
         #: The values of the options currently listed, by option index.
         self.shown_values: list[str] = []
+        #: The filter text they were listed for.
+        self.shown_for = ""
+        #: Set once a choice is returned (a second Enter of a burst picks nothing).
+        self.picked = False
 
     def compose(self) -> ComposeResult:
         with Vertical(id="picker-box"):
@@ -162,7 +166,7 @@ class PickerScreen(ModalScreen[str | None]):
 
     @on(Input.Changed, "#picker-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.refill(event.value)
+        self._filter_typed()  # the value now: after a burst it is ahead of `event.value`
 
     def refill(self, text: str) -> None:
         """List the items matching `text` (plus the none item when the filter is empty
@@ -179,6 +183,7 @@ class PickerScreen(ModalScreen[str | None]):
         option_list = self.query_one(OptionList)
         option_list.set_options(options)
         self.shown_values = values
+        self.shown_for = text
         option_list.highlighted = 0 if options else None
         count = self.query_one("#picker-count", Label)
         if total > len(shown):
@@ -192,8 +197,16 @@ class PickerScreen(ModalScreen[str | None]):
         count = self.counts.get(value)
         return f"{label}  ({count})" if count is not None else label
 
+    def _filter_typed(self) -> None:
+        """List what the filter says now: after a burst of keys (`bob` Enter typed at
+        once) the filter's `Changed` messages may not have arrived yet."""
+        text = self.query_one(Input).value
+        if text != self.shown_for:
+            self.refill(text)
+
     def action_move(self, step: int) -> None:
         """Move the highlight by `step` rows (clamped), keeping focus in the filter."""
+        self._filter_typed()
         option_list = self.query_one(OptionList)
         if not self.shown_values:
             return
@@ -202,9 +215,13 @@ class PickerScreen(ModalScreen[str | None]):
 
     def action_pick(self) -> None:
         """Return the highlighted item's value (nothing happens when none matches)."""
+        if self.picked or not self.is_active:
+            return
+        self._filter_typed()
         index = self.query_one(OptionList).highlighted
         if index is None or index >= len(self.shown_values):
             return
+        self.picked = True
         self.dismiss(self.shown_values[index])
 
     def action_cancel(self) -> None:
