@@ -55,8 +55,10 @@ class BulkActions(_Base):
         if self.table.selected:
             self.table.clear_selection()
         self.table.reload()
+        self.load_views()  # the tabs' counts too (now, not at the next live-refresh tick)
 
     def undo_done(self, result) -> None:
         """After `z`: say what the undo did and show the tasks as they are now."""
         super().undo_done(result)
         self.table.reload()
+        self.load_views()

@@ -51,6 +51,9 @@ class SavedFilters:
     severities: tuple[int, ...] = ()
     acknowledged: str = "any"
     snoozed: str = "awake"
+    attributes: tuple[tuple[str, str], ...] = ()
+    #: The saved view whose filters these were (its tab is marked).
+    view: str | None = None
 
 
 def load_filters(text: str | None, lang: str) -> SavedFilters:
@@ -90,7 +93,32 @@ def load_filters(text: str | None, lang: str) -> SavedFilters:
         severities = ()
     acknowledged = data.get("acknowledged") if data.get("acknowledged") in ACK_MODES else "any"
     snoozed = data.get("snoozed") if data.get("snoozed") in SNOOZE_MODES else "awake"
-    return SavedFilters(mode, user, group, event, status, severities, acknowledged, snoozed)
+    attributes = tuple(
+        (p[0], p[1])
+        for p in data.get("attributes") or ()
+        if isinstance(p, list) and len(p) == 2 and all(isinstance(x, str) for x in p)
+    )
+    view = data["view"] if isinstance(data.get("view"), str) else None
+    return SavedFilters(mode, user, group, event, status, severities, acknowledged, snoozed, attributes, view)
+
+
+def filters_setting(screen: TasksScreen) -> str:
+    """The screen's filters (not the search text) as `load_filters` reads them back."""
+    from tasktui.services.severity import level_filter_text
+
+    saved = {
+        "assignee": screen.assignee_mode,
+        "user": screen.assignee_user.name if screen.assignee_user else None,
+        "group": screen.assignee_group.name if screen.assignee_group else None,
+        "event": screen.event_identifier or None,
+        "status": screen.status,
+        "severity": level_filter_text(screen.severities) or None,
+        "acknowledged": screen.acknowledged if screen.acknowledged != "any" else None,
+        "snoozed": screen.snoozed if screen.snoozed != "awake" else None,
+        "attributes": [list(pair) for pair in screen.attributes] or None,
+        "view": screen.active_view,
+    }
+    return json.dumps({k: v for k, v in saved.items() if v is not None})
 
 
 class FilterPickers(_Base):

@@ -40,7 +40,11 @@ class SortAndColumns(_Base):
         """Sort by `key` and remember the choice for this user."""
         self.sort, self.descending = key, descending
         self.apply_filters()
-        self._save_setting(SORT_SETTING, format_sort(key, descending))
+        self.save_sort()
+
+    def save_sort(self) -> None:
+        """Remember the sort for this user."""
+        self._save_setting(SORT_SETTING, format_sort(self.sort, self.descending))
 
     def action_choose_columns(self) -> None:
         """Show or hide columns (remembered for this user)."""
@@ -50,6 +54,8 @@ class SortAndColumns(_Base):
             if keys:
                 self.table.set_columns(keys)
                 self._save_setting(COLUMNS_SETTING, ",".join(keys))
+                self.own_columns = keys  # the user's own choice (a view naming columns shows as changed)
+                self.show_view_tabs()
 
         layout = self.table.layout_now()
         notes = {key: "hidden: no room" for key in layout.hidden}

@@ -7,8 +7,6 @@ and the command palette list the same actions. The other screens are one key awa
 
 from __future__ import annotations
 
-import json
-
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,21 +14,30 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from tasktui.services.context import get_setting, set_setting
-from tasktui.services.severity import level_filter_text
 from tasktui.services.tasks.counts import count_tasks
 from tasktui.services.tasks.filters import TaskFilter
+from tasktui.text_safety import visible_line
 from tasktui.tui.common.task_actions import TaskActions
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.screens.task_bulk import BulkActions
-from tasktui.tui.screens.task_filters import FILTERS_SETTING, FilterPickers, Named, SavedFilters, load_filters
+from tasktui.tui.screens.task_filters import (
+    FILTERS_SETTING,
+    FilterPickers,
+    Named,
+    SavedFilters,
+    filters_setting,
+    load_filters,
+)
 from tasktui.tui.screens.task_links import OtherScreens
 from tasktui.tui.screens.task_sorting import SortAndColumns
+from tasktui.tui.screens.task_views import ViewActions
 from tasktui.tui.screens.triage import TriageActions, triage_summary
 from tasktui.tui.widgets.filter_bar import FilterBar, FilterSummary
 from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, COLUMNS_SETTING, SORT_SETTING, parse_columns, parse_sort
 from tasktui.tui.widgets.task_table import TaskTable
 from tasktui.tui.widgets.task_window import Query
+from tasktui.tui.widgets.view_tabs import ViewTabs
 
 #: Typing in the search box waits this long for the next key before querying.
 SEARCH_DELAY_S = 0.08
@@ -55,7 +62,9 @@ or load a demo data set to look around:
 This screen updates by itself when tasks arrive."""
 
 
-class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, TriageActions, TaskActions, ScreenWithHelp):
+class TasksScreen(
+    ViewActions, FilterPickers, SortAndColumns, BulkActions, OtherScreens, TriageActions, TaskActions, ScreenWithHelp
+):
     """Triage: find tasks with the filters, select them, act on them."""
 
     #: The table has the focus from the first frame (before the preferences are read)
@@ -95,6 +104,7 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
         # Not in the key bar either (full at 80 columns): help and palette list them.
         Binding("P", "people", "People", show=False),
         Binding("number_sign", "stats", "Stats", show=False),
+        *ViewActions.VIEW_BINDINGS,
     ]
 
     def __init__(self) -> None:
@@ -111,10 +121,15 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
         self.severities: tuple[int, ...] = ()
         self.acknowledged = "any"
         self.snoozed = "awake"
+        #: Custom attribute filters ((name, value) pairs): only a view sets them.
+        self.attributes: tuple[tuple[str, str], ...] = ()
         self.text = ""
         self.sort = "created"
         self.descending = True
         self._search_timer: Timer | None = None
+        self.views, self.view_counts, self.active_view = [], {}, None
+        #: The user's own column choice (a view naming columns shows those instead).
+        self.own_columns: list[str] = []
 
     @property
     def actor(self):
@@ -123,6 +138,7 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
 
     def compose(self) -> ComposeResult:
         yield Header()
+        yield ViewTabs(id="view-tabs")
         yield FilterBar(id="filter-bar")
         yield TaskTable(id="task-table")
         yield Static(EMPTY_TEXT, id="empty-state")
@@ -148,6 +164,7 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
         self.assignee_mode, self.status = filters.assignee_mode, filters.status
         self.assignee_user, self.assignee_group = filters.user, filters.group
         self.severities, self.acknowledged, self.snoozed = filters.severities, filters.acknowledged, filters.snoozed
+        self.attributes, self.active_view = filters.attributes, filters.view
         if filters.event is not None:
             self.event_id, self.event_identifier, self.event_label = (
                 filters.event.id,
@@ -157,9 +174,11 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
         if theme and theme in self.app.available_themes and theme != self.app.theme:
             self.app.theme = theme
         self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+        self.own_columns = columns
         self.table.set_columns(columns)
         self.table.focus()
         self.apply_filters()
+        self.load_views()
 
     def _theme_changed(self, theme) -> None:
         self._save_setting(THEME_SETTING, theme.name)
@@ -173,8 +192,8 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
 
     def current_filter(self) -> TaskFilter:
         """The filter the screen shows."""
-        if self.assignee_user is not None:
-            mode, user_id = "direct", self.assignee_user.id
+        if self.assignee_user is not None:  # the picker's "one user's tasks", or a view's (any mode)
+            mode, user_id = self.assignee_mode if self.assignee_mode != "all" else "direct", self.assignee_user.id
         else:
             mode, user_id = self.assignee_mode, self.actor.user_id
         return TaskFilter(
@@ -187,6 +206,7 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
             severities=self.severities,
             acknowledged=self.acknowledged,
             snoozed=self.snoozed,
+            attributes=self.attributes,
         )
 
     def triage_filter(self) -> TaskFilter:
@@ -205,6 +225,12 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
             return f"group {self.assignee_group.name}"
         return ""
 
+    def _triage_label(self) -> str:
+        """The triage filter in a few words, and a view's attribute filters ("env=prod")."""
+        words = [visible_line(f"{name}={value}") for name, value in self.attributes]
+        triage = triage_summary(self.current_filter())
+        return " ".join(words if triage == "Any" and words else [triage, *words])
+
     def _filtered(self) -> bool:
         """Whether any filter differs from the default view (`R` resets them)."""
         return bool(
@@ -217,22 +243,13 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
             or self.severities
             or self.acknowledged != "any"
             or self.snoozed != "awake"
+            or self.attributes
         )
 
     def filters_changed(self) -> None:
         """Show the new filters and remember them (not the search text) for this user."""
         self.apply_filters()
-        saved = {
-            "assignee": self.assignee_mode,
-            "user": self.assignee_user.name if self.assignee_user else None,
-            "group": self.assignee_group.name if self.assignee_group else None,
-            "event": self.event_identifier or None,
-            "status": self.status,
-            "severity": level_filter_text(self.severities) or None,
-            "acknowledged": self.acknowledged if self.acknowledged != "any" else None,
-            "snoozed": self.snoozed if self.snoozed != "awake" else None,
-        }
-        self._save_setting(FILTERS_SETTING, json.dumps({k: v for k, v in saved.items() if v is not None}))
+        self._save_setting(FILTERS_SETTING, filters_setting(self))
 
     def action_reset_filters(self) -> None:
         """Back to the default view: every assignee, any event, open tasks, no search."""
@@ -240,6 +257,7 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
         self.event_id, self.event_identifier, self.event_label = None, "", ""
         self.status = "open"
         self.severities, self.acknowledged, self.snoozed = (), "any", "awake"
+        self.attributes = ()
         search = self.query_one("#search", Input)
         if search.value:
             search.value = ""
@@ -252,6 +270,7 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
         query = Query(self.current_filter(), self.sort, self.descending, self.actor.lang)
         self.query_one(FilterBar).show_count(None)
         self._show_summary()
+        self.show_view_tabs()
         self.table.set_query(query)
 
     def _show_summary(self) -> None:
@@ -262,7 +281,7 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
                 filtered=self._filtered(),
                 event_label=self.event_label,
                 status=self.status,
-                triage_label=triage_summary(self.current_filter()),
+                triage_label=self._triage_label(),
                 sort_label=COLUMNS_BY_KEY[self.sort].full_name,
                 descending=self.descending,
                 selected=len(self.table.selected),
@@ -358,8 +377,9 @@ class TasksScreen(FilterPickers, SortAndColumns, BulkActions, OtherScreens, Tria
         self.app.push_screen(TaskDetailScreen(event.task_id, self.table.neighbour))
 
     def data_changed(self) -> None:
-        """Another process (or a worker) changed the data: refresh count and window."""
+        """Another process (or a worker) changed the data: refresh count, window and tabs."""
         self.table.reload()
+        self.load_views()
 
     def language_changed(self) -> None:
         """The UI language changed: fetch the names (events) in the new language,
