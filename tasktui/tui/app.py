@@ -138,5 +138,16 @@ class TaskTuiApp(KeysInOrderApp):
 
 def make_app(db: DatabaseUrl | str | Path, actor: Actor) -> TaskTuiApp:
     """The one factory the CLI and the tests use, so tests run the app users get;
-    `db` is the database the CLI resolved (a `DatabaseUrl`, a URL or a path)."""
+    `db` is the database the CLI resolved (a `DatabaseUrl`, a URL or a path).
+
+    The user's default views (the tabs) are made here, before the app runs: made by
+    the tabs' first worker, that write would be a change every open screen refreshes
+    for, racing the first keys."""
+    from tasktui.errors import TaskTuiError
+    from tasktui.services.views import list_views
+
+    try:
+        list_views(actor)
+    except TaskTuiError:  # e.g. busy: the tabs' worker makes them, or says why not
+        pass
     return TaskTuiApp(db, actor)
