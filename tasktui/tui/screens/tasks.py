@@ -24,6 +24,7 @@ from tasktui.services.tasks.listing import matching_ids
 from tasktui.services.tasks.transitions import BulkResult
 from tasktui.tui.common.task_actions import GROUP_PREFIX, USER_PREFIX, TaskActions
 from tasktui.tui.screens.help import ScreenWithHelp
+from tasktui.tui.screens.task_pages import TaskPagesMixin
 from tasktui.tui.screens.triage import TriageActions, triage_summary
 from tasktui.tui.widgets.filter_bar import FilterBar, FilterSummary
 from tasktui.tui.widgets.key_bar import KeyBar
@@ -130,7 +131,7 @@ or load a demo data set to look around:
 This screen updates by itself when tasks arrive."""
 
 
-class TasksScreen(TriageActions, TaskActions, ScreenWithHelp):
+class TasksScreen(TaskPagesMixin, TriageActions, TaskActions, ScreenWithHelp):
     """Triage: find tasks with the filters, select them, act on them."""
 
     #: The table has the focus from the first frame (before the preferences are read)
