@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import peewee
 from textual.app import App, ComposeResult
 
 from tasktui.services.tasks.filters import TaskFilter
 from tasktui.services.tasks.listing import TaskRow
+from tasktui.tui.screens import task_pages
 from tasktui.tui.widgets.task_feed import PageWanted, WindowWanted
 from tasktui.tui.widgets.task_table import TaskTable
 from tasktui.tui.widgets.task_window import PAGE_SIZE, Query
+from tests.tui.conftest import settle
+from tests.tui.test_tasks_screen import notifications
 
 AT = dt.datetime(2026, 1, 1, 12, 0)
 TOTAL = 300
@@ -145,3 +149,17 @@ async def test_answers_for_an_older_query_are_dropped():
         assert not table.loaded and table.total == 0 and table.current_row is None
         table.window_arrived(newer.request_id, 3, {0: page(0, "done")[:3]}, True)
         assert table.total == 3 and table.current_row.title == "done 300"
+
+
+async def test_a_failed_read_for_the_table_is_a_notification(seeded, app, monkeypatch):
+    """The tasks screen reads for its table through the backend: a database error in
+    that worker becomes a toast, the app keeps running."""
+
+    def broken(*args):
+        raise peewee.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(task_pages, "read_window", broken)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert "internal error: OperationalError: disk I/O error" in notifications(app)
+        assert app.is_running and not app.screen.query_one(TaskTable).loaded
