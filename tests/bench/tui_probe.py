@@ -53,23 +53,23 @@ def main(db: str, login: str) -> None:
     counted: dict[str, float] = {}  # the first count shown (capped or exact)
     counted_exact: dict[str, float] = {}
     counting: list[str] = []
-    original_apply = TaskTable._apply_reload
-    original_capped = TaskTable._apply_capped_count
+    original_apply = TaskTable.window_arrived
+    original_capped = TaskTable.capped_count_arrived
 
-    def apply_reload(self, generation, total, pages, anchor_id):
-        original_apply(self, generation, total, pages, anchor_id)
-        if counting and generation == self.generation:
+    def window_arrived(self, request_id, total, pages, exact=True):
+        original_apply(self, request_id, total, pages, exact)
+        if counting and request_id == self.generation:
             name = counting.pop()
             counted.setdefault(name, time.perf_counter())
             counted_exact[name] = time.perf_counter()
 
-    def apply_capped_count(self, generation, cap):
-        original_capped(self, generation, cap)
-        if counting and generation == self.generation:
+    def capped_count_arrived(self, request_id, cap):
+        original_capped(self, request_id, cap)
+        if counting and request_id == self.generation:
             counted.setdefault(counting[-1], time.perf_counter())
 
-    TaskTable._apply_reload = apply_reload
-    TaskTable._apply_capped_count = apply_capped_count
+    TaskTable.window_arrived = window_arrived
+    TaskTable.capped_count_arrived = capped_count_arrived
     waiting["first"] = -1
     open_database(db)
     app = make_app(db, acting_user(login, login))

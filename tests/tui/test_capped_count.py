@@ -11,7 +11,7 @@ import pytest
 
 from tasktui.models import Task
 from tasktui.services.tasks.listing import list_tasks
-from tasktui.tui.widgets import task_table, task_window
+from tasktui.tui.screens import task_pages
 from tasktui.tui.widgets.task_table import TaskTable
 from tests.tui.conftest import seed_tasks, settle
 
@@ -46,7 +46,7 @@ def exact_counts(monkeypatch):
     """The exact count held until `gate` is set; `calls` lists the totals it returned."""
     gate = threading.Event()
     calls: list[int] = []
-    real = task_table.count_bounded
+    real = task_pages.count_bounded
 
     def held_count(query, capped):
         assert gate.wait(10)
@@ -54,8 +54,8 @@ def exact_counts(monkeypatch):
         calls.append(found.value)
         return found
 
-    monkeypatch.setattr(task_window, "COUNT_CAP", CAP)
-    monkeypatch.setattr(task_table, "count_bounded", held_count)
+    monkeypatch.setattr(task_pages, "COUNT_CAP", CAP)
+    monkeypatch.setattr(task_pages, "count_bounded", held_count)
     yield gate, calls
     gate.set()
 
@@ -111,9 +111,9 @@ async def test_a_newer_query_wins_over_a_held_exact_count(many, app, exact_count
 async def test_a_small_count_takes_one_query(seeded, app, monkeypatch):
     exact: list[object] = []
     capped: list[object] = []
-    real_exact, real_capped = task_table.count_bounded, task_table.count_capped
-    monkeypatch.setattr(task_table, "count_bounded", lambda q, c: exact.append(q) or real_exact(q, c))
-    monkeypatch.setattr(task_table, "count_capped", lambda q: capped.append(q) or real_capped(q))
+    real_exact, real_capped = task_pages.count_bounded, task_pages.count_capped
+    monkeypatch.setattr(task_pages, "count_bounded", lambda q, c: exact.append(q) or real_exact(q, c))
+    monkeypatch.setattr(task_pages, "count_capped", lambda q: capped.append(q) or real_capped(q))
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         table = app.screen.query_one(TaskTable)
@@ -130,9 +130,9 @@ async def test_a_small_count_takes_one_query(seeded, app, monkeypatch):
 async def test_an_exact_count_that_gives_up_leaves_the_capped_one(many, app, monkeypatch):
     """The exact count's time limit passed (as `count_within` reports it): the screen
     keeps "250+ tasks", and End goes to the last of the rows it has."""
-    monkeypatch.setattr(task_window, "COUNT_CAP", CAP)
-    monkeypatch.setattr(task_window, "EXACT_COUNT_S", 0.0)
-    monkeypatch.setattr(task_window, "count_within", lambda flt, seconds, capped: capped)
+    monkeypatch.setattr(task_pages, "COUNT_CAP", CAP)
+    monkeypatch.setattr(task_pages, "EXACT_COUNT_S", 0.0)
+    monkeypatch.setattr(task_pages, "count_within", lambda flt, seconds, capped: capped)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         table = app.screen.query_one(TaskTable)

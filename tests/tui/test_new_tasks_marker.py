@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from tasktui.services.context import acting_user
 from tasktui.services.tasks.raising import raise_task
-from tasktui.tui.widgets.task_table import NEW_MARK, TaskTable
+from tasktui.tui.widgets.task_cells import NEW_MARK
+from tasktui.tui.widgets.task_table import TaskTable
 from tests.tui.conftest import settle
 
 

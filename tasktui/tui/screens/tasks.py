@@ -29,6 +29,7 @@ from tasktui.tui.screens.task_filters import (
     load_filters,
 )
 from tasktui.tui.screens.task_links import OtherScreens
+from tasktui.tui.screens.task_pages import TaskPagesMixin
 from tasktui.tui.screens.task_sorting import SortAndColumns
 from tasktui.tui.screens.task_views import ViewActions
 from tasktui.tui.screens.triage import TriageActions, triage_summary
@@ -63,7 +64,15 @@ This screen updates by itself when tasks arrive."""
 
 
 class TasksScreen(
-    ViewActions, FilterPickers, SortAndColumns, BulkActions, OtherScreens, TriageActions, TaskActions, ScreenWithHelp
+    TaskPagesMixin,
+    ViewActions,
+    FilterPickers,
+    SortAndColumns,
+    BulkActions,
+    OtherScreens,
+    TriageActions,
+    TaskActions,
+    ScreenWithHelp,
 ):
     """Triage: find tasks with the filters, select them, act on them."""
 

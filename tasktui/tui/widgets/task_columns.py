@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from tasktui.formats import local
 from tasktui.models import SEVERITIES
 from tasktui.services.severity import glyph
-from tasktui.services.tasks.listing import TaskRow
+
+if TYPE_CHECKING:
+    from tasktui.services.tasks.listing import TaskRow
 
 #: Status glyphs: an empty circle for open (a cross read as "failed"), a tick for done;
 #: an open task someone acknowledged is a filled circle, a snoozed one a "z".

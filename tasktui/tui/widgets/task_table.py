@@ -1,62 +1,38 @@
 """The tasks table: a virtual table that draws only the rows on screen.
 
 The widget's virtual height is the number of matching tasks (plus the header line);
-`render_line` draws each visible row from a small cache of pages (`task_window`) and
-asks a worker thread for the pages it does not have yet. Opening the table, jumping
-to the last of a million tasks or changing the filter each read a page or two and a
-count — never the whole list.
+`render_line` (`task_cells`) draws each visible row from a small cache of pages
+(`task_window`) and asks its screen, by message, for the pages it does not have yet
+(`task_feed`: the screen reads them in a worker and hands them down). Opening the
+table, jumping to the last of a million tasks or changing the filter each read a page
+or two and a count — never the whole list.
 
-Attributes down, messages up: the screen calls `set_query`, `reload`, `set_columns`
-and the selection methods; the table posts `Counted`, `Opened`, `SelectionChanged`
-and `SortRequested`.
+Attributes down, messages up: the screen calls `set_query`, `reload`, `set_columns`,
+the selection methods and the `…_arrived` methods; the table posts `WindowWanted`,
+`PageWanted`, `Counted`, `Opened`, `SelectionChanged`, `NewAbove` and `SortRequested`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rich.cells import cell_len, set_cell_size
-from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
-from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
-from textual.strip import Strip
 
-from tasktui.services.tasks.listing import TaskRow
-from tasktui.text_safety import visible_line
-from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS, Column, Layout, fit_columns
-from tasktui.tui.widgets.task_window import (
-    PAGE_SIZE,
-    PageCache,
-    Query,
-    count_bounded,
-    count_capped,
-    fetch_page,
-    first_page,
-    page_bounds,
-)
+from tasktui.tui.widgets.task_cells import TaskCells
+from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, DEFAULT_COLUMNS
+from tasktui.tui.widgets.task_feed import TaskFeed
+from tasktui.tui.widgets.task_window import PageCache, Query
 
-SELECTED_MARK = "●"
-GUTTER = 2
-#: Rows fetched around the visible ones, so scrolling rarely shows a placeholder.
-PREFETCH_ROWS = 50
-#: How long rows that arrived with a live refresh stay highlighted (seconds).
-NEW_HIGHLIGHT_S = 3.0
-#: The gutter mark of a row that just arrived (readable without colour).
-NEW_MARK = "+"
+if TYPE_CHECKING:
+    from tasktui.services.tasks.listing import TaskRow
 
 
-def _clean(text: str) -> str:
-    """Cell text on one line: tabs and newlines become spaces, other control and
-    bidi characters visible symbols (␛, <U+202E>): stored text is untrusted."""
-    return visible_line(text)
-
-
-class TaskTable(ScrollView, can_focus=True):
-    """A scrolling table of tasks fed page by page from the database."""
+class TaskTable(TaskFeed, TaskCells, ScrollView, can_focus=True):
+    """A scrolling table of tasks fed page by page by its screen."""
 
     BINDINGS = [
         Binding("enter", "open", "Open"),
@@ -151,8 +127,10 @@ class TaskTable(ScrollView, can_focus=True):
         self.selected: set[int] = set()
         self.chosen_columns: list[str] = list(columns or DEFAULT_COLUMNS)
         self.cache = PageCache()
+        #: The id of the current request for rows: answers to older ones are dropped.
         self.generation = 0
         self._in_flight: set[tuple[int, int]] = set()
+        self._anchor_id: int | None = None
         self._header_ranges: list[tuple[int, int, str]] = []
         #: Tasks that arrived above the screen since the user last saw the top.
         self.new_above = 0
@@ -172,7 +150,7 @@ class TaskTable(ScrollView, can_focus=True):
         self._set_new_above(0)
         self._pending_last = False
         self.scroll_to(y=0, animate=False, immediate=True)
-        self._reload(self.generation, query, None, self._visible_range(0))
+        self._reload(query, None, self._visible_range(0))
 
     def reload(self) -> None:
         """Fetch the count and the visible rows again (the data changed), keeping the
@@ -182,173 +160,12 @@ class TaskTable(ScrollView, can_focus=True):
         self.generation += 1
         current = self.current_row
         anchor_id = current.id if current else None
-        self._reload(self.generation, self.task_query, anchor_id, self._visible_range(self.cursor))
-
-    def _visible_range(self, anchor: int) -> tuple[int, int]:
-        top = int(self.scroll_offset.y)
-        rows = max(1, self.size.height - 1)
-        start = max(0, min(top, anchor) - PREFETCH_ROWS)
-        return start, max(top + rows, anchor + 1) + PREFETCH_ROWS
-
-    def _reload(self, generation: int, query: Query, anchor_id: int | None, rows: tuple[int, int]) -> None:
-        """Read the count and the pages around `rows` in a worker, then show them."""
-        fresh = anchor_id is None and rows[0] == 0
-        self.count_final = False
-        self.app.backend.run(
-            self._read_window,
-            generation,
-            query,
-            rows,
-            fresh,
-            on_done=lambda found: self._apply_reload(generation, found[0], found[1], anchor_id, found[2]),
-            owner=self,
-            group="task-table-reload",
-            exclusive=True,
-        )
-
-    def _read_window(
-        self, generation: int, query: Query, rows: tuple[int, int], fresh: bool
-    ) -> tuple[int, dict[int, list[TaskRow]], bool]:
-        """In the worker: the count (and whether it is exact) and the pages of `rows`. A `fresh` query (shown from
-        the top) shows its first rows and a capped count on the way."""
-        pages: dict[int, list[TaskRow]] = {}
-        if fresh:
-            # Draw the first page before counting (a count can take a while on a
-            # million tasks; the rows cannot wait).
-            pages[0] = first_page(query)
-            self.app.call_from_thread(self._apply_first_page, generation, pages[0])
-        # A count that stops at COUNT_CAP (a few ms): exact when there are few
-        # matches; else "10,000+" is shown while the exact count runs, which gives up
-        # after EXACT_COUNT_S where the engine can (the capped count then stays).
-        capped = count_capped(query)
-        exact = True
-        if capped.exact:
-            total = capped.value
-        else:
-            if fresh:
-                self.app.call_from_thread(self._apply_capped_count, generation, capped.value)
-            counted = count_bounded(query, capped)
-            total, exact = counted.value, counted.exact
-        start, end = rows
-        for page in range(start // PAGE_SIZE, min(end, total) // PAGE_SIZE + 1):
-            if page_bounds(page, total)[1] <= page * PAGE_SIZE:
-                break
-            if page in pages and len(pages[page]) == page_bounds(page, total)[1] - page * PAGE_SIZE:
-                continue
-            before = pages[page - 1][-1] if page - 1 in pages else None
-            pages[page] = fetch_page(query, page, total, before=before)
-        return total, pages, exact
-
-    def _apply_first_page(self, generation: int, rows: list[TaskRow]) -> None:
-        """Show the first rows of a new query while its count is still running."""
-        if generation != self.generation:
-            return
-        self.cache.clear()
-        self.cache.put(0, rows)
-        self._max_id_seen = max([self._max_id_seen, *(r.id for r in rows)])
-        self.total = len(rows)
-        self.total_exact = False
-        self.loaded = True
-        self._update_virtual_size()
-        self.refresh()
-
-    def _apply_capped_count(self, generation: int, cap: int) -> None:
-        """More than `cap` tasks match: the table is `cap` rows long (all of them exist)
-        until the exact count arrives."""
-        if generation != self.generation:
-            return
-        self.total = max(self.total, cap)
-        self.total_exact = False
-        self._update_virtual_size()
-        self.post_message(self.Counted(self, cap, exact=False))
-        self.refresh()
-
-    def _apply_reload(
-        self, generation: int, total: int, pages: dict[int, list[TaskRow]], anchor_id: int | None, exact: bool = True
-    ) -> None:
-        if generation != self.generation:
-            return
-        self.cache.clear()
-        self._in_flight.clear()
-        for page, rows in pages.items():
-            self.cache.put(page, rows)
-        self.total = total
-        self.total_exact = exact
-        self.count_final = True
-        self.loaded = True
-        self._note_arrivals(pages)
-        if anchor_id is not None:
-            index = self.cache.index_of(anchor_id)
-            if index is not None and index != self.cursor:
-                shift = index - self.cursor
-                self.cursor = index
-                if self.scroll_offset.y > 0:  # rows above the screen: stay, and say so
-                    self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
-                    if shift > 0:
-                        self._set_new_above(self.new_above + shift)
-        self.cursor = max(0, min(self.cursor, total - 1))
-        if self._pending_last:  # End was pressed before the count was known
-            self._pending_last = False
-            self.cursor = max(0, total - 1)
-        self._update_virtual_size()
-        self._scroll_to_cursor()
-        self.post_message(self.Counted(self, total, exact=exact))
-        self._want_visible_pages()
-        self.refresh()
-
-    def _note_arrivals(self, pages: dict[int, list[TaskRow]]) -> None:
-        """Highlight for a moment the rows newer than any this query showed before."""
-        ids = [r.id for rows in pages.values() for r in rows]
-        if not ids:
-            return
-        if self._max_id_seen:
-            arrived = {i for i in ids if i > self._max_id_seen}
-            if arrived:
-                self.fresh_ids |= arrived
-                self.set_timer(NEW_HIGHLIGHT_S, lambda: self._fade(arrived))
-        self._max_id_seen = max(self._max_id_seen, *ids)
-
-    def _fade(self, ids: set[int]) -> None:
-        self.fresh_ids -= ids
-        self.refresh()
+        self._reload(self.task_query, anchor_id, self._visible_range(self.cursor))
 
     def _set_new_above(self, count: int) -> None:
         if count != self.new_above:
             self.new_above = count
             self.post_message(self.NewAbove(count))
-
-    def _update_virtual_size(self) -> None:
-        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
-
-    def _want_visible_pages(self) -> None:
-        """Ask for the pages of the rows on screen (and a margin) that are missing."""
-        if self.task_query is None or not self.loaded or self.total == 0:
-            return
-        start, end = self._visible_range(self.cursor)
-        for page in range(start // PAGE_SIZE, min(end, self.total - 1) // PAGE_SIZE + 1):
-            key = (self.generation, page)
-            if not self.cache.has(page) and key not in self._in_flight:
-                self._in_flight.add(key)
-                before, after = self.cache.neighbours(page)
-                self._fetch_page(self.generation, self.task_query, page, self.total, before, after, self.total_exact)
-
-    def _fetch_page(
-        self, generation: int, query: Query, page: int, total: int, before, after, exact: bool = True
-    ) -> None:
-        self.app.backend.run(
-            lambda: fetch_page(query, page, total, before=before, after=after, exact=exact),
-            on_done=lambda rows: self._store_page(generation, page, rows),
-            owner=self,
-            group="task-table-pages",
-        )
-
-    def _store_page(self, generation: int, page: int, rows: list[TaskRow]) -> None:
-        self._in_flight.discard((generation, page))
-        if generation != self.generation:
-            return
-        self.cache.put(page, rows)
-        self._max_id_seen = max([self._max_id_seen, *(r.id for r in rows)])
-        self.refresh()
 
     # ------------------------------------------------------------------ state
 
@@ -478,75 +295,3 @@ class TaskTable(ScrollView, can_focus=True):
             self.go_to(index)
             if event.chain >= 2:
                 self.action_open()
-
-    # ------------------------------------------------------------------ drawing
-
-    def layout_now(self) -> Layout:
-        """The columns shown at the table's current width (and those that gave way)."""
-        return fit_columns(self.chosen_columns, self.scrollable_content_region.width, GUTTER)
-
-    def render_line(self, y: int) -> Strip:
-        width = self.scrollable_content_region.width
-        layout = fit_columns(self.chosen_columns, width, GUTTER)
-        columns, widths = layout.columns, layout.widths
-        if y == 0:
-            return self._header_strip(columns, widths, width)
-        index = int(self.scroll_offset.y) + y - 1
-        base = self.rich_style
-        if index >= self.total:
-            return Strip.blank(width, base)
-        row = self.cache.row(index)
-        if row is None:
-            style = base + self.get_component_rich_style("task-table--placeholder")
-            return Strip([Segment(set_cell_size("  …", width), style)], width)
-        style = base
-        if row.status == "done":
-            style += self.get_component_rich_style("task-table--done")
-        if row.id in self.fresh_ids:
-            style += self.get_component_rich_style("task-table--new")
-        if row.id in self.selected:
-            style += self.get_component_rich_style("task-table--selected")
-        if index == self.cursor:
-            name = "task-table--cursor" if self.has_focus else "task-table--cursor-blurred"
-            style += self.get_component_rich_style(name)
-        gutter = (SELECTED_MARK if row.id in self.selected else " ") + (NEW_MARK if row.id in self.fresh_ids else " ")
-        cells = [self._row_cell(c, row, w) for c, w in zip(columns, widths)]
-        keys = [c.key for c in columns]
-        if "severity" in keys and row.severity in ("critical", "high") and row.status != "done":
-            # The severity cell in colour too (its glyph and letter say it without).
-            at = keys.index("severity")
-            before = gutter + " ".join(cells[:at]) + (" " if at else "")
-            after = (" " if at < len(cells) - 1 else "") + " ".join(cells[at + 1 :])
-            accent = style + self.get_component_rich_style(f"task-table--sev-{row.severity}")
-            segments = [Segment(before, style), Segment(cells[at], accent), Segment(after, style)]
-            return Strip(segments, width).crop_extend(0, width, style)
-        return Strip([Segment(set_cell_size(gutter + " ".join(cells), width), style)], width)
-
-    @classmethod
-    def _row_cell(cls, column: Column, row: TaskRow, width: int) -> str:
-        """A cell of a row; a suffix (the title's "×3") stays whole when the text is cut."""
-        suffix = _clean(column.suffix(row)) if column.suffix else ""
-        if suffix and cell_len(suffix) < width:
-            return set_cell_size(cls._cell(column.cell(row), width - cell_len(suffix), False).rstrip() + suffix, width)
-        return cls._cell(column.cell(row), width, column.align_right)
-
-    @staticmethod
-    def _cell(text: str, width: int, right: bool) -> str:
-        text = _clean(text)
-        if cell_len(text) > width:
-            return set_cell_size(text, width - 1) + "…" if width > 1 else set_cell_size(text, width)
-        return text.rjust(width) if right else set_cell_size(text, width)
-
-    def _header_strip(self, columns: list[Column], widths: list[int], width: int) -> Strip:
-        style: Style = self.rich_style + self.get_component_rich_style("task-table--header")
-        sort = self.task_query.sort if self.task_query else "created"
-        arrow = "▼" if (self.task_query is None or self.task_query.descending) else "▲"
-        labels = []
-        self._header_ranges = []
-        x = GUTTER
-        for column, w in zip(columns, widths):
-            label = column.label + (arrow if column.sort_key == sort else "")
-            labels.append(self._cell(label, w, column.align_right))
-            self._header_ranges.append((x, x + w, column.sort_key))
-            x += w + 1
-        return Strip([Segment(set_cell_size(" " * GUTTER + " ".join(labels), width), style)], width)
