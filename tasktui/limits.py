@@ -68,6 +68,8 @@ MAX_IMPORT_RECORD = 1 * MIB
 MAX_JSON_DEPTH = 32
 #: The body of one intake request (`intake serve --max-body` changes it).
 MAX_INTAKE_BODY = 1 * MIB
+#: Intake requests that may wait for the database (`intake serve --max-queue`); more: 503.
+MAX_INTAKE_QUEUE = 1000
 #: Task ids read from stdin (`task done -` ...), one per line.
 MAX_STDIN_IDS = 1_000_000
 

@@ -13,7 +13,7 @@ import typer
 from tasktui import formats
 from tasktui.cli.state import check_format_in, state
 from tasktui.errors import Invalid
-from tasktui.limits import MAX_INTAKE_BODY
+from tasktui.limits import MAX_INTAKE_BODY, MAX_INTAKE_QUEUE
 
 intake_app = typer.Typer(help="The HTTP intake: monitoring systems raise and resolve tasks.", no_args_is_help=True)
 source_app = typer.Typer(help="Senders of the intake and their tokens.", no_args_is_help=True)
@@ -35,6 +35,13 @@ def serve(
     lock_wait: float = typer.Option(
         5.0, "--lock-wait", min=0.05, max=60, help="Seconds a write waits for another writer before replying 503."
     ),
+    max_queue: int = typer.Option(
+        MAX_INTAKE_QUEUE,
+        "--max-queue",
+        min=1,
+        max=100_000,
+        help="Requests that may wait for the database; more get 503.",
+    ),
 ) -> None:
     """Serve the intake until SIGTERM: POST /intake/alertmanager, /v2/enqueue, /intake/json;
     GET /healthz, /metrics. One line per request on stderr."""
@@ -54,7 +61,7 @@ def serve(
     try:
         import asyncio
 
-        asyncio.run(run_server(address, metrics_address, max_body=max_body, lock_wait=lock_wait))
+        asyncio.run(run_server(address, metrics_address, max_body=max_body, lock_wait=lock_wait, max_queue=max_queue))
     except OSError as e:  # the address is taken or not ours
         raise Invalid(f"cannot listen on {listen}: {e.strerror or e}") from None
 

@@ -150,3 +150,53 @@ def test_pagerduty_acknowledge_acknowledges_as_the_source_and_keeps_an_earlier_o
     acknowledge(actor, [task_id])  # alice takes it over ...
     apply_signals(pd, [parse_pagerduty(ack)])  # ... and a repeated acknowledge leaves her on it
     assert Task.get_by_id(task_id).acknowledged_by_id == actor.user_id
+
+
+def _one(fingerprint: str, status: str = "firing", event_label: str | None = None) -> list:
+    body = _firing(event_label=event_label)
+    alert = body["alerts"][0]
+    alert["fingerprint"], alert["status"] = fingerprint, status
+    return parse_alertmanager(body)
+
+
+def test_bodies_applied_together_give_what_one_after_another_gives(source):
+    """apply_bodies (the server's batch): a body resolving a key a later body raises
+    starts a new run, so the resolve finds no task and the raise creates one, exactly
+    as applying them one after another; a resend inside the batch counts once."""
+    from tasktui.services.intake.signals import apply_bodies
+
+    raised = apply_signals(source, _one("aaaa"))[0].task_ids
+    outcomes = apply_bodies(
+        source,
+        [_one("bbbb", "resolved"), _one("bbbb"), _one("bbbb"), _one("aaaa", "resolved"), _one("cccc")],
+    )
+    assert [[r.outcome for r in o] for o in outcomes] == [
+        ["no open task"],
+        ["created"],
+        ["repeated"],
+        ["resolved"],
+        ["created"],
+    ]
+    assert outcomes[3][0].task_ids == raised
+    assert outcomes[1][0].task_ids == outcomes[2][0].task_ids
+    assert {t.dedup_key: t.status for t in Task.select()} == {"aaaa": "done", "bbbb": "open", "cccc": "open"}
+    assert IntakeSource.get(IntakeSource.name == "am").raises == 3
+    assert IntakeSource.get(IntakeSource.name == "am").resolves == 1
+
+
+def test_a_refused_body_among_others_writes_nothing_and_the_others_go_through(source, actor):
+    """A body refused by the rules gets its error; its raises do not count on the
+    tasks of the other bodies of the batch."""
+    from tasktui.services.intake.generic import parse_json_signal
+    from tasktui.services.intake.signals import apply_bodies
+
+    add_source(actor, "scripts", "json", "alerts")
+    scripts = get_source("scripts")
+    good = parse_json_signal({"title": "shared", "dedup_key": "k"}, "alerts")
+    refused = parse_json_signal({"title": "shared", "dedup_key": "k", "assignee": "nobody"}, "alerts")
+    outcomes = apply_bodies(scripts, [[good], [refused], [good]])
+    assert [o[0].outcome for o in (outcomes[0], outcomes[2])] == ["created", "deduplicated"]
+    assert isinstance(outcomes[1], Exception) and "unknown user 'nobody'" in str(outcomes[1])
+    (task,) = Task.select()
+    assert task.occurrences == 2
+    assert IntakeSource.get(IntakeSource.name == "scripts").raises == 2

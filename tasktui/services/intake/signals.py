@@ -1,5 +1,6 @@
 """Signals: what one alert (or one PagerDuty event, or one JSON object) asks the
-intake to do, and applying a body's signals in one write transaction.
+intake to do, and applying a body's signals in one write transaction (or several
+bodies of one source together: `apply_bodies`, for the server's batches).
 
 A raise goes the one raise path (`raise_plan.plan_raises` → `raise_writer.apply_plan`),
 with the alert's episode so a resend counts once; a resolve marks the open task with
@@ -22,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tasktui.db import write_transaction
-from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.errors import Invalid, NotFound, Refused, TaskTuiError
 from tasktui.limits import MAX_COMMENT, MAX_DEDUP_KEY, MAX_DESCRIPTION, MAX_LINK, MAX_TITLE
 from tasktui.models import OPEN
 from tasktui.services.events.definitions import get_event, identifier_problem
@@ -159,20 +160,69 @@ def apply_signals(source: SourceInfo, signals: Sequence[Signal]) -> list[SignalR
     order. A raise that cannot be made even with the default event (e.g. the default
     event was made obsolete) refuses the whole body (Refused / NotFound): nothing is
     written."""
-    from tasktui.services.tasks.detail import add_comment
-    from tasktui.services.tasks.transitions import acknowledge, mark_done
+    (outcome,) = apply_bodies(source, [signals])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
-    actor = source.actor
-    results: list[SignalResult] = [SignalResult(s.ref, s.action, "") for s in signals]
-    raises = [i for i, s in enumerate(signals) if s.action == RAISE]
+
+def apply_bodies(source: SourceInfo, bodies: Sequence[Sequence[Signal]]) -> list[list[SignalResult] | TaskTuiError]:
+    """Apply several bodies of one source (the intake's requests queued while the
+    writer was busy) in one write transaction, through one plan and one write of
+    their raises: for each body, in order, its results, or the error that refuses it
+    (a raise that cannot be made even with the default event). A refused body writes
+    nothing and does not stop the others; any other error fails them all (the caller
+    rolls back and may apply them one by one).
+
+    Each body's raises are applied before its resolves and acknowledges, as they
+    always were; bodies are applied together only while that gives what applying them
+    one after another would: a body raising a key an earlier body resolves or
+    acknowledges starts a new run."""
+    outcomes: list[list[SignalResult] | TaskTuiError] = []
     with write_transaction():
-        requests: list[RaiseRequest] = []
-        for i in raises:
-            request = signals[i].request
-            if request is None:
+        changed = resolved = 0
+        for run in _runs(bodies):
+            run_outcomes, run_changed, run_resolved = _apply_run(source, run)
+            outcomes += run_outcomes
+            changed, resolved = changed + run_changed, resolved + run_resolved
+        count_signals(source.id, changed, resolved)
+    return outcomes
+
+
+def _runs(bodies: Sequence[Sequence[Signal]]) -> list[list[Sequence[Signal]]]:
+    """`bodies` in consecutive runs that may be applied together (see apply_bodies)."""
+    runs: list[list[Sequence[Signal]]] = []
+    closed: set[str] = set()  # keys resolved or acknowledged by the current run
+    for signals in bodies:
+        raised = {s.dedup_key for s in signals if s.action == RAISE}
+        if not runs or raised & closed:
+            runs.append([])
+            closed = set()
+        runs[-1].append(signals)
+        closed |= {s.dedup_key for s in signals if s.action != RAISE}
+    return runs
+
+
+def _apply_run(
+    source: SourceInfo, bodies: Sequence[Sequence[Signal]]
+) -> tuple[list[list[SignalResult] | TaskTuiError], int, int]:
+    """Apply one run of bodies (see apply_bodies): the outcome per body, the raises
+    that counted and the resolves."""
+    results = [[SignalResult(s.ref, s.action, "") for s in signals] for signals in bodies]
+    errors: dict[int, TaskTuiError] = {}
+    # every raise of the run: (body, signal index) -> its request, in order
+    owners: list[tuple[int, int]] = []
+    requests: list[RaiseRequest] = []
+    for b, signals in enumerate(bodies):
+        for i, signal in enumerate(signals):
+            if signal.action != RAISE:
+                continue
+            if signal.request is None:
                 raise ValueError("a raise signal needs a request")
-            event, results[i].warning = _chosen_event(source, signals[i])
-            requests.append(dataclasses.replace(request, event=event))
+            event, results[b][i].warning = _chosen_event(source, signal)
+            owners.append((b, i))
+            requests.append(dataclasses.replace(signal.request, event=event))
+    while True:
         plan = plan_raises(requests)
         fallback = [
             n
@@ -180,51 +230,68 @@ def apply_signals(source: SourceInfo, signals: Sequence[Signal]) -> list[SignalR
             if planned.kind == REFUSED and planned.event_refused and requests[n].event != source.default_event
         ]
         for n in fallback:
-            why = plan[n].reason
-            results[raises[n]].warning = f"{why}: raised as {source.default_event!r}"
+            b, i = owners[n]
+            results[b][i].warning = f"{plan[n].reason}: raised as {source.default_event!r}"
             requests[n] = dataclasses.replace(requests[n], event=source.default_event)
         if fallback:
             plan = plan_raises(requests)
-        refused = [(n, planned) for n, planned in enumerate(plan) if planned.kind == REFUSED]
-        if refused:
-            n, planned = refused[0]
-            error = planned.error or Refused("refused")
-            raise type(error)(f"{signals[raises[n]].ref}: {error}")
-        raised = apply_plan(actor, plan, requests) if requests else []
-        changed = 0
-        for n, (i, result) in enumerate(zip(raises, raised)):
-            results[i].outcome, results[i].task_ids, results[i].event = result.outcome, [result.task_id], result.event
-            changed += plan[n].kind != REPEAT
-        resolved = 0
-        for i, signal in enumerate(signals):
-            if signal.action == RAISE:
-                continue
-            outcome = results[i]
-            candidates = (
-                [signal.asked_event] if signal.asked_event and not identifier_problem(signal.asked_event) else []
-            )
-            candidates += [source.route_for(dict(signal.labels)) or "", source.default_event]
-            candidates += [r.event for r in source.routes]
-            event_ids = _event_ids([c for c in candidates if c])
-            latest = latest_dedup_tasks((e, signal.dedup_key) for e in event_ids)
-            ids = sorted(task_id for (_e, _k, status), task_id in latest.items() if status == OPEN)
-            outcome.task_ids = ids
-            if not ids:
-                outcome.outcome = "no open task"
-            elif signal.action == RESOLVE and source.on_resolve == "done":
-                outcome.outcome = "resolved"
-                resolved += len(mark_done(actor, ids).changed)
-            elif signal.action == RESOLVE and source.on_resolve == "ignore":
-                outcome.outcome = "ignored"
-            elif signal.action == ACKNOWLEDGE:
-                outcome.outcome = "acknowledged"
-                free = [i for i in ids if i not in acknowledged_by_someone(ids)]
-                if free:
-                    acknowledge(actor, free)
-            else:
-                outcome.outcome = "commented"
-                for task_id in ids:
-                    add_comment(actor, task_id, comment_text(signal.note or f"{signal.action} from {source.name}"))
-                resolved += signal.action == RESOLVE
-        count_signals(source.id, changed, resolved)
-    return results
+        refused = [n for n, planned in enumerate(plan) if planned.kind == REFUSED]
+        if not refused:
+            break
+        for n in refused:  # the first refused raise of a body refuses the body
+            b, i = owners[n]
+            if b not in errors:
+                error = plan[n].error or Refused("refused")
+                errors[b] = type(error)(f"{bodies[b][i].ref}: {error}")
+        # plan again without the refused bodies: what they would have counted must not count
+        kept = [n for n, (b, _i) in enumerate(owners) if b not in errors]
+        owners, requests = [owners[n] for n in kept], [requests[n] for n in kept]
+    raised = apply_plan(source.actor, plan, requests) if requests else []
+    changed = 0
+    for n, ((b, i), result) in enumerate(zip(owners, raised)):
+        outcome = results[b][i]
+        outcome.outcome, outcome.task_ids, outcome.event = result.outcome, [result.task_id], result.event
+        changed += plan[n].kind != REPEAT
+    resolved = 0
+    for b, signals in enumerate(bodies):
+        if b not in errors:
+            resolved += _apply_closing(source, signals, results[b])
+    return [errors.get(b) or results[b] for b in range(len(bodies))], changed, resolved
+
+
+def _apply_closing(source: SourceInfo, signals: Sequence[Signal], results: list[SignalResult]) -> int:
+    """Apply a body's resolves and acknowledges (after its raises); the resolves."""
+    from tasktui.services.tasks.detail import add_comment
+    from tasktui.services.tasks.transitions import acknowledge, mark_done
+
+    actor = source.actor
+    resolved = 0
+    for i, signal in enumerate(signals):
+        if signal.action == RAISE:
+            continue
+        outcome = results[i]
+        candidates = [signal.asked_event] if signal.asked_event and not identifier_problem(signal.asked_event) else []
+        candidates += [source.route_for(dict(signal.labels)) or "", source.default_event]
+        candidates += [r.event for r in source.routes]
+        event_ids = _event_ids([c for c in candidates if c])
+        latest = latest_dedup_tasks((e, signal.dedup_key) for e in event_ids)
+        ids = sorted(task_id for (_e, _k, status), task_id in latest.items() if status == OPEN)
+        outcome.task_ids = ids
+        if not ids:
+            outcome.outcome = "no open task"
+        elif signal.action == RESOLVE and source.on_resolve == "done":
+            outcome.outcome = "resolved"
+            resolved += len(mark_done(actor, ids).changed)
+        elif signal.action == RESOLVE and source.on_resolve == "ignore":
+            outcome.outcome = "ignored"
+        elif signal.action == ACKNOWLEDGE:
+            outcome.outcome = "acknowledged"
+            free = [i for i in ids if i not in acknowledged_by_someone(ids)]
+            if free:
+                acknowledge(actor, free)
+        else:
+            outcome.outcome = "commented"
+            for task_id in ids:
+                add_comment(actor, task_id, comment_text(signal.note or f"{signal.action} from {source.name}"))
+            resolved += signal.action == RESOLVE
+    return resolved

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
+from tasktui.db.bulk_rows import insert_values
 from tasktui.errors import TaskTuiError
 from tasktui.models import Task
 
@@ -20,9 +21,10 @@ T = TypeVar("T")
 
 
 def insert_chunks(model: type[pw.Model], rows: list[dict]) -> None:
-    """Insert `rows` (dicts of column values) into `model`, CHUNK rows per statement."""
+    """Insert `rows` (dicts of column values, all with the same keys) into `model`,
+    CHUNK rows per statement."""
     for start in range(0, len(rows), CHUNK):
-        model.insert_many(rows[start : start + CHUNK]).execute()
+        insert_values(model, rows[start : start + CHUNK])
 
 
 def insert_tasks(rows: list[dict]) -> list[int]:
@@ -31,7 +33,7 @@ def insert_tasks(rows: list[dict]) -> list[int]:
     ids: list[int] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
-        returned = sorted(row[0] for row in Task.insert_many(chunk).returning(Task.id).tuples().execute())
+        returned = sorted(insert_values(Task, chunk, returning_ids=True))
         if len(returned) != len(chunk):
             raise RuntimeError(f"inserted {len(chunk)} tasks but got {len(returned)} ids back")
         ids.extend(returned)

@@ -236,7 +236,8 @@ def _enqueue_notifications(rows: list[dict], ids: list[int], events: list[Event]
     calls) and chat/push channels (one multi-row insert; nothing without a channel)."""
     if not rows:
         return
-    if EmailSettings.get_or_none(EmailSettings.id == 1) is not None:
+    # exists(): get_or_none of a missing row costs an exception with its SQL text
+    if EmailSettings.select(EmailSettings.id).where(EmailSettings.id == 1).exists():
         from tasktui.services.mail.outbox import enqueue_for_new_task  # light: no smtplib
 
         for row, task_id, ev in zip(rows, ids, events):
