@@ -62,6 +62,9 @@ SQL_CALLS = {"execute_sql", "execute", "executemany", "executescript", "SQL", "r
 #: (module path relative to the package, function) -> why it is safe.
 ALLOWED = {
     ("db/bulk_rows.py", "insert_rows"): "table and column names from the models' metadata; the values are parameters",
+    ("db/bulk_rows.py", "insert_rows_returning_ids"): "table and column names from the models' metadata; "
+    "the values are parameters",
+    ("db/bulk_rows.py", "update_rows"): "table and column names from the models' metadata; the values are parameters",
     ("db/sqlite/database.py", "run_script"): "runs the frozen migration files (shipped SQL) statement by statement",
     (
         "db/sqlite/database.py",

@@ -19,8 +19,24 @@ CHUNK = 500
 T = TypeVar("T")
 
 
+#: From this many rows on, rows go through `tasktui.db.bulk_rows` (values bound by the
+#: driver, no peewee expression per value); fewer (a single raise) stay on peewee's
+#: `insert_many`, so the one-raise path imports nothing more.
+BULK_FROM = 50
+
+
+def _same_keys(rows: list[dict]) -> bool:
+    keys = rows[0].keys()
+    return all(row.keys() == keys for row in rows)
+
+
 def insert_chunks(model: type[pw.Model], rows: list[dict]) -> None:
     """Insert `rows` (dicts of column values) into `model`, CHUNK rows per statement."""
+    if len(rows) >= BULK_FROM and _same_keys(rows):
+        from tasktui.db.bulk_rows import insert_rows
+
+        insert_rows(model, rows)
+        return
     for start in range(0, len(rows), CHUNK):
         model.insert_many(rows[start : start + CHUNK]).execute()
 
@@ -28,6 +44,10 @@ def insert_chunks(model: type[pw.Model], rows: list[dict]) -> None:
 def insert_tasks(rows: list[dict]) -> list[int]:
     """Insert new tasks; their ids in row order. Ids follow insertion order, so the
     ids a multi-row insert returns (in any order) sorted are the rows' ids."""
+    if len(rows) >= BULK_FROM and _same_keys(rows):
+        from tasktui.db.bulk_rows import insert_rows_returning_ids
+
+        return insert_rows_returning_ids(Task, rows, CHUNK)
     ids: list[int] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
