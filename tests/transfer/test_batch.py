@@ -358,3 +358,27 @@ def test_a_bad_line_in_a_later_chunk_leaves_nothing_of_the_earlier_ones(cli, mon
     assert cli("task", "list", "--count").stdout.strip() == "60"
     tasks = json.loads(cli("task", "list", "--format", "json", "-n", "100").stdout)
     assert sorted(t["occurrences"] for t in tasks) == [3] * 60
+
+
+@pytest.mark.sqlite_only  # the SQLite file's own trigger
+def test_the_text_index_trigger_is_back_after_a_batch_and_after_a_rejected_one(ready, db_path):
+    """A batch indexes its tasks in bulk with the per-row trigger set aside inside its
+    transaction; afterwards (committed or rolled back) the trigger is there as before."""
+
+    def triggers() -> list[tuple[str, str]]:
+        con = sqlite3.connect(db_path)
+        try:
+            return con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+        finally:
+            con.close()
+
+    before = triggers()
+    assert "task_fts_ai" in [name for name, _ in before]
+    lines = [json.dumps({"event": "disk_full", "title": f"bulk{i:03d}"}) for i in range(120)]
+    assert ready("raise", "--batch", input="\n".join(lines) + "\n").exit_code == 0
+    assert triggers() == before
+    assert ready("raise", "--batch", input="\n".join([*lines, "not json"]) + "\n").exit_code == 2
+    assert triggers() == before
+    assert ready("task", "list", "-q", "bulk077", "--count").stdout.strip() == "1"
+    assert ready("raise", "disk_full", "-t", "after the batch zqx").exit_code == 0
+    assert ready("task", "list", "-q", "batch zqx", "--count").stdout.strip() == "1"

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
+from tasktui.db import index_new_tasks
 from tasktui.errors import TaskTuiError
 from tasktui.models import Task
 
@@ -47,14 +48,16 @@ def insert_tasks(rows: list[dict]) -> list[int]:
     if len(rows) >= BULK_FROM and _same_keys(rows):
         from tasktui.db.bulk_rows import insert_rows_returning_ids
 
-        return insert_rows_returning_ids(Task, rows, CHUNK)
-    ids: list[int] = []
-    for start in range(0, len(rows), CHUNK):
-        chunk = rows[start : start + CHUNK]
-        returned = sorted(row[0] for row in Task.insert_many(chunk).returning(Task.id).tuples().execute())
-        if len(returned) != len(chunk):
-            raise RuntimeError(f"inserted {len(chunk)} tasks but got {len(returned)} ids back")
-        ids.extend(returned)
+        ids = insert_rows_returning_ids(Task, rows, CHUNK)
+    else:
+        ids = []
+        for start in range(0, len(rows), CHUNK):
+            chunk = rows[start : start + CHUNK]
+            returned = sorted(row[0] for row in Task.insert_many(chunk).returning(Task.id).tuples().execute())
+            if len(returned) != len(chunk):
+                raise RuntimeError(f"inserted {len(chunk)} tasks but got {len(returned)} ids back")
+            ids.extend(returned)
+    index_new_tasks(ids)  # a bulk write's text index (nothing otherwise: the engine keeps it per row)
     return ids
 
 

@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tasktui.db import retrying
+from tasktui.db import deferred_search_index, retrying
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.services.context import Actor
 from tasktui.services.severity import optional_rank
@@ -310,25 +310,8 @@ def raise_batch_lines(actor: Actor, lines: Callable[[], Iterable[str]]) -> Batch
         results = BatchResults()
         errors: list[LineError] = []
         try:
-            for chunk in _chunks(lines()):
-                items: list[BatchItem] = []
-                for number, text in chunk:
-                    try:
-                        items.append(parse_line(number, text))
-                    except TaskTuiError as e:
-                        errors.append(LineError(number, str(e)))
-                if not items:
-                    continue
-                plan = plan_raises(items)
-                errors.extend(
-                    LineError(item.line, planned.reason)
-                    for item, planned in zip(items, plan)
-                    if planned.kind == REFUSED
-                )
-                if errors:  # nothing more is written; the rest is only checked
-                    continue
-                for item, result in zip(items, apply_plan(actor, plan, items)):
-                    results.add(item.line, result)
+            with deferred_search_index():
+                _stream(actor, lines, results, errors)
             if errors:
                 raise BatchRejected(errors)
         except BaseException:
@@ -337,6 +320,27 @@ def raise_batch_lines(actor: Actor, lines: Callable[[], Iterable[str]]) -> Batch
         return results
 
     return retrying(work)
+
+
+def _stream(actor: Actor, lines: Callable[[], Iterable[str]], results: BatchResults, errors: list[LineError]) -> None:
+    """The chunks of `raise_batch_lines`: parse, plan, and write while no line is bad."""
+    for chunk in _chunks(lines()):
+        items: list[BatchItem] = []
+        for number, text in chunk:
+            try:
+                items.append(parse_line(number, text))
+            except TaskTuiError as e:
+                errors.append(LineError(number, str(e)))
+        if not items:
+            continue
+        plan = plan_raises(items)
+        errors.extend(
+            LineError(item.line, planned.reason) for item, planned in zip(items, plan) if planned.kind == REFUSED
+        )
+        if errors:  # nothing more is written; the rest is only checked
+            continue
+        for item, result in zip(items, apply_plan(actor, plan, items)):
+            results.add(item.line, result)
 
 
 def _chunks(lines: Iterable[str]) -> Iterator[list[tuple[int, str]]]:
