@@ -59,7 +59,7 @@ MAX_GROUP_DESCRIPTION = 2000
 #: One JSON line of `raise --batch`.
 MAX_BATCH_LINE = 1 * MIB
 #: The lines of one `raise --batch` (split a bigger batch).
-MAX_BATCH_LINES = 100_000
+MAX_BATCH_LINES = 1_000_000
 #: One plugin manifest file (`event register`).
 MAX_MANIFEST = 1 * MIB
 #: One task object of an import file (the file itself is read record by record).

@@ -67,3 +67,38 @@ def insert_values(model: type[pw.Model], rows: Sequence[Mapping[str, Any]], retu
         f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(rows))}{returning}", values
     )
     return [row[0] for row in cursor.fetchall()] if returning_ids else []
+
+
+def _key(model: type[pw.Model]) -> pw.Field:
+    key = model._meta.primary_key
+    if not isinstance(key, pw.Field):
+        raise ValueError(f"{model.__name__} has no single primary key")
+    return key
+
+
+def _names(model: type[pw.Model], fields: Sequence[pw.Field]) -> tuple[str, list[str]]:
+    quote = model._meta.database.quote
+    table = f"{quote[0]}{model._meta.table_name}{quote[-1]}"
+    return table, [f"{quote[0]}{f.column_name}{quote[-1]}" for f in fields]
+
+
+def update_rows(
+    model: type[pw.Model], set_names: Sequence[str], add_names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """One prepared UPDATE run once per row (the driver's `executemany`): each row is
+    (values of `set_names`..., amounts added to `add_names`..., primary key), so
+    `col = value` for the first and `col = col + amount` for the second."""
+    if not rows:
+        return
+    database = model._meta.database
+    set_fields = [model._meta.fields[name] for name in set_names]
+    add_fields = [model._meta.fields[name] for name in add_names]
+    table, set_columns = _names(model, set_fields)
+    add_columns = _names(model, add_fields)[1]
+    key = _names(model, [_key(model)])[1][0]
+    mark = database.param
+    assignments = [f"{c} = {mark}" for c in set_columns] + [f"{c} = {c} + {mark}" for c in add_columns]
+    converters = [f.db_value for f in (*set_fields, *add_fields, _key(model))]
+    values = [[convert(v) for convert, v in zip(converters, row, strict=True)] for row in rows]
+    cursor = database.cursor()
+    cursor.executemany(f"UPDATE {table} SET {', '.join(assignments)} WHERE {key} = {mark}", values)

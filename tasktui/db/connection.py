@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import TypeVar
 
@@ -168,6 +169,34 @@ def claim_rows(query: pw.Select) -> pw.Select:
 def lock_keys(keys: Iterable[str]) -> None:
     """Inside a write transaction: writers of the same keys take turns until it ends."""
     current_dialect().lock_keys(database_proxy, keys)
+
+
+#: This thread's bulk indexer while a `deferred_search_index` block runs (a thread's
+#: own: another thread's writes keep the per-row upkeep of their own connection).
+_search_index = threading.local()
+
+
+@contextlib.contextmanager
+def deferred_search_index() -> Iterator[None]:
+    """Inside a write transaction that inserts many tasks: the engine may index the
+    new tasks' text in bulk (`index_new_tasks`) instead of row by row (see
+    `Dialect.deferred_search_index`). Leaving the block by an exception leaves the
+    transaction to be rolled back."""
+    with current_dialect().deferred_search_index(database_proxy) as index:
+        outer = getattr(_search_index, "index", None)
+        _search_index.index = index
+        try:
+            yield
+        finally:
+            _search_index.index = outer
+
+
+def index_new_tasks(ids: list[int]) -> None:
+    """Right after tasks were inserted (before their attribute values): index their
+    text, when a `deferred_search_index` block set the per-row upkeep aside."""
+    index = getattr(_search_index, "index", None)
+    if index is not None and ids:
+        index(ids)
 
 
 def time_limit(seconds: float) -> contextlib.AbstractContextManager[None]:

@@ -44,7 +44,7 @@ from tests.bench.context import BenchContext
 from tests.bench.seed import BENCH_USER, seed, seeded_count
 
 #: Section modules under tests/bench, run in this order when present.
-SECTIONS = ["core", "startup", "tui", "writers", "notify", "intake", "web", "postgres", "undo", "stats"]
+SECTIONS = ["core", "startup", "tui", "writers", "notify", "intake", "web", "postgres", "undo", "stats", "batch"]
 
 
 def _arguments(argv: list[str] | None) -> argparse.Namespace:

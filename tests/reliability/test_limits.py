@@ -161,7 +161,7 @@ def test_a_batch_of_too_many_lines_or_a_deep_line_is_refused(ready, db_path):
     line = json.dumps({"event": "plain", "title": "t"}) + "\n"
     _refused(
         _run(db_path, "raise", "--batch", input=(line * (limits.MAX_BATCH_LINES + 1)).encode()),
-        "more than 100,000 lines",
+        f"more than {limits.MAX_BATCH_LINES:,} lines",
     )
     deep = '{"event": "plain", "title": "t", "attributes": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}\n"
     _batch_refused(_run(db_path, "raise", "--batch", input=deep.encode()), "not valid JSON (nested too deeply)")

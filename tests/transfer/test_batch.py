@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tasktui import db as dbmod
+from tasktui import formats
 from tasktui.errors import Invalid
 from tasktui.services.attributes import definitions as attrs
 from tasktui.services.attributes import sets as attr_sets
@@ -20,7 +21,8 @@ from tasktui.services.mail.settings import update_settings
 from tasktui.services.people import add_group, add_member, add_user
 from tasktui.services.tasks.raising import raise_task
 from tasktui.services.tasks.transitions import mark_done
-from tasktui.services.transfer.batch import BatchRejected, parse_line, parse_lines, raise_batch
+from tasktui.services.transfer import batch as batch_module
+from tasktui.services.transfer.batch import BatchRejected, parse_line, parse_lines, raise_batch, raise_batch_lines
 from tests.reliability.helpers import dump_tables
 
 #: Columns holding the time of the write: they differ between two runs.
@@ -276,3 +278,107 @@ def test_a_failure_while_writing_leaves_nothing_behind(tmp_path, monkeypatch):
         raise_batch(actor, items)
     dbmod.close_database()
     assert dump_tables(tmp_path / "t.db") == before
+
+
+def _chunked_batch() -> list[dict]:
+    """A batch whose dedup keys cross chunks of 100 lines, with enough rows per chunk
+    for the bulk writers: 120 new tasks, 120 raises of higher severity counting on them
+    (one UPDATE per task, many tasks), 60 reopening done tasks, then the mixed batch."""
+    lines: list[dict] = [{"event": "plain", "title": f"n{i}", "dedup_key": f"b{i}"} for i in range(120)]
+    lines += [
+        {"event": "plain", "title": f"again {i}", "dedup_key": f"b{i}", "severity": "high", "process": {"id": i}}
+        for i in range(120)
+    ]
+    lines += [{"event": "plain", "title": f"re {i}", "dedup_key": f"d{i}", "reopen": True} for i in range(60)]
+    return lines + MIXED_BATCH
+
+
+def _world_with_done_tasks(path: Path):
+    actor = _world(path)
+    ids = [raise_task(actor, "plain", f"done {i}", dedup_key=f"d{i}").task_id for i in range(60)]
+    mark_done(actor, ids)
+    return actor
+
+
+def test_a_batch_streamed_in_chunks_does_exactly_what_one_raise_per_line_does(tmp_path, monkeypatch):
+    """Chunks of 100 lines in one transaction: a line counting on a task an earlier
+    chunk created, the bulk inserts and the bulk updates give the rows one raise per
+    line gives."""
+    monkeypatch.setattr(batch_module, "CHUNK_LINES", 100)
+    lines = [json.dumps(item) for item in _chunked_batch()]
+    actor = _world_with_done_tasks(tmp_path / "batch.db")
+    streamed = raise_batch_lines(actor, lambda: iter(lines))
+    batch_results = list(streamed)
+    streamed.close()
+
+    actor = _world_with_done_tasks(tmp_path / "single.db")
+    items, _ = parse_lines(lines)
+    single_results = [
+        raise_task(
+            actor, i.event, i.title, i.description, i.link, i.assignee, i.group, i.dedup_key, i.reopen, i.processes,
+            attributes=i.attributes, severity=i.severity,
+        )
+        for i in items
+    ]  # fmt: skip
+    assert [(r.task_id, r.outcome, r.occurrences, r.event) for r in batch_results] == [
+        (r.task_id, r.outcome, r.occurrences, r.event) for r in single_results
+    ]
+    assert [r.line for r in batch_results] == list(range(1, len(lines) + 1))
+    assert [r.outcome for r in batch_results[120:240]] == ["deduplicated"] * 120
+    assert [r.outcome for r in batch_results[240:300]] == ["reopened"] * 60
+    dbmod.close_database()
+    batch_db, single_db = _comparable(tmp_path / "batch.db"), _comparable(tmp_path / "single.db")
+    for table in single_db:
+        assert batch_db[table] == single_db[table], table
+
+
+def test_a_bad_line_in_a_later_chunk_leaves_nothing_of_the_earlier_ones(cli, monkeypatch):
+    """The earlier chunks were written in the transaction; a bad line further on rolls
+    them back, and every bad line of every chunk is reported."""
+    monkeypatch.setattr(batch_module, "CHUNK_LINES", 50)
+    assert cli("event", "create", "disk_full", "--name", "Disk full").exit_code == 0
+    lines = [json.dumps({"event": "disk_full", "title": f"t{i}", "dedup_key": f"k{i % 60}"}) for i in range(180)]
+    bad = [*lines[:20], "not json", *lines[20:170], json.dumps({"event": "nope", "title": "x"}), *lines[170:]]
+    result = cli("raise", "--batch", input="\n".join(bad) + "\n")
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "tasktui: error: line 21: not valid JSON (Expecting value at column 1)",
+        "tasktui: error: line 172: unknown event 'nope'",
+        "tasktui: error: 2 bad lines in the batch: nothing was raised",
+    ]
+    assert cli("task", "list", "--status", "all", "--count").stdout.strip() == "0"
+
+    good = cli("raise", "--batch", "--format", "json", input="\n".join(lines) + "\n")
+    assert good.exit_code == 0, good.stderr
+    shown = json.loads(good.stdout)
+    assert good.stdout == formats.json_text(shown) + "\n"  # the format of `json_text`, streamed
+    assert [r["occurrences"] for r in shown] == [i // 60 + 1 for i in range(180)]
+    assert [r["task_id"] for r in shown] == [i % 60 + 1 for i in range(180)]
+    assert [r["outcome"] for r in shown] == ["created"] * 60 + ["deduplicated"] * 120
+    assert cli("task", "list", "--count").stdout.strip() == "60"
+    tasks = json.loads(cli("task", "list", "--format", "json", "-n", "100").stdout)
+    assert sorted(t["occurrences"] for t in tasks) == [3] * 60
+
+
+@pytest.mark.sqlite_only  # the SQLite file's own trigger
+def test_the_text_index_trigger_is_back_after_a_batch_and_after_a_rejected_one(ready, db_path):
+    """A batch indexes its tasks in bulk with the per-row trigger set aside inside its
+    transaction; afterwards (committed or rolled back) the trigger is there as before."""
+
+    def triggers() -> list[tuple[str, str]]:
+        con = sqlite3.connect(db_path)
+        try:
+            return con.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name").fetchall()
+        finally:
+            con.close()
+
+    before = triggers()
+    assert "task_fts_ai" in [name for name, _ in before]
+    lines = [json.dumps({"event": "disk_full", "title": f"bulk{i:03d}"}) for i in range(120)]
+    assert ready("raise", "--batch", input="\n".join(lines) + "\n").exit_code == 0
+    assert triggers() == before
+    assert ready("raise", "--batch", input="\n".join([*lines, "not json"]) + "\n").exit_code == 2
+    assert triggers() == before
+    assert ready("task", "list", "-q", "bulk077", "--count").stdout.strip() == "1"
+    assert ready("raise", "disk_full", "-t", "after the batch zqx").exit_code == 0
+    assert ready("task", "list", "-q", "batch zqx", "--count").stdout.strip() == "1"

@@ -3,7 +3,8 @@ this package, each of which holds one concern (files, errors, text search, check
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -52,6 +53,13 @@ class SqliteDialect(Dialect):
 
     def is_read_only(self, db: pw.Database) -> bool:
         return getattr(db, "read_only", None) is not None
+
+    @contextlib.contextmanager
+    def deferred_search_index(self, db: AnyDatabase) -> Iterator[Callable[[list[int]], None] | None]:
+        from tasktui.db.sqlite.bulk_index import deferred_task_fts  # only for bulk writes
+
+        with deferred_task_fts(db) as index:
+            yield index
 
     def error_message(self, error: BaseException, db: pw.Database | None = None) -> str | None:
         return errors.database_error_message(error, db)

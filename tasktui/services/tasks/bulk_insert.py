@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import peewee as pw
 
+from tasktui.db import index_new_tasks
 from tasktui.db.bulk_rows import insert_values
 from tasktui.errors import TaskTuiError
 from tasktui.models import Task
@@ -20,9 +21,24 @@ CHUNK = 500
 T = TypeVar("T")
 
 
+#: From this many rows on, `insert_chunks` runs one prepared INSERT per row through the
+#: driver (`bulk_rows.insert_rows`); fewer go as multi-row INSERTs (`insert_values`).
+BULK_FROM = 50
+
+
+def _same_keys(rows: list[dict]) -> bool:
+    keys = rows[0].keys()
+    return all(row.keys() == keys for row in rows)
+
+
 def insert_chunks(model: type[pw.Model], rows: list[dict]) -> None:
     """Insert `rows` (dicts of column values, all with the same keys) into `model`,
-    CHUNK rows per statement."""
+    CHUNK rows per statement (many rows: one prepared statement run per row)."""
+    if len(rows) >= BULK_FROM and _same_keys(rows):
+        from tasktui.db.bulk_rows import insert_rows
+
+        insert_rows(model, rows)
+        return
     for start in range(0, len(rows), CHUNK):
         insert_values(model, rows[start : start + CHUNK])
 
@@ -37,6 +53,7 @@ def insert_tasks(rows: list[dict]) -> list[int]:
         if len(returned) != len(chunk):
             raise RuntimeError(f"inserted {len(chunk)} tasks but got {len(returned)} ids back")
         ids.extend(returned)
+    index_new_tasks(ids)  # a bulk write's text index (nothing otherwise: the engine keeps it per row)
     return ids
 
 

@@ -27,7 +27,7 @@ from tasktui.models import (
 )
 from tasktui.services.context import Actor
 from tasktui.services.severity import name_of
-from tasktui.services.tasks.bulk_insert import insert_chunks, insert_tasks
+from tasktui.services.tasks.bulk_insert import BULK_FROM, insert_chunks, insert_tasks
 from tasktui.services.tasks.history import history
 from tasktui.services.tasks.raise_plan import (
     ABSORB,
@@ -216,9 +216,9 @@ def _update_absorbing(plan: Sequence[PlannedRaise], requests: Sequence[RaiseRequ
                 episodes[planned.task_id] = request.episode
             if planned.kind == REOPEN:
                 reopened.add(planned.task_id)
+    updates: list[tuple[int, int, dict[str, Any]]] = []
     for task_id, count in added.items():
-        # Counted in SQL: the row's own count plus this plan's raises.
-        changes: dict[Any, Any] = {Task.occurrences: Task.occurrences + count, "last_seen_at": now, "updated_at": now}
+        changes: dict[str, Any] = {"last_seen_at": now, "updated_at": now}
         if task_id in episodes:
             changes["episode"] = episodes[task_id]
         if task_id in reopened:
@@ -227,7 +227,25 @@ def _update_absorbing(plan: Sequence[PlannedRaise], requests: Sequence[RaiseRequ
             changes["severity"] = severities[task_id]
         if task_id in woken:  # awake again means unacknowledged too (see transitions.wake)
             changes.update(snoozed_until=None, acknowledged_by=None, acknowledged_at=None)
-        Task.update(changes).where(Task.id == task_id).execute()
+        updates.append((task_id, count, changes))
+    if len(updates) >= BULK_FROM:
+        _update_many(updates)
+        return
+    for task_id, count, changes in updates:
+        # Counted in SQL: the row's own count plus this plan's raises.
+        Task.update({Task.occurrences: Task.occurrences + count, **changes}).where(Task.id == task_id).execute()
+
+
+def _update_many(updates: list[tuple[int, int, dict[str, Any]]]) -> None:
+    """The updates of `_update_absorbing` for many tasks: one prepared UPDATE per set
+    of changed columns, run once per task by the driver."""
+    from tasktui.db.bulk_rows import update_rows
+
+    shapes: dict[tuple[str, ...], list[list[Any]]] = {}
+    for task_id, count, changes in updates:
+        shapes.setdefault(tuple(changes), []).append([*changes.values(), count, task_id])
+    for names, rows in shapes.items():
+        update_rows(Task, names, ("occurrences",), rows)
 
 
 def _enqueue_notifications(rows: list[dict], ids: list[int], events: list[Event]) -> None:

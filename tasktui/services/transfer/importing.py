@@ -58,7 +58,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tasktui.db import write_transaction
+from tasktui.db import deferred_search_index, write_transaction
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.limits import MAX_IMPORT_RECORD
 from tasktui.models import DONE, OPEN, Event, utcnow
@@ -273,7 +273,8 @@ def import_records(
         existing = split_existing(source, records, resolved, skip_existing)
         to_import = [r for r in records if r.index not in existing]
         check_dedup_keys(source, to_import, resolved)
-        new_ids = _write(actor, source, to_import, resolved)
+        with deferred_search_index():  # the text index of the new tasks in bulk
+            new_ids = _write(actor, source, to_import, resolved)
         _record_change_set(actor, source, list(new_ids.values()))
     tasks = [
         ImportedTask(r.index, r.old_id, existing[r.index], "existing")
