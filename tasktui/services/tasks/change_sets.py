@@ -122,6 +122,24 @@ def _columns(fields: Iterable[str]) -> list[str]:
     return [f for f in fields if not f.startswith(ATTR_PREFIX)]
 
 
+def raw_rows(query: Any) -> list[tuple[Any, ...]]:
+    """The rows of a query as the driver returns them: no model, no conversion (for
+    columns whose stored form is the value: ids, text)."""
+    return list(query.execute().cursor.fetchall())
+
+
+def _reader(field: pw.Field) -> Callable[[Any], Any] | None:
+    """How a stored value of `field` becomes the plain form change sets keep (None:
+    it is that already, an int of an integer column or a str of a text column)."""
+    target = field.rel_field if isinstance(field, pw.ForeignKeyField) else field
+    if isinstance(target, (pw.IntegerField, pw.AutoField, pw.CharField, pw.TextField)) and not isinstance(
+        target, pw.BooleanField
+    ):
+        return None
+    python_value = field.python_value
+    return lambda value: None if value is None else _plain(python_value(value))
+
+
 def current_values(ids: Sequence[int], fields: Sequence[str]) -> dict[int, Values]:
     """The values of `fields` of the tasks `ids` as stored now (None for a task that
     does not exist), in the plain form change sets keep."""
@@ -130,6 +148,12 @@ def current_values(ids: Sequence[int], fields: Sequence[str]) -> dict[int, Value
     every_attribute = ALL_ATTRIBUTES in fields
     found: dict[int, Values] = {i: None for i in ids}
     selected = [Task.id, *(getattr(Task, c) for c in columns)]
+    readers: list[tuple[int, Callable[[Any], Any]]] = []
+    for i, c in enumerate(columns):
+        read = _reader(getattr(Task, c))
+        if read is not None:
+            readers.append((i, read))
+    empty_attributes = {ATTR_PREFIX + key: None for key in attribute_keys}
     definitions: dict[int, str] = {}
     if attribute_keys or every_attribute:
         query = AttributeDef.select(AttributeDef.id, AttributeDef.key)
@@ -140,16 +164,20 @@ def current_values(ids: Sequence[int], fields: Sequence[str]) -> dict[int, Value
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start : start + CHUNK]
         wanted = set(chunk)
-        for row in tuples_of(Task.select(*selected).where(_ids(Task.id, chunk))):
+        for row in raw_rows(Task.select(*selected).where(_ids(Task.id, chunk))):
             if row[0] in wanted:
-                values = {c: _plain(v) for c, v in zip(columns, row[1:])}
-                values.update({ATTR_PREFIX + key: None for key in attribute_keys})
+                plain = list(row[1:])
+                for i, read in readers:
+                    plain[i] = read(plain[i])
+                values = dict(zip(columns, plain))
+                if empty_attributes:
+                    values.update(empty_attributes)
                 found[row[0]] = values
         if definitions:
             rows = TaskAttribute.select(TaskAttribute.task, TaskAttribute.attribute, TaskAttribute.value).where(
                 _ids(TaskAttribute.task, chunk) & TaskAttribute.attribute.in_(list(definitions))
             )
-            for task_id, attribute_id, value in tuples_of(rows):
+            for task_id, attribute_id, value in raw_rows(rows):
                 task_values = found.get(task_id) if task_id in wanted else None
                 if task_values is not None:
                     task_values[ATTR_PREFIX + definitions[attribute_id]] = value
@@ -217,9 +245,23 @@ class ChangeRecorder:
         none did: nothing to undo)."""
         after = current_values(list(self._before), self.fields)
         rows: dict[int, tuple[str | None, str | None]] = {}
+        texts: dict[tuple[Any, ...], str | None] = {}  # the stored form of each distinct set of values
+
+        def stored(values: Values) -> str | None:
+            if values is None:
+                return None
+            key = tuple((k, type(v), v) for k, v in values.items())  # 1 and True are equal keys
+            try:
+                return texts[key]
+            except KeyError:
+                text = texts[key] = dumps(values)
+                return text
+            except TypeError:  # a value that is no dict key
+                return dumps(values)
+
         for task_id, before in self._before.items():
             if before != after[task_id]:
-                rows[task_id] = (dumps(before), dumps(after[task_id]))
+                rows[task_id] = (stored(before), stored(after[task_id]))
         if not rows:
             return None
         return write_change_set(self.actor, self.action, self.label, rows)

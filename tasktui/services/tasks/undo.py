@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import peewee as pw
 
 from tasktui.db import retrying
+from tasktui.db.bulk_rows import insert_rows
 from tasktui.errors import NotFound, Refused
 from tasktui.models import AttributeDef, ChangeSet, ChangeSetTask, Comment, Task, TaskAttribute, TaskHistory, User
 from tasktui.services.context import Actor
@@ -36,6 +37,7 @@ from tasktui.services.tasks.change_sets import (
     dumps,
     history_name,
     loads,
+    raw_rows,
     render,
     tuples_of,
     write_change_set,
@@ -127,25 +129,35 @@ def undo(actor: Actor, change_set_id: int | None = None) -> UndoResult:
     def work() -> UndoResult:
         target = _target(actor, change_set_id)
         result = UndoResult(target.id, target.label)
-        items = tuples_of(
+        items: list[tuple[int, str | None, str | None]] = raw_rows(
             ChangeSetTask.select(ChangeSetTask.task_id, ChangeSetTask.before, ChangeSetTask.after)
             .where(ChangeSetTask.change_set == target.id)
             .order_by(ChangeSetTask.task_id)
         )
+        # a change set's items mostly share a few distinct texts: each is read once
+        parsed = _Parsed()
         ids = [task_id for task_id, _, _ in items]
-        fields = _fields(items)
+        fields = _fields(parsed, items)
         now = current_values(ids, fields)
         conflicts: dict[int, str] = {}
         plan: list[tuple[int, str | None, str | None]] = []  # task id, what it becomes, what it is now
+        restored: dict[tuple[str | None, str | None], str | None] = {}  # (before, after) -> what it is now
         for task_id, before, after in items:
-            expected = loads(after)
+            expected = parsed(after)
             current = now[task_id]
             if current is None and expected is not None:
                 conflicts[task_id] = GONE
-            elif not _same(current, expected):
+            elif not _same(current, expected, parsed.snapshot(after)):
                 conflicts[task_id] = ""
             else:
-                plan.append((task_id, before, dumps(_restricted(current, loads(before) or expected))))
+                key = (before, after)
+                text = restored.get(key, _UNKNOWN)
+                if text is _UNKNOWN:
+                    shape = parsed(before) or expected
+                    text = dumps(_restricted(current, shape))
+                    if _determined(shape, expected):
+                        restored[key] = text
+                plan.append((task_id, before, text))  # type: ignore[arg-type]
         deletions = [task_id for task_id, before, _ in plan if before is None]
         busy = _touched_since(deletions, target.history_mark, target.created_at)
         for task_id, login in busy.items():
@@ -189,18 +201,50 @@ def _target(actor: Actor, change_set_id: int | None) -> ChangeSet:
     return row
 
 
-def _fields(items: Iterable[tuple[int, str | None, str | None]]) -> list[str]:
+class _Parsed:
+    """Stored values read once per distinct text (the values are shared: never
+    changed in place)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str | None, Values] = {None: None}
+        self._snapshots: dict[str | None, bool] = {}
+
+    def __call__(self, text: str | None) -> Values:
+        try:
+            return self._values[text]
+        except KeyError:
+            values = self._values[text] = loads(text)
+            return values
+
+    def snapshot(self, text: str | None) -> bool:
+        """Whether the stored values `text` are a whole task (an import's)."""
+        try:
+            return self._snapshots[text]
+        except KeyError:
+            values = self(text)
+            flag = self._snapshots[text] = values is not None and _is_snapshot(list(values))
+            return flag
+
+
+#: Not known yet (a value that None cannot stand for).
+_UNKNOWN = object()
+
+
+def _fields(parsed: _Parsed, items: Iterable[tuple[int, str | None, str | None]]) -> list[str]:
     """Every field the items record (a change set's items mostly share one shape)."""
     seen: dict[str, None] = {}
     shapes: set[tuple[str, ...]] = set()
+    texts: set[str | None] = set()
     for _, before, after in items:
-        for text in (before, after):
-            values = loads(text)
-            if values is not None:
-                shape = tuple(values)
-                if shape not in shapes:
-                    shapes.add(shape)
-                    seen.update(dict.fromkeys(shape))
+        texts.add(before)
+        texts.add(after)
+    for text in texts:
+        values = parsed(text)
+        if values is not None:
+            shape = tuple(values)
+            if shape not in shapes:
+                shapes.add(shape)
+                seen.update(dict.fromkeys(shape))
     fields = list(seen)
     if any(f.startswith(ATTR_PREFIX) for f in fields) and _is_snapshot(fields):
         fields.append(ALL_ATTRIBUTES)
@@ -212,14 +256,14 @@ def _is_snapshot(fields: list[str]) -> bool:
     return "title" in fields and "event" in fields
 
 
-def _same(current: Values, expected: Values) -> bool:
+def _same(current: Values, expected: Values, snapshot: bool) -> bool:
     """Whether a task still has the values the action left: every recorded field
     equal (for a whole-task snapshot, also no attribute the snapshot did not have)."""
     if current is None or expected is None:
         return current is None and expected is None
     if any(current.get(k) != v for k, v in expected.items()):
         return False
-    if _is_snapshot(list(expected)):
+    if snapshot:
         return not any(k.startswith(ATTR_PREFIX) and k not in expected and v is not None for k, v in current.items())
     return True
 
@@ -229,6 +273,14 @@ def _restricted(values: Values, shape: Values) -> Values:
     if values is None or shape is None or _is_snapshot(list(shape)):
         return values
     return {k: values.get(k) for k in shape}
+
+
+def _determined(shape: Values, expected: Values) -> bool:
+    """Whether `_restricted(current, shape)` of a task found `_same` as `expected` is
+    the same for every such task: `shape` records only fields `expected` fixes."""
+    if shape is None or expected is None or _is_snapshot(list(shape)):
+        return False
+    return all(k in expected for k in shape)
 
 
 def _touched_since(ids: list[int], mark: int, since: dt.datetime) -> dict[int, str]:
@@ -303,7 +355,8 @@ def _apply(actor: Actor, plan: list[tuple[int, str | None, str | None]], undone:
             for name, value in target.items()
             if present.get(name) != value and history_name(name)
         ]
-        history_rows.extend(history(i, actor, "undo", name, old, new) for i in ids for name, old, new in shown)
+        entries = [history(ids[0], actor, "undo", name, old, new) for name, old, new in shown]
+        history_rows.extend({**entry, "task": i} for i in ids for entry in entries)
     insert_history(history_rows)
 
 
@@ -321,9 +374,7 @@ def _write_attributes(ids: list[int], values: dict[str, str | None], known: dict
             where = TaskAttribute.task.in_(chunk) & (TaskAttribute.attribute == attribute)
             TaskAttribute.delete().where(where).execute()
             if value is not None:
-                TaskAttribute.insert_many(
-                    [{"task": i, "attribute": attribute, "value": value} for i in chunk]
-                ).execute()
+                insert_rows(TaskAttribute, [{"task": i, "attribute": attribute, "value": value} for i in chunk])
 
 
 def _insert(task_id: int, values: dict, known: dict[str, int]) -> None:
