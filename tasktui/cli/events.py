@@ -13,8 +13,8 @@ from tasktui.cli.state import FORMAT_HELP, check_format, check_format_in, given,
 event_app = typer.Typer(help="Manage events (the kinds of occurrence that create tasks).", no_args_is_help=True)
 
 TEMPLATE_HELP = (
-    "placeholders {title} {event} {event_name} {severity} {link} {assignee} {group} {task_id} {description} "
-    "{show_hint}; {{ and }} are literal braces"
+    "placeholders, each written in braces: title, event, event_name, severity, link, assignee, "
+    "group, task_id, description, show_hint; doubled braces are literal ones"
 )
 SUBJECT_HELP = "Subject of its tasks' notifications (email and channels): " + TEMPLATE_HELP + "; '' clears it."
 BODY_HELP = "Body of its tasks' notifications: the same placeholders; '' clears it."
