@@ -60,6 +60,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     Migration(9, "triage", "Triage: severity of events and tasks, acknowledge and snooze, saved views."),
     Migration(10, "change_sets", "Change sets: every bulk action's before and after values per task, for undo."),
     Migration(11, "event_templates", "Message templates: an event's own subject and body for its notifications."),
+    Migration(12, "search_table", "PostgreSQL: the text search document in a table of its own, out of the task row."),
 ]
 #: The schema version of a database all of whose migrations have run.
 SCHEMA_VERSION = len(MIGRATIONS)

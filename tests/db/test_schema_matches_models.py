@@ -16,11 +16,12 @@ from tasktui import models
 
 #: Tables that exist beyond the models: the full-text index and its shadow tables.
 NOT_MODELS = ("task_fts", "sqlite_")
-#: What PostgreSQL has beyond the models: the schema version table, the search
-#: document and its trigram index, the partial unique index of the dedup rule.
-PG_NOT_MODELS = ("tasktui_schema",)
-PG_ENGINE_COLUMNS = {("task", "search_doc")}
-PG_ENGINE_INDEXES = {"task_search_doc_trgm", "task_open_dedup_key"}
+#: What PostgreSQL has beyond the models: the schema version table, the table of
+#: search documents (with its trigram index), the partial unique index of the dedup
+#: rule.
+PG_NOT_MODELS = ("tasktui_schema", "task_search")
+PG_ENGINE_COLUMNS: set[tuple[str, str]] = set()
+PG_ENGINE_INDEXES = {"task_open_dedup_key"}
 
 
 def _affinity(declared: str) -> str:

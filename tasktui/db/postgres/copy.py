@@ -2,16 +2,16 @@
 opened without migrating it, and a bulk loader built on COPY.
 
 Loading is fast because nothing is done per row that can be done once at the end:
-the secondary indexes (b-trees, the trigram GIN index, the partial unique index of
-the dedup rule) are dropped and rebuilt from their own definitions
-(`pg_get_indexdef`), and the two triggers that maintain `task.search_doc` are
-disabled — the row trigger would look up the attributes of each task as it arrives
-(before any exist), and the statement trigger on `task_attribute` would rewrite every
-task. One UPDATE fills the documents with the same function the triggers call
-(`tasktui_task_doc`, migration 1) after the attributes are in. Every sequence is then
-set past the largest id copied, so the next task gets the next id. All of it runs in
-the copy's transaction: DDL is transactional in PostgreSQL, and a failure leaves the
-target as it was.
+the secondary indexes (b-trees, the trigram GIN index of `task_search`, the partial
+unique index of the dedup rule) are dropped and rebuilt from their own definitions
+(`pg_get_indexdef`), and the two triggers that write `task_search` on inserts are
+disabled — the statement trigger on `task` would look up the attributes of each task
+as it arrives (before any exist), and the one on `task_attribute` would rewrite every
+document. One INSERT fills `task_search` with the same function the triggers call
+(`tasktui_task_doc`, migration 1) after the attributes are in, and its index is built
+after that. Every sequence is then set past the largest id copied, so the next task
+gets the next id. All of it runs in the copy's transaction: DDL is transactional in
+PostgreSQL, and a failure leaves the target as it was.
 """
 
 from __future__ import annotations
@@ -29,10 +29,15 @@ from tasktui.db.url import DatabaseUrl
 from tasktui.errors import Unavailable
 from tasktui.models import database_proxy
 
-#: (table, trigger) set aside while loading: they keep `task.search_doc`.
-SEARCH_DOC_TRIGGERS = (("task", "task_search_doc"), ("task_attribute", "task_attribute_doc_insert"))
+#: (table, trigger) set aside while loading: they write `task_search` (migration 12).
+SEARCH_DOC_TRIGGERS = (("task", "task_search_insert"), ("task_attribute", "task_attribute_doc_insert"))
+#: The table of the search documents (not a model: filled by `finish`).
+SEARCH_TABLE = "task_search"
 #: Every task's search document, as the triggers compute it.
-FILL_SEARCH_DOC = 'UPDATE "task" SET "search_doc" = tasktui_task_doc("id", "title", "description", "link")'
+FILL_SEARCH_DOC = (
+    'INSERT INTO "task_search" ("task_id", "doc") '
+    'SELECT "id", tasktui_task_doc("id", "title", "description", "link") FROM "task"'
+)
 #: Memory for rebuilding the indexes (this transaction only).
 INDEX_MEMORY = "256MB"
 
@@ -158,6 +163,8 @@ class PostgresBulkLoader(BulkLoader):
     def prepare(self, tables: Sequence[str]) -> None:
         conn = self._conn
         conn.execute("SELECT set_config('maintenance_work_mem', %s, true)", (INDEX_MEMORY,))
+        if "task" in tables:  # task_search is filled at the end: its index is built after
+            tables = [*tables, SEARCH_TABLE]
         rows = conn.execute(
             "SELECT t.relname, c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
             "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_class t ON t.oid = i.indrelid "
@@ -193,8 +200,10 @@ class PostgresBulkLoader(BulkLoader):
             if table != "task":
                 self._rebuild_indexes(table)
         if "task" in tables:
-            conn.execute(FILL_SEARCH_DOC)  # task_attribute's indexes are back: one lookup per task
             self._rebuild_indexes("task")
+            conn.execute(FILL_SEARCH_DOC)  # task_attribute's indexes are back: one lookup per task
+            self._rebuild_indexes(SEARCH_TABLE)
+            _run(conn, _compose("ANALYZE {}", _identifier(SEARCH_TABLE)))
         for table, trigger in SEARCH_DOC_TRIGGERS:
             _run(conn, _compose("ALTER TABLE {} ENABLE TRIGGER {}", _identifier(table), _identifier(trigger)))
         for table in tables:
@@ -209,8 +218,9 @@ class PostgresBulkLoader(BulkLoader):
             _run(conn, _compose("ANALYZE {}", _identifier(table)))
 
     def after_commit(self) -> None:
-        """The UPDATE of the search documents left a dead version of every task row:
-        VACUUM clears it now rather than whenever autovacuum gets to it."""
+        """VACUUM the freshly filled `task_search` now rather than whenever autovacuum
+        gets to it: its visibility map lets the text-driven pages read its primary key
+        alone."""
         conn = self._conn
         if not self.db.in_transaction():
-            conn.execute("VACUUM (ANALYZE) task")
+            conn.execute("VACUUM (ANALYZE) task_search")

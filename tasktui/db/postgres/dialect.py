@@ -100,7 +100,7 @@ class PostgresDialect(Dialect):
         return text_search.indexed_text(text)
 
     def text_condition(self, task_model: type[pw.Model], text: str) -> pw.Expression:
-        return text_search.text_condition(text)
+        return text_search.text_condition(task_model, text)
 
     def text_matches(self, text: str) -> pw.Node:
         return text_search.text_matches(text)
@@ -114,7 +114,7 @@ class PostgresDialect(Dialect):
     def text_driven(self, query: pw.Select, task_model: type[pw.Model], text: str) -> pw.Select:
         """The trigram index and the other indexes are the planner's to combine: the
         condition is added as it is."""
-        return query.where(text_search.text_condition(text))
+        return query.where(text_search.text_condition(task_model, text))
 
     def sort_key(self, field: pw.Field) -> pw.ColumnBase:
         if not field.null:

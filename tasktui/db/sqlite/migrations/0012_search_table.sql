@@ -1,0 +1,3 @@
+-- Schema version 12 (the search document in its own table): PostgreSQL only.
+-- SQLite keeps its text search in the FTS5 table task_fts (migration 1), apart from
+-- the task rows already: nothing changes here.
