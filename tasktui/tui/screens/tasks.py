@@ -386,8 +386,12 @@ class TasksScreen(
         self.app.push_screen(TaskDetailScreen(event.task_id, self.table.neighbour))
 
     def data_changed(self) -> None:
-        """Another process (or a worker) changed the data: refresh count, window and tabs."""
-        self.table.reload()
+        """Another process (or a worker) changed the data: refresh count, window and tabs
+        (nothing while the screen has no table: it is being torn down or rebuilt)."""
+        tables = self.query(TaskTable)
+        if not tables:
+            return
+        tables.first().reload()
         self.load_views()
 
     def language_changed(self) -> None:
