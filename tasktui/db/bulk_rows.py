@@ -40,6 +40,20 @@ def _converter(field: pw.Field) -> Callable[[Any], Any]:
     return lambda value: value if value is None or type(value) is same else convert(value)
 
 
+def _key(model: type[pw.Model]) -> pw.Field:
+    key = model._meta.primary_key
+    if not isinstance(key, pw.Field):
+        raise ValueError(f"{model.__name__} has no single primary key")
+    return key
+
+
+def _names(model: type[pw.Model], fields: Sequence[pw.Field]) -> tuple[str, list[str]]:
+    """The quoted table name of `model` and the quoted column names of `fields`."""
+    quote = model._meta.database.quote  # the two quote characters, e.g. '""'
+    table = f"{quote[0]}{model._meta.table_name}{quote[-1]}"
+    return table, [f"{quote[0]}{f.column_name}{quote[-1]}" for f in fields]
+
+
 def insert_rows(model: type[pw.Model], rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert `rows` (dicts of field name -> value, all with the same keys) into the
     table of `model`, inside the current transaction."""
@@ -48,9 +62,8 @@ def insert_rows(model: type[pw.Model], rows: Sequence[Mapping[str, Any]]) -> Non
     names = list(rows[0])
     fields = [model._meta.fields[name] for name in names]
     database = model._meta.database
-    quote = database.quote  # the two quote characters, e.g. '""'
-    table = f"{quote[0]}{model._meta.table_name}{quote[-1]}"
-    columns = ", ".join(f"{quote[0]}{f.column_name}{quote[-1]}" for f in fields)
+    table, quoted = _names(model, fields)
+    columns = ", ".join(quoted)
     row_marks = "(" + ", ".join([database.param] * len(fields)) + ")"
     converters = [(name, _converter(field)) for field, name in zip(fields, names)]
     values = [[convert(row[name]) for name, convert in converters] for row in rows]
@@ -84,38 +97,19 @@ def insert_values(model: type[pw.Model], rows: Sequence[Mapping[str, Any]], retu
     defaulted = [n for n, f in model._meta.fields.items() if n not in names and f.default is not None]
     fields = [model._meta.fields[name] for name in names + defaulted]
     database = model._meta.database
-    quote = database.quote
-    table = f"{quote[0]}{model._meta.table_name}{quote[-1]}"
-    columns = ", ".join(f"{quote[0]}{f.column_name}{quote[-1]}" for f in fields)
+    table, quoted = _names(model, fields)
+    columns = ", ".join(quoted)
     marks = "(" + ", ".join([database.param] * len(fields)) + ")"
     values = []
     for row in rows:
         values += [field.db_value(row[name]) for field, name in zip(fields, names)]
         for field in fields[len(names) :]:
             values.append(field.db_value(field.default() if callable(field.default) else field.default))
-    returning = ""
-    if returning_ids:
-        key = model._meta.primary_key
-        if not isinstance(key, pw.Field):
-            raise ValueError(f"{model.__name__} has no single-column primary key to return")
-        returning = f" RETURNING {quote[0]}{key.column_name}{quote[-1]}"
+    returning = f" RETURNING {_names(model, [_key(model)])[1][0]}" if returning_ids else ""
     cursor = database.execute_sql(
         f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(rows))}{returning}", values
     )
     return [row[0] for row in cursor.fetchall()] if returning_ids else []
-
-
-def _key(model: type[pw.Model]) -> pw.Field:
-    key = model._meta.primary_key
-    if not isinstance(key, pw.Field):
-        raise ValueError(f"{model.__name__} has no single primary key")
-    return key
-
-
-def _names(model: type[pw.Model], fields: Sequence[pw.Field]) -> tuple[str, list[str]]:
-    quote = model._meta.database.quote
-    table = f"{quote[0]}{model._meta.table_name}{quote[-1]}"
-    return table, [f"{quote[0]}{f.column_name}{quote[-1]}" for f in fields]
 
 
 def update_rows(
