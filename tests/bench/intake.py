@@ -1,8 +1,10 @@
 """The intake under load: N concurrent senders on 127.0.0.1 post one-alert and
 50-alert Alertmanager bodies to a real `tasktui intake serve` (a fixed number of
 requests each: bounded, it stops by itself); requests/s, alerts/s and p50/p99
-latency. On SQLite, and on PostgreSQL when `TASKTUI_BENCH_POSTGRES` names a database
-URL. Also what one raise costs a sender: `curl` to the running intake versus a
+latency. On SQLite (a new file on every run), and on PostgreSQL when
+`TASKTUI_BENCH_POSTGRES` names a database URL or `--postgres` is given (then in a new
+database beside the bench's copy, dropped at the end, so the copy's figures are not
+changed by the intake's tasks). Also what one raise costs a sender: `curl` to the running intake versus a
 `tasktui raise` process.
 
 Targets (issue 14, not asserted: the benchmark prints figures): at least 500
@@ -96,7 +98,9 @@ def _prepare(ctx: BenchContext, db: str) -> tuple[str, str]:
         return proc.stdout
 
     tasktui("init")
-    tasktui("event", "create", "bench_intake", "--name", "Bench intake")
+    shown = subprocess.run([str(ctx.tasktui), "--db", db, "event", "show", "bench_intake"], capture_output=True, env=ctx.env)
+    if shown.returncode != 0:  # a PostgreSQL database kept from an earlier run has it already
+        tasktui("event", "create", "bench_intake", "--name", "Bench intake")
     stamp = str(time.time_ns())
     am = json.loads(tasktui("intake", "source", "add", f"bench-am-{stamp}", "--kind", "alertmanager",
                             "--event", "bench_intake", "--format", "json"))["token"]  # fmt: skip
@@ -176,10 +180,39 @@ def _one_engine(ctx: BenchContext, db: str, name: str) -> dict:
     return result
 
 
+def _sibling_database(url: str) -> tuple[str, str]:
+    """A new, empty database on the server of `url`: (its URL, its name)."""
+    import psycopg
+    from psycopg import sql
+
+    name = f"bench_intake_{os.getpid()}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}", name
+
+
+def _drop_database(url: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 def run(ctx: BenchContext) -> dict:
     """The figures per engine (see the module docstring)."""
-    results = {"sqlite": _one_engine(ctx, str(ctx.workdir / "intake-bench.db"), "sqlite")}
+    sqlite = ctx.workdir / "intake-bench.db"
+    for stale in (sqlite, sqlite.with_name(sqlite.name + "-wal"), sqlite.with_name(sqlite.name + "-shm")):
+        stale.unlink(missing_ok=True)  # from empty on every run, also with a kept --workdir
+    results = {"sqlite": _one_engine(ctx, str(sqlite), "sqlite")}
     postgres = os.environ.get("TASKTUI_BENCH_POSTGRES")
     if postgres:
         results["postgresql"] = _one_engine(ctx, postgres, "postgresql")
+    elif ctx.postgres:
+        url, name = _sibling_database(ctx.postgres)
+        try:
+            results["postgresql"] = _one_engine(ctx, url, "postgresql")
+        finally:
+            _drop_database(ctx.postgres, name)
     return results
