@@ -38,7 +38,7 @@ from textual_serve.download_manager import DownloadManager
 
 from tasktui.text_safety import visible_line
 from tasktui.web.addresses import Listen, PublicUrl, allowed_host, host_name
-from tasktui.web.session_process import LOGIN_ENV, REMOTE_ENV
+from tasktui.web.session_process import LOGIN_ENV, REMOTE_ENV, SERVER_PID_ENV
 
 log = logging.getLogger("tasktui.web")
 
@@ -159,7 +159,14 @@ class SessionApp(AppService):
         env = self._build_environment(width=width, height=height)
         for name in ("TASKTUI_USER", "TASKTUI_LANG"):  # the session's user, in their own language
             env.pop(name, None)
-        env.update({"TASKTUI_DB": self.config.database, LOGIN_ENV: self.session.login, REMOTE_ENV: self.session.remote})
+        env.update(
+            {
+                "TASKTUI_DB": self.config.database,
+                LOGIN_ENV: self.session.login,
+                REMOTE_ENV: self.session.remote,
+                SERVER_PID_ENV: str(os.getpid()),
+            }
+        )
         return env
 
     async def _open_app_process(self, width: int = 80, height: int = 24):

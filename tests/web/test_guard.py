@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import signal
 import time
@@ -335,3 +336,25 @@ def test_a_malformed_request_is_logged_without_its_token_or_session_id(server):
     secret_token, secret_sid = token.removeprefix("tt_web_"), sid
     for secret in (secret_token, encoded.split("%5F", 2)[-1], secret_sid, secret_token[:12], secret_sid[:12]):
         assert secret not in log, secret
+
+
+async def test_an_app_process_ends_when_its_server_is_killed(server):
+    """SIGKILL leaves the server no chance to end its app processes: each one sees its
+    parent gone and ends by itself within seconds (instead of running on, re-parented,
+    with its database connection open)."""
+    cookie = session_cookie(server)
+    headers = {"Origin": server.url, "Cookie": _cookie_header(cookie)}
+    async with aiohttp.ClientSession() as client, client.ws_connect(f"{server.url}/ws", headers=headers) as ws:
+        await _screen(ws, "sda1 at 99%")
+        apps = children_of(server.proc.pid)
+        assert len(apps) == 1, apps
+        server.proc.send_signal(signal.SIGKILL)
+        await asyncio.get_running_loop().run_in_executor(None, server.proc.wait, 20)
+        for _ in range(100):
+            if not [pid for pid in apps if alive(pid)]:
+                break
+            await asyncio.sleep(0.1)
+        left = [pid for pid in apps if alive(pid)]
+        for pid in left:  # not to leave one behind when the test fails
+            os.kill(pid, signal.SIGKILL)
+        assert not left, "an app process outlived its killed server by 10 s"
