@@ -257,6 +257,9 @@ class WebServer:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tasktui-web-db")
         self._page = _page_template()
         self._closing = False
+        #: WebSockets past the cap check whose app is not in `apps` yet (they count
+        #: against the cap: the check and the app's entry are an await apart).
+        self._opening = 0
 
     async def db_call(self, function: Callable, *args):
         """`function(*args)` on the database thread."""
@@ -366,7 +369,7 @@ class WebServer:
         if origin not in self.page_origins(request):
             log.warning("refused a WebSocket from origin %s", visible_line(origin)[:100] or "(none)")
             return web.Response(status=403, text="403: cross-origin WebSocket refused\n")
-        if len(self.apps) >= self.config.max_sessions or self._closing:
+        if len(self.apps) + self._opening >= self.config.max_sessions or self._closing:
             return web.Response(status=503, text="503: too many open sessions; close a tab or try later\n")
         session: Session = request["session"]
         try:
@@ -374,17 +377,21 @@ class WebServer:
             height = min(200, max(5, int(request.query.get("height", "24"))))
         except ValueError:
             width, height = 80, 24
-        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=1024 * 1024)
-        await websocket.prepare(request)
-        app = SessionApp(
-            session,
-            self.config,
-            write_bytes=websocket.send_bytes,
-            write_str=websocket.send_str,
-            close=websocket.close,
-            download_manager=self.downloads,
-        )
-        self.apps.add(app)
+        self._opening += 1
+        try:
+            websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=1024 * 1024)
+            await websocket.prepare(request)
+            app = SessionApp(
+                session,
+                self.config,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.downloads,
+            )
+            self.apps.add(app)
+        finally:
+            self._opening -= 1
         self.sockets.add(websocket)
         try:
             await app.start(width, height)
