@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 import os
+import re
 import secrets
 import signal
 import sys
@@ -37,7 +38,7 @@ from textual_serve.download_manager import DownloadManager
 
 from tasktui.text_safety import visible_line
 from tasktui.web.addresses import Listen, PublicUrl, allowed_host, host_name
-from tasktui.web.session_process import LOGIN_ENV, REMOTE_ENV
+from tasktui.web.session_process import LOGIN_ENV, REMOTE_ENV, SERVER_PID_ENV
 
 log = logging.getLogger("tasktui.web")
 
@@ -106,6 +107,45 @@ class AccessLogger(AbstractAccessLogger):
         )
 
 
+#: What the server's log must never show: a login token (by its prefix, or any URL's
+#: query string, where a token URL carries it, percent-encoded or not) and the value
+#: of the session cookie. aiohttp logs a malformed request with its raw line, e.g.
+#: `b'GET /?token=tt_web_... x HTTP/1.1'`, or the raw header it could not parse.
+_SECRETS = (
+    (re.compile(r"(/[^\s?'\"]*)\?[^\s'\"]*"), r"\1?…"),
+    (re.compile(r"tt_web_[A-Za-z0-9_\-]*", re.IGNORECASE), "tt_web_…"),
+    (re.compile(rf"({COOKIE}\s*=\s*)[^\s;'\"\\]*", re.IGNORECASE), r"\1…"),
+)
+
+
+def redact_secrets(text: str) -> str:
+    """`text` with every token, URL query string and session cookie value replaced by `…`."""
+    for pattern, replacement in _SECRETS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """A log handler's filter: each record's message, traceback and stack, as they
+    would be printed, with `redact_secrets` applied (aiohttp's own error records
+    quote the raw request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        parts = [record.getMessage()]
+        if record.exc_info:
+            parts.append(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            parts.append(record.exc_text)
+        if record.stack_info:
+            parts.append(record.stack_info)
+        record.msg = redact_secrets("\n".join(parts))
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+        record.stack_info = None
+        return True
+
+
 class SessionApp(AppService):
     """textual-serve's app process, for one session: started without a shell, as the
     session's user, in its own process group, and ended for sure on stop."""
@@ -119,7 +159,14 @@ class SessionApp(AppService):
         env = self._build_environment(width=width, height=height)
         for name in ("TASKTUI_USER", "TASKTUI_LANG"):  # the session's user, in their own language
             env.pop(name, None)
-        env.update({"TASKTUI_DB": self.config.database, LOGIN_ENV: self.session.login, REMOTE_ENV: self.session.remote})
+        env.update(
+            {
+                "TASKTUI_DB": self.config.database,
+                LOGIN_ENV: self.session.login,
+                REMOTE_ENV: self.session.remote,
+                SERVER_PID_ENV: str(os.getpid()),
+            }
+        )
         return env
 
     async def _open_app_process(self, width: int = 80, height: int = 24):
@@ -210,6 +257,9 @@ class WebServer:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tasktui-web-db")
         self._page = _page_template()
         self._closing = False
+        #: WebSockets past the cap check whose app is not in `apps` yet (they count
+        #: against the cap: the check and the app's entry are an await apart).
+        self._opening = 0
 
     async def db_call(self, function: Callable, *args):
         """`function(*args)` on the database thread."""
@@ -319,7 +369,7 @@ class WebServer:
         if origin not in self.page_origins(request):
             log.warning("refused a WebSocket from origin %s", visible_line(origin)[:100] or "(none)")
             return web.Response(status=403, text="403: cross-origin WebSocket refused\n")
-        if len(self.apps) >= self.config.max_sessions or self._closing:
+        if len(self.apps) + self._opening >= self.config.max_sessions or self._closing:
             return web.Response(status=503, text="503: too many open sessions; close a tab or try later\n")
         session: Session = request["session"]
         try:
@@ -327,17 +377,21 @@ class WebServer:
             height = min(200, max(5, int(request.query.get("height", "24"))))
         except ValueError:
             width, height = 80, 24
-        websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=1024 * 1024)
-        await websocket.prepare(request)
-        app = SessionApp(
-            session,
-            self.config,
-            write_bytes=websocket.send_bytes,
-            write_str=websocket.send_str,
-            close=websocket.close,
-            download_manager=self.downloads,
-        )
-        self.apps.add(app)
+        self._opening += 1
+        try:
+            websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=1024 * 1024)
+            await websocket.prepare(request)
+            app = SessionApp(
+                session,
+                self.config,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.downloads,
+            )
+            self.apps.add(app)
+        finally:
+            self._opening -= 1
         self.sockets.add(websocket)
         try:
             await app.start(width, height)

@@ -98,7 +98,9 @@ def _prepare(ctx: BenchContext, db: str) -> tuple[str, str]:
         return proc.stdout
 
     tasktui("init")
-    shown = subprocess.run([str(ctx.tasktui), "--db", db, "event", "show", "bench_intake"], capture_output=True, env=ctx.env)
+    shown = subprocess.run(
+        [str(ctx.tasktui), "--db", db, "event", "show", "bench_intake"], capture_output=True, env=ctx.env
+    )
     if shown.returncode != 0:  # a PostgreSQL database kept from an earlier run has it already
         tasktui("event", "create", "bench_intake", "--name", "Bench intake")
     stamp = str(time.time_ns())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
 import signal
 import time
@@ -304,3 +305,56 @@ async def test_revoking_a_token_closes_its_open_tabs(server):
             break
         await asyncio.sleep(0.2)
     assert not [pid for pid in apps if alive(pid)]
+
+
+def test_a_malformed_request_is_logged_without_its_token_or_session_id(server):
+    """aiohttp logs a request it cannot parse with its raw line or header: a token URL
+    with a stray word after it, a token with a control character, a session cookie
+    with one. The server's log still shows neither the token nor the session id."""
+    import socket
+
+    token = server.token("alice")["token"]
+    sid = session_cookie(server)["tasktui_session"]
+    encoded = token.replace("_", "%5F")
+    requests = [
+        f"GET /?token={token} x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        f"GET /?token={token}\x01 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        f"GET /?token={encoded}\x01 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        f"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: tasktui_session={sid}\x7f\r\n\r\n",
+        f"GET /{token} x HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+    ]
+    for raw in requests:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+            s.sendall(raw.encode("latin-1"))
+            assert s.recv(100).startswith(b"HTTP/1.0 400"), raw
+    deadline = time.monotonic() + 5
+    while server.log().count("Error handling request") < len(requests) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    log = server.log()
+    assert log.count("Error handling request") == len(requests), log[-3000:]  # logged, with the reason
+    assert "Bad status line" in log and "Invalid header value char" in log
+    secret_token, secret_sid = token.removeprefix("tt_web_"), sid
+    for secret in (secret_token, encoded.split("%5F", 2)[-1], secret_sid, secret_token[:12], secret_sid[:12]):
+        assert secret not in log, secret
+
+
+async def test_an_app_process_ends_when_its_server_is_killed(server):
+    """SIGKILL leaves the server no chance to end its app processes: each one sees its
+    parent gone and ends by itself within seconds (instead of running on, re-parented,
+    with its database connection open)."""
+    cookie = session_cookie(server)
+    headers = {"Origin": server.url, "Cookie": _cookie_header(cookie)}
+    async with aiohttp.ClientSession() as client, client.ws_connect(f"{server.url}/ws", headers=headers) as ws:
+        await _screen(ws, "sda1 at 99%")
+        apps = children_of(server.proc.pid)
+        assert len(apps) == 1, apps
+        server.proc.send_signal(signal.SIGKILL)
+        await asyncio.get_running_loop().run_in_executor(None, server.proc.wait, 20)
+        for _ in range(100):
+            if not [pid for pid in apps if alive(pid)]:
+                break
+            await asyncio.sleep(0.1)
+        left = [pid for pid in apps if alive(pid)]
+        for pid in left:  # not to leave one behind when the test fails
+            os.kill(pid, signal.SIGKILL)
+        assert not left, "an app process outlived its killed server by 10 s"
