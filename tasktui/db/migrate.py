@@ -61,6 +61,7 @@ MIGRATIONS: list[Callable[[pw.Database], None]] = [
     Migration(10, "change_sets", "Change sets: every bulk action's before and after values per task, for undo."),
     Migration(11, "event_templates", "Message templates: an event's own subject and body for its notifications."),
     Migration(12, "search_table", "PostgreSQL: the text search document in a table of its own, out of the task row."),
+    Migration(13, "search_key", "PostgreSQL: a search key with trigrams across punctuation, and its trigram index."),
 ]
 #: The schema version of a database all of whose migrations have run.
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -163,7 +163,7 @@ def test_a_store_goes_to_postgresql_and_back_with_every_row_equal(source, postgr
     assert _pg(url, "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'O'") == [(0,)]
     names = {row[0] for row in _pg(url, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")}
     assert {
-        "task_search_doc_trgm",
+        "task_search_key_trgm",
         "task_open_dedup_key",
         "task_status_id",
         "task_attribute_task_id_attribute_id",

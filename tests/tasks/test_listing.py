@@ -293,6 +293,33 @@ def test_text_with_quotes_percent_and_underscore_is_searched_literally(data, dat
         assert matching_ids(flt) == wanted, text
 
 
+def test_punctuation_spaces_and_q_are_searched_exactly(data, database, few_matches):
+    """PostgreSQL's search key turns punctuation and spaces into q (migration 13): a
+    text with punctuation, spaces or a q finds what it finds on SQLite, never a task
+    whose key matches only because a q stood for punctuation or the other way round."""
+    actor = data["actor"]
+    texts = {
+        "nightly-sync-7 failed": "",
+        "nightly-sync-3 failed": "",
+        "nightly sync 7": "",
+        "nightlyqsyncq7": "",
+        "Quick QA of sync.q": "q-a",
+        "order #42/7": "path a.b_c",
+    }
+    ids = {title: raise_task(actor, "ev_a", title, link=link).task_id for title, link in texts.items()}
+    for text in ["nightly-sync-7", "NIGHTLY-SYNC", "sync-7", "ly s", "lyqs", "qsyncq", "y-s", "c.q", "cqq",
+                 "q-a", "QA of", "#42/", "42/7", "a.b_c", "a.b-c", "y 7", "7 f", "---", "qqq", "sync"]:  # fmt: skip
+        folded = text.casefold()
+        wanted = sorted(
+            (task_id for title, task_id in ids.items() if folded in title.casefold() or folded in texts[title]),
+            reverse=True,
+        )
+        flt = TaskFilter(status="all", text=text, event_id=data["events"]["ev_a"])
+        found = [r.id for r in list_tasks(flt) if r.id in ids.values()]
+        assert found == wanted, text
+        assert [i for i in matching_ids(flt) if i in ids.values()] == wanted, text
+
+
 # ------------------------------------------------------------------ counts
 
 

@@ -1,0 +1,3 @@
+-- Schema version 13 (a search key beside the text search document): PostgreSQL only.
+-- SQLite's FTS5 trigram index (migration 1) takes its trigrams across punctuation
+-- and spaces already: nothing changes here.
