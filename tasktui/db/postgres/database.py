@@ -46,7 +46,7 @@ def make_database(url: DatabaseUrl, dialect: Dialect) -> pw.Database:
     # after its fifth run, and PostgreSQL then switches to a generic plan that cannot
     # see the parameters' values (an open-task page or count of 1,000,000 tasks went from
     # 1-3 ms to 120-150 ms: a plan for any status and any LIMIT). Each query is planned
-    # for its own values, and a PgBouncer in transaction mode works too.
+    # for its own values.
     params: dict[str, Any] = {"application_name": "tasktui", "prepare_threshold": None}
     if "connect_timeout" not in url.rest and "PGCONNECT_TIMEOUT" not in os.environ:
         params["connect_timeout"] = CONNECT_TIMEOUT_S
