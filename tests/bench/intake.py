@@ -4,8 +4,8 @@ requests each: bounded, it stops by itself); requests/s, alerts/s and p50/p99
 latency. On SQLite (a new file on every run), and on PostgreSQL when
 `TASKTUI_BENCH_POSTGRES` names a database URL or `--postgres` is given (then in a new
 database beside the bench's copy, dropped at the end, so the copy's figures are not
-changed by the intake's tasks). Also what one raise costs a sender: `curl` to the running intake versus a
-`tasktui raise` process.
+changed by the intake's tasks). Also what one raise costs a sender: `curl` to the
+running intake versus a `tasktui raise` process.
 
 Targets (issue 14, not asserted: the benchmark prints figures): at least 500
 alerts/s with SQLite on a 2-core machine, p99 at most 100 ms for a one-alert body
