@@ -7,7 +7,7 @@
 -- letter q (`nightlyqsyncq7`, one word with trigrams across the punctuation, as
 -- SQLite's FTS5 trigram index has them); the trigram index moves from the document
 -- to the key. A search reads the key (the text translated the same way,
--- tasktui.db.postgres.text_search.SEARCH_KEY) and, when the text has punctuation or
+-- tasktui.db.postgres.text_search.search_key) and, when the text has punctuation or
 -- a q, also checks the document itself, so the key's extra matches are never shown.
 -- ANALYZE at the end: without statistics of the new column the planner took the key
 -- of a common word for a rare one (a first page of `failed` went from 5 ms to 1.8 s
