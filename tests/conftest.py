@@ -72,6 +72,21 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("backend", ["sqlite", "postgresql"])
 
 
+@pytest.fixture(autouse=True)
+def steady_cursors(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In a snapshot, text fields and text areas show their cursor steadily: a blinking
+    one would make the capture depend on when it is taken (a flake under load)."""
+    if "snap_compare" not in request.fixturenames:
+        return
+    from textual.widgets import Input, TextArea
+
+    def steady(widget: Input) -> None:
+        widget._cursor_visible = True
+
+    monkeypatch.setattr(Input, "_toggle_cursor", steady)
+    monkeypatch.setattr(TextArea, "_toggle_cursor_blink_visible", lambda self: None)  # stays as focus set it
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: the test looks at the SQLite file, runs on SQLite only")
     config.addinivalue_line("markers", "both_backends: a test outside BOTH_BACKENDS that runs on both engines too")

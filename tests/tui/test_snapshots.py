@@ -23,11 +23,7 @@ def steps(*keys: str):
         for key in keys:
             await pilot.press(key)
             await settle(pilot, rounds=2)
-        from textual.widgets import Input
-
-        for field in pilot.app.screen.query(Input):  # a blinking cursor would make the capture
-            field.cursor_blink = False  # depend on when it is taken: show it steadily
-        await pilot.pause(0.1)
+        await pilot.pause(0.1)  # cursors are steady in snapshots (tests/conftest.py)
 
     return run_before
 
