@@ -1,6 +1,6 @@
 """`tasktui import` runs in flat memory (issue 20.6): a real process importing an
 export of 80,000 tasks peaks at no more than one importing 20,000 plus a small
-margin (holding every record took ~5.7 KB each: +340 MB here). The child's own peak
+margin (the import that held every record: 159 MB, then 474 MB). The child's own peak
 RSS comes from `os.wait4`. Its temporary spool leaves nothing in the temporary
 directory."""
 
