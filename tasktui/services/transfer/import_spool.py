@@ -1,5 +1,5 @@
 """Where `tasktui import` keeps the records of a file while it checks and writes
-them: a private temporary SQLite database, not memory.
+them: a scratch database (`tasktui.db.scratch`), not memory.
 
 Why: an export of 1,000,000 tasks held as records takes gigabytes. The reader
 (`importing.read_file`) checks each record for shape and adds it here; the checks
@@ -8,27 +8,24 @@ order each needs (file order, or created_at order for the new ids), and the outc
 of every record (already there as task N, or written as task N) is kept here too,
 until the mapping is printed. Memory stays flat in the size of the file.
 
-The database is SQLite's private temporary one (the empty file name): its file is
-in the system's temporary directory, unlinked as soon as it is opened, so it goes
-away in every case, also when the process dies; `close` frees it at once.
+The scratch database's file is unlinked as soon as it is opened, so it goes away in
+every case, also when the process dies; `close` frees it at once. The records are
+pickled into it: it is private to this process and read back only by it.
 """
 
 from __future__ import annotations
 
 import pickle
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import fields
 from typing import Any
 
+from tasktui.db.scratch import scratch_database
 from tasktui.models import OPEN
 from tasktui.services.transfer.import_records import ImportRecord
 
 #: Records read, checked or written at a time.
 CHUNK = 5_000
-#: Pages of the spool kept in memory (KiB, as SQLite's negative cache_size: its default);
-#: the rest, and big sorts, go to its temporary file, so memory stays flat.
-CACHE_KIB = 2_048
 
 _FIELDS = tuple(f.name for f in fields(ImportRecord))
 _INT64 = (-(2**63), 2**63 - 1)
@@ -55,9 +52,7 @@ class ImportSpool:
     def __init__(self, source: str) -> None:
         self.source = source
         self.count = 0
-        self._db = sqlite3.connect("", isolation_level=None)
-        for pragma in ("journal_mode = OFF", "synchronous = OFF", "temp_store = FILE", f"cache_size = -{CACHE_KIB}"):
-            self._db.execute(f"PRAGMA {pragma}")
+        self._db = scratch_database()
         for statement in _SCHEMA:
             self._db.execute(statement)
         self._pending: list[tuple[Any, ...]] = []
