@@ -15,7 +15,7 @@ import io
 import json
 import shutil
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from tasktui.text_safety import csv_cell, json_safe, visible_line
@@ -119,16 +119,39 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int | N
     it fits the width: the widest columns are cut with "…", and a row is never wrapped
     (a line that still does not fit is cut at the edge)."""
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    natural = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
     width = width or terminal_width()
-    if width:
-        minimum = [min(w, max(len(c), MIN_FITTED_CELL)) for c, w in zip(columns, widths)]
-        widths = fit_widths(widths, minimum, width - 2 * (len(columns) - 1))
-    header = [c.upper() for c in columns]
-    lines = ["  ".join(_fitted(v, w).ljust(w) for v, w in zip(row, widths)).rstrip() for row in [header, *cells]]
-    if width:
-        lines = [_fitted(line, width) for line in lines]
-    return "\n".join(lines)
+    widths = _table_widths(natural, columns, width)
+    return "\n".join(_table_line(row, widths, width) for row in [[c.upper() for c in columns], *cells])
+
+
+def streamed_table(
+    rows: Callable[[], Iterable[dict[str, Any]]], columns: Sequence[str], width: int | None = None
+) -> Iterator[str]:
+    """The lines of `table(list(rows()), columns, width)`, without holding the rows:
+    `rows()` is called twice (the widths, then the lines), for tables of a million
+    rows read back from a file."""
+    natural = [len(c) for c in columns]
+    for r in rows():
+        for i, c in enumerate(columns):
+            natural[i] = max(natural[i], len(_cell(r.get(c))))
+    width = width or terminal_width()
+    widths = _table_widths(natural, columns, width)
+    yield _table_line([c.upper() for c in columns], widths, width)
+    for r in rows():
+        yield _table_line([_cell(r.get(c)) for c in columns], widths, width)
+
+
+def _table_widths(natural: list[int], columns: Sequence[str], width: int | None) -> list[int]:
+    if not width:
+        return natural
+    minimum = [min(w, max(len(c), MIN_FITTED_CELL)) for c, w in zip(columns, natural)]
+    return fit_widths(natural, minimum, width - 2 * (len(columns) - 1))
+
+
+def _table_line(row: list[str], widths: list[int], width: int | None) -> str:
+    line = "  ".join(_fitted(v, w).ljust(w) for v, w in zip(row, widths)).rstrip()
+    return _fitted(line, width) if width else line
 
 
 def json_text(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
@@ -139,6 +162,21 @@ def json_text(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
     return json_safe(
         json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2, ensure_ascii=False)
     )
+
+
+def streamed_json(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+    """The text of `json_text(list(rows))` in pieces, one per row (the first opens
+    the list, the last closes it), without holding the rows."""
+    pending: str | None = None
+    for r in rows:
+        item = json.dumps({k: _json_value(v) for k, v in r.items()}, indent=2, ensure_ascii=False)
+        piece = json_safe("  " + item.replace("\n", "\n  "))
+        if pending is None:
+            pending = "[\n" + piece
+        else:
+            yield pending + ","
+            pending = piece
+    yield "[]" if pending is None else pending + "\n]"
 
 
 def csv_value(value: Any) -> Any:

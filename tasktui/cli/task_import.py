@@ -1,16 +1,19 @@
 """`tasktui import PATH`: load the tasks of a JSON export into this database.
 
-The rules are in `tasktui.services.task_import`. The file is read and checked before
-the database is opened, so a file that is not an export never touches it. Output:
-the mapping of every record (table, or JSON `[{"record", "old_id", "new_id",
-"outcome"}]`) and, in the table, a summary line. A refused file prints one
+The rules are in `tasktui.services.transfer.importing`. The file is read and checked
+(into a temporary spool) before the database is opened, so a file that is not an
+export never touches it. Output: the mapping of every record (table, or JSON
+`[{"record", "old_id", "new_id", "outcome"}]`), printed a block at a time from the
+spool, and, in the table, a summary line. A refused file prints one
 `tasktui: error:` line per problem when there are several, then the summary line.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,7 +21,12 @@ from tasktui import formats
 from tasktui.cli.state import check_format_in, state
 from tasktui.text_safety import visible_line
 
+if TYPE_CHECKING:
+    from tasktui.services.transfer.importing import ImportResult
+
 MAPPING_COLUMNS = ["record", "old_id", "new_id", "outcome"]
+#: Lines of the mapping printed per write.
+PRINT_BLOCK = 2_000
 
 
 def import_(
@@ -50,13 +58,14 @@ def import_(
     'imported' history entry naming you and the file. No email is sent.
     """
     from tasktui.services.transfer.import_records import ImportRejected
-    from tasktui.services.transfer.importing import SHOWN_PROBLEMS, import_records, read_file
+    from tasktui.services.transfer.importing import SHOWN_PROBLEMS, import_spooled, read_file
 
     check_format_in(fmt, command="import")
     try:
-        records = read_file(path)
-        actor = state(ctx).open()
-        result = import_records(actor, path.expanduser().name, records, skip_existing, unassign_unknown)
+        with read_file(path) as spool:
+            actor = state(ctx).open()
+            result = import_spooled(actor, spool, skip_existing, unassign_unknown)
+            _print_mapping(result, fmt)
     except ImportRejected as e:
         if len(e.problems) > 1:
             for problem in e.problems[:SHOWN_PROBLEMS]:
@@ -64,16 +73,35 @@ def import_(
             if len(e.problems) > SHOWN_PROBLEMS:
                 typer.echo(f"tasktui: error: ... and {len(e.problems) - SHOWN_PROBLEMS} more", err=True)
         raise
-    rows = [dataclasses.asdict(t) for t in result.tasks]
+
+
+def _print_mapping(result: ImportResult, fmt: str) -> None:
+    """The mapping of every record, PRINT_BLOCK lines per write (a million records
+    are never held as text at once), then the table's summary line."""
+
+    def rows() -> Iterator[dict]:
+        return (dataclasses.asdict(t) for t in result.tasks)
+
     if fmt == "json":
-        typer.echo(formats.json_text(rows))
+        _echo_blocks(formats.streamed_json(rows()))
         return
-    if rows:
-        typer.echo(formats.table(rows, MAPPING_COLUMNS))
+    if result.imported or result.existing:
+        _echo_blocks(formats.streamed_table(rows, MAPPING_COLUMNS))
     skipped = f" ({result.existing} already here, skipped)" if result.existing else ""
     typer.echo(
         f"imported {result.imported} task{'' if result.imported == 1 else 's'} from {visible_line(str(result.source))}{skipped}"
     )
+
+
+def _echo_blocks(lines: Iterable[str]) -> None:
+    block: list[str] = []
+    for line in lines:
+        block.append(line)
+        if len(block) >= PRINT_BLOCK:
+            typer.echo("\n".join(block))
+            block = []
+    if block:
+        typer.echo("\n".join(block))
 
 
 def register(app: typer.Typer) -> None:

@@ -205,15 +205,7 @@ def write_change_set(
     undoes: int | None = None,
 ) -> int:
     """Store a change set: `rows` is task id -> (before, after) in stored form."""
-    change_set = ChangeSet.create(
-        user=actor.user_id,
-        os_login=actor.os_login,
-        action=action,
-        label=label[:255],
-        task_count=len(rows),
-        history_mark=history_mark(),
-        undoes=undoes,
-    )
+    change_set = _change_set(actor, action, label, len(rows), undoes)
     insert_rows(
         ChangeSetTask,
         [
@@ -221,6 +213,35 @@ def write_change_set(
             for task_id, (before, after) in rows.items()
         ],
     )
+    return change_set.id
+
+
+def _change_set(actor: Actor, action: str, label: str, task_count: int, undoes: int | None = None) -> ChangeSet:
+    return ChangeSet.create(
+        user=actor.user_id,
+        os_login=actor.os_login,
+        action=action,
+        label=label[:255],
+        task_count=task_count,
+        history_mark=history_mark(),
+        undoes=undoes,
+    )
+
+
+def save_created(
+    actor: Actor, action: str, label: str, fields: Sequence[str], count: int, id_chunks: Iterable[Sequence[int]]
+) -> int:
+    """Store the change set of an action that created `count` tasks, whose ids come
+    in chunks (ascending): the rows a `ChangeRecorder` that `capture_new`d them would
+    save (before: none; after: `fields` as stored now), a chunk at a time, so that a
+    million new tasks are never held at once (`tasktui import`)."""
+    change_set = _change_set(actor, action, label, count)
+    for ids in id_chunks:
+        after = current_values(ids, fields)
+        insert_rows(
+            ChangeSetTask,
+            [{"change_set": change_set.id, "task_id": i, "before": None, "after": dumps(after[i])} for i in ids],
+        )
     return change_set.id
 
 

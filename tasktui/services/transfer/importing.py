@@ -48,12 +48,19 @@ The rules:
 - **History, no email.** Each task gets one history entry `imported` by the acting
   user (and OS login) naming the source file and the old id. No notification is
   written to the outbox: an imported task is not a new occurrence.
+
+Flat memory: the reader checks each record for shape and keeps it in a temporary
+SQLite database (`import_spool`), not in memory; the checks against the target and
+the writer read the records back a chunk at a time (the writer in created_at order)
+inside the one write transaction, and the mapping of every record is read back from
+there too. From 10 to 1,000,000 records, memory stays the same.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +77,7 @@ from tasktui.services.tasks.raise_writer import PendingRows, TaskRef, write_rows
 from tasktui.services.tasks.status_changes import INTO
 from tasktui.services.transfer.export import EXPORT_FIELDS
 from tasktui.services.transfer.import_records import ImportRecord, ImportRejected, Problem, record_label
+from tasktui.services.transfer.import_spool import ImportSpool
 
 if TYPE_CHECKING:
     from tasktui.services.transfer.import_checks import Resolved
@@ -98,20 +106,28 @@ class ImportedTask:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """What an import did, one entry per record in file order."""
+    """What an import did: `tasks` has one entry per record in file order (a list,
+    or `SpooledTasks` read back from the import's spool while it is open)."""
 
     source: str
-    tasks: list[ImportedTask]
+    tasks: Iterable[ImportedTask]
+    imported: int  # how many tasks were created
+    existing: int  # how many records were already there (skipped)
 
-    @property
-    def imported(self) -> int:
-        """How many tasks were created."""
-        return sum(1 for t in self.tasks if t.outcome == "imported")
 
-    @property
-    def existing(self) -> int:
-        """How many records were already there (skipped)."""
-        return sum(1 for t in self.tasks if t.outcome == "existing")
+class SpooledTasks:
+    """Where each record of a spooled import went, read from the spool on each
+    iteration (so a caller can go over them twice, as a table does)."""
+
+    def __init__(self, spool: ImportSpool) -> None:
+        self._spool = spool
+
+    def __len__(self) -> int:
+        return self._spool.count
+
+    def __iter__(self) -> Iterator[ImportedTask]:
+        for idx, old_id, task_id, outcome in self._spool.outcomes():
+            yield ImportedTask(idx, old_id, task_id, outcome)
 
 
 # --------------------------------------------------------------------------- reading
@@ -208,27 +224,40 @@ def parse_record(index: int, data: Any) -> ImportRecord:
     )
 
 
-def read_file(path: Path) -> list[ImportRecord]:
-    """Every record of an export file, checked for shape; a file that is not one, or
-    has bad records, is ImportRejected (exit 2) listing every bad record. The file is
-    read record by record (`json_stream`), each record at most MAX_IMPORT_RECORD, so
+def read_file(path: Path) -> ImportSpool:
+    """Every record of an export file, checked for shape, in a spool (the caller
+    closes it: `with read_file(path) as spool`); a file that is not one, or has bad
+    records, is ImportRejected (exit 2) listing every bad record. The file is read
+    record by record (`json_stream`), each record at most MAX_IMPORT_RECORD, so
     `/dev/zero` or a huge record is refused at once, in flat memory."""
-    from tasktui.json_stream import NotAnArray, NotJson, iter_json_array
-
     path = Path(path).expanduser()
     if path.suffix.lower() == ".csv":
         raise Invalid(f"{path.name}: {CSV_REFUSED}")
-    records: list[ImportRecord] = []
+    spool = ImportSpool(path.name)
+    try:
+        _read_into(path, spool)
+    except BaseException:
+        spool.close()
+        raise
+    return spool
+
+
+def _read_into(path: Path, spool: ImportSpool) -> None:
+    from tasktui.json_stream import NotAnArray, NotJson, iter_json_array
+
     problems: list[Problem] = []
     try:
         with open(path, "rb") as stream:
             for index, item in enumerate(iter_json_array(stream, MAX_IMPORT_RECORD, path.name), start=1):
                 try:
-                    records.append(parse_record(index, item))
+                    record = parse_record(index, item)
                 except TaskTuiError as e:
                     problems.append(
                         Problem(record_label(index, item.get("id") if isinstance(item, dict) else None), str(e))
                     )
+                    continue
+                if not problems:  # once a record is bad, the rest is only checked
+                    spool.add(record)
     except FileNotFoundError:
         raise Invalid(f"cannot read {path}: no such file") from None
     except OSError as e:
@@ -244,66 +273,66 @@ def read_file(path: Path) -> list[ImportRecord]:
         ) from None
     if problems:
         raise ImportRejected(path.name, problems)
-    return records
+    spool.flush()
 
 
 # --------------------------------------------------------------------------- importing
 
 
 def import_tasks(actor: Actor, path: Path, skip_existing: bool = False, unassign_unknown: bool = False) -> ImportResult:
-    """Import the export file at `path` (see the module docstring for the rules)."""
-    path = Path(path).expanduser()
-    return import_records(actor, path.name, read_file(path), skip_existing, unassign_unknown)
+    """Import the export file at `path` (see the module docstring for the rules); the
+    result's `tasks` is a list."""
+    with read_file(path) as spool:
+        result = import_spooled(actor, spool, skip_existing, unassign_unknown)
+        return dataclasses.replace(result, tasks=list(result.tasks))
 
 
-def import_records(
-    actor: Actor,
-    source: str,
-    records: Sequence[ImportRecord],
-    skip_existing: bool = False,
-    unassign_unknown: bool = False,
+def import_spooled(
+    actor: Actor, spool: ImportSpool, skip_existing: bool = False, unassign_unknown: bool = False
 ) -> ImportResult:
-    """Import checked records of the file named `source`: in one write transaction,
+    """Import the checked records of a spool (`read_file`): in one write transaction,
     resolve the references, refuse duplicates and dedup clashes, write every task —
-    or nothing (ImportRejected)."""
-    from tasktui.services.transfer.import_checks import check_dedup_keys, resolve, split_existing
+    or nothing (ImportRejected). The result's `tasks` reads the spool: use it before
+    the spool is closed."""
+    from tasktui.services.transfer.import_checks import ImportChecker, check_dedup_keys, refuse_existing
 
+    source = spool.source
     with write_transaction():
-        resolved = resolve(source, records, unassign_unknown)
-        existing = split_existing(source, records, resolved, skip_existing)
-        to_import = [r for r in records if r.index not in existing]
-        check_dedup_keys(source, to_import, resolved)
+        checker = ImportChecker(source, unassign_unknown)
+        for chunk in spool.by_key():
+            spool.mark_existing(checker.check(chunk))
+        checker.raise_problems()
+        existing = spool.existing_count()
+        if existing and not skip_existing:
+            raise refuse_existing(spool, existing)
+        check_dedup_keys(spool, checker.resolved)
+        now = utcnow()  # every new task's updated_at
         with deferred_search_index():  # the text index of the new tasks in bulk
-            new_ids = _write(actor, source, to_import, resolved)
-        _record_change_set(actor, source, list(new_ids.values()))
-    tasks = [
-        ImportedTask(r.index, r.old_id, existing[r.index], "existing")
-        if r.index in existing
-        else ImportedTask(r.index, r.old_id, new_ids[r.index], "imported")
-        for r in records
-    ]
-    return ImportResult(source, tasks)
+            for chunk in spool.to_write():
+                spool.mark_written(_write(actor, source, chunk, checker.resolved, now))
+        imported = spool.written_count()
+        _record_change_set(actor, source, imported, spool)
+    return ImportResult(source, SpooledTasks(spool), imported, existing)
 
 
-def _record_change_set(actor: Actor, source: str, task_ids: list[int]) -> None:
+def _record_change_set(actor: Actor, source: str, count: int, spool: ImportSpool) -> None:
     """The import as one change set: undo deletes the tasks again (each with its whole
     row and attributes recorded, so that a redo brings it back)."""
-    from tasktui.services.tasks.change_sets import ALL_ATTRIBUTES, ALL_TASK_COLUMNS, ChangeRecorder
+    from tasktui.services.tasks.change_sets import ALL_ATTRIBUTES, ALL_TASK_COLUMNS, save_created
 
-    if task_ids:
-        recorder = ChangeRecorder(actor, "import", f"import {source}", (*ALL_TASK_COLUMNS, ALL_ATTRIBUTES))
-        recorder.capture_new(task_ids)
-        recorder.save()
+    if count:
+        fields = (*ALL_TASK_COLUMNS, ALL_ATTRIBUTES)
+        save_created(actor, "import", f"import {source}", fields, count, spool.written_ids())
 
 
-def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved: Resolved) -> dict[int, int]:
-    """Insert the tasks (ids in created_at order), their attribute values and their
-    'imported' history with the raise path's writer; {record index: new task id}.
-    No outbox message is written."""
-    ordered = sorted(records, key=lambda r: (r.created_at, r.old_id if r.old_id is not None else 0, r.index))
-    now = utcnow()
+def _write(
+    actor: Actor, source: str, records: Sequence[ImportRecord], resolved: Resolved, now: dt.datetime
+) -> list[tuple[int, int]]:
+    """Insert a chunk of tasks (given in created_at order, so are their ids), their
+    attribute values and their 'imported' history with the raise path's writer;
+    (record index, new task id) of each. No outbox message is written."""
     pending = PendingRows()
-    for slot, r in enumerate(ordered):
+    for slot, r in enumerate(records):
         ev: Event = resolved.events[r.event]
         pending.tasks.append(
             {
@@ -323,5 +352,5 @@ def _write(actor: Actor, source: str, records: Sequence[ImportRecord], resolved:
         for kind, name in (("assignee", r.assignee), ("group", r.group), ("acknowledged_by", r.acknowledged_by)):
             if name is not None and name in resolved.dropped[kind]:
                 pending.history.append((ref, history(0, actor, "imported", kind, name, None)))
-        pending.values.append((ref, resolved.values[r.index]))
-    return dict(zip((r.index for r in ordered), write_rows(pending)))
+        pending.values.append((ref, resolved.values(r)))
+    return list(zip((r.index for r in records), write_rows(pending)))
