@@ -87,6 +87,10 @@ ALLOWED = {
     ): "db copy: psycopg.sql compositions of constants and identifiers of models.py, or pg_get_indexdef's output",
     ("db/postgres/copy.py", "_compose"): "db copy: sql.SQL of a constant template of this module, then format()",
     ("db/postgres/copy.py", "_catalog"): "db copy: an index definition the server wrote (pg_get_indexdef)",
+    ("db/scratch.py", "scratch_database"): "PRAGMA statements of a constant tuple of this function (an int formatted)",
+    ("db/scratch.py", "__init__"): "the scratch spool's constant CREATE TABLE statements (_SCHEMA)",
+    ("db/scratch.py", "_many"): "the scratch spool's constant INSERT statements; the values are parameters",
+    ("db/scratch.py", "_chunks"): "the scratch spool's constant SELECT statements of this module",
 }
 
 

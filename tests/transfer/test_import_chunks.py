@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tasktui.db import scratch
 from tasktui.models import ChangeSet, ChangeSetTask, Task, TaskHistory
 from tasktui.services import people
 from tasktui.services.events import definitions as events
@@ -26,7 +27,7 @@ SECOND = dt.datetime(2024, 5, 1, 10, 0, 0)
 
 @pytest.fixture(autouse=True)
 def small_chunks(monkeypatch):
-    monkeypatch.setattr(import_spool, "CHUNK", 2)
+    monkeypatch.setattr(scratch, "CHUNK", 2)  # the spool reads back 2 records at a time
 
 
 @pytest.fixture
