@@ -159,14 +159,13 @@ def json_text(rows: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
     control or bidi character (`json_safe`)."""
     if isinstance(rows, dict):
         return json_safe(json.dumps({k: _json_value(v) for k, v in rows.items()}, indent=2, ensure_ascii=False))
-    return json_safe(
-        json.dumps([{k: _json_value(v) for k, v in r.items()} for r in rows], indent=2, ensure_ascii=False)
-    )
+    return "\n".join(streamed_json(rows))
 
 
 def streamed_json(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """The text of `json_text(list(rows))` in pieces, one per row (the first opens
-    the list, the last closes it), without holding the rows."""
+    """The lines of `json_text(list(rows))`, one piece per row (the first opens the
+    list, the last closes it; joined by newlines they are the whole text), without
+    holding the rows."""
     pending: str | None = None
     for r in rows:
         item = json.dumps({k: _json_value(v) for k, v in r.items()}, indent=2, ensure_ascii=False)

@@ -117,6 +117,26 @@ def stocked(cli):
     return cli
 
 
+def test_json_lists_are_the_standard_indented_json_of_the_rows_also_streamed():
+    """`json_text` of a list (built from `streamed_json`'s pieces, which `import`
+    prints one by one) is exactly `json.dumps(rows, indent=2)` made safe, for no
+    row, one row and several."""
+    import datetime as dt
+    import json
+
+    from tasktui.text_safety import json_safe
+
+    when = dt.datetime(2025, 1, 2, 3, 4, 5)
+    rows = [{"id": 1, "title": "Grüße \x1b[31m\u202e", "at": when, "attrs": {"k": [1, None]}}, {"id": 2, "title": ""}]
+    for sample in ([], rows[:1], rows):
+        expected = json_safe(
+            json.dumps(
+                [{**r, "at": formats.iso(r["at"])} if "at" in r else r for r in sample], indent=2, ensure_ascii=False
+            )
+        )
+        assert formats.json_text(sample) == expected == "\n".join(formats.streamed_json(sample))
+
+
 def test_task_list_and_task_show_give_attributes_one_shape(stocked):
     cli = stocked
     raised = cli("raise", "counted", "--title", "Count", "--attr", "qty=7", "-f", "ids")
