@@ -206,14 +206,18 @@ def write_change_set(
 ) -> int:
     """Store a change set: `rows` is task id -> (before, after) in stored form."""
     change_set = _change_set(actor, action, label, len(rows), undoes)
+    _insert_task_rows(change_set.id, rows)
+    return change_set.id
+
+
+def _insert_task_rows(change_set_id: int, rows: Mapping[int, tuple[str | None, str | None]]) -> None:
     insert_rows(
         ChangeSetTask,
         [
-            {"change_set": change_set.id, "task_id": task_id, "before": before, "after": after}
+            {"change_set": change_set_id, "task_id": task_id, "before": before, "after": after}
             for task_id, (before, after) in rows.items()
         ],
     )
-    return change_set.id
 
 
 def _change_set(actor: Actor, action: str, label: str, task_count: int, undoes: int | None = None) -> ChangeSet:
@@ -238,10 +242,7 @@ def save_created(
     change_set = _change_set(actor, action, label, count)
     for ids in id_chunks:
         after = current_values(ids, fields)
-        insert_rows(
-            ChangeSetTask,
-            [{"change_set": change_set.id, "task_id": i, "before": None, "after": dumps(after[i])} for i in ids],
-        )
+        _insert_task_rows(change_set.id, {i: (None, dumps(after[i])) for i in ids})
     return change_set.id
 
 
