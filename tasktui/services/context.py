@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tasktui.db import is_read_only, write_transaction
+from tasktui.db import is_read_only, lock_keys, write_transaction
 from tasktui.errors import Invalid, NotFound
 from tasktui.models import User, UserSetting
 
@@ -85,7 +85,8 @@ def acting_user(
     if user is None:
         if not register and login != os_login:
             raise NotFound(unknown_user_message(login, register_hint=True))
-        with write_transaction():  # holds the write lock: another process may have just added it
+        with write_transaction():  # another process may be adding it right now:
+            lock_keys([f"user:{login}"])  # take turns with it (add_user's key; PostgreSQL)
             if not User.select().where(User.login == login).exists():
                 created = User.create(login=login, display_name=login)
                 record(Actor(created.id, login, os_login), "user", login, "register", new=how)

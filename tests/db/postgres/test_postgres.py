@@ -183,6 +183,44 @@ def test_no_statement_is_prepared_on_the_server_so_each_is_planned_for_its_value
     assert database.execute_sql("SELECT count(*) FROM pg_prepared_statements").fetchone() == (0,)
 
 
+def _register_at_once(login: str, callers: int) -> tuple[list[int], list[BaseException]]:
+    """`callers` threads (each with its own connection) register `login` at once."""
+    import threading
+
+    barrier = threading.Barrier(callers)
+    ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def register() -> None:
+        barrier.wait()
+        try:
+            ids.append(acting_user(login, login, register=True).user_id)
+        except BaseException as e:  # every failure is reported by the caller
+            errors.append(e)
+        finally:
+            dbmod.database_proxy.close()
+
+    threads = [threading.Thread(target=register) for _ in range(callers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return ids, errors
+
+
+def test_processes_registering_one_new_login_at_once_make_one_user(pg_database):
+    """Two `notify` processes starting at once both registered their login: the
+    second one hit the unique index ("database is unusable", exit 4). Registrations of
+    one login take turns: every caller gets the one user."""
+    from tasktui.models import User
+
+    for round_ in range(5):
+        login = f"sender{round_}"
+        ids, errors = _register_at_once(login, 8)
+        assert errors == [] and len(ids) == 8 and len(set(ids)) == 1, (login, errors)
+        assert User.select().where(User.login == login).count() == 1
+
+
 def _deadlocking_writers(a: int, b: int, attempts: int) -> tuple[dict[str, int], dict[str, BaseException]]:
     """Two threads (two connections) update tasks `a` and `b` in opposite orders, each
     in `retrying(..., attempts=attempts)`, meeting at a barrier after their first
