@@ -11,7 +11,6 @@ backend of `tasktui.db.registry` (an unknown scheme is Invalid, exit 2)."""
 
 from __future__ import annotations
 
-import getpass
 import os
 import sys
 from dataclasses import dataclass
@@ -48,6 +47,8 @@ class Settings:
 
 def os_login() -> str:
     """The login of the OS user running this process."""
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):

@@ -9,11 +9,9 @@ exact string with those characters as \\u escapes, never raw."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import json
-import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
@@ -103,6 +101,8 @@ def terminal_width() -> int | None:
             return None
     except (AttributeError, ValueError):
         return None
+    import shutil  # only for a terminal: a script's pipe never pays for it
+
     return shutil.get_terminal_size().columns
 
 
@@ -191,6 +191,8 @@ def csv_value(value: Any) -> Any:
 def csv_text(rows: Iterable[dict[str, Any]], columns: Sequence[str], header: bool = True) -> str:
     """Rows as CSV (datetimes in ISO 8601); text cells through `csv_cell`, so a
     spreadsheet runs no formula and a terminal gets no control character."""
+    import csv
+
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     if header:

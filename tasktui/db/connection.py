@@ -140,9 +140,6 @@ def retrying(work: Callable[[], T], *, attempts: int = TRANSACTION_ATTEMPTS) -> 
     a serialization failure or a deadlock, roll back and run it again (a bounded
     number of times, with a short random pause), then Unavailable (exit code 4).
     Inside a transaction already, `work` simply runs (only the outermost retries)."""
-    import random
-    import time
-
     database = database_proxy
     if database.obj is not None and database.in_transaction():
         return work()
@@ -156,6 +153,9 @@ def retrying(work: Callable[[], T], *, attempts: int = TRANSACTION_ATTEMPTS) -> 
                 raise
             if attempt == attempts - 1:
                 raise Unavailable(dialect.error_message(e, database.obj) or str(e)) from None
+            import random
+            import time
+
             time.sleep(random.uniform(0.5, 1.0) * 0.01 * (2**attempt))
     raise AssertionError("unreachable")
 
