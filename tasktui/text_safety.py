@@ -22,28 +22,33 @@ from __future__ import annotations
 
 import re
 
+# The patterns are compiled on first use (`re` keeps them): compiling all of them cost
+# every command ~3 ms at start-up, and text of printable characters only, almost all
+# of it, never needs one (`str.isprintable` is false for every character they match:
+# C0, DEL, C1, the bidi controls, U+2028 and U+2029).
+
 #: Whole escape sequences, removed on input so no bare parameters are left behind:
 #: CSI (colours, cursor moves), the string commands OSC/DCS/SOS/PM/APC up to their
 #: terminator (BEL or ST) on the same line, and the other two-character ESC sequences.
-_ESCAPE_SEQUENCE = re.compile(
+_ESCAPE_SEQUENCE = (
     r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]"
     r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)"
     r"|\x1b[ -/]*[0-~]"
 )
 #: C0 (but tab and newline), DEL and C1 control characters; NEL (U+0085) is a line
 #: separator, kept in multi-line text like U+2028 (it introduces no sequence).
-_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]")
-_LINE_BREAKS = re.compile(r"\r\n|[\r\n\t\x85]")
+_CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]"
+_LINE_BREAKS = r"\r\n|[\r\n\t\x85]"
 #: Invisible characters that reorder the text around them (Trojan Source).
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 #: Everything a terminal must not receive raw: C0, DEL, C1 and the bidi controls.
-_UNSAFE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+_UNSAFE = f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]"
 #: A line shows the Unicode line and paragraph separators too: a reader splitting
 #: lines as Python and JavaScript do would see one line of an error message as two.
-_UNSAFE_IN_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{BIDI_CONTROLS}]")
-_UNSAFE_IN_TEXT = re.compile(f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]")
+_UNSAFE_IN_LINE = f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{BIDI_CONTROLS}]"
+_UNSAFE_IN_TEXT = f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]"
 #: What `json.dumps` leaves raw (it escapes C0 itself; its own newlines are layout).
-_UNSAFE_IN_JSON = re.compile(f"[\\x7f-\\x9f{BIDI_CONTROLS}]")
+_UNSAFE_IN_JSON = f"[\\x7f-\\x9f{BIDI_CONTROLS}]"
 #: Characters at the start of a CSV cell that a spreadsheet reads as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -54,17 +59,19 @@ def clean_text(text: str | None) -> str:
     bar's CR would otherwise hide the lines it overwrote)."""
     if not text:
         return ""
-    text = _ESCAPE_SEQUENCE.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
-    return _CONTROLS.sub("", text)
+    if text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable():
+        return text
+    text = re.sub(_ESCAPE_SEQUENCE, "", text).replace("\r\n", "\n").replace("\r", "\n")
+    return re.sub(_CONTROLS, "", text)
 
 
 def clean_line(text: str | None) -> str:
     """A one-line field (title, name, link) as stored: escape sequences removed,
     CR, LF, NEL and TAB turned into spaces, other control characters removed."""
-    if not text:
-        return ""
-    text = _LINE_BREAKS.sub(" ", _ESCAPE_SEQUENCE.sub("", text))
-    return _CONTROLS.sub("", text)
+    if not text or text.isprintable():
+        return text or ""
+    text = re.sub(_LINE_BREAKS, " ", re.sub(_ESCAPE_SEQUENCE, "", text))
+    return re.sub(_CONTROLS, "", text)
 
 
 def _picture(match: re.Match[str]) -> str:
@@ -80,36 +87,38 @@ def visible_line(text: str | None) -> str:
     """Text for one line of a terminal (a table cell, a title): newlines and tabs
     as spaces, every other control or bidi character and the line and paragraph
     separators (U+2028, U+2029) as a visible symbol."""
-    if not text:
-        return ""
-    return _UNSAFE_IN_LINE.sub(_picture, text.replace("\n", " ").replace("\t", " "))
+    if not text or text.isprintable():
+        return text or ""
+    return re.sub(_UNSAFE_IN_LINE, _picture, text.replace("\n", " ").replace("\t", " "))
 
 
 def visible_text(text: str | None) -> str:
     """Multi-line text for a terminal (a description): newlines and tabs kept,
     every other control or bidi character as a visible symbol."""
-    if not text:
-        return ""
-    return _UNSAFE_IN_TEXT.sub(_picture, text)
+    if not text or text.isprintable():
+        return text or ""
+    return re.sub(_UNSAFE_IN_TEXT, _picture, text)
 
 
 def has_unsafe(text: str) -> bool:
     """True when `text` holds a character a terminal must not receive raw (for
     the TUI's last-line filter, which only strips)."""
-    return _UNSAFE.search(text) is not None
+    return not text.isprintable() and re.search(_UNSAFE, text) is not None
 
 
 def strip_unsafe(text: str) -> str:
     """`text` without the characters a terminal must not receive raw; they take no
     cells, so a rendered line keeps its width."""
-    return _UNSAFE.sub("", text)
+    return text if text.isprintable() else re.sub(_UNSAFE, "", text)
 
 
 def json_safe(text: str) -> str:
     """JSON text with C1, DEL and bidi characters written as \\u escapes
     (`json.dumps` escapes only C0): the parsed value is the exact stored string, and
     printing the JSON to a terminal sends no raw control character."""
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+    if text.isprintable():
+        return text
+    return re.sub(_UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def csv_cell(value: str) -> str:

@@ -57,3 +57,39 @@ def test_csv_cells_lose_formula_power():
         "'=1+1", "'+1", "'-1", "'@A1", "'\tx", "ok", "a=b"
     ]  # fmt: skip
     assert csv_cell(f"x{OSC52}") == "x␛]52;c;cHduZWQ=␇"
+
+
+def test_no_pattern_matches_a_printable_character():
+    """The functions return printable text untouched without running a pattern:
+    right only because every pattern needs a character `str.isprintable` rejects."""
+    from tasktui import text_safety as ts
+
+    classes = [ts._CONTROLS, ts._LINE_BREAKS, ts._UNSAFE, ts._UNSAFE_IN_LINE, ts._UNSAFE_IN_TEXT, ts._UNSAFE_IN_JSON]
+    printable = "".join(c for c in map(chr, range(0x10000)) if c.isprintable())
+    assert all(re.search(p, printable) is None for p in classes)
+    # an escape sequence starts with ESC, CSI or another C1 introducer
+    introducers = "\x1b\x9b\x90\x98\x9d\x9e\x9f"
+    assert not any(c.isprintable() for c in introducers)
+    assert all(re.match(ts._ESCAPE_SEQUENCE, c + "[0m]0;x\x07") is None for c in printable[:2000])
+
+
+@given(anything)
+@example(HOSTILE)
+@example(HOSTILE_TEXT)
+@example("plain text, printable only")
+@example("two\nlines\twith a tab")
+def test_the_shortcut_gives_what_the_patterns_give(text):
+    """Each function equals its patterns applied to the text, printable or not."""
+    from tasktui import text_safety as ts
+
+    def sub(pattern, repl, value):
+        return re.compile(pattern).sub(repl, value)
+
+    escaped = sub(ts._ESCAPE_SEQUENCE, "", text)
+    assert clean_line(text) == sub(ts._CONTROLS, "", sub(ts._LINE_BREAKS, " ", escaped))
+    assert clean_text(text) == sub(ts._CONTROLS, "", escaped.replace("\r\n", "\n").replace("\r", "\n"))
+    assert visible_line(text) == sub(ts._UNSAFE_IN_LINE, ts._picture, text.replace("\n", " ").replace("\t", " "))
+    assert visible_text(text) == sub(ts._UNSAFE_IN_TEXT, ts._picture, text)
+    assert strip_unsafe(text) == sub(ts._UNSAFE, "", text)
+    assert ts.has_unsafe(text) == (re.search(ts._UNSAFE, text) is not None)
+    assert json_safe(text) == sub(ts._UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", text)
