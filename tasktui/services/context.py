@@ -74,8 +74,6 @@ def acting_user(
     `TASKTUI_USER` is NotFound, so a typo or a look-alike never creates a user. A
     registration is recorded in the audit log as `how`. Without an explicit `lang`,
     the user's remembered language applies (default English)."""
-    from tasktui.services.audit import record
-
     login = check_login(login)
     user = User.get_or_none(User.login == login)
     if user is None and is_read_only():
@@ -85,6 +83,8 @@ def acting_user(
     if user is None:
         if not register and login != os_login:
             raise NotFound(unknown_user_message(login, register_hint=True))
+        from tasktui.services.audit import record  # only here: every command opens a session
+
         with write_transaction():  # another process may be adding it right now:
             lock_keys([f"user:{login}"])  # take turns with it (add_user's key; PostgreSQL)
             if not User.select().where(User.login == login).exists():

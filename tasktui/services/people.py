@@ -10,11 +10,12 @@ from typing import cast
 import peewee as pw
 
 from tasktui.db import lock_keys, write_transaction
-from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.errors import Invalid, Refused
 from tasktui.limits import MAX_DISPLAY_NAME, MAX_GROUP_DESCRIPTION, check_length
 from tasktui.models import Group, Membership, User
 from tasktui.services.audit import record, record_changes, summary
-from tasktui.services.context import Actor, check_login, unknown_user_message
+from tasktui.services.context import Actor, check_login
+from tasktui.services.lookups import get_group, get_user
 from tasktui.text_safety import clean_line, clean_text
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -51,23 +52,6 @@ def check_email(email: str | None) -> str | None:
     if not EMAIL_RE.match(email):
         raise Invalid(f"email {email!r} is not a valid address")
     return email
-
-
-def get_user(login: str) -> User:
-    """The user with this login, or NotFound naming `tasktui user add` (a typo in an
-    assignee never creates a user)."""
-    user = User.get_or_none(User.login == login)
-    if user is None:
-        raise NotFound(unknown_user_message(login))
-    return user
-
-
-def get_group(name: str) -> Group:
-    """The group with this name, or NotFound."""
-    group = Group.get_or_none(Group.name == name)
-    if group is None:
-        raise NotFound(f"unknown group {name!r}")
-    return group
 
 
 def _user_info(user: User) -> UserInfo:

@@ -16,7 +16,7 @@ from tasktui.limits import MAX_IDENTIFIER, MAX_NAME
 from tasktui.models import OPEN, AttributeSet, Event, Group, Task, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
-from tasktui.services.people import get_group, get_user
+from tasktui.services.lookups import get_event, get_group, get_user
 from tasktui.services.severity import DEFAULT as DEFAULT_SEVERITY
 from tasktui.services.severity import name_of as severity_name
 from tasktui.services.severity import rank_of
@@ -183,16 +183,6 @@ def _templates(subject_template: str | None, body_template: str | None) -> dict[
     if body_template is not None:
         given["body_template"] = check_template(body_template, BODY)
     return given
-
-
-def get_event(identifier: str) -> Event:
-    """The event with this identifier (or numeric id), or NotFound."""
-    event = Event.get_or_none(Event.identifier == identifier)
-    if event is None and identifier.isascii() and identifier.isdigit() and int(identifier) < 2**63:
-        event = Event.get_or_none(Event.id == int(identifier))
-    if event is None:
-        raise NotFound(f"unknown event {identifier!r}")
-    return event
 
 
 def create_event(

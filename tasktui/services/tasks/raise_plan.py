@@ -47,8 +47,7 @@ from tasktui.limits import (
     check_length,
 )
 from tasktui.models import DONE, OPEN, Event, Task
-from tasktui.services.events.definitions import get_event
-from tasktui.services.people import get_group, get_user
+from tasktui.services.lookups import get_event, get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup
 from tasktui.text_safety import clean_line, clean_text
 
