@@ -122,8 +122,7 @@ def task_filter(
     snoozed: str = "awake",
 ):
     """The TaskFilter the list options mean (`--assignee X` is `--assigned direct --for X`)."""
-    from tasktui.services.events.definitions import get_event
-    from tasktui.services.people import get_group, get_user
+    from tasktui.services.lookups import get_event, get_group, get_user
     from tasktui.services.severity import parse_level_filter
     from tasktui.services.tasks.filters import TaskFilter
 

@@ -1,4 +1,5 @@
-"""The lookups every hot command needs: an event, a user or a group by its name.
+"""The lookups every hot command needs: an event, a user or a group by its name, the
+groups of a user.
 
 Kept apart from the event and people services (which re-export them) so that a
 `tasktui raise` does not import those services, their audit log and their records
@@ -6,8 +7,10 @@ Kept apart from the event and people services (which re-export them) so that a
 
 from __future__ import annotations
 
+import peewee as pw
+
 from tasktui.errors import NotFound
-from tasktui.models import Event, Group, User
+from tasktui.models import Event, Group, Membership, User
 from tasktui.services.context import unknown_user_message
 
 
@@ -36,3 +39,8 @@ def get_group(name: str) -> Group:
     if group is None:
         raise NotFound(f"unknown group {name!r}")
     return group
+
+
+def group_ids_of(user_id: int | None) -> pw.Select:
+    """A subquery of the ids of the groups a user belongs to."""
+    return Membership.select(Membership.group).where(Membership.user == user_id)

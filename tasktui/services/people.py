@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
 
-import peewee as pw
-
 from tasktui.db import lock_keys, write_transaction
 from tasktui.errors import Invalid, Refused
 from tasktui.limits import MAX_DISPLAY_NAME, MAX_GROUP_DESCRIPTION, check_length
@@ -171,11 +169,6 @@ def remove_member(group_name: str, login: str, *, actor: Actor | None = None) ->
             raise Refused(f"user {login!r} is not a member of group {group_name!r}")
         record(actor, "group", group.name, "remove_member", "member", old=user.login)
     return _group_info(group)
-
-
-def group_ids_of(user_id: int | None) -> pw.Select:
-    """A subquery of the ids of the groups a user belongs to."""
-    return Membership.select(Membership.group).where(Membership.user == user_id)
 
 
 def user_label(login: str, display_name: str) -> str:

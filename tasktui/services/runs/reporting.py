@@ -12,7 +12,7 @@ from typing import cast
 from tasktui.db import write_transaction
 from tasktui.models import OPEN, Task
 from tasktui.services.context import Actor
-from tasktui.services.events.definitions import get_event
+from tasktui.services.lookups import get_event
 from tasktui.services.runs.command import RunOutcome
 from tasktui.services.tasks.raising import ProcessRef, RaiseResult, raise_task
 from tasktui.services.tasks.transitions import mark_done

@@ -33,7 +33,7 @@ import peewee as pw
 
 from tasktui.db import current_dialect, text_driven, text_match_id, text_match_ids, text_matches
 from tasktui.models import DONE, Task, database_proxy
-from tasktui.services.people import group_ids_of
+from tasktui.services.lookups import group_ids_of
 from tasktui.services.tasks import listing
 from tasktui.services.tasks.filters import TaskFilter, all_of
 

@@ -20,7 +20,7 @@ from tasktui.limits import (
     check_length,
 )
 from tasktui.models import DONE, OPEN, Task, utcnow
-from tasktui.services.people import group_ids_of
+from tasktui.services.lookups import group_ids_of
 from tasktui.services.triage_clock import acknowledged_now, snoozed_now
 
 #: Assignee filter modes, in the order the filter bar offers them, with their labels.

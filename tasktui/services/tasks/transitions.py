@@ -26,7 +26,7 @@ from tasktui.db import lock_keys, retrying, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import OPEN, Group, Task, User, utcnow
 from tasktui.services.context import Actor
-from tasktui.services.people import get_group, get_user
+from tasktui.services.lookups import get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK
 from tasktui.services.tasks.change_sets import ChangeRecorder
 from tasktui.services.tasks.history import history, insert_history
