@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tasktui.errors import Invalid
+from tasktui.records import Record
 
 if TYPE_CHECKING:
     from tasktui.db.url import DatabaseUrl
@@ -26,8 +26,7 @@ LANGUAGES = ("en", "de")
 APP_NAME = "tasktui"
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     """What a command or the TUI runs with. `lang` is None when nothing chose one,
     so the acting user's remembered language applies. `db` is where the database
     is (`str(db)` names it in messages: the path of an SQLite file)."""

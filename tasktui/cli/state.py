@@ -5,20 +5,20 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from tasktui import config
 from tasktui.errors import Invalid
 from tasktui.formats import FORMATS
 from tasktui.limits import MAX_INTEGER, MAX_STDIN_IDS
+from tasktui.records import Record
 
 if TYPE_CHECKING:
     import typer
 
 
-@dataclass
-class CliState:
+class CliState(Record, frozen=False):
     """Global options of the command line, resolved lazily (the database is opened
     only by commands that need it)."""
 

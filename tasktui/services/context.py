@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from tasktui.db import is_read_only, lock_keys, write_transaction
 from tasktui.errors import Invalid, NotFound
 from tasktui.models import User, UserSetting
+from tasktui.records import Record
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(Record):
     """The acting user (recorded in history), the OS login that ran the process, and
     the UI language names are shown in."""
 

@@ -31,8 +31,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
+from tasktui.records import Record
 from tasktui.text_safety import clean_text
 
 TAIL_LINES = 50
@@ -99,8 +100,7 @@ class OutputTail:
             return list(self._lines)
 
 
-@dataclass
-class RunOutcome:
+class RunOutcome(Record, frozen=False):
     """How a wrapped command ended, with what a task about it needs."""
 
     argv: list[str]

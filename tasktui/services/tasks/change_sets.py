@@ -26,13 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import peewee as pw
 
 from tasktui.db.bulk_rows import insert_rows
 from tasktui.models import AttributeDef, ChangeSet, ChangeSetTask, Group, Task, TaskAttribute, TaskHistory, User
+from tasktui.records import Record
 from tasktui.services.context import Actor
 from tasktui.services.tasks.bulk_insert import CHUNK
 
@@ -46,8 +46,7 @@ ALL_TASK_COLUMNS: tuple[str, ...] = tuple(name for name in Task._meta.sorted_fie
 Values = dict[str, Any] | None
 
 
-@dataclass(frozen=True)
-class TrackedField:
+class TrackedField(Record):
     """How a recorded field shows in the task history: under `history_name` (None:
     not at all, it follows another field), rendered by `render` (an id to a login...)."""
 

@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from dataclasses import dataclass
 
 import peewee as pw
 
 from tasktui.db import current_dialect, text_driven, text_match_id, text_match_ids, text_matches
 from tasktui.models import DONE, Task, database_proxy
+from tasktui.records import Record
 from tasktui.services.lookups import group_ids_of
 from tasktui.services.tasks import listing
 from tasktui.services.tasks.filters import TaskFilter, all_of
@@ -42,8 +42,7 @@ from tasktui.services.tasks.filters import TaskFilter, all_of
 MAX_GAPS = 30
 
 
-@dataclass(frozen=True)
-class TaskCount:
+class TaskCount(Record):
     """A count of matching tasks; when not `exact`, there are more than `value`."""
 
     value: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import cast
 
 import peewee as pw
@@ -26,6 +26,7 @@ from tasktui.models import (
     User,
     utcnow,
 )
+from tasktui.records import Record
 from tasktui.services.context import Actor
 from tasktui.services.severity import name_of as severity_name
 from tasktui.services.tasks.history import history, insert_history
@@ -33,8 +34,7 @@ from tasktui.services.tasks.listing import get_task
 from tasktui.text_safety import clean_text
 
 
-@dataclass(frozen=True)
-class TaskRef:
+class TaskRef(Record):
     """A short reference to another task (for the dependency lists)."""
 
     id: int
@@ -42,8 +42,7 @@ class TaskRef:
     status: str
 
 
-@dataclass(frozen=True)
-class AttributeValue:
+class AttributeValue(Record):
     """A custom attribute of a task, with its display group."""
 
     key: str
@@ -53,8 +52,7 @@ class AttributeValue:
     group: str | None
 
 
-@dataclass(frozen=True)
-class ProcessInfo:
+class ProcessInfo(Record):
     """A related external run."""
 
     process_id: str
@@ -63,8 +61,7 @@ class ProcessInfo:
     exit_code: int | None
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
+class HistoryEntry(Record):
     """One line of a task's history (or a comment, when `action` is "comment")."""
 
     at: dt.datetime
@@ -76,8 +73,7 @@ class HistoryEntry:
     new: str | None
 
 
-@dataclass(frozen=True)
-class TaskDetail:
+class TaskDetail(Record):
     """Every field of a task, and its related lists."""
 
     id: int

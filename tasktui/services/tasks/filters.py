@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import peewee as pw
 
@@ -20,6 +19,7 @@ from tasktui.limits import (
     check_length,
 )
 from tasktui.models import DONE, OPEN, Task, utcnow
+from tasktui.records import Record
 from tasktui.services.lookups import group_ids_of
 from tasktui.services.triage_clock import acknowledged_now, snoozed_now
 
@@ -46,8 +46,7 @@ def _any_snoozed(now: dt.datetime) -> bool:
     return Task.select(Task.id).where(snoozed_now(now)).exists()
 
 
-@dataclass(frozen=True)
-class TaskFilter:
+class TaskFilter(Record):
     """The filters of the tasks screen and `task list`.
 
     `user_id` is whose tasks the assignee modes mean ("me": the acting user in the

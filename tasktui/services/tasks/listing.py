@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any, cast
 
 import peewee as pw
@@ -12,6 +11,7 @@ import peewee as pw
 from tasktui.db import sort_key, text_driven, text_match_id, text_match_ids
 from tasktui.errors import Invalid, NotFound
 from tasktui.models import Event, Group, Task, User, utcnow
+from tasktui.records import Record
 from tasktui.services.severity import name_of as severity_name
 from tasktui.services.tasks.filters import TaskFilter, all_of
 
@@ -42,8 +42,7 @@ SORT_KEYS: dict[str, pw.Field] = {
 }
 
 
-@dataclass(frozen=True)
-class TaskRow:
+class TaskRow(Record):
     """One row of the tasks table (and of `task list`)."""
 
     id: int

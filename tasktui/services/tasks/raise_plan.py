@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, cast
 
 import peewee as pw
@@ -47,6 +47,7 @@ from tasktui.limits import (
     check_length,
 )
 from tasktui.models import DONE, OPEN, Event, Task
+from tasktui.records import Record
 from tasktui.services.lookups import get_event, get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup
 from tasktui.text_safety import clean_line, clean_text
@@ -54,8 +55,7 @@ from tasktui.text_safety import clean_line, clean_text
 NEW, ABSORB, REOPEN, REPEAT, REFUSED = "new", "absorb", "reopen", "repeat", "refused"
 
 
-@dataclass(frozen=True)
-class ProcessRef:
+class ProcessRef(Record):
     """A related external run given on raise."""
 
     process_id: str
@@ -64,8 +64,7 @@ class ProcessRef:
     exit_code: int | None = None
 
 
-@dataclass(frozen=True)
-class RaiseRequest:
+class RaiseRequest(Record):
     """One raise, its texts checked and cleaned (build it with `raise_request`):
     names (event, assignee, group, attribute keys) are resolved by the planner."""
 
@@ -162,8 +161,7 @@ def check_process(process: ProcessRef) -> None:
     check_length(process.source, MAX_PROCESS_SOURCE, "a process source")
 
 
-@dataclass
-class PlannedRaise:
+class PlannedRaise(Record, frozen=False):
     """What one request will do: `new` task, `absorb` into a task (one more
     occurrence), `reopen` a done task (and absorb), `repeat` an episode the open task
     counted already (no new occurrence), or `refused` (`error` says why;
@@ -211,8 +209,7 @@ class PlannedRaise:
         return str(self.error) if self.error is not None else ""
 
 
-@dataclass
-class _Target:
+class _Target(Record, frozen=False):
     """The task a dedup key counts on while planning."""
 
     occurrences: int

@@ -11,7 +11,7 @@ the same plan get its id after the tasks are inserted (`TaskRef.slot`).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from tasktui.models import (
@@ -25,6 +25,7 @@ from tasktui.models import (
     TaskHistory,
     utcnow,
 )
+from tasktui.records import Record
 from tasktui.services.context import Actor
 from tasktui.services.severity import name_of
 from tasktui.services.tasks.bulk_insert import BULK_FROM, insert_chunks, insert_tasks
@@ -46,8 +47,7 @@ from tasktui.services.tasks.status_changes import TRANSITIONS
 OUTCOMES = {NEW: "created", ABSORB: "deduplicated", REOPEN: "reopened", REPEAT: "repeated"}
 
 
-@dataclass(frozen=True)
-class RaiseResult:
+class RaiseResult(Record):
     """The outcome of a raise: `created`, `deduplicated`, `reopened` or `repeated`."""
 
     task_id: int
@@ -56,8 +56,7 @@ class RaiseResult:
     event: str
 
 
-@dataclass(frozen=True)
-class TaskRef:
+class TaskRef(Record):
     """A task rows refer to: one in the database (`task_id`) or the new task at
     index `slot` of the rows being inserted."""
 
@@ -73,8 +72,7 @@ class TaskRef:
         return new_ids[self.slot]
 
 
-@dataclass
-class PendingRows:
+class PendingRows(Record, frozen=False):
     """Everything one write inserts: new task rows, and the rows that refer to a task."""
 
     tasks: list[dict] = field(default_factory=list)

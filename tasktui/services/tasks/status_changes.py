@@ -9,17 +9,16 @@ field changes written once here, what reopen clears cannot differ between them.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
 from tasktui.models import DONE, OPEN
+from tasktui.records import Record
 
 #: Placeholders in `Transition.fields`, filled in by `Transition.changes`.
 NOW, ACTOR = "<now>", "<actor>"
 
 
-@dataclass(frozen=True)
-class Transition:
+class Transition(Record):
     """One status change: which status it applies to, what it leads to, the fields it
     sets (values or the NOW / ACTOR placeholders), the history action it records and
     why a task in another status is skipped."""

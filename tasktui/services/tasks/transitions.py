@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from tasktui.db import lock_keys, retrying, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.models import OPEN, Group, Task, User, utcnow
+from tasktui.records import Record
 from tasktui.services.context import Actor
 from tasktui.services.lookups import get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK
@@ -34,8 +35,7 @@ from tasktui.services.tasks.status_changes import TRANSITIONS, Transition
 from tasktui.services.triage_clock import iso_text, wake_due
 
 
-@dataclass
-class BulkResult:
+class BulkResult(Record, frozen=False):
     """What a bulk action did: the ids changed, and the ids skipped per reason."""
 
     action: str

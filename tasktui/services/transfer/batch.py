@@ -63,8 +63,7 @@ KEYS = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
-class BatchItem(RaiseRequest):
+class BatchItem(RaiseRequest):  # a record (Record) like its base
     """One checked line of a batch: the raise request of line `line`."""
 
     line: int = 0
@@ -90,8 +89,7 @@ class BatchRejected(Invalid):
         super().__init__(f"{count} bad line{'s' if count != 1 else ''} in the batch: nothing was raised")
 
 
-@dataclass(frozen=True)
-class BatchResult(RaiseResult):
+class BatchResult(RaiseResult):  # a record (Record) like its base
     """The outcome of one line: `created`, `deduplicated` or `reopened`, and the task."""
 
     line: int = 0
