@@ -57,3 +57,34 @@ def test_csv_cells_lose_formula_power():
         "'=1+1", "'+1", "'-1", "'@A1", "'\tx", "ok", "a=b"
     ]  # fmt: skip
     assert csv_cell(f"x{OSC52}") == "x␛]52;c;cHduZWQ=␇"
+
+
+ascii_text = st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x7F), max_size=60)
+
+
+@given(st.one_of(ascii_text, anything))
+@example("plain title")
+@example("two\nlines\twith a tab")
+@example("escape \x1b[31m red")
+@example("carriage\r\nreturn")
+@example("del\x7f")
+def test_the_raise_paths_fast_path_for_plain_text_cleans_exactly_like_text_safety(text):
+    """`raise_plan` skips the regular expressions for plain ASCII (a big batch's common
+    case): its results must be exactly those of the cleaners, for any text."""
+    from tasktui.errors import Invalid
+    from tasktui.limits import MAX_TITLE
+    from tasktui.services.tasks.raise_plan import _plain_line, _plain_text, check_title, clean_task_text
+
+    assert clean_task_text(text, text) == (clean_text(text), clean_line(text).strip())
+    if _plain_line(text):
+        assert clean_line(text) == text
+    if _plain_text(text):
+        assert clean_text(text) == text
+    stripped = text.strip()
+    expected = None if "\n" in stripped else clean_line(stripped).strip()
+    try:
+        title = check_title(text)
+    except Invalid:
+        assert expected is None or not expected or len(expected) > MAX_TITLE
+    else:
+        assert title == expected

@@ -130,7 +130,8 @@ def check_title(title: str | None) -> str:
     title = (title or "").strip()
     if "\n" in title:
         raise Invalid(f"the title must be one line of at most {MAX_TITLE} characters")
-    title = clean_line(title).strip()
+    if not _plain_line(title):
+        title = clean_line(title).strip()
     if not title:
         raise Invalid("a task needs a title")
     if len(title) > MAX_TITLE:
@@ -142,7 +143,24 @@ def clean_task_text(description: str | None, link: str | None) -> tuple[str, str
     """Description and link as stored, from any raise path (CLI, batch, import, run):
     escape sequences and control characters removed, so they never reach a
     terminal; the link is one line (their sizes: `check_raise_texts`, first)."""
-    return clean_text(description), clean_line(link).strip()
+    description = description or ""
+    text = description if _plain_text(description) else clean_text(description)
+    return text, (link or "").strip() if _plain_line(link) else clean_line(link).strip()
+
+
+def _plain_line(text: str | None) -> bool:
+    """True when `clean_line` would return `text` as it is: printable ASCII only (no
+    escape, no control character, no line break), the common case of a big batch,
+    which then skips the regular expressions."""
+    return not text or (text.isascii() and text.isprintable())
+
+
+def _plain_text(text: str) -> bool:
+    """True when `clean_text` would return `text` as it is: printable ASCII, tabs and
+    newlines (no escape, no other control character, no carriage return)."""
+    return not text or (
+        text.isascii() and (text.isprintable() or text.replace("\n", "").replace("\t", "").isprintable())
+    )
 
 
 def check_raise_texts(description: str | None, link: str | None, dedup_key: str | None) -> None:
