@@ -22,7 +22,6 @@ import peewee as pw
 from tasktui.db.copying import BulkLoader, CopySource, Rows
 from tasktui.db.dialect import Dialect
 from tasktui.db.sqlite import database
-from tasktui.db.sqlite.bulk_index import BULK_CACHE_KIB, set_cache_size
 from tasktui.db.sqlite.files import check_file, create_private_file
 from tasktui.db.sqlite.maintenance import _read_only_connection
 from tasktui.db.sqlite.media import read_only_reason
@@ -131,13 +130,8 @@ class SqliteBulkLoader(BulkLoader):
         self.db = db
         self.indexes: list[str] = []
         self.triggers: list[str] = []
-        self.cache_size = 0
 
     def prepare(self, tables: Sequence[str]) -> None:
-        # a bigger page cache while loading: the indexes are rebuilt by sorting their
-        # keys, in memory up to the cache's size, in temporary files beyond it
-        self.cache_size = int(_run(self.db, "PRAGMA cache_size").fetchone()[0])
-        set_cache_size(self.db, -BULK_CACHE_KIB)
         marks = ", ".join("?" for _ in tables)
         rows = _run(
             self.db,
@@ -174,4 +168,3 @@ class SqliteBulkLoader(BulkLoader):
             _run(self.db, FILL_FTS)
         for sql in self.triggers:
             _run(self.db, sql)
-        set_cache_size(self.db, self.cache_size)
