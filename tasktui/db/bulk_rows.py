@@ -100,11 +100,16 @@ def insert_values(model: type[pw.Model], rows: Sequence[Mapping[str, Any]], retu
     table, quoted = _names(model, fields)
     columns = ", ".join(quoted)
     marks = "(" + ", ".join([database.param] * len(fields)) + ")"
-    values = []
+    converters = [(name, _converter(field)) for field, name in zip(fields, names)]
+    defaulted_fields = fields[len(names) :]
+    values: list[Any] = []
     for row in rows:
-        values += [field.db_value(row[name]) for field, name in zip(fields, names)]
-        for field in fields[len(names) :]:
-            values.append(field.db_value(field.default() if callable(field.default) else field.default))
+        values += [convert(row[name]) for name, convert in converters]
+        if defaulted_fields:
+            values += [
+                field.db_value(field.default() if callable(field.default) else field.default)
+                for field in defaulted_fields
+            ]
     returning = f" RETURNING {_names(model, [_key(model)])[1][0]}" if returning_ids else ""
     cursor = database.execute_sql(
         f"INSERT INTO {table} ({columns}) VALUES {', '.join([marks] * len(rows))}{returning}", values

@@ -65,6 +65,7 @@ ALLOWED = {
     ("db/bulk_rows.py", "insert_values"): "table and column names from the models' metadata; the values are parameters",
     ("db/bulk_rows.py", "update_rows"): "table and column names from the models' metadata; the values are parameters",
     ("db/sqlite/bulk_index.py", "recreate_trigger"): "the trigger's definition as the file's own sqlite_master held it",
+    ("db/sqlite/bulk_index.py", "set_cache_size"): "PRAGMA cache_size from an int (:d)",
     ("db/sqlite/database.py", "run_script"): "runs the frozen migration files (shipped SQL) statement by statement",
     (
         "db/sqlite/database.py",

@@ -382,3 +382,25 @@ def test_the_text_index_trigger_is_back_after_a_batch_and_after_a_rejected_one(r
     assert ready("task", "list", "-q", "bulk077", "--count").stdout.strip() == "1"
     assert ready("raise", "disk_full", "-t", "after the batch zqx").exit_code == 0
     assert ready("task", "list", "-q", "batch zqx", "--count").stdout.strip() == "1"
+
+
+@pytest.mark.sqlite_only  # SQLite's page cache
+def test_a_batch_grows_the_page_cache_for_its_transaction_only(ready, db_path, monkeypatch):
+    """The bulk write's bigger page cache (`bulk_page_cache`) is the connection's own
+    size again after a batch, committed or rejected."""
+    from tasktui.db.sqlite import bulk_index
+    from tasktui.models import database_proxy
+
+    seen: list[int] = []
+    real = bulk_index.set_cache_size
+
+    def recording(db, size):
+        real(db, size)
+        seen.append(int(db.execute_sql("PRAGMA cache_size").fetchone()[0]))
+
+    monkeypatch.setattr(bulk_index, "set_cache_size", recording)
+    lines = [json.dumps({"event": "disk_full", "title": f"bulk{i:03d}"}) for i in range(20)]
+    assert ready("raise", "--batch", input="\n".join(lines) + "\n").exit_code == 0
+    assert ready("raise", "--batch", input="\n".join([*lines, "not json"]) + "\n").exit_code == 2
+    assert seen == [-bulk_index.BULK_CACHE_KIB, -16000] * 2
+    assert int(database_proxy.execute_sql("PRAGMA cache_size").fetchone()[0]) == -16000

@@ -3,11 +3,15 @@ all or nothing, importing twice, dedup keys, unknown people, history, no email."
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
+from tasktui.errors import Invalid
 from tasktui.models import OutboxMessage, Task, TaskAttribute, TaskHistory
 from tasktui.services.mail.settings import update_settings
 from tasktui.services.tasks.raising import raise_task
@@ -286,3 +290,37 @@ def test_real_process_imports_and_exits_with_the_codes(source, target, tmp_path)
     assert (unknown.exit_code, unknown.stderr) == (
         3, "tasktui: error: u.json: record 1 (id 41): unknown event 'nope': nothing was imported\n")  # fmt: skip
     assert target.run("import", str(tmp_path / "all.json"), "--format", "csv").exit_code == 2
+
+
+@given(
+    st.one_of(
+        st.datetimes(min_value=dt.datetime(1, 1, 2), max_value=dt.datetime(9999, 12, 30)).map(
+            lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        st.text(alphabet="0123456789-T:+.Z ", min_size=18, max_size=22),
+    )
+)
+@example("2024-05-01T10:00:00Z")
+@example("20240501T100000.123Z")
+@example("2024-05-01T100000.1Z")
+@example("2024-05-01T10+01:00Z")
+@example("2024-05-01T25:00:00Z")
+def test_the_export_s_own_time_format_reads_as_any_iso_8601_time(text):
+    """The shortcut for the export's `YYYY-MM-DDTHH:MM:SSZ` gives what the general
+    reading gives (UTC, naive, to the second), and refuses what it refuses."""
+
+    def general(value):
+        parsed = dt.datetime.fromisoformat(value.strip())
+        if parsed.tzinfo is not None:
+            parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+        return parsed.replace(microsecond=0)
+
+    try:
+        expected = general(text)
+    except (ValueError, OverflowError):
+        expected = None
+    if expected is None:
+        with pytest.raises(Invalid):
+            task_import._datetime("created_at", text)
+    else:
+        assert task_import._datetime("created_at", text) == expected

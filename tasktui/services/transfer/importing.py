@@ -136,6 +136,13 @@ class SpooledTasks:
 def _datetime(key: str, value: Any) -> dt.datetime:
     if not isinstance(value, str):
         raise Invalid(f"{key!r} must be an ISO 8601 date and time (e.g. 2024-05-01T10:00:00Z)")
+    if len(value) == 20 and value[-1] == "Z" and value[10] == "T":  # as the export writes it: UTC, to the second
+        try:
+            fast = dt.datetime.fromisoformat(value[:-1])
+        except ValueError:
+            fast = None  # the general path says what is wrong
+        if fast is not None and fast.tzinfo is None and not fast.microsecond:
+            return fast
     try:
         parsed = dt.datetime.fromisoformat(value.strip())
         if parsed.tzinfo is not None:
