@@ -21,24 +21,29 @@ class Record:
     """The base of tasktui's records (see the module's docstring)."""
 
     __slots__ = ()
+    _compared_names: tuple[str, ...] = ()
+    _shown_names: tuple[str, ...] = ()
 
     def __init_subclass__(cls, frozen: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(eq=False, repr=False)(cls)
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]  # a dataclass now
+        cls._compared_names = tuple(f.name for f in fields if f.compare)
+        cls._shown_names = tuple(f.name for f in fields if f.repr)
         if not frozen:
             cls.__hash__ = None  # type: ignore[assignment]  # as a mutable dataclass
 
     def _compared(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, f.name) for f in dataclasses.fields(self) if f.compare)
+        return tuple([getattr(self, name) for name in self._compared_names])
 
     def __eq__(self, other: object) -> bool:
         if other.__class__ is self.__class__:
-            return self._compared() == other._compared()  # type: ignore[attr-defined]
+            return self._compared() == other._compared()
         return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self._compared())
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in dataclasses.fields(self) if f.repr)
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._shown_names)
         return f"{self.__class__.__qualname__}({shown})"
