@@ -1,10 +1,10 @@
 """Standard modules Peewee imports but a command seldom uses, loaded on first use.
 
-Peewee imports inspect, calendar, hashlib, socket and uuid when it is
-imported (with what they import: ast, dis, tokenize, locale, platform, OpenSSL...),
-some 40% of the start-up of every `tasktui` command, while a command touches them
-only for a UUID, IP or timestamp column, which tasktui's tables do not have
-(issue 20). `defer(names)` puts a stand-in module under each name that is not
+Peewee imports inspect, calendar, hashlib, socket and uuid when it is imported (with
+what they import: ast, dis, tokenize, locale, platform, OpenSSL...), and logging and
+pathlib bring traceback and ipaddress: together a fifth of the instructions of a
+`tasktui raise`, while a command touches them only for a UUID, IP or timestamp
+column, which tasktui's tables do not have, or to format a traceback (issue 20). `defer(names)` puts a stand-in module under each name that is not
 imported yet; the first attribute the stand-in lacks imports the real module, puts
 it back in `sys.modules` and copies its names into the stand-in, so that code which
 kept the stand-in sees the real module's functions from then on. A stand-in can
@@ -20,7 +20,7 @@ import types
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-_LOCK = threading.RLock()
+_LOCK = threading.Lock()
 
 
 class _StandIn(types.ModuleType):
@@ -33,14 +33,16 @@ class _StandIn(types.ModuleType):
 
 
 def load(stand_in: types.ModuleType) -> types.ModuleType:
-    """The real module of `stand_in` (imported now if it is not yet)."""
+    """The real module of `stand_in` (imported now if it is not yet). The lock only
+    guards taking the stand-in out of `sys.modules`; the import runs outside it, so
+    threads using a stand-in at once wait on the import system's own module lock (no
+    second lock to deadlock with) and all get the one real module."""
     name = stand_in.__name__
     with _LOCK:
-        real = sys.modules.get(name)
-        if real is None or real is stand_in:
-            sys.modules.pop(name, None)
-            real = __import__(name)
-            stand_in.__dict__.update(real.__dict__)
+        if sys.modules.get(name) is stand_in:
+            del sys.modules[name]
+    real = __import__(name)
+    stand_in.__dict__.update(real.__dict__)
     return real
 
 
