@@ -13,7 +13,21 @@ by the type checker (`frozen_default`), not at run time: nothing assigns to a re
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, dataclass_transform
+
+
+@functools.cache
+def _field_names(cls: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def shallow_dict(obj: Any) -> dict[str, Any]:
+    """The fields of a dataclass instance by name, as `dataclasses.asdict` gives them
+    for fields of plain values, without its deep copy of every value (seconds over a
+    million rows)."""
+    cls: type = type(obj)
+    return {name: getattr(obj, name) for name in _field_names(cls)}
 
 
 @dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, dataclasses.Field))

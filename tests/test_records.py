@@ -89,3 +89,12 @@ def test_a_mutable_record_changes_and_is_not_hashable():
     assert c == Counter("raises", 1) and repr(c) == "Counter(name='raises', count=1)"
     with pytest.raises(TypeError):
         hash(c)
+
+
+def test_shallow_dict_gives_what_asdict_gives_without_copying():
+    from tasktui.records import shallow_dict
+
+    a = Point(1, 2, ["t"], note="n")
+    got = shallow_dict(a)
+    assert got == dataclasses.asdict(a) and got["tags"] is a.tags
+    assert shallow_dict(FrozenPair(3, "b")) == {"a": 3, "b": "b"}

@@ -18,6 +18,7 @@ import typer
 
 from tasktui import formats
 from tasktui.cli.state import check_format_in, state
+from tasktui.records import shallow_dict
 from tasktui.text_safety import visible_line
 
 if TYPE_CHECKING:
@@ -79,11 +80,7 @@ def _print_mapping(result: ImportResult, fmt: str) -> None:
     are never held as text at once), then the table's summary line."""
 
     def rows() -> Iterator[dict]:
-        # the fields of ImportedTask, as dataclasses.asdict gives them (which copies
-        # each value deeply: seconds at a million records)
-        return (
-            {"record": t.record, "old_id": t.old_id, "new_id": t.new_id, "outcome": t.outcome} for t in result.tasks
-        )
+        return (shallow_dict(t) for t in result.tasks)
 
     if fmt == "json":
         _echo_blocks(formats.streamed_json(rows()))

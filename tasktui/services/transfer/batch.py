@@ -32,7 +32,6 @@ flat from 10 to 1,000,000 lines.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import json
 import struct
@@ -43,6 +42,7 @@ from typing import Any
 
 from tasktui.db import deferred_search_index, retrying
 from tasktui.errors import Invalid, TaskTuiError
+from tasktui.records import shallow_dict
 from tasktui.services.context import Actor
 from tasktui.services.severity import optional_rank
 from tasktui.services.tasks.raise_plan import (
@@ -245,7 +245,7 @@ def raise_batch(actor: Actor, items: Sequence[BatchItem], bad_lines: Sequence[Li
         return apply_plan(actor, plan, items)
 
     results = retrying(work)
-    return [BatchResult(**dataclasses.asdict(r), line=item.line) for r, item in zip(results, items)]
+    return [BatchResult(**shallow_dict(r), line=item.line) for r, item in zip(results, items)]
 
 
 # --------------------------------------------------------------------------- streaming
