@@ -20,7 +20,7 @@ def test_the_tui_creates_the_database_with_the_catalogue_and_its_example_works(t
     try:
         _read_until(master, b"No tasks yet")
         os.write(master, b"q")
-        assert _exit_code_within(proc, 10) == 0
+        assert _exit_code_within(proc, 10, master) == 0
     finally:
         os.close(master)
     assert EXAMPLE_RAISE in EMPTY_TEXT
