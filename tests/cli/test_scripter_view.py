@@ -72,8 +72,11 @@ def test_completion_script_is_offered_for_tasktui(tmp_path: Path):
     import subprocess
 
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
+    # Typer names the shell from the process's ancestors (the argument after the flag
+    # is not read): run it from bash, as a user's terminal does, not from whatever
+    # started pytest (make under a detached job has no shell above it at all).
     shown = subprocess.run(
-        [sys.executable, "-m", "tasktui", "--show-completion", "bash"],
+        ["bash", "-c", '"$0" -m tasktui --show-completion; exit $?', sys.executable],
         capture_output=True,
         text=True,
         env=env,
