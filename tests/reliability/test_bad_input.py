@@ -23,7 +23,7 @@ from tests.reliability.helpers import dump_tables
 
 FAILURE_CODES = {1, 2, 3}
 PROPERTY = settings(
-    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 )
 
 

@@ -241,8 +241,11 @@ def test_text_search_pages_like_the_reference_in_every_sort(data, database, few_
             flt = make(data, text)
             where = (sort, descending, flt)
             expected = _reference(database, flt, sort, descending)
-            assert _walk(flt, sort, descending, page_size=3) == expected, where
-            assert [r.id for r in iter_tasks(flt, sort, descending, batch=4)] == expected, where
+            # about eight page boundaries per walk: in the sorts with long runs of equal
+            # keys (status, event, plugin...) each lands inside a run of ties anyway
+            pages = max(3, -(-len(expected) // 8))
+            assert _walk(flt, sort, descending, page_size=pages) == expected, where
+            assert [r.id for r in iter_tasks(flt, sort, descending, batch=pages + 1)] == expected, where
             for start in (0, 1, 3, max(0, len(expected) - 2)):
                 assert [r.id for r in list_tasks(flt, sort, descending, limit=3, offset=start)] == expected[
                     start : start + 3
