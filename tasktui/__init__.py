@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 # peewee only when a postgresql:// URL is opened. The standard modules peewee imports
 # but tasktui never uses are loaded on first use (`tasktui.deferred`).
 if "peewee" not in _sys.modules:
-    from tasktui.deferred import PEEWEE_UNUSED, defer
+    from tasktui.deferred import PEEWEE_UNUSED, defer, end_import
 
     defer(PEEWEE_UNUSED)
     _hidden = [name for name in ("psycopg", "psycopg2", "psycopg2cffi") if name not in _sys.modules]
@@ -19,6 +19,7 @@ if "peewee" not in _sys.modules:
     try:
         import peewee  # noqa: F401
     finally:
+        end_import()
         for _name in _hidden:
             if _sys.modules.get(_name, False) is None:
                 del _sys.modules[_name]

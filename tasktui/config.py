@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tasktui.errors import Invalid
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.records import Record
 
 if TYPE_CHECKING:

@@ -14,9 +14,12 @@ import io
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
 
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.text_safety import csv_cell, json_safe, visible_line
+
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMATS = ("table", "json", "csv", "ids")
 MAX_CELL = 60

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Any, dataclass_transform
+
+from tasktui.lazy_typing import TYPE_CHECKING, dataclass_transform
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 @functools.cache

@@ -83,3 +83,40 @@ def test_a_module_imported_before_tasktui_is_left_alone():
         """
     )
     assert out == "True True"
+
+
+def test_peewee_logs_through_logging_once_it_is_imported_and_configured():
+    out = _fresh(
+        """
+        import sys
+        import tasktui, peewee
+        from tasktui.deferred import is_stand_in
+        db = peewee.SqliteDatabase(":memory:")
+        db.execute_sql("SELECT 1")  # peewee asks whether debug is on: logging stays unloaded
+        print(is_stand_in(sys.modules["logging"]))
+        import logging
+        print(type(logging.getLogger("app")).__name__)  # a real logger for anyone else
+        logging.basicConfig(stream=sys.stdout, format="%(name)s %(message)s")
+        logging.getLogger("peewee").setLevel(logging.DEBUG)
+        db.execute_sql("SELECT 2")
+        print([type(h).__name__ for h in logging.getLogger("peewee").handlers])
+        """
+    )
+    assert out.splitlines() == ["True", "Logger", "peewee ('SELECT 2', None)", "['NullHandler']"]
+
+
+def test_peewee_logger_answers_as_without_the_stand_ins():
+    """Levels asked before logging is imported, then a warning (peewee's null handler
+    keeps it from stderr) and an error: the same with and without tasktui first."""
+    code = (
+        "import peewee; lg = peewee.logger\n"
+        "print([lg.isEnabledFor(n) for n in (10, 20, 30, 40)])\n"
+        "lg.warning('careful'); lg.error('bad')\n"
+        "print(lg.getEffectiveLevel(), [type(h).__name__ for h in lg.handlers])\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", first + code], capture_output=True, text=True, timeout=60)
+        for first in ("import tasktui\n", "")
+    ]
+    assert [(r.returncode, r.stdout, r.stderr) for r in runs] == [(0, runs[1].stdout, runs[1].stderr)] * 2
+    assert runs[0].stdout.splitlines() == ["[False, False, True, True]", "30 ['NullHandler']"]

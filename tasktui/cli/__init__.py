@@ -13,7 +13,11 @@ did. Every error is one line on stderr and an exit code (`outcome`).
 from __future__ import annotations
 
 import sys
-from typing import Any
+
+from tasktui.lazy_typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Names of `tasktui.cli.root` offered here too (`from tasktui.cli import app`).
 _ROOT_NAMES = ("app", "app_for", "build_app", "fail", "ErrorMappingGroup", "COMMAND_MODULES", "INTERNAL_ERROR")

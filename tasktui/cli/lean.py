@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
 
 from tasktui.cli.lean_table import TABLE
+from tasktui.lazy_typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import field
-from typing import TYPE_CHECKING
 
 from tasktui import config
 from tasktui.errors import Invalid
 from tasktui.formats import FORMATS
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.limits import MAX_INTEGER, MAX_STDIN_IDS
 from tasktui.records import Record
 

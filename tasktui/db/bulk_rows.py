@@ -15,9 +15,13 @@ a placeholder.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 import peewee as pw
+
+from tasktui.lazy_typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Rows per INSERT statement (at most 8 columns x 250 rows = 2,000 parameters: well
 #: within SQLite's and PostgreSQL's limits).

@@ -11,7 +11,6 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from typing import TypeVar
 
 import peewee as pw
 
@@ -19,10 +18,15 @@ from tasktui.db.dialect import AnyDatabase, Dialect
 from tasktui.db.registry import dialect_for
 from tasktui.db.url import SQLITE, DatabaseUrl, parse_database_url
 from tasktui.errors import Unavailable
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.models import database_proxy
 
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    T = TypeVar("T")
+
 _current: Dialect | None = None
-T = TypeVar("T")
 #: How many times a transaction that failed for a serialization failure or a deadlock
 #: runs (then the error is Unavailable, exit code 4).
 TRANSACTION_ATTEMPTS = 6

@@ -18,11 +18,11 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import peewee as pw
 
 from tasktui.db.url import DatabaseUrl
+from tasktui.lazy_typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tasktui.db.copying import BulkLoader, CopySource

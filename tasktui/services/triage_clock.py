@@ -12,10 +12,10 @@ the one definition.
 from __future__ import annotations
 
 import datetime as dt
-from typing import cast
 
 import peewee as pw
 
+from tasktui.lazy_typing import cast
 from tasktui.models import Task, TaskHistory, utcnow
 from tasktui.services.context import Actor
 

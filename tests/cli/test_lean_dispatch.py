@@ -233,10 +233,11 @@ def test_scripted_commands_import_no_typer_pydantic_rich_or_textual(cli, db_path
         heavy = sorted({m for m in modules if m.split(".")[0] in HEAVY})
         assert not heavy, (name, heavy[:5])
         # what peewee imports but no command uses stays unloaded on SQLite
-        # (tasktui.deferred; psycopg needs some), and a raise never imports the
-        # event, people or audit services
+        # (tasktui.deferred; psycopg needs some), so does typing (tasktui.lazy_typing),
+        # and a raise never imports the event, people or audit services
         if "://" not in str(db_path):
             assert not [m for m in modules if m.startswith("loaded:")], name
+            assert "typing" not in modules, name
         if name == "raise":
             services = ("events.definitions", "people", "audit")
             assert not {f"tasktui.services.{s}" for s in services} & modules

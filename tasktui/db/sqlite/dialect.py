@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import peewee as pw
 
@@ -14,6 +13,7 @@ from tasktui.db.dialect import AnyDatabase, Dialect
 from tasktui.db.sqlite import database, errors, maintenance, text_search
 from tasktui.db.url import DatabaseUrl
 from tasktui.errors import Unavailable
+from tasktui.lazy_typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from tasktui.db.copying import BulkLoader, CopySource

@@ -7,9 +7,12 @@ written here by hand.
 
 from __future__ import annotations
 
-from typing import Any
-
 import peewee as pw
+
+from tasktui.lazy_typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The id of a matching task in a query made by `text_driven` (order by it: the index
 #: hands out matches in id order, so a first page stops after a page of rows).

@@ -34,12 +34,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
-from typing import Any
 from urllib.parse import urlsplit
 
 from tasktui.errors import Invalid
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.limits import MAX_ATTRIBUTE_TEXT
 from tasktui.text_safety import clean_text
+
+if TYPE_CHECKING:
+    from typing import Any
 
 TYPES = ("text", "integer", "decimal", "boolean", "date", "datetime", "choice", "url")
 #: What a value of each type must look like, for error messages and help texts.

@@ -8,17 +8,21 @@ on bound parameters), and each event, user or group name is looked up once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 import peewee as pw
 
 from tasktui.db import index_new_tasks
 from tasktui.db.bulk_rows import insert_values
 from tasktui.errors import TaskTuiError
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.models import Task
 
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
 CHUNK = 500
-T = TypeVar("T")
 
 
 #: From this many rows on, `insert_chunks` runs one prepared INSERT per row through the

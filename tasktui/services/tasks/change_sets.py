@@ -26,24 +26,27 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
 
 import peewee as pw
 
 from tasktui.db.bulk_rows import insert_rows
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.models import AttributeDef, ChangeSet, ChangeSetTask, Group, Task, TaskAttribute, TaskHistory, User
 from tasktui.records import Record
 from tasktui.services.context import Actor
 from tasktui.services.tasks.bulk_insert import CHUNK
+
+if TYPE_CHECKING:
+    from typing import Any
+
+    #: A task's values of some fields; None: the task does not exist.
+    Values = dict[str, Any] | None
 
 #: The prefix of attribute fields (`attr:priority`); `attr:*` means all of them.
 ATTR_PREFIX = "attr:"
 ALL_ATTRIBUTES = "attr:*"
 #: Every column of a task (an import's snapshot: what a redo needs to insert it again).
 ALL_TASK_COLUMNS: tuple[str, ...] = tuple(name for name in Task._meta.sorted_field_names if name != "id")
-
-#: A task's values of some fields; None: the task does not exist.
-Values = dict[str, Any] | None
 
 
 class TrackedField(Record):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import field
-from typing import cast
 
 import peewee as pw
 
 from tasktui.db import write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.lazy_typing import cast
 from tasktui.limits import MAX_COMMENT
 from tasktui.models import (
     AttributeDef,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.models import TaskHistory, utcnow
 from tasktui.services.context import Actor
 from tasktui.services.tasks.bulk_insert import CHUNK
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def history(

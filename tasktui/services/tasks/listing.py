@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any, cast
 
 import peewee as pw
 
 from tasktui.db import sort_key, text_driven, text_match_id, text_match_ids
 from tasktui.errors import Invalid, NotFound
+from tasktui.lazy_typing import TYPE_CHECKING, cast
 from tasktui.models import Event, Group, Task, User, utcnow
 from tasktui.records import Record
 from tasktui.services.severity import name_of as severity_name
 from tasktui.services.tasks.filters import TaskFilter, all_of
+
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A text search with at most this many matches reads their ids first (one read of
 #: the text index in its fast direction), then pages through those.

@@ -31,12 +31,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import field
-from typing import Any, cast
 
 import peewee as pw
 
 from tasktui.db import lock_keys
 from tasktui.errors import Invalid, Refused, TaskTuiError
+from tasktui.lazy_typing import TYPE_CHECKING, cast
 from tasktui.limits import (
     MAX_DEDUP_KEY,
     MAX_DESCRIPTION,
@@ -51,6 +51,9 @@ from tasktui.records import Record
 from tasktui.services.lookups import get_event, get_group, get_user
 from tasktui.services.tasks.bulk_insert import CHUNK, cached_lookup
 from tasktui.text_safety import clean_line, clean_text
+
+if TYPE_CHECKING:
+    from typing import Any
 
 NEW, ABSORB, REOPEN, REPEAT, REFUSED = "new", "absorb", "reopen", "repeat", "refused"
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import field
-from typing import Any
 
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.models import (
     OPEN,
     EmailSettings,
@@ -41,6 +41,9 @@ from tasktui.services.tasks.raise_plan import (
     RaiseRequest,
 )
 from tasktui.services.tasks.status_changes import TRANSITIONS
+
+if TYPE_CHECKING:
+    from typing import Any
 
 #: What a raise reports for each kind of plan (`repeated`: a resend of an episode the
 #: task counted already, see `raise_plan`).

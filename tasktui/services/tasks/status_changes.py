@@ -9,10 +9,13 @@ field changes written once here, what reopen clears cannot differ between them.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.models import DONE, OPEN
 from tasktui.records import Record
+
+if TYPE_CHECKING:
+    from typing import Any
 
 #: Placeholders in `Transition.fields`, filled in by `Transition.changes`.
 NOW, ACTOR = "<now>", "<actor>"

@@ -20,10 +20,10 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from dataclasses import field
-from typing import Any
 
 from tasktui.db import lock_keys, retrying, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.models import OPEN, Group, Task, User, utcnow
 from tasktui.records import Record
 from tasktui.services.context import Actor
@@ -33,6 +33,9 @@ from tasktui.services.tasks.change_sets import ChangeRecorder
 from tasktui.services.tasks.history import history, insert_history
 from tasktui.services.tasks.status_changes import TRANSITIONS, Transition
 from tasktui.services.triage_clock import iso_text, wake_due
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class BulkResult(Record, frozen=False):

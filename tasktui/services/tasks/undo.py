@@ -24,6 +24,7 @@ import peewee as pw
 from tasktui.db import retrying
 from tasktui.db.bulk_rows import insert_rows
 from tasktui.errors import NotFound, Refused
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.models import AttributeDef, ChangeSet, ChangeSetTask, Comment, Task, TaskAttribute, TaskHistory, User
 from tasktui.services.context import Actor
 from tasktui.services.tasks.bulk_insert import CHUNK
@@ -31,7 +32,6 @@ from tasktui.services.tasks.change_sets import (
     ALL_ATTRIBUTES,
     ATTR_PREFIX,
     NameCache,
-    Values,
     column_value,
     current_values,
     dumps,
@@ -43,6 +43,9 @@ from tasktui.services.tasks.change_sets import (
     write_change_set,
 )
 from tasktui.services.tasks.history import history, insert_history
+
+if TYPE_CHECKING:
+    from tasktui.services.tasks.change_sets import Values
 
 #: Why a task of a change set was not undone.
 GONE = "no longer exists"
