@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import signal
 import subprocess
@@ -257,6 +258,28 @@ def test_signals_are_forwarded_once_to_the_command(ready, db_path, tmp_path, sig
     assert marker.read_text() == f"{sig.name}\n"
     [task] = _tasks(ready)
     assert f"Signals forwarded to it: {sig.name}" in task["description"]
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread signal masks from /proc")
+def test_only_the_main_thread_can_take_a_forwarded_signal(ready, db_path):
+    """The threads that copy the command's output block SIGINT and SIGTERM: a signal the
+    kernel gave one of them would wait, unforwarded, until the command ended."""
+    code = "import time; print('ready', flush=True); time.sleep(60)"
+    proc = _wrapper(
+        db_path, "--event", "job_failed", "--", PY, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    try:
+        assert _read_line(proc.stdout) == "ready\n"
+        masks = {}
+        for task in Path(f"/proc/{proc.pid}/task").iterdir():
+            status = (task / "status").read_text()
+            masks[int(task.name)] = int(re.search(r"^SigBlk:\s*([0-9a-f]+)", status, re.M).group(1), 16)
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    wanted = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
+    assert masks.pop(proc.pid) & wanted == 0  # the main thread takes them
+    assert len(masks) >= 2 and all(mask & wanted == wanted for mask in masks.values()), masks
 
 
 def test_sigterm_that_kills_the_command_exits_143(ready, db_path):

@@ -194,7 +194,13 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _pump(read_fd: int, write_fd: int, stream: str, tail: OutputTail) -> None:
-    """Copy one output stream of the command to ours as it comes, feeding the tail."""
+    """Copy one output stream of the command to ours as it comes, feeding the tail.
+    The forwarded signals are blocked in this thread: the kernel hands a signal to any
+    thread that does not block it, and one taken here would wake nothing while the main
+    thread waits for the command (Python runs handlers in the main thread only), so it
+    would reach the command only when the command had ended by itself."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED_SIGNALS)
     passing = True
     try:
         while True:
