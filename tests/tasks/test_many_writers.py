@@ -1,6 +1,6 @@
-"""Many writers at once: 8 processes each raise 500 tasks into one database file at
+"""Many writers at once: 8 processes each raise 250 tasks into one database file at
 the same moment (each raise its own write transaction): every task is stored and no
-process meets "database is locked". Also with one shared dedup key (one task, 4,000
+process meets "database is locked". Also with one shared dedup key (one task, 2,000
 occurrences) and 8 processes opening a brand-new file together (migrations race)."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from tasktui.services.events.definitions import create_event
 from tests.tasks.concurrent_writers import open_new_database_at_once, run_writers
 
 PROCESSES = 8
-PER_PROCESS = 500
+PER_PROCESS = 250
+TOTAL = PROCESSES * PER_PROCESS
 
 
 @pytest.fixture
@@ -49,29 +50,29 @@ def _integrity_problems(location) -> list[str]:
 
 
 @pytest.mark.slow
-def test_8_processes_raise_4000_tasks_at_once_and_none_is_lost(shared_db):
+def test_8_processes_raise_2000_tasks_at_once_and_none_is_lost(shared_db):
     report = run_writers(shared_db, "nightly_import", PROCESSES, PER_PROCESS)
     assert report.errors == []  # in particular no "database is locked" / busy
     assert [w.raised for w in report.writers] == [PER_PROCESS] * PROCESSES
-    assert _query(shared_db, "SELECT count(*), count(DISTINCT title) FROM task") == [(4000, 4000)]
+    assert _query(shared_db, "SELECT count(*), count(DISTINCT title) FROM task") == [(TOTAL, TOTAL)]
     per_writer = _query(shared_db, "SELECT os_login, count(*) FROM task_history GROUP BY os_login ORDER BY os_login")
     assert per_writer == [(f"os-writer{i}", PER_PROCESS) for i in range(PROCESSES)]
     assert _integrity_problems(shared_db) == []
 
 
 @pytest.mark.slow
-def test_8_processes_with_one_dedup_key_make_one_task_of_4000_occurrences(shared_db):
+def test_8_processes_with_one_dedup_key_make_one_task_of_2000_occurrences(shared_db):
     report = run_writers(shared_db, "nightly_import", PROCESSES, PER_PROCESS, dedup_key="import-lock")
     assert report.errors == []
-    assert report.raised == 4000
+    assert report.raised == TOTAL
     assert _query(shared_db, "SELECT count(*), sum(occurrences), min(dedup_key) FROM task") == [
-        (1, 4000, "import-lock")
+        (1, TOTAL, "import-lock")
     ]
     actions = _query(shared_db, "SELECT action, count(*) FROM task_history GROUP BY action ORDER BY action")
-    assert actions == [("created", 1), ("deduplicated", 3999)]
-    # every occurrence counted exactly once: the history's old -> new steps are 1..4000
+    assert actions == [("created", 1), ("deduplicated", TOTAL - 1)]
+    # every occurrence counted exactly once: the history's old -> new steps are 1..TOTAL
     steps = _query(shared_db, "SELECT CAST(old AS INTEGER) FROM task_history WHERE action = 'deduplicated' ORDER BY 1")
-    assert [s for (s,) in steps] == list(range(1, 4000))
+    assert [s for (s,) in steps] == list(range(1, TOTAL))
 
 
 @pytest.mark.parametrize("round_", range(3))  # a race: a few rounds make a loss likely to show
