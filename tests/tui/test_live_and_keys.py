@@ -152,3 +152,14 @@ async def test_palette_lists_quit_once(seeded, app):
         await pilot.press("enter")
         await pilot.pause()
     assert app.return_code == 0
+
+
+def test_the_help_takes_text_areas_and_inputs_for_text_fields():
+    """The help leaves out a text field's editing keys; it knows a TextArea without
+    importing it first (the tasks screen does not load it)."""
+    from textual.widgets import Input, Static, TextArea
+
+    from tasktui.tui.screens.help import _is_text_field
+
+    assert _is_text_field(TextArea()) and _is_text_field(Input())
+    assert not _is_text_field(Static()) and not _is_text_field(None)

@@ -3,6 +3,7 @@ screen's bindings (the same data the footer and the command palette show)."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from itertools import zip_longest
 
@@ -13,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen, Screen, ScreenResultType
-from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets import Input, Label, Static
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,19 @@ _SCROLLING = {
 }
 #: Textual's own actions, listed after the app's.
 _GENERIC = {"focus_next", "focus_previous", "copy_text", "screenshot", "command_palette"}
-#: Widgets whose own keys (cursor movement, selection, deletion) the help leaves out.
-_TEXT_FIELDS = (Input, TextArea)
+
+
+def _is_text_field(node: object) -> bool:
+    """Whether `node` is an Input or a TextArea: a widget whose own keys (cursor
+    movement, selection, deletion) the help leaves out. A TextArea exists only once
+    its module is imported, so the tasks screen need not import it (with its document
+    and syntax modules: some 15 ms of the TUI's start) to answer."""
+    if isinstance(node, Input):
+        return True
+    text_area = sys.modules.get("textual.widgets._text_area")
+    return text_area is not None and isinstance(node, text_area.TextArea)
+
+
 #: What the help says instead of listing a text field's editing keys.
 TEXT_FIELD_NOTE = "In a text field letters and space type, the usual editing keys work, and Esc leaves it."
 #: Keys per column of the help (two columns when there are more).
@@ -66,7 +78,7 @@ def screen_keys(screen: Screen) -> list[KeyHelp]:
     rank = {id(screen): 0, id(screen.app): 2}
     active.sort(key=lambda e: 3 if e[1].action.split(".")[-1] in _GENERIC else rank.get(id(e[0]), 1))
     for node, binding in active:
-        if not binding.description or binding.action in _SCROLLING or isinstance(node, _TEXT_FIELDS):
+        if not binding.description or binding.action in _SCROLLING or _is_text_field(node):
             continue
         key = (id(node), binding.action)
         keys = by_action.setdefault(key, ([], binding.description, node, binding.action))[0]
@@ -89,7 +101,7 @@ class ScreenWithHelp(Screen[ScreenResultType]):
 
     def action_help(self) -> None:
         """List every key of this screen (opened from a text field: with a word on its keys)."""
-        in_text_field = isinstance(self.focused, _TEXT_FIELDS)
+        in_text_field = _is_text_field(self.focused)
         self.app.push_screen(HelpScreen.for_screen(self, TEXT_FIELD_NOTE if in_text_field else ""))
 
 
