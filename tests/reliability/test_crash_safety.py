@@ -1,10 +1,11 @@
 """A kill (SIGKILL) at any moment leaves a consistent database, and a bulk action is
 applied wholly or not at all (PRODUCT.md section 5).
 
-A 30,000-task bulk "mark done" (a few seconds of one transaction) and a 20,000-line batch raise (`raise_batch`, as
-`tasktui raise --batch` runs it) are killed at random moments (the delays are in the
-assertion messages); afterwards `tasktui db check` passes and the counts of changed
-tasks, history, text index and process rows are all or nothing.
+A 30,000-task bulk "mark done" (a few seconds of one transaction) and a 20,000-line
+batch raise (`raise_batch`, as `tasktui raise --batch` runs it) are killed at random
+moments (the delays are in the assertion messages); afterwards `tasktui db check`
+passes and the counts of changed tasks, history, text index and process rows are all
+or nothing.
 """
 
 from __future__ import annotations

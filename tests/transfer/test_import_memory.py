@@ -2,9 +2,9 @@
 export of 40,000 tasks peaks at no more than one importing 10,000 plus a small
 margin and the page cache of SQLite's bulk write, which fills up as the file grows
 and is capped (`BULK_CACHE_KIB`): at most the size of the file written (the import
-that held every record grew by about 5.7 KB a task: about 170 MB more here). The child's own peak
-RSS comes from `os.wait4`. Its temporary spool leaves nothing in the temporary
-directory."""
+that held every record grew by about 5.7 KB a task: about 170 MB more here). The
+child's own peak RSS comes from `os.wait4`. Its temporary spool leaves nothing in the
+temporary directory."""
 
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ def test_import_memory_is_flat_in_the_number_of_tasks(tmp_path):
     large, file_mb = _peak_mb(tmp_path, LARGE)
     from tasktui.db.sqlite.bulk_index import BULK_CACHE_KIB
 
-    page_cache_mb = min(BULK_CACHE_KIB / 1024, file_mb)  # a fixed cap, whatever the number of tasks
+    page_cache_mb = min(BULK_CACHE_KIB / 1024, file_mb)  # never more than the file, nor than the cap
     assert large <= small + MARGIN_MB + page_cache_mb, (
         f"peak {small:.0f} MB at {SMALL:,} tasks, {large:.0f} MB at {LARGE:,} (file {file_mb:.0f} MB)"
     )

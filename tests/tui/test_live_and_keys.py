@@ -159,7 +159,7 @@ def test_the_help_takes_text_areas_and_inputs_for_text_fields():
     importing it first (the tasks screen does not load it)."""
     from textual.widgets import Input, Static, TextArea
 
-    from tasktui.tui.screens.help import _is_text_field
+    from tasktui.tui.screens.help import is_text_field
 
-    assert _is_text_field(TextArea()) and _is_text_field(Input())
-    assert not _is_text_field(Static()) and not _is_text_field(None)
+    assert is_text_field(type(TextArea())) and is_text_field(Input)
+    assert not is_text_field(Static) and not is_text_field(type(None))

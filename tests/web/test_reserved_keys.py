@@ -11,11 +11,11 @@ import inspect
 import pkgutil
 
 from textual.binding import Binding
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Static
 
 import tasktui.tui
 from tasktui.tui.app import make_app
-from tasktui.tui.screens.help import _SCROLLING
+from tasktui.tui.screens.help import _SCROLLING, is_text_field
 
 BROWSER_RESERVED = {
     "ctrl+t",
@@ -46,9 +46,8 @@ def _bindings() -> list[tuple[str, type, Binding]]:
 
 def _in_the_palette(cls: type, binding: Binding) -> bool:
     """Whether the palette lists the binding: what `screen_keys` (its source) keeps, a
-    description on a node that is not a text field (an Input or a TextArea, as the help's
-    `_is_text_field` says), for an action that is not scrolling."""
-    return bool(binding.description) and not issubclass(cls, (Input, TextArea)) and binding.action not in _SCROLLING
+    description on a node that is not a text field, for an action that is not scrolling."""
+    return bool(binding.description) and not is_text_field(cls) and binding.action not in _SCROLLING
 
 
 def test_an_action_bound_only_to_a_browser_reserved_chord_is_in_the_palette():

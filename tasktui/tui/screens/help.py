@@ -44,15 +44,15 @@ _SCROLLING = {
 _GENERIC = {"focus_next", "focus_previous", "copy_text", "screenshot", "command_palette"}
 
 
-def _is_text_field(node: object) -> bool:
-    """Whether `node` is an Input or a TextArea: a widget whose own keys (cursor
-    movement, selection, deletion) the help leaves out. A TextArea exists only once
-    its module is imported, so the tasks screen need not import it (with its document
-    and syntax modules: some 15 ms of the TUI's start) to answer."""
-    if isinstance(node, Input):
+def is_text_field(cls: type) -> bool:
+    """Whether widgets of class `cls` are text fields (an Input or a TextArea), whose
+    own keys (cursor movement, selection, deletion) the help leaves out. A TextArea
+    exists only once its module is imported, so the tasks screen need not import it
+    (with its document and syntax modules: some 15 ms of the TUI's start) to answer."""
+    if issubclass(cls, Input):
         return True
     text_area = sys.modules.get("textual.widgets._text_area")
-    return text_area is not None and isinstance(node, text_area.TextArea)
+    return text_area is not None and issubclass(cls, text_area.TextArea)
 
 
 #: What the help says instead of listing a text field's editing keys.
@@ -78,7 +78,7 @@ def screen_keys(screen: Screen) -> list[KeyHelp]:
     rank = {id(screen): 0, id(screen.app): 2}
     active.sort(key=lambda e: 3 if e[1].action.split(".")[-1] in _GENERIC else rank.get(id(e[0]), 1))
     for node, binding in active:
-        if not binding.description or binding.action in _SCROLLING or _is_text_field(node):
+        if not binding.description or binding.action in _SCROLLING or is_text_field(type(node)):
             continue
         key = (id(node), binding.action)
         keys = by_action.setdefault(key, ([], binding.description, node, binding.action))[0]
@@ -101,7 +101,7 @@ class ScreenWithHelp(Screen[ScreenResultType]):
 
     def action_help(self) -> None:
         """List every key of this screen (opened from a text field: with a word on its keys)."""
-        in_text_field = _is_text_field(self.focused)
+        in_text_field = is_text_field(type(self.focused))
         self.app.push_screen(HelpScreen.for_screen(self, TEXT_FIELD_NOTE if in_text_field else ""))
 
 
