@@ -130,14 +130,12 @@ def open_target(url: DatabaseUrl, dialect: Dialect) -> pw.Database:
         reason = database._read_only_reason(db)
         if reason is not None:
             raise Unavailable(f"read-only: cannot copy into {url}: it {reason}")
-        version = database.schema_version(db)
-        if version == 0:
-            others = database.foreign_tables(db)
-            if others:
-                raise Unavailable(
-                    f"{url} is not a tasktui database (it holds other tables: {', '.join(others)}); "
-                    "copy into an empty database"
-                )
+        version, others = database.read_db_schema(db)
+        if others:
+            raise Unavailable(
+                f"{url} is not a tasktui database (it holds other tables: {', '.join(others)}); "
+                "copy into an empty database"
+            )
         if version > migrate.SCHEMA_VERSION:
             raise Unavailable(f"{url} has schema version {version}, newer than this tasktui knows: upgrade tasktui")
     except BaseException:

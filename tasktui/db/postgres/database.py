@@ -9,7 +9,7 @@ serialization failure or deadlock is retried by `tasktui.db.retrying`.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import peewee as pw
@@ -75,11 +75,33 @@ def run_script(db: pw.Database, script: str) -> None:
 
 def schema_version(db: pw.Database) -> int:
     """The version in `tasktui_schema` (0 when the table does not exist yet)."""
-    found = db.execute_sql("SELECT to_regclass('tasktui_schema') IS NOT NULL").fetchone()[0]
-    if not found:
-        return 0
-    row = db.execute_sql("SELECT version FROM tasktui_schema WHERE application = %s", (APPLICATION,)).fetchone()
-    return int(row[0]) if row else 0
+    return read_db_schema(db)[0]
+
+
+def read_db_schema(db: pw.Database) -> tuple[int, list[str]]:
+    """`read_schema` through a Peewee database."""
+    return read_schema(lambda sql, params: db.execute_sql(sql, params).fetchall())
+
+
+# tasktui_schema first, then up to five other tables: whether the schema table exists
+# and which other tables there are come from one statement, one snapshot. Read apart,
+# another host's first migration committing in between (the tables and the schema row
+# appear together) would be seen half: no schema table, yet tasktui's tables.
+_TABLES_SQL = (
+    "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
+    "ORDER BY tablename <> 'tasktui_schema', tablename LIMIT 6"
+)
+
+
+def read_schema(rows: Callable[[str, tuple[Any, ...]], Sequence[Sequence[Any]]]) -> tuple[int, list[str]]:
+    """(schema version, other tables) of the current schema, through `rows(sql, params)`:
+    version 0 and no tables for an empty database, version 0 and some tables for
+    another application's."""
+    tables = [row[0] for row in rows(_TABLES_SQL, ())]
+    if tables and tables[0] == "tasktui_schema":
+        found = rows("SELECT version FROM tasktui_schema WHERE application = %s", (APPLICATION,))
+        return (int(found[0][0]) if found else 0), []
+    return 0, tables[:5]
 
 
 def stamp_schema_version(db: pw.Database, version: int) -> None:
@@ -100,14 +122,6 @@ def lock_keys(db: pw.Database, keys: Iterable[str]) -> None:
         db.execute_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (key,))
 
 
-def foreign_tables(db: pw.Database) -> list[str]:
-    """Tables in the current schema of a database without tasktui's schema table."""
-    rows = db.execute_sql(
-        "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() ORDER BY tablename LIMIT 5"
-    ).fetchall()
-    return [row[0] for row in rows]
-
-
 def _read_only_reason(db: pw.Database) -> str | None:
     standby, read_only = db.execute_sql(
         "SELECT pg_is_in_recovery(), current_setting('default_transaction_read_only') = 'on'"
@@ -126,14 +140,11 @@ def open_server(url: DatabaseUrl, dialect: Dialect, *, migrate_schema: bool = Tr
     connect(db)
     try:
         db.read_only = _read_only_reason(db)
-        version = schema_version(db)
-        if version == 0:
-            others = foreign_tables(db)
-            if others:
-                raise Unavailable(
-                    f"{url} is not a tasktui database (it holds other tables: {', '.join(others)}); "
-                    "use an empty database"
-                )
+        version, others = read_db_schema(db)
+        if others:
+            raise Unavailable(
+                f"{url} is not a tasktui database (it holds other tables: {', '.join(others)}); use an empty database"
+            )
         if version > migrate.SCHEMA_VERSION:
             raise Unavailable(f"{url} has schema version {version}, newer than this tasktui knows: upgrade tasktui")
         if version != migrate.SCHEMA_VERSION:

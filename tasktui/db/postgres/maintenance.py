@@ -28,14 +28,10 @@ def _connect(url: DatabaseUrl) -> Any:
 
 def stored_schema_version(url: DatabaseUrl) -> int:
     with _connect(url) as conn:
-        if not conn.execute("SELECT to_regclass('tasktui_schema') IS NOT NULL").fetchone()[0]:
-            if conn.execute("SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()").fetchone()[
-                0
-            ]:
-                raise Unavailable(f"{url} is not a tasktui database (it holds other tables)")
-            return 0
-        row = conn.execute("SELECT version FROM tasktui_schema").fetchone()
-        return int(row[0]) if row else 0
+        version, others = database.read_schema(lambda sql, params: conn.execute(sql, params).fetchall())
+    if others:
+        raise Unavailable(f"{url} is not a tasktui database (it holds other tables: {', '.join(others)})")
+    return version
 
 
 def foreign_key_problems(url: DatabaseUrl, *, limit: int = 20) -> list[str]:

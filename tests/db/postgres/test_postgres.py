@@ -125,6 +125,38 @@ def test_eight_hosts_opening_a_new_database_at_once_migrate_it_once(postgres_ser
         assert con.execute("SELECT count(*) FROM task").fetchone()[0] == 8
 
 
+def test_a_host_reading_the_schema_while_another_host_migrates_it_opens_it(postgres_server, monkeypatch):
+    """Another host's first migration commits right after this host's first look at
+    the schema: this host must not take tasktui's fresh tables for another
+    application's (it once read "no schema table" and "these tables" apart)."""
+    from tasktui.db.postgres import database as pg
+
+    url = postgres_server.new_database()
+    make_database = pg.make_database
+    migrated_by_other_host: list[subprocess.CompletedProcess[str]] = []
+
+    def make_database_migrated_under_it(*args, **kwargs):
+        db = make_database(*args, **kwargs)
+        execute_sql = db.execute_sql
+
+        def execute_sql_then_other_host_migrates(sql, params=None, *rest, **kw):
+            cursor = execute_sql(sql, params, *rest, **kw)
+            if "tasktui_schema" in sql and not migrated_by_other_host:
+                migrated_by_other_host.append(_tasktui("--db", url, "--register", "init"))
+            return cursor
+
+        db.execute_sql = execute_sql_then_other_host_migrates
+        return db
+
+    monkeypatch.setattr(pg, "make_database", make_database_migrated_under_it)
+    database = dbmod.open_database(url)
+    try:
+        assert [done.returncode for done in migrated_by_other_host] == [0], migrated_by_other_host[0].stderr
+        assert dbmod.schema_version(database) == dbmod.SCHEMA_VERSION
+    finally:
+        dbmod.close_database()
+
+
 def test_a_database_of_another_application_is_refused_and_left_alone(postgres_server):
     url = postgres_server.new_database()
     import psycopg
