@@ -9,7 +9,7 @@ serialization failure or deadlock is retried by `tasktui.db.retrying`.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 import peewee as pw
@@ -79,8 +79,8 @@ def schema_version(db: pw.Database) -> int:
 
 
 def read_db_schema(db: pw.Database) -> tuple[int, list[str]]:
-    """`read_schema` through a Peewee database."""
-    return read_schema(lambda sql, params: db.execute_sql(sql, params).fetchall())
+    """`read_schema` through a Peewee database's connection."""
+    return read_schema(db.cursor())
 
 
 # tasktui_schema first, then up to five other tables: whether the schema table exists
@@ -91,16 +91,17 @@ _TABLES_SQL = (
     "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = current_schema() "
     "ORDER BY tablename <> 'tasktui_schema', tablename LIMIT 6"
 )
+_VERSION_SQL = "SELECT version FROM tasktui_schema WHERE application = %s"
 
 
-def read_schema(rows: Callable[[str, tuple[Any, ...]], Sequence[Sequence[Any]]]) -> tuple[int, list[str]]:
-    """(schema version, other tables) of the current schema, through `rows(sql, params)`:
-    version 0 and no tables for an empty database, version 0 and some tables for
-    another application's."""
-    tables = [row[0] for row in rows(_TABLES_SQL, ())]
+def read_schema(cursor: Any) -> tuple[int, list[str]]:
+    """(schema version, other tables) of the current schema, through a psycopg
+    cursor: version 0 and no tables for an empty database, version 0 and some tables
+    for another application's."""
+    tables = [row[0] for row in cursor.execute(_TABLES_SQL).fetchall()]
     if tables and tables[0] == "tasktui_schema":
-        found = rows("SELECT version FROM tasktui_schema WHERE application = %s", (APPLICATION,))
-        return (int(found[0][0]) if found else 0), []
+        found = cursor.execute(_VERSION_SQL, (APPLICATION,)).fetchone()
+        return (int(found[0]) if found else 0), []
     return 0, tables[:5]
 
 

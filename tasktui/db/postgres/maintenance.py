@@ -28,7 +28,7 @@ def _connect(url: DatabaseUrl) -> Any:
 
 def stored_schema_version(url: DatabaseUrl) -> int:
     with _connect(url) as conn:
-        version, others = database.read_schema(lambda sql, params: conn.execute(sql, params).fetchall())
+        version, others = database.read_schema(conn.cursor())
     if others:
         raise Unavailable(f"{url} is not a tasktui database (it holds other tables: {', '.join(others)})")
     return version

@@ -135,17 +135,25 @@ def test_a_host_reading_the_schema_while_another_host_migrates_it_opens_it(postg
     make_database = pg.make_database
     migrated_by_other_host: list[subprocess.CompletedProcess[str]] = []
 
-    def make_database_migrated_under_it(*args, **kwargs):
-        db = make_database(*args, **kwargs)
-        execute_sql = db.execute_sql
+    class CursorMigratedUnder:
+        """A psycopg cursor after whose first look at the schema another host migrates."""
 
-        def execute_sql_then_other_host_migrates(sql, params=None, *rest, **kw):
-            cursor = execute_sql(sql, params, *rest, **kw)
+        def __init__(self, cursor):
+            self.cursor = cursor
+
+        def execute(self, sql, *args):
+            self.cursor.execute(sql, *args)
             if "tasktui_schema" in sql and not migrated_by_other_host:
                 migrated_by_other_host.append(_tasktui("--db", url, "--register", "init"))
-            return cursor
+            return self.cursor
 
-        db.execute_sql = execute_sql_then_other_host_migrates
+        def __getattr__(self, name):
+            return getattr(self.cursor, name)
+
+    def make_database_migrated_under_it(*args, **kwargs):
+        db = make_database(*args, **kwargs)
+        cursor = db.cursor
+        db.cursor = lambda *a, **kw: CursorMigratedUnder(cursor(*a, **kw))
         return db
 
     monkeypatch.setattr(pg, "make_database", make_database_migrated_under_it)
