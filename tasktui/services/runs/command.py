@@ -194,13 +194,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _pump(read_fd: int, write_fd: int, stream: str, tail: OutputTail) -> None:
-    """Copy one output stream of the command to ours as it comes, feeding the tail.
-    The forwarded signals are blocked in this thread: the kernel hands a signal to any
-    thread that does not block it, and one taken here would wake nothing while the main
-    thread waits for the command (Python runs handlers in the main thread only), so it
-    would reach the command only when the command had ended by itself."""
-    if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED_SIGNALS)
+    """Copy one output stream of the command to ours as it comes, feeding the tail
+    (started by `_start_pumps`, with the forwarded signals blocked)."""
     passing = True
     try:
         while True:
@@ -221,6 +216,25 @@ def _pump(read_fd: int, write_fd: int, stream: str, tail: OutputTail) -> None:
     finally:
         tail.end(stream)
         os.close(read_fd)
+
+
+def _start_pumps(pumps: list[threading.Thread]) -> None:
+    """Start the pump threads with the forwarded signals blocked in them from their
+    first instruction (a thread starts with its creator's mask): the kernel hands a
+    signal to any thread that does not block it, and one taken by a pump would wake
+    nothing while the main thread waits for the command (Python runs handlers in the
+    main thread only), so it would reach the command only when the command had ended
+    by itself. Blocking it inside the pump left the moment before it ran."""
+    if not hasattr(signal, "pthread_sigmask"):
+        for pump in pumps:
+            pump.start()
+        return
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED_SIGNALS)
+    try:
+        for pump in pumps:
+            pump.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one that came meanwhile is taken now
 
 
 def _terminal_delivered(signum: int) -> bool:
@@ -285,8 +299,7 @@ def run_command(
             threading.Thread(target=_pump, args=(out_r, stdout_fd, "stdout", tail), daemon=True),
             threading.Thread(target=_pump, args=(err_r, stderr_fd, "stderr", tail), daemon=True),
         ]
-        for pump in pumps:
-            pump.start()
+        _start_pumps(pumps)
         for signum in pending:
             forwarded.append(signum)
             child.send_signal(signum)
