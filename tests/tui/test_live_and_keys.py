@@ -161,5 +161,5 @@ def test_the_help_takes_text_areas_and_inputs_for_text_fields():
 
     from tasktui.tui.screens.help import is_text_field
 
-    assert is_text_field(type(TextArea())) and is_text_field(Input)
+    assert is_text_field(TextArea) and is_text_field(Input)
     assert not is_text_field(Static) and not is_text_field(type(None))

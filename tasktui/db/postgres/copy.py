@@ -132,10 +132,7 @@ def open_target(url: DatabaseUrl, dialect: Dialect) -> pw.Database:
             raise Unavailable(f"read-only: cannot copy into {url}: it {reason}")
         version, others = database.read_db_schema(db)
         if others:
-            raise Unavailable(
-                f"{url} is not a tasktui database (it holds other tables: {', '.join(others)}); "
-                "copy into an empty database"
-            )
+            raise Unavailable(f"{database.foreign_database(url, others)}; copy into an empty database")
         if version > migrate.SCHEMA_VERSION:
             raise Unavailable(f"{url} has schema version {version}, newer than this tasktui knows: upgrade tasktui")
     except BaseException:

@@ -94,6 +94,11 @@ _TABLES_SQL = (
 _VERSION_SQL = "SELECT version FROM tasktui_schema WHERE application = %s"
 
 
+def foreign_database(url: DatabaseUrl, others: list[str]) -> str:
+    """What a refusal of another application's database (see `read_schema`) says first."""
+    return f"{url} is not a tasktui database (it holds other tables: {', '.join(others)})"
+
+
 def read_schema(cursor: Any) -> tuple[int, list[str]]:
     """(schema version, other tables) of the current schema, through a psycopg
     cursor: version 0 and no tables for an empty database, version 0 and some tables
@@ -143,9 +148,7 @@ def open_server(url: DatabaseUrl, dialect: Dialect, *, migrate_schema: bool = Tr
         db.read_only = _read_only_reason(db)
         version, others = read_db_schema(db)
         if others:
-            raise Unavailable(
-                f"{url} is not a tasktui database (it holds other tables: {', '.join(others)}); use an empty database"
-            )
+            raise Unavailable(f"{foreign_database(url, others)}; use an empty database")
         if version > migrate.SCHEMA_VERSION:
             raise Unavailable(f"{url} has schema version {version}, newer than this tasktui knows: upgrade tasktui")
         if version != migrate.SCHEMA_VERSION:

@@ -30,7 +30,7 @@ def stored_schema_version(url: DatabaseUrl) -> int:
     with _connect(url) as conn:
         version, others = database.read_schema(conn.cursor())
     if others:
-        raise Unavailable(f"{url} is not a tasktui database (it holds other tables: {', '.join(others)})")
+        raise Unavailable(database.foreign_database(url, others))
     return version
 
 
