@@ -235,7 +235,8 @@ def handler(signum, frame):
     sys.exit(42)
 signal.signal(signal.{name}, handler)
 print("ready", flush=True)
-time.sleep(60)
+for _ in range(600):  # a handler runs between two sleeps (one that came just before
+    time.sleep(0.1)   # a single long sleep began would run only when it ended)
 """
 
 
@@ -261,9 +262,12 @@ def test_signals_are_forwarded_once_to_the_command(ready, db_path, tmp_path, sig
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread signal masks from /proc")
-def test_only_the_main_thread_can_take_a_forwarded_signal(ready, db_path):
-    """The threads that copy the command's output block SIGINT and SIGTERM: a signal the
-    kernel gave one of them would wait, unforwarded, until the command ended."""
+def test_the_output_threads_block_the_waited_signals(ready, db_path):
+    """SIGINT, SIGTERM and SIGCHLD are blocked in the threads that copy the output:
+    the main thread takes them with sigwait, and one a copying thread took would wake
+    nothing (a handler would run only when the command ended; a SIGCHLD would be lost).
+    (The main thread blocks them too, but the kernel shows them unblocked while it
+    waits in sigwait.)"""
     code = "import time; print('ready', flush=True); time.sleep(60)"
     proc = _wrapper(
         db_path, "--event", "job_failed", "--", PY, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -277,9 +281,24 @@ def test_only_the_main_thread_can_take_a_forwarded_signal(ready, db_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
-    wanted = (1 << (signal.SIGINT - 1)) | (1 << (signal.SIGTERM - 1))
-    assert masks.pop(proc.pid) & wanted == 0  # the main thread takes them
+    wanted = sum(1 << (s - 1) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD))
+    masks.pop(proc.pid)
     assert len(masks) >= 2 and all(mask & wanted == wanted for mask in masks.values()), masks
+    assert proc.returncode == 128 + signal.SIGTERM  # and the main thread took it
+
+
+def test_an_ignored_sigchld_inherited_from_the_parent_keeps_the_exit_code(ready, db_path):
+    """A parent that ignores SIGCHLD passes that on: the kernel would reap the command
+    itself, leaving no exit code to read (a failure looked like success)."""
+    proc = _wrapper(
+        db_path, "--event", "job_failed", "--", PY, "-c", "import sys; sys.exit(3)",
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN),
+    )  # fmt: skip
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 3, err
+    [task] = _tasks(ready)
+    assert task["title"].endswith("failed (exit 3)")
 
 
 def test_sigterm_that_kills_the_command_exits_143(ready, db_path):

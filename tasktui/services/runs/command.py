@@ -10,9 +10,10 @@ as close as two pipes allow).
 Signals: SIGINT and SIGTERM sent to the wrapper are forwarded to the command, which
 runs in the wrapper's process group. A Ctrl-C typed at a terminal already reaches the
 command through the terminal (same foreground process group), so it is not forwarded
-a second time. When our stdout is closed (`tasktui run -- cmd | head -1`), our end of
-the command's pipe is closed too, so the command sees the broken pipe it would see
-unwrapped.
+a second time. A SIGCHLD our parent ignores is reset to the default for the command
+(ignored, the kernel would reap it and its exit code would be lost). When our stdout
+is closed (`tasktui run -- cmd | head -1`), our end of the command's pipe is closed
+too, so the command sees the broken pipe it would see unwrapped.
 
 Exit codes as a shell reports them: the command's own, 128+N when signal N killed
 it, 127 when it was not found, 126 when it could not be executed.
@@ -40,6 +41,9 @@ TAIL_LINES = 50
 #: A kept line longer than this is cut (the description must stay readable).
 MAX_LINE_CHARS = 1000
 FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: POSIX: the wait takes the forwarded signals and the command's end with sigwait.
+_SIGWAIT = hasattr(signal, "sigwait") and hasattr(signal, "SIGCHLD")
+_WAITED_SIGNALS = (*FORWARDED_SIGNALS, signal.SIGCHLD) if _SIGWAIT else FORWARDED_SIGNALS
 NOT_FOUND_EXIT = 127
 CANNOT_EXECUTE_EXIT = 126
 #: How long to wait for the output pipes after the command ended (a background
@@ -195,7 +199,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _pump(read_fd: int, write_fd: int, stream: str, tail: OutputTail) -> None:
     """Copy one output stream of the command to ours as it comes, feeding the tail
-    (started by `_start_pumps`, with the forwarded signals blocked)."""
+    (started by `_pump_and_wait`, with the waited-for signals blocked)."""
     passing = True
     try:
         while True:
@@ -218,23 +222,34 @@ def _pump(read_fd: int, write_fd: int, stream: str, tail: OutputTail) -> None:
         os.close(read_fd)
 
 
-def _start_pumps(pumps: list[threading.Thread]) -> None:
-    """Start the pump threads with the forwarded signals blocked in them from their
-    first instruction (a thread starts with its creator's mask): the kernel hands a
-    signal to any thread that does not block it, and one taken by a pump would wake
-    nothing while the main thread waits for the command (Python runs handlers in the
-    main thread only), so it would reach the command only when the command had ended
-    by itself. Blocking it inside the pump left the moment before it ran."""
-    if not hasattr(signal, "pthread_sigmask"):
+def _pump_and_wait(
+    child: subprocess.Popen, pumps: list[threading.Thread], forward: Callable[[int, object], None]
+) -> int:
+    """Start the pumps and wait for the command, forwarding SIGINT and SIGTERM as they
+    come; its return code.
+
+    On POSIX, from the main thread, those signals and SIGCHLD are blocked from before
+    the pumps start until the command has ended, and the main thread takes them with
+    `sigwait`, so none is missed. A thread starts with its creator's mask, so no pump
+    can take one (it would wake nothing: Python runs handlers in the main thread only,
+    and a dropped SIGCHLD would leave the wait hanging); and a Python handler runs only
+    between bytecodes, so one that came in the instant before a blocking `waitpid`
+    started would run only once the command had ended by itself."""
+    if not _SIGWAIT or threading.current_thread() is not threading.main_thread():
         for pump in pumps:
             pump.start()
-        return
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, FORWARDED_SIGNALS)
+        return child.wait()
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _WAITED_SIGNALS)  # the handler of an earlier one runs here
     try:
         for pump in pumps:
             pump.start()
+        while child.poll() is None:  # SIGCHLD is blocked: an end before this is seen here
+            signum = signal.sigwait(_WAITED_SIGNALS)
+            if signum != signal.SIGCHLD:
+                forward(signum, None)
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, mask)  # one that came meanwhile is taken now
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    return child.returncode
 
 
 def _terminal_delivered(signum: int) -> bool:
@@ -280,6 +295,10 @@ def run_command(
     previous = {}
     if threading.current_thread() is threading.main_thread():
         previous = {s: signal.signal(s, forward) for s in FORWARDED_SIGNALS}
+        if _SIGWAIT and signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
+            # inherited from our parent: the kernel would reap the command itself (no
+            # exit code, no SIGCHLD to wait for), so the command runs with the default
+            previous[signal.SIGCHLD] = signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
     try:
@@ -299,11 +318,10 @@ def run_command(
             threading.Thread(target=_pump, args=(out_r, stdout_fd, "stdout", tail), daemon=True),
             threading.Thread(target=_pump, args=(err_r, stderr_fd, "stderr", tail), daemon=True),
         ]
-        _start_pumps(pumps)
         for signum in pending:
             forwarded.append(signum)
             child.send_signal(signum)
-        returncode = child.wait()
+        returncode = _pump_and_wait(child, pumps, forward)
         duration = time.monotonic() - started
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         for pump in pumps:
