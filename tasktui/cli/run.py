@@ -39,7 +39,9 @@ def run(
 ) -> None:
     """Run CMD with its output passed through; when it fails, raise a task of EVENT with
     the command line, exit code, duration and the last 50 lines of output. Exits with
-    CMD's exit code. Example: tasktui run --event nightly_sync --dedup-key sync -- ./sync.sh"""
+    CMD's exit code. SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to the
+    wrapper are passed on to CMD. Example: tasktui run --event nightly_sync --dedup-key
+    sync -- ./sync.sh"""
     code = wrapped_run.run_wrapped(
         state(ctx), event, dedup_key, title, resolve_on_success, reopen, link, assignee, group, command
     )

@@ -240,7 +240,9 @@ for _ in range(600):  # a handler runs between two sleeps (one that came just be
 """
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2]
+)
 def test_signals_are_forwarded_once_to_the_command(ready, db_path, tmp_path, sig):
     marker = tmp_path / "got-signal"
     code = SIGNAL_CHILD.format(marker=str(marker), name=sig.name)
@@ -259,6 +261,94 @@ def test_signals_are_forwarded_once_to_the_command(ready, db_path, tmp_path, sig
     assert marker.read_text() == f"{sig.name}\n"
     [task] = _tasks(ready)
     assert f"Signals forwarded to it: {sig.name}" in task["description"]
+
+
+def test_signals_the_wrapper_was_started_ignoring_stay_ignored(ready, db_path, tmp_path):
+    """`nohup tasktui run ...` and `tasktui run ... &` in a script: the command ignores
+    what it would ignore unwrapped, and the wrapper does not die of it either."""
+    go = tmp_path / "go"
+    code = (
+        "import os, signal, time\n"
+        "print(signal.getsignal(signal.SIGHUP) is signal.SIG_IGN, signal.getsignal(signal.SIGINT) is signal.SIG_IGN,"
+        " signal.getsignal(signal.SIGTERM) is signal.SIG_IGN, flush=True)\n"
+        f"while not os.path.exists({str(go)!r}): time.sleep(0.02)\n"
+    )
+
+    def ignore() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    proc = _wrapper(
+        db_path, "--event", "job_failed", "--", PY, "-c", code,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ignore,
+    )  # fmt: skip
+    try:
+        assert _read_line(proc.stdout) == "True True False\n"
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(0.3)
+        assert proc.poll() is None
+        go.touch()
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err
+    assert _tasks(ready) == []
+
+
+def _in_terminal(db_path: Path, code: str) -> tuple[int, int]:
+    """Start the wrapper as the foreground of a new terminal (a pty); its pid and the
+    terminal's master end."""
+    import pty
+
+    pid, master = pty.fork()
+    if pid == 0:  # the child: a session leader whose controlling terminal is the pty
+        try:
+            os.execve(PY, [PY, "-m", "tasktui", "run", "--event", "job_failed", "--", PY, "-c", code], _env(db_path))
+        finally:
+            os._exit(127)
+    return pid, master
+
+
+def _read_until(master: int, wanted: bytes, timeout: float = 20) -> bytes:
+    import selectors
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    with selectors.DefaultSelector() as sel:
+        sel.register(master, selectors.EVENT_READ)
+        while wanted not in seen:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sel.select(left):
+                pytest.fail(f"the terminal never showed {wanted!r}: {seen!r}")
+            try:
+                seen += os.read(master, 4096)
+            except OSError:  # the terminal closed
+                pytest.fail(f"the terminal closed before it showed {wanted!r}: {seen!r}")
+    return seen
+
+
+@pytest.mark.parametrize(("key", "sig"), [(b"\x03", signal.SIGINT), (b"\x1c", signal.SIGQUIT)])
+def test_a_key_typed_at_the_terminal_reaches_the_command_once(ready, db_path, tmp_path, key, sig):
+    """Ctrl-C and Ctrl-\\ go to the terminal's whole foreground process group, the
+    command included: the wrapper does not send them a second time."""
+    marker = tmp_path / "got-signal"
+    pid, master = _in_terminal(db_path, SIGNAL_CHILD.format(marker=str(marker), name=sig.name))
+    try:
+        _read_until(master, b"ready")
+        os.write(master, key)
+        _read_until(master, b"tasktui: created task")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(master)
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+    assert os.waitstatus_to_exitcode(status) == 42
+    assert marker.read_text() == f"{sig.name}\n"
+    [task] = _tasks(ready)
+    assert "Signals forwarded" not in task["description"]
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread signal masks from /proc")

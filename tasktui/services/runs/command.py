@@ -7,11 +7,15 @@ sees pipes, not a terminal. The kept tail is the last `TAIL_LINES` lines of both
 streams interleaved in the order they arrived (the order between the two streams is
 as close as two pipes allow).
 
-Signals: SIGINT and SIGTERM sent to the wrapper are forwarded to the command, which
-runs in the wrapper's process group. A Ctrl-C typed at a terminal already reaches the
-command through the terminal (same foreground process group), so it is not forwarded
-a second time. A SIGCHLD our parent ignores is reset to the default for the command
-(ignored, the kernel would reap it and its exit code would be lost). When our stdout
+Signals: SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 sent to the wrapper
+are forwarded to the command, which runs in the wrapper's process group (a daemon's
+reload or log-reopen signal reaches it; none of them kills the wrapper and leaves the
+command running unwatched). What a terminal sends its foreground process group
+(Ctrl-C, Ctrl-\\, a hangup) already reaches the command the same way, so it is not
+forwarded a second time. A signal we were started ignoring (`nohup`, `cmd &` in a
+script) stays ignored, by the command too. A SIGCHLD our parent ignores is reset to
+the default for the command (ignored, the kernel would reap it and its exit code
+would be lost). When our stdout
 is closed (`tasktui run -- cmd | head -1`), our end of the command's pipe is closed
 too, so the command sees the broken pipe it would see unwrapped.
 
@@ -40,10 +44,15 @@ from tasktui.text_safety import clean_text
 TAIL_LINES = 50
 #: A kept line longer than this is cut (the description must stay readable).
 MAX_LINE_CHARS = 1000
-FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+FORWARDED_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+    if hasattr(signal, name)
+)
+#: The ones a terminal sends to its whole foreground process group.
+_TERMINAL_SIGNALS = {getattr(signal, name) for name in ("SIGINT", "SIGQUIT", "SIGHUP") if hasattr(signal, name)}
 #: POSIX: the wait takes the forwarded signals and the command's end with sigwait.
 _SIGWAIT = hasattr(signal, "sigwait") and hasattr(signal, "SIGCHLD")
-_WAITED_SIGNALS = (*FORWARDED_SIGNALS, signal.SIGCHLD) if _SIGWAIT else FORWARDED_SIGNALS
 NOT_FOUND_EXIT = 127
 CANNOT_EXECUTE_EXIT = 126
 #: How long to wait for the output pipes after the command ended (a background
@@ -223,10 +232,13 @@ def _pump(read_fd: int, write_fd: int, stream: str, tail: OutputTail) -> None:
 
 
 def _pump_and_wait(
-    child: subprocess.Popen, pumps: list[threading.Thread], forward: Callable[[int, object], None]
+    child: subprocess.Popen,
+    pumps: list[threading.Thread],
+    forward: Callable[[int, object], None],
+    forwarding: Sequence[int],
 ) -> int:
-    """Start the pumps and wait for the command, forwarding SIGINT and SIGTERM as they
-    come; its return code.
+    """Start the pumps and wait for the command, passing the `forwarding` signals to
+    `forward` as they come; its return code.
 
     On POSIX, from the main thread, those signals and SIGCHLD are blocked from before
     the pumps start until the command has ended, and the main thread takes them with
@@ -239,12 +251,13 @@ def _pump_and_wait(
         for pump in pumps:
             pump.start()
         return child.wait()
-    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _WAITED_SIGNALS)  # the handler of an earlier one runs here
+    waited = (*forwarding, signal.SIGCHLD)
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, waited)  # the handler of an earlier one runs here
     try:
         for pump in pumps:
             pump.start()
         while child.poll() is None:  # SIGCHLD is blocked: an end before this is seen here
-            signum = signal.sigwait(_WAITED_SIGNALS)
+            signum = signal.sigwait(waited)
             if signum != signal.SIGCHLD:
                 forward(signum, None)
     finally:
@@ -253,9 +266,10 @@ def _pump_and_wait(
 
 
 def _terminal_delivered(signum: int) -> bool:
-    """True when a SIGINT most likely came from the terminal: stdin is a terminal whose
-    foreground process group is ours (and so the command's, which got it too)."""
-    if signum != signal.SIGINT:
+    """True when a SIGINT, SIGQUIT or SIGHUP most likely came from the terminal: stdin
+    is a terminal whose foreground process group is ours (and so the command's, which
+    got it too)."""
+    if signum not in _TERMINAL_SIGNALS:
         return False
     try:
         return os.isatty(0) and os.tcgetpgrp(0) == os.getpgrp()
@@ -271,7 +285,7 @@ def run_command(
     on_start: Callable[[int], None] | None = None,
 ) -> RunOutcome:
     """Run `argv`, passing its output through to `stdout_fd` / `stderr_fd` live and
-    forwarding SIGINT and SIGTERM to it (when called from the main thread); return
+    forwarding `FORWARDED_SIGNALS` to it (when called from the main thread); return
     how it ended. Never raises for a command that fails or cannot be started."""
     argv = list(argv)
     if not argv:
@@ -294,7 +308,9 @@ def run_command(
 
     previous = {}
     if threading.current_thread() is threading.main_thread():
-        previous = {s: signal.signal(s, forward) for s in FORWARDED_SIGNALS}
+        for signum in FORWARDED_SIGNALS:
+            if signal.getsignal(signum) != signal.SIG_IGN:  # an ignored one stays so, for the command too
+                previous[signum] = signal.signal(signum, forward)
         if _SIGWAIT and signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
             # inherited from our parent: the kernel would reap the command itself (no
             # exit code, no SIGCHLD to wait for), so the command runs with the default
@@ -321,7 +337,8 @@ def run_command(
         for signum in pending:
             forwarded.append(signum)
             child.send_signal(signum)
-        returncode = _pump_and_wait(child, pumps, forward)
+        forwarding = [signum for signum in previous if signum in FORWARDED_SIGNALS]
+        returncode = _pump_and_wait(child, pumps, forward, forwarding)
         duration = time.monotonic() - started
         deadline = time.monotonic() + DRAIN_TIMEOUT_S
         for pump in pumps:
