@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tasktui.services.runs.command import OutputTail
+from tasktui.services.runs.command import FORWARDED_SIGNALS, OutputTail
 
 PY = sys.executable
 
@@ -353,11 +353,11 @@ def test_a_key_typed_at_the_terminal_reaches_the_command_once(ready, db_path, tm
 
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads thread signal masks from /proc")
 def test_the_output_threads_block_the_waited_signals(ready, db_path):
-    """SIGINT, SIGTERM and SIGCHLD are blocked in the threads that copy the output:
-    the main thread takes them with sigwait, and one a copying thread took would wake
-    nothing (a handler would run only when the command ended; a SIGCHLD would be lost).
-    (The main thread blocks them too, but the kernel shows them unblocked while it
-    waits in sigwait.)"""
+    """The forwarded signals and SIGCHLD are blocked in the threads that copy the
+    output: the main thread takes them with sigwait, and one a copying thread took
+    would wake nothing (a handler would run only when the command ended; a SIGCHLD
+    would be lost). (The main thread blocks them too, but the kernel shows them
+    unblocked while it waits in sigwait.)"""
     code = "import time; print('ready', flush=True); time.sleep(60)"
     proc = _wrapper(
         db_path, "--event", "job_failed", "--", PY, "-c", code, stdout=subprocess.PIPE, stderr=subprocess.PIPE
@@ -371,7 +371,7 @@ def test_the_output_threads_block_the_waited_signals(ready, db_path):
     finally:
         proc.terminate()
         proc.communicate(timeout=30)
-    wanted = sum(1 << (s - 1) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD))
+    wanted = sum(1 << (s - 1) for s in (*FORWARDED_SIGNALS, signal.SIGCHLD))
     masks.pop(proc.pid)
     assert len(masks) >= 2 and all(mask & wanted == wanted for mask in masks.values()), masks
     assert proc.returncode == 128 + signal.SIGTERM  # and the main thread took it
