@@ -309,7 +309,9 @@ def run_command(
     previous = {}
     if threading.current_thread() is threading.main_thread():
         for signum in FORWARDED_SIGNALS:
-            if signal.getsignal(signum) != signal.SIG_IGN:  # an ignored one stays so, for the command too
+            # an ignored one stays so, for the command too; one with a handler set
+            # outside Python (getsignal: None) could not be put back
+            if signal.getsignal(signum) not in (signal.SIG_IGN, None):
                 previous[signum] = signal.signal(signum, forward)
         if _SIGWAIT and signal.getsignal(signal.SIGCHLD) == signal.SIG_IGN:
             # inherited from our parent: the kernel would reap the command itself (no
