@@ -15,9 +15,9 @@ command running unwatched). What a terminal sends its foreground process group
 forwarded a second time. A signal we were started ignoring (`nohup`, `cmd &` in a
 script) stays ignored, by the command too. A SIGCHLD our parent ignores is reset to
 the default for the command (ignored, the kernel would reap it and its exit code
-would be lost). When our stdout
-is closed (`tasktui run -- cmd | head -1`), our end of the command's pipe is closed
-too, so the command sees the broken pipe it would see unwrapped.
+would be lost). When our stdout is closed (`tasktui run -- cmd | head -1`), our end
+of the command's pipe is closed too, so the command sees the broken pipe it would
+see unwrapped.
 
 Exit codes as a shell reports them: the command's own, 128+N when signal N killed
 it, 127 when it was not found, 126 when it could not be executed.
@@ -240,14 +240,15 @@ def _pump_and_wait(
     """Start the pumps and wait for the command, passing the `forwarding` signals to
     `forward` as they come; its return code.
 
-    On POSIX, from the main thread, those signals and SIGCHLD are blocked from before
+    On POSIX, when there is a signal to forward (only the main thread sets handlers,
+    so there is none elsewhere), those signals and SIGCHLD are blocked from before
     the pumps start until the command has ended, and the main thread takes them with
     `sigwait`, so none is missed. A thread starts with its creator's mask, so no pump
     can take one (it would wake nothing: Python runs handlers in the main thread only,
     and a dropped SIGCHLD would leave the wait hanging); and a Python handler runs only
     between bytecodes, so one that came in the instant before a blocking `waitpid`
     started would run only once the command had ended by itself."""
-    if not _SIGWAIT or threading.current_thread() is not threading.main_thread():
+    if not _SIGWAIT or not forwarding:
         for pump in pumps:
             pump.start()
         return child.wait()
