@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -31,10 +32,27 @@ def _env(db_path: Path) -> dict[str, str]:
     return {**os.environ, "TASKTUI_USER": "alice", "TASKTUI_DB": str(db_path)}
 
 
-def _wrapper(db_path: Path, *args: str, **popen) -> subprocess.Popen:
+def _default_signals() -> None:
+    """In the child before exec: the forwarded signals at their defaults. A test run
+    started in the background of a script (`make test &`) inherits SIGINT and SIGQUIT
+    ignored, and the wrapper rightly leaves a signal it was started ignoring alone."""
+    for sig in FORWARDED_SIGNALS:
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def _wrapper(db_path: Path, *args: str, then: Callable[[], None] | None = None, **popen) -> subprocess.Popen:
+    """`tasktui run ARGS` with the forwarded signals at their defaults, then `then`
+    (in the child, before exec)."""
+
+    def prepare() -> None:
+        _default_signals()
+        if then is not None:
+            then()
+
     return subprocess.Popen(
-        [PY, "-m", "tasktui", "run", *args], env=_env(db_path), stdin=subprocess.DEVNULL, text=True, **popen
-    )
+        [PY, "-m", "tasktui", "run", *args],
+        env=_env(db_path), stdin=subprocess.DEVNULL, text=True, preexec_fn=prepare, **popen,
+    )  # fmt: skip
 
 
 def _tasks(cli, *extra: str) -> list[dict]:
@@ -280,7 +298,7 @@ def test_signals_the_wrapper_was_started_ignoring_stay_ignored(ready, db_path, t
 
     proc = _wrapper(
         db_path, "--event", "job_failed", "--", PY, "-c", code,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=ignore,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, then=ignore,
     )  # fmt: skip
     try:
         assert _read_line(proc.stdout) == "True True False\n"
@@ -303,6 +321,7 @@ def _in_terminal(db_path: Path, code: str) -> tuple[int, int]:
     pid, master = pty.fork()
     if pid == 0:  # the child: a session leader whose controlling terminal is the pty
         try:
+            _default_signals()
             os.execve(PY, [PY, "-m", "tasktui", "run", "--event", "job_failed", "--", PY, "-c", code], _env(db_path))
         finally:
             os._exit(127)
@@ -383,7 +402,7 @@ def test_an_ignored_sigchld_inherited_from_the_parent_keeps_the_exit_code(ready,
     proc = _wrapper(
         db_path, "--event", "job_failed", "--", PY, "-c", "import sys; sys.exit(3)",
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN),
+        then=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN),
     )  # fmt: skip
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 3, err
