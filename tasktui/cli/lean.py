@@ -11,8 +11,8 @@ option, a missing or bad value, an extra argument — returns None, and the Type
 handles the command line as it always did (its usage errors and help included).
 
 The parsed values go to the same body functions the Typer commands call
-(`task_commands`, `wrapped_run`); errors become the same one line and exit code
-(`outcome`).
+(`task_commands`, `wrapped_run`, and `tui_command.start_tui` for global options
+alone: the TUI); errors become the same one line and exit code (`outcome`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from typing import Any
 
 _INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+#: The path of the TUI: global options and no command. Its start pays for Textual's
+#: imports already; building the whole Typer app on top took another 50-100 ms.
+TUI = ""
+TUI_BODY = ("tasktui.cli.tui_command", "start_tui")
 
 
 class Defer(Exception):
@@ -142,7 +148,7 @@ def _parse_command(spec: dict[str, Any], words: list[str], help_options: tuple[s
 
 def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
     """(command path, global options, the command's values) when the lean dispatch
-    takes `args`, else None."""
+    takes `args`, else None. Global options alone are the TUI (path `TUI`)."""
     if _completion_requested():
         return None
     help_options = TABLE["help_options"]
@@ -156,13 +162,14 @@ def parse(args: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]] | None:
                 return None
             root.take(word, words, global_values)
         if not words:
-            return None  # the TUI
-        path = words.pop(0)
-        if path not in TABLE["commands"]:
-            if not words or f"{path} {words[0]}" not in TABLE["commands"]:
-                return None
-            path = f"{path} {words.pop(0)}"
-        values = _parse_command(TABLE["commands"][path], words, help_options)
+            path, values = TUI, {}
+        else:
+            path = words.pop(0)
+            if path not in TABLE["commands"]:
+                if not words or f"{path} {words[0]}" not in TABLE["commands"]:
+                    return None
+                path = f"{path} {words.pop(0)}"
+            values = _parse_command(TABLE["commands"][path], words, help_options)
     except Defer:
         return None
     for param in TABLE["root"]:
@@ -182,7 +189,7 @@ def dispatch(args: list[str]) -> int | None:
     from tasktui.cli.outcome import close_database, exit_code_for
     from tasktui.cli.state import CliState
 
-    module, function = TABLE["commands"][path]["body"]
+    module, function = TUI_BODY if path == TUI else TABLE["commands"][path]["body"]
     body = getattr(importlib.import_module(module), function)
     st = CliState(
         db=global_values["db"],

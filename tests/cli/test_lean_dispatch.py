@@ -48,6 +48,11 @@ class Recorder:
             module = __import__(module_name, fromlist=[function])
             real = getattr(module, function)
             monkeypatch.setattr(module, function, self._recording(path, inspect.signature(real)))
+        from tasktui.cli import tui_command  # the TUI: global options alone
+
+        monkeypatch.setattr(
+            tui_command, "start_tui", self._recording(lean.TUI, inspect.signature(tui_command.start_tui))
+        )
 
     def _recording(self, path, signature):
         def body(*args, **kwargs):
@@ -83,6 +88,9 @@ def lean_reading(args: list[str]):
 
 
 TAKEN = [
+    [],
+    ["--db", "x.db"],
+    ["--user", "bob", "--register", "--lang=de", "--db=y.db"],
     ["raise", "ev", "-t", "T"],
     ["--db", "x.db", "--user", "bob", "--lang", "de", "--register", "raise", "ev", "--title=T"],
     ["--db=x.db", "raise", "ev", "-t", "-h", "-d", "-", "-l", "L", "--assignee", "a", "--group", "g"],
@@ -112,8 +120,12 @@ TAKEN = [
 ]
 
 DECLINED = [
-    [],
     ["--help"],
+    ["--version"],
+    ["--db", "x.db", "-h"],
+    ["--db"],
+    ["--bogus"],
+    ["--db", "x.db", "--"],
     ["--version", "raise", "ev", "-t", "T"],
     ["raise", "--help"],
     ["task", "list", "-h"],
@@ -173,11 +185,14 @@ def _words_of(path: str) -> list[str]:
 
 @st.composite
 def command_lines(draw):
-    path = draw(st.sampled_from(sorted(TABLE["commands"])))
+    path = draw(st.sampled_from([lean.TUI, *sorted(TABLE["commands"])]))
     globals_ = draw(
         st.lists(st.sampled_from(["--db", "g.db", "--user", "u", "--register", "--lang", "--db=z"]), max_size=4)
     )
-    words = draw(st.lists(st.sampled_from(_words_of(path)), max_size=8))
+    if path == lean.TUI:  # global options alone, or with what may follow them
+        words = draw(st.lists(st.sampled_from(["--", "-h", "--help", "--version", "--db", "x", "-"]), max_size=2))
+    else:
+        words = draw(st.lists(st.sampled_from(_words_of(path)), max_size=8))
     return [*globals_, *path.split(), *words]
 
 
@@ -241,6 +256,26 @@ def test_scripted_commands_import_no_typer_pydantic_rich_or_textual(cli, db_path
         if name == "raise":
             services = ("events.definitions", "people", "audit")
             assert not {f"tasktui.services.{s}" for s in services} & modules
+
+
+def test_the_tui_starts_without_building_the_typer_app(cli, db_path):
+    """`tasktui` with global options alone reaches `start_tui` (here a stand-in that
+    records what was loaded) without importing Typer, Click or Pydantic."""
+    probe = (
+        "import json, sys\n"
+        "from tasktui.cli import tui_command\n"
+        "def start(st):\n"
+        "    print(json.dumps([st.db, st.user, sorted(sys.modules)]))\n"
+        "tui_command.start_tui = start\n"
+        f"sys.argv = ['tasktui', '--db', {str(db_path)!r}, '--user', 'alice']\n"
+        "from tasktui.cli import main\n"
+        "main()\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    db, user, modules = json.loads(proc.stdout)
+    assert (db, user) == (str(db_path), "alice")
+    assert not sorted({m for m in modules if m.split(".")[0] in ("typer", "click", "pydantic")})
 
 
 def test_help_still_comes_from_the_typer_app(cli):
