@@ -164,7 +164,12 @@ def _check_file(path: Path) -> bool:
     wal = Path(f"{path}-wal")
     if wal.exists() and not Path(f"{path}-shm").exists():
         # A connection would create the -shm: decide from the newest page 1 instead.
-        page = _committed_wal_page_one(wal)
+        # (Or the last connection is closing: SQLite checkpoints the WAL into the main
+        # file, removes the -shm, then the -wal, which may be gone by now.)
+        try:
+            page = _committed_wal_page_one(wal)
+        except FileNotFoundError:
+            page = None
         fields = _page_one_fields(page if page is not None else _main_page_one(path))
         if fields is None:
             raise Unavailable(f"{path} is corrupt or not a tasktui database (page 1 is damaged)")
