@@ -275,6 +275,21 @@ def test_a_copy_that_fails_leaves_no_sqlite_file_behind(source, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["source.db"]
 
 
+def test_rows_are_stored_as_tasktui_writes_them_and_plain_ones_pass_as_they_are():
+    """An SQLite source's rows (plain values) go to executemany as they came; a row
+    with a PostgreSQL source's times or booleans has them as tasktui stores them
+    (ISO text with a space, 0/1), not left to the driver's deprecated adapters."""
+    import datetime as dt
+
+    from tasktui.db.sqlite.copy import _stored_rows
+
+    plain = [(1, "title", 2.5, b"x", None), (2, "2024-01-02 03:04:05", 0, b"", None)]
+    assert _stored_rows(plain) is plain
+    mixed = [(1, dt.datetime(2024, 1, 2, 3, 4, 5), True, None), (2, dt.date(2024, 1, 2), False, "t")]
+    assert _stored_rows(mixed) == [(1, "2024-01-02 03:04:05", 1, None), (2, "2024-01-02", 0, "t")]
+    assert all(type(v) is not bool for row in _stored_rows(mixed) for v in row)
+
+
 def test_sqlite_to_sqlite_keeps_every_row(source, tmp_path):
     target = tmp_path / "copy.db"
     copy_database(source, target)

@@ -13,6 +13,7 @@ the copy's transaction (DDL is transactional in SQLite).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -111,6 +112,19 @@ def discard_target(path: Path, db: pw.Database) -> None:
             Path(f"{p}{suffix}").unlink(missing_ok=True)
 
 
+#: The types SQLite's driver returns without type detection: stored as they are.
+_PLAIN_TYPES = frozenset({int, float, str, bytes, type(None)})
+
+
+def _stored_rows(rows: Rows) -> Rows:
+    """`rows` as SQLite stores them: the same list when every value is of a plain type
+    (an SQLite source: checked at C speed, no Python call per value), else each value
+    through `_stored` (a PostgreSQL source's times and booleans)."""
+    if _PLAIN_TYPES.issuperset(map(type, itertools.chain.from_iterable(rows))):
+        return rows
+    return [tuple(_stored(v) for v in row) for row in rows]
+
+
 def _stored(value: object) -> object:
     """A value of another driver as tasktui stores it in SQLite: times as ISO text
     with a space (what peewee writes), booleans as 0/1."""
@@ -157,7 +171,7 @@ class SqliteBulkLoader(BulkLoader):
         cursor = self.db.cursor()
         written = 0
         for rows in batches:
-            cursor.executemany(sql, [tuple(_stored(v) for v in row) for row in rows])
+            cursor.executemany(sql, _stored_rows(rows))
             written += len(rows)
         return written
 
