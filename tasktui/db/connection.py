@@ -196,8 +196,9 @@ def deferred_search_index() -> Iterator[None]:
 
 
 def index_new_tasks(ids: list[int]) -> None:
-    """Right after tasks were inserted (before their attribute values): index their
-    text, when a `deferred_search_index` block set the per-row upkeep aside."""
+    """Right after tasks were inserted (before their attribute values): hand their
+    ids to the bulk indexer, when a `deferred_search_index` block set the per-row
+    upkeep aside (it indexes them by the end of the block)."""
     index = getattr(_search_index, "index", None)
     if index is not None and ids:
         index(ids)

@@ -117,9 +117,10 @@ class Dialect(ABC):
     def deferred_search_index(self, db: AnyDatabase) -> Iterator[Callable[[list[int]], None] | None]:
         """Inside a write transaction that inserts many tasks: an engine whose text
         index is kept per inserted row (a trigger) may set that aside for the block
-        and yield a function that indexes new tasks (their ids, right after their
-        rows are inserted and before their attribute values), in bulk — exactly as
-        the per-row upkeep would have. None: the engine keeps its index as it goes."""
+        and yield a function taking the ids of new tasks (right after their rows
+        are inserted and before their attribute values), which it indexes in bulk by
+        the end of the block — exactly as the per-row upkeep would have. None: the
+        engine keeps its index as it goes."""
         yield None
 
     # ----------------------------------------------------------------- migrations

@@ -87,6 +87,18 @@ def _comparable(path: Path) -> dict[str, list[dict]]:
         con.close()
 
 
+def _one_raise_per_line(path: Path, items) -> list:
+    """The results of raising `items` one by one into a fresh `_world` at `path`."""
+    actor = _world(path)
+    return [
+        raise_task(
+            actor, i.event, i.title, i.description, i.link, i.assignee, i.group, i.dedup_key, i.reopen, i.processes,
+            attributes=i.attributes,
+        )
+        for i in items
+    ]  # fmt: skip
+
+
 def test_a_batch_does_exactly_what_one_raise_per_line_does(tmp_path):
     lines = [json.dumps(item) for item in MIXED_BATCH]
     actor = _world(tmp_path / "batch.db")
@@ -94,14 +106,7 @@ def test_a_batch_does_exactly_what_one_raise_per_line_does(tmp_path):
     assert bad == []
     batch_results = raise_batch(actor, items)
 
-    actor = _world(tmp_path / "single.db")
-    single_results = [
-        raise_task(
-            actor, i.event, i.title, i.description, i.link, i.assignee, i.group, i.dedup_key, i.reopen, i.processes,
-            attributes=i.attributes,
-        )
-        for i in items
-    ]  # fmt: skip
+    single_results = _one_raise_per_line(tmp_path / "single.db", items)
     assert [(r.task_id, r.outcome, r.occurrences, r.event) for r in batch_results] == [
         (r.task_id, r.outcome, r.occurrences, r.event) for r in single_results
     ]
@@ -114,6 +119,24 @@ def test_a_batch_does_exactly_what_one_raise_per_line_does(tmp_path):
     assert batch_db["outbox_message"], "email is configured: new tasks were queued"
     for table in single_db:
         assert batch_db[table] == single_db[table], table
+
+
+def test_a_streamed_batch_indexes_its_text_as_one_raise_per_line_does(tmp_path):
+    """`raise --batch` streams its lines (`raise_batch_lines`): on SQLite the per-row
+    text index is set aside and the new tasks are indexed in one statement at the
+    end, their attribute values included; the index is what one raise per line
+    makes, also for the tasks a line deduplicated on or reopened."""
+    lines = [json.dumps(item) for item in MIXED_BATCH]
+    actor = _world(tmp_path / "batch.db")
+    streamed = list(raise_batch_lines(actor, lambda: iter(lines)))
+    items, _ = parse_lines(lines)
+    single = _one_raise_per_line(tmp_path / "single.db", items)
+    assert [(r.task_id, r.outcome) for r in streamed] == [(r.task_id, r.outcome) for r in single]
+    dbmod.close_database()
+    batch_db, single_db = _comparable(tmp_path / "batch.db"), _comparable(tmp_path / "single.db")
+    assert any("3" in row[-1] for row in batch_db["task_fts"]), "the attribute values are in the index"
+    assert batch_db["task_fts"] == single_db["task_fts"]
+    assert batch_db["task"] == single_db["task"]
 
 
 @pytest.mark.parametrize(
@@ -363,7 +386,8 @@ def test_a_bad_line_in_a_later_chunk_leaves_nothing_of_the_earlier_ones(cli, mon
 @pytest.mark.sqlite_only  # the SQLite file's own trigger
 def test_the_text_index_trigger_is_back_after_a_batch_and_after_a_rejected_one(ready, db_path):
     """A batch indexes its tasks in bulk with the per-row trigger set aside inside its
-    transaction; afterwards (committed or rolled back) the trigger is there as before."""
+    transaction; afterwards (committed or rolled back) the trigger is there as before,
+    and FTS5's hash at its default size."""
 
     def triggers() -> list[tuple[str, str]]:
         con = sqlite3.connect(db_path)
@@ -372,13 +396,25 @@ def test_the_text_index_trigger_is_back_after_a_batch_and_after_a_rejected_one(r
         finally:
             con.close()
 
+    def hash_size() -> list[tuple[int]]:  # FTS5's memory for pending terms, a setting of the table
+        con = sqlite3.connect(db_path)
+        try:
+            return con.execute("SELECT v FROM task_fts_config WHERE k = 'hashsize'").fetchall()
+        finally:
+            con.close()
+
+    from tasktui.db.sqlite.bulk_index import FTS5_DEFAULT_HASH_BYTES
+
     before = triggers()
     assert "task_fts_ai" in [name for name, _ in before]
+    assert hash_size() == []
     lines = [json.dumps({"event": "disk_full", "title": f"bulk{i:03d}"}) for i in range(120)]
     assert ready("raise", "--batch", input="\n".join(lines) + "\n").exit_code == 0
     assert triggers() == before
+    assert hash_size() == [(FTS5_DEFAULT_HASH_BYTES,)]  # the bulk fill's bigger hash is not kept
     assert ready("raise", "--batch", input="\n".join([*lines, "not json"]) + "\n").exit_code == 2
     assert triggers() == before
+    assert hash_size() == [(FTS5_DEFAULT_HASH_BYTES,)]
     assert ready("task", "list", "-q", "bulk077", "--count").stdout.strip() == "1"
     assert ready("raise", "disk_full", "-t", "after the batch zqx").exit_code == 0
     assert ready("task", "list", "-q", "batch zqx", "--count").stdout.strip() == "1"

@@ -23,6 +23,7 @@ import peewee as pw
 from tasktui.db.copying import BulkLoader, CopySource, Rows
 from tasktui.db.dialect import Dialect
 from tasktui.db.sqlite import database
+from tasktui.db.sqlite.bulk_index import FILL_ALL, bulk_fts_hash
 from tasktui.db.sqlite.files import check_file, create_private_file
 from tasktui.db.sqlite.maintenance import _read_only_connection
 from tasktui.db.sqlite.media import read_only_reason
@@ -31,13 +32,6 @@ from tasktui.models import database_proxy
 
 #: The triggers that fire per inserted row to keep `task_fts` (rebuilt by `finish`).
 FTS_INSERT_TRIGGERS = ("task_fts_ai", "task_attr_fts_ai")
-#: `task_fts` as the triggers of migration 1 fill it, for every task at once.
-FILL_FTS = (
-    "INSERT INTO task_fts(rowid, title, description, link, attrs) "
-    "SELECT t.id, t.title, t.description, t.link, "
-    "coalesce((SELECT group_concat(a.value, ' ') FROM task_attribute a WHERE a.task_id = t.id), '') "
-    "FROM task t ORDER BY t.id"
-)
 #: Rows per INSERT batch (executemany).
 BATCH = 5_000
 
@@ -179,6 +173,7 @@ class SqliteBulkLoader(BulkLoader):
         for sql in self.indexes:
             _run(self.db, sql)
         if "task" in tables:
-            _run(self.db, FILL_FTS)
+            with bulk_fts_hash(self.db):
+                _run(self.db, FILL_ALL)  # `task_fts` as the triggers of migration 1 fill it
         for sql in self.triggers:
             _run(self.db, sql)
