@@ -39,16 +39,14 @@ INDEX_RANGE = f"{_FILL} WHERE t.id BETWEEN ? AND ? ORDER BY t.id"
 DEFINITION = "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?"
 
 
-def _runs(ids: list[int]) -> Iterator[tuple[int, int]]:
-    """(first, last) of each run of consecutive ids."""
-    ordered = sorted(ids)
-    first = last = ordered[0]
-    for task_id in ordered[1:]:
-        if task_id != last + 1:
-            yield first, last
-            first = task_id
-        last = task_id
-    yield first, last
+def _add_to_runs(runs: list[list[int]], ids: list[int]) -> None:
+    """Extend `runs`, [first, last] of each run of consecutive ids, by `ids` (new
+    tasks' ids grow from one insert to the next: one run, as a rule)."""
+    for task_id in sorted(ids):
+        if runs and runs[-1][1] + 1 == task_id:
+            runs[-1][1] = task_id
+        else:
+            runs.append([task_id, task_id])
 
 
 @contextlib.contextmanager
@@ -64,15 +62,8 @@ def deferred_task_fts(db: AnyDatabase) -> Iterator[Callable[[list[int]], None] |
     db.execute_sql('DROP TRIGGER "task_fts_ai"')
     runs: list[list[int]] = []  # [first, last] of each run of new ids
 
-    def index(ids: list[int]) -> None:
-        for first, last in _runs(ids):
-            if runs and runs[-1][1] + 1 == first:
-                runs[-1][1] = last
-            else:
-                runs.append([first, last])
-
     with bulk_page_cache(db):
-        yield index
+        yield lambda ids: _add_to_runs(runs, ids)
         with bulk_fts_hash(db):
             for first, last in runs:
                 db.execute_sql(INDEX_RANGE, (first, last))
