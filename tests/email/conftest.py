@@ -40,6 +40,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     message: EmailMessage
+    raw: bytes = b""  # as it came over the wire
 
 
 @dataclass
@@ -74,9 +75,11 @@ class RecordingHandler:
             answer = self.data_answers.pop(0) if self.data_answers else None
         if answer is not None and not answer.startswith("2"):
             return answer
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        raw = envelope.original_content or envelope.content
+        # read as a mail client shows it: the wire's CRLF line ends as newlines
+        parsed = email.message_from_bytes(raw.replace(b"\r\n", b"\n"), policy=email.policy.default)
         with self.lock:
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed))
+            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, raw))
             number = len(self.received)
         return f"250 OK queued as test-{number}"
 

@@ -56,6 +56,22 @@ def test_delivers_each_message_once_with_the_content(script, smtp_server):
     assert len(smtp_server.handler.received) == 2
 
 
+def test_a_long_message_goes_out_with_crlf_line_ends(script, smtp_server):
+    """SMTP lines end in CRLF: a message sent with bare LFs is one "line" to the
+    server, and aiosmtpd (like Postfix 3.9 and later) refuses it for good once it is
+    longer than 1,000 bytes: a long description must still be delivered whole."""
+    configure(smtp_server)
+    description = "\n".join(f"line {i}: counted {i * 7} items" + " x" * (i % 40) for i in range(400))
+    raise_task(script, "stock_diff", "Stock differs " + "é" * 150, description=description)
+    report = deliver_outbox()
+    assert len(report.sent) == 2 and report.failed == [] and report.stopped_by is None
+    raw = smtp_server.handler.received[0].raw
+    assert len(raw) > 10_000 and raw.count(b"\n") == raw.count(b"\r\n")  # no bare LF
+    received = smtp_server.handler.received[0].message
+    assert "\n".join("  " + line for line in description.splitlines()) in received.get_content()  # indented
+    assert received["Subject"].endswith("é" * 10)
+
+
 def test_server_down_then_up_is_retried_and_delivered_exactly_once(script):
     server = make_server()
     configure(server)  # configured, but nothing listens yet

@@ -31,6 +31,7 @@ import ssl
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
@@ -194,7 +195,7 @@ def build_message(from_address: str, recipient: str, subject: str, body: str, me
 
     No header can carry a line break or a control character: the subject is folded
     to one line (a title with a CR is sent, not refused), and an address SMTP cannot
-    carry fails this message only. Anything else the email package refuses fails this
+    carry fails this message only. Lines end in CRLF. Anything else the email package refuses fails this
     message too, instead of ending the run and leaving the message claimed."""
     problem = address_problem(recipient)
     if problem is not None:
@@ -208,7 +209,9 @@ def build_message(from_address: str, recipient: str, subject: str, body: str, me
         message["Message-ID"] = header_text(message_id)
         message["Auto-Submitted"] = "auto-generated"
         message.set_content(body)
-        return message.as_bytes()
+        # CRLF line ends, as SMTP wants them: smtplib sends bytes as they are, and a
+        # message with bare LFs is one over-long line to a strict server (refused).
+        return message.as_bytes(policy=policy.SMTP)
     except Exception as e:
         raise MessageUnbuildable(header_text(f"cannot build the message: {type(e).__name__}: {e}")) from None
 
