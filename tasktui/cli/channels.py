@@ -93,7 +93,7 @@ def channel_test(
     from tasktui.services.mail.channel_delivery import send_channel_test
 
     state(ctx).open()
-    typer.echo(send_channel_test(name, timeout=timeout))
+    typer.echo(formats.shown(send_channel_test(name, timeout=timeout)))  # the server's answer: not ours
 
 
 @channel_app.command("digest")

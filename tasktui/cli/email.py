@@ -53,7 +53,7 @@ def settings_show(
         typer.echo(formats.json_text(data))
         return
     for key in ("host", "port", "security", "login", "from_address", "password_source", "ca_file"):
-        typer.echo(f"{key:<16} {data[key] if data[key] not in (None, '') else '-'}")
+        typer.echo(f"{key:<16} {formats.shown(data[key]) if data[key] not in (None, '') else '-'}")
     typer.echo(
         f"{'apply_default':<16} {'on (every event sends)' if settings.apply_default else 'off (per-event switches)'}"
     )
@@ -99,8 +99,8 @@ def settings_set(
         actor=actor,
     )
     typer.echo(
-        f"email settings saved: {settings.host or '-'}:{settings.effective_port} ({settings.security}), "
-        f"from {settings.from_address or '-'}, password from {settings.password_source}"
+        f"email settings saved: {formats.shown(settings.host or '-')}:{settings.effective_port} ({settings.security}), "
+        f"from {formats.shown(settings.from_address or '-')}, password from {formats.shown(settings.password_source)}"
     )
     for warning in settings_warnings(settings):
         typer.echo(f"warning: {warning}", err=True)
@@ -204,7 +204,7 @@ def test_message(
     from tasktui.services.mail.delivery import send_test_message
 
     state(ctx).open()
-    typer.echo(send_test_message(address))
+    typer.echo(formats.shown(send_test_message(address)))  # the server's answer: not ours
 
 
 notify_app = typer.Typer(

@@ -82,7 +82,9 @@ def save(
         columns=tuple(c.strip() for c in (columns or "").split(",") if c.strip()),
     )  # fmt: skip
     view = save_view(actor, name, spec, shared=shared)
-    typer.echo(f"view {formats.shown(view.name)} saved{' (shared)' if view.shared else ''}: {_describe(view.spec)}")
+    typer.echo(
+        f"view {formats.shown(view.name)} saved{' (shared)' if view.shared else ''}: {formats.shown(_describe(view.spec))}"
+    )
 
 
 @view_app.command("list")

@@ -47,7 +47,7 @@ def check_email(email: str | None) -> str | None:
     if email is None or not email.strip():
         return None
     email = email.strip()
-    if not EMAIL_RE.match(email):
+    if not EMAIL_RE.match(email) or not email.isprintable():  # no control, bidi or invisible character
         raise Invalid(f"email {email!r} is not a valid address")
     return email
 

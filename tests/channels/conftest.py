@@ -42,6 +42,7 @@ class Receiver:
     in_request: threading.Event = field(default_factory=threading.Event)
     slow_s: float = 3.0
     codes: dict[str, list[int]] = field(default_factory=dict)  # path prefix -> answers, in order
+    bodies: dict[str, bytes] = field(default_factory=dict)  # path prefix -> body of a 2xx answer
 
     def url(self, scheme: str, path: str) -> str:
         return f"{scheme}://127.0.0.1:{self.port}{path}"
@@ -76,6 +77,8 @@ def _handler(receiver: Receiver):
                 if 200 <= code < 300:
                     receiver.requests.append(Request(path, dict(self.headers), body))
             answer = b'{"ok": true}' if code < 300 else b'{"error": "no"}'
+            if code < 300:
+                answer = next((b for prefix, b in receiver.bodies.items() if path.startswith(prefix)), answer)
             try:
                 self.send_response(code)
                 self.send_header("Content-Type", "application/json")

@@ -9,6 +9,7 @@ import pytest
 
 from tasktui.models import AuditEntry, NotifyChannel
 from tasktui.services.mail.channels import mask_url
+from tests.hostile_text import OSC0, OSC52, RLO, assert_visible
 
 
 @pytest.mark.parametrize(
@@ -64,6 +65,16 @@ def test_url_from_environment_or_private_file(team, cli, receiver, tmp_path, mon
     assert cli("notify", "channel", "test", "envd").stdout.startswith("HTTP 200")
     assert cli("notify", "channel", "test", "filed").exit_code == 0
     assert [r.json()["kind"] for r in receiver.accepted()] == ["test", "test"]
+
+
+def test_channel_test_draws_the_servers_answer_visibly(team, cli, receiver):
+    """The answer comes from a server tasktui does not control: its escape sequences
+    (window title, screen clear, clipboard) must not reach the terminal."""
+    receiver.bodies["/evil"] = f"answer {OSC0} {OSC52}\x9b31m\r{RLO}end".encode()
+    cli("notify", "channel", "add", "evil", receiver.url("http", "/evil"), "--store-in-db")
+    result = cli("notify", "channel", "test", "evil")
+    assert result.exit_code == 0, result.stderr
+    assert_visible(result.stdout, "channel test", "␛]0;pwned␇", "␛]52;c;cHduZWQ=␇", "<U+202E>")
 
 
 def test_channel_test_reports_refusals_and_unreachable(team, cli, receiver):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import Cli
+from tests.hostile_text import OSC0, OSC52, RLO, assert_visible
 
 
 def _raise(cli, title: str, *extra: str) -> int:
@@ -103,6 +104,9 @@ def test_saved_views_save_list_refine_rename_delete_and_share(cli):
     assert [t["title"] for t in _list(cli, "--view", "Hot")] == ["critical one"]
     assert [t["title"] for t in _list(cli, "--view", "All open", "--severity", "normal")] == ["plain"]  # refined
     assert cli("view", "save", "Bad", "--severity", "urgent").exit_code == 2
+    hostile = cli("view", "save", "Odd", "--search", f"a{OSC0}b{OSC52}{RLO}")
+    assert hostile.exit_code == 0, hostile.stderr
+    assert_visible(hostile.stdout, "view save", "␛]0;pwned␇", "␛]52;c;cHduZWQ=␇", "<U+202E>")
     assert cli("view", "save", "Bad", "--event", "no_such_event").exit_code == 3
     bob_views = json.loads(cli("view", "list", "--format", "json", user="bob").stdout)
     assert "Hot" in [v["name"] for v in bob_views]  # shared with everyone ...

@@ -81,7 +81,7 @@ class RecordingHandler:
         with self.lock:
             self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), parsed, raw))
             number = len(self.received)
-        return f"250 OK queued as test-{number}"
+        return answer or f"250 OK queued as test-{number}"
 
     def recipients(self) -> list[str]:
         """Every recipient of every accepted message, in order."""

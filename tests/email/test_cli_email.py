@@ -18,6 +18,7 @@ from tasktui.services.mail import outbox as notify
 from tasktui.services.mail.delivery import deliver_outbox
 from tasktui.services.tasks.raising import raise_task
 from tests.email.conftest import SMTP_USER, authenticating_kwargs, configure, make_server
+from tests.hostile_text import OSC0, OSC52, RLO, assert_no_raw, assert_visible
 
 
 def test_settings_set_show_and_the_password_is_never_stored(team, cli):
@@ -122,6 +123,24 @@ def test_email_test_command(team, cli, smtp_server):
     smtp_server.stop()
     result = cli("email", "test", "me@example.com")
     assert result.exit_code == 4 and result.stderr.startswith("tasktui: error: cannot connect to 127.0.0.1:")
+
+
+def test_email_test_draws_the_servers_answer_visibly(team, cli, smtp_server):
+    configure(smtp_server)
+    smtp_server.handler.data_answers = [f"250 queued {OSC0} {OSC52}{RLO} ok"]
+    result = cli("email", "test", "me@example.com")
+    assert result.exit_code == 0, result.stderr
+    assert_visible(result.stdout, "email test", "␛]0;pwned␇", "␛]52;c;cHduZWQ=␇", "<U+202E>")
+
+
+def test_an_address_with_control_or_invisible_characters_is_refused(team, cli):
+    for address in (f"a{OSC0}@b.example", f"a{RLO}@b.example", "a\u200b@b.example"):
+        refused = cli("email", "settings", "set", "--host", "smtp.example", "--from", address)
+        assert refused.exit_code == 2 and "is not a valid address" in refused.stderr, refused.stderr
+        assert_no_raw(refused.stderr, "settings set")
+        assert cli("user", "add", "eve", "--email", address).exit_code == 2
+    assert cli("email", "settings", "show", "--format", "json").exit_code == 0
+    assert json.loads(cli("email", "settings", "show", "--format", "json").stdout)["from_address"] in ("", None)
 
 
 def test_retry_command(team, cli):
