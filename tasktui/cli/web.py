@@ -54,7 +54,8 @@ def web(
 
     from tasktui.db import open_database
     from tasktui.errors import Unavailable
-    from tasktui.web.server import RedactSecrets, WebConfig, serve
+    from tasktui.log_safety import RedactSecrets
+    from tasktui.web.server import COOKIE_SECRET, WebConfig, serve
 
     st = state(ctx)
     url = st.settings.db
@@ -62,7 +63,7 @@ def web(
     database = str(url.path.resolve()) if url.path is not None else f"{url.scheme}://{url.rest}"
     handler = logging.StreamHandler()  # stderr: the server's log, one line per request and per session
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets())  # aiohttp quotes a malformed request's raw line (a token URL)
+    handler.addFilter(RedactSecrets(COOKIE_SECRET))  # aiohttp quotes a malformed request's raw line (a token URL)
     for name in ("tasktui.web", "aiohttp.access", "aiohttp.server", "textual-serve"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)

@@ -35,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 import signal
 import sys
@@ -483,6 +484,29 @@ def _printable(text: str) -> str:
     return visible_line(text)
 
 
+#: The loggers aiohttp and asyncio write a failed request or task to (with the raw
+#: request line or header, which may hold a token, and a traceback).
+_FRAMEWORK_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.internal", "asyncio")
+
+
+def _log_framework_errors_redacted() -> None:
+    """What aiohttp or asyncio logs goes to stderr as one redacted line (no token, no
+    traceback: `log_safety`), in the format of the request lines; once per process."""
+    from tasktui.log_safety import RedactSecrets
+
+    for name in _FRAMEWORK_LOGGERS:
+        logger = logging.getLogger(name)
+        if any(isinstance(f, RedactSecrets) for h in logger.handlers for f in h.filters):
+            continue
+        handler = logging.StreamHandler(sys.stderr)
+        formatter = logging.Formatter("%(asctime)sZ %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
+        handler.addFilter(RedactSecrets(one_line=True))
+        logger.addHandler(handler)
+        logger.propagate = False
+
+
 async def serve(
     listen: tuple[str, int],
     metrics_listen: tuple[str, int] | None = None,
@@ -496,6 +520,7 @@ async def serve(
     database is the one the models are bound to (opened by the caller)."""
     from tasktui.db import set_lock_wait
 
+    _log_framework_errors_redacted()
     intake = Intake(max_body=max_body, lock_wait=lock_wait, max_queue=max_queue)
     for pool in (intake.writer, intake.reader):
         pool.submit(set_lock_wait, lock_wait).result()

@@ -107,43 +107,8 @@ class AccessLogger(AbstractAccessLogger):
         )
 
 
-#: What the server's log must never show: a login token (by its prefix, or any URL's
-#: query string, where a token URL carries it, percent-encoded or not) and the value
-#: of the session cookie. aiohttp logs a malformed request with its raw line, e.g.
-#: `b'GET /?token=tt_web_... x HTTP/1.1'`, or the raw header it could not parse.
-_SECRETS = (
-    (re.compile(r"(/[^\s?'\"]*)\?[^\s'\"]*"), r"\1?…"),
-    (re.compile(r"tt_web_[A-Za-z0-9_\-]*", re.IGNORECASE), "tt_web_…"),
-    (re.compile(rf"({COOKIE}\s*=\s*)[^\s;'\"\\]*", re.IGNORECASE), r"\1…"),
-)
-
-
-def redact_secrets(text: str) -> str:
-    """`text` with every token, URL query string and session cookie value replaced by `…`."""
-    for pattern, replacement in _SECRETS:
-        text = pattern.sub(replacement, text)
-    return text
-
-
-class RedactSecrets(logging.Filter):
-    """A log handler's filter: each record's message, traceback and stack, as they
-    would be printed, with `redact_secrets` applied (aiohttp's own error records
-    quote the raw request)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        parts = [record.getMessage()]
-        if record.exc_info:
-            parts.append(logging.Formatter().formatException(record.exc_info))
-        elif record.exc_text:
-            parts.append(record.exc_text)
-        if record.stack_info:
-            parts.append(record.stack_info)
-        record.msg = redact_secrets("\n".join(parts))
-        record.args = None
-        record.exc_info = None
-        record.exc_text = None
-        record.stack_info = None
-        return True
+#: Besides what every server log hides (`log_safety`): the session cookie's value.
+COOKIE_SECRET = ((re.compile(rf"({COOKIE}\s*=\s*)[^\s;'\"\\]*", re.IGNORECASE), r"\1…"),)
 
 
 class SessionApp(AppService):

@@ -72,6 +72,32 @@ def test_without_a_valid_token_401_and_nothing_changes(cli, am_setup, start_serv
     assert am_setup not in server.log() and json_token not in server.log()
 
 
+def _raw_request(server, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as conn:
+        conn.sendall(data)
+        return conn.recv(200)
+
+
+def test_a_request_aiohttp_cannot_parse_is_one_redacted_log_line(cli, am_setup, start_server):
+    """aiohttp logs a malformed request with its raw header or request line (a token
+    in it) and a traceback: the log gets one line without the token instead."""
+    server = start_server()
+    header = f"Authorization: Bearer {am_setup}\x01\r\n"
+    answer = _raw_request(
+        server, f"POST /intake/alertmanager HTTP/1.1\r\nHost: x\r\n{header}Content-Length: 2\r\n\r\n{{}}".encode()
+    )
+    assert answer.split(b" ")[1] == b"400"
+    _raw_request(server, f"POST /intake/alertmanager?token={am_setup} HTTP/1.1 junk\r\n\r\n".encode())
+    time.sleep(0.3)
+    log = server.log()
+    assert am_setup not in log and am_setup[3:20] not in log, log
+    assert "Traceback" not in log and "\x1b" not in log
+    lines = [line for line in log.splitlines() if "aiohttp" in line]
+    assert len(lines) == 2 and all("Error handling request" in line for line in lines), log
+    assert "Bearer …" in lines[0] or "Authorization: …" in lines[0], lines[0]
+    assert server.post("/intake/alertmanager", captured("alertmanager-0.25-firing"), am_setup).status == 200
+
+
 def test_bad_input_400_415_413(cli, am_setup, start_server):
     server = start_server("--max-body", "2048")
     not_json = server.post("/intake/alertmanager", b"{not json", am_setup)
