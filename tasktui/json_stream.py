@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, BinaryIO
 
 from tasktui.errors import Invalid
+from tasktui.strict_json import SURROGATE_ESCAPE, without_lone_surrogates
 
 CHUNK = 64 * 1024
 _SPACE = re.compile(r"[ \t\n\r]*")
@@ -142,6 +143,8 @@ def _value(reader: _Reader, max_item: int, label: str) -> Any:
             if end - start > max_item:
                 break
             reader.pos = end
+            if SURROGATE_ESCAPE.search(reader.text, start, end):  # not text: as the input cleaners do
+                value = without_lone_surrogates(value)
             return value
         if len(reader.text) - start > max_item:
             break

@@ -50,6 +50,7 @@ from typing import Any
 import peewee as pw
 from aiohttp import web
 
+from tasktui import strict_json
 from tasktui.errors import Invalid, NotFound, Refused, TaskTuiError, Unavailable
 from tasktui.limits import MAX_INTAKE_BODY, MAX_INTAKE_QUEUE
 from tasktui.services.intake.sources import Unauthorized
@@ -246,7 +247,9 @@ def decode_json(data: bytes) -> Any:
     except UnicodeDecodeError as e:
         raise Failure(400, f"the body is not UTF-8 (byte 0x{data[e.start]:02x} at offset {e.start})") from None
     try:
-        return json.loads(text)
+        return strict_json.loads(text)  # a key twice refused, lone surrogates replaced
+    except Invalid as e:
+        raise Failure(400, f"the body is not valid JSON for tasktui ({e})") from None
     except json.JSONDecodeError as e:
         raise Failure(400, f"the body is not valid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
     except (ValueError, RecursionError):

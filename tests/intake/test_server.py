@@ -139,6 +139,32 @@ def test_pagerduty_events_v2(cli, start_server):
     assert len(tasks(cli)) == 2
 
 
+def test_a_lone_surrogate_is_a_replacement_character_and_a_key_twice_a_400(cli, am_setup, start_server):
+    """ "\\ud800" is valid JSON but not text: it was a 500 that Alertmanager retries for
+    ever; now the alert goes through with U+FFFD (as the cleaners do), on every endpoint."""
+    token = add_source(cli, "scripts", "json", "alerts")
+    pd_token = add_source(cli, "pd", "pagerduty", "alerts")
+    server = start_server()
+    am = (
+        b'{"version":"4","status":"firing","alerts":[{"status":"firing","labels":{"alertname":"Sur\\ud800","x":"\\udfff"},'
+        b'"annotations":{},"fingerprint":"sur2","startsAt":"2026-12-04T18:00:00Z"}],"externalURL":"http://a\\ud800"}'
+    )
+    reply = server.post("/intake/alertmanager", am, am_setup)
+    assert reply.status == 200, reply.body
+    generic = server.post("/intake/json", b'{"title": "sur \\ud800 x", "dedup_key": "k\\udc00"}', token)
+    assert generic.status == 200, generic.body
+    pd = (
+        b'{"routing_key":"%s","event_action":"trigger","dedup_key":"sur\\ud800",'
+        b'"payload":{"summary":"s\\ud800","source":"x","severity":"info"}}' % pd_token.encode()
+    )
+    assert server.post("/v2/enqueue", pd).status == 202
+    titles = sorted(t["title"] for t in tasks(cli))
+    assert len(titles) == 3 and "sur \ufffd x" in titles and all("\ufffd" in t for t in titles), titles
+    twice = server.post("/intake/json", b'{"title": "a", "title": "b"}', token)
+    assert twice.status == 400 and 'the key \\"title\\" is given twice' in twice.body.decode(), twice.body
+    assert "Traceback" not in server.log() and " 500 " not in server.log()
+
+
 def test_generic_json_raise_and_resolve(cli, start_server):
     cli("init")
     add_events(cli, "jobs", "nightly")

@@ -160,6 +160,8 @@ def test_a_streamed_batch_indexes_its_text_as_one_raise_per_line_does(tmp_path):
         ('{"event": "plain", "title": "t", "process": {"id": 1, "started_at": "yesterday"}}', "not an ISO 8601"),
         ('{"event": "plain", "title": "t", "process": {"id": 1, "pid": 2}}', "unknown process key 'pid'"),
         ('{"event": "plain", "title": "t", "link": "' + "x" * 2001 + '"}', "link must be at most"),
+        ('{"event": "plain", "title": "a", "title": "b"}', 'the key "title" is given twice'),
+        ('{"event": "plain", "title": "t", "process": {"id": 1, "id": 2}}', 'the key "id" is given twice'),
     ],
 )
 def test_bad_lines_say_what_is_wrong(text, message):
@@ -252,6 +254,20 @@ def test_cli_batch_refuses_per_task_options_and_raise_still_needs_event_and_titl
     assert ready("raise", "-t", "x").exit_code == 2 and "Missing argument 'EVENT'" in ready("raise", "-t", "x").stderr
     no_title = ready("raise", "disk_full")
     assert no_title.exit_code == 2 and "Missing option '--title'" in no_title.stderr
+
+
+def test_a_lone_surrogate_is_stored_as_a_replacement_character(ready):
+    """ "\\ud800" is valid JSON but not text (no database can store it): replaced, as the
+    cleaners replace what cannot be stored, on every field; a valid pair is kept."""
+    line = (
+        '{"event": "disk_full", "title": "x\\udc00y \\ud83d\\ude80", "description": "d\\uD800",'
+        ' "dedup_key": "k\\udfff", "process": {"id": "p\\ud800", "source": "s"}}'
+    )
+    result = ready.run("raise", "--batch", "-f", "ids", input=line + "\n")
+    assert result.exit_code == 0, result.stderr
+    shown = json.loads(ready("task", "show", result.stdout.strip(), "-f", "json").stdout)
+    assert (shown["title"], shown["description"], shown["dedup_key"]) == ("x\ufffdy \U0001f680", "d\ufffd", "k\ufffd")
+    assert shown["processes"][0]["process_id"] == "p\ufffd"
 
 
 def test_a_json_string_may_hold_unicode_line_separators(ready):

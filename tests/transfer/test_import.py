@@ -130,6 +130,17 @@ def test_records_alike_each_need_their_own_task(target, tmp_path):
     assert target("task", "list", "--count").stdout.strip() == "2"
 
 
+def test_a_lone_surrogate_is_imported_as_a_replacement_character(target, tmp_path):
+    path = tmp_path / "odd.json"
+    text = json.dumps([_record(title="x\udc00y", description="d \ud83d\ude80")])  # ensure_ascii: escapes
+    assert "\\udc00" in text and "\\ud83d\\ude80" in text
+    path.write_text(text, encoding="utf-8")
+    result = target("import", str(path))
+    assert result.exit_code == 0, result.stderr
+    (task,) = task_list(target)
+    assert (task["title"], task["description"]) == ("x\ufffdy", "d \U0001f680")
+
+
 # ------------------------------------------------------------------ refused files
 
 BAD_FILES = {

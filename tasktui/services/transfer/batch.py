@@ -40,6 +40,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from tasktui import strict_json
 from tasktui.db import deferred_search_index, retrying
 from tasktui.errors import Invalid, TaskTuiError
 from tasktui.records import shallow_dict
@@ -152,7 +153,7 @@ def _process(value: Any) -> ProcessRef:
 def parse_line(line: int, text: str) -> BatchItem:
     """Check one JSON line (no database needed); Invalid says what is wrong."""
     try:
-        data = json.loads(text)
+        data = strict_json.loads(text)  # a key twice refused, lone surrogates replaced
     except json.JSONDecodeError as e:
         raise Invalid(f"not valid JSON ({e.msg} at column {e.colno})") from None
     except ValueError:  # an integer of more than 4,300 digits (sys.get_int_max_str_digits)
