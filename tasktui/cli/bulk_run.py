@@ -30,6 +30,11 @@ def run_bulk(action: Callable[..., Any], actor: Any, ids: list[int], yes: bool, 
             preview = describe(action(actor, ids, *args, dry_run=True))
             import typer
 
-            if not typer.confirm(f"{preview.question} {preview.details} —", default=False):
+            try:
+                agreed = typer.confirm(f"{preview.question} {preview.details} —", default=False)
+            except typer.Abort:  # Ctrl+C or Ctrl+D at the question: a "no"
+                print(file=sys.stderr)  # the question's line is left open
+                agreed = False
+            if not agreed:
                 raise Refused("nothing changed")
     return action(actor, ids, *args)

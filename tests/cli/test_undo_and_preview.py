@@ -91,6 +91,14 @@ def test_on_a_terminal_a_bulk_action_above_the_threshold_asks_first(world, monke
     assert _status(world, ids) == ["done", "open", "open"]
     agreed = world("task", "done", *map(str, ids), "--ok-if-done", input="y\n")
     assert agreed.exit_code == 0 and "mark done: 2 changed" in agreed.stdout
+    ended = world("task", "reopen", *map(str, ids), input="")  # Ctrl+D at the question: a "no"
+    assert ended.exit_code == 1 and ended.stderr.splitlines()[-1] == "tasktui: error: nothing changed", ended.stderr
+    assert _status(world, ids) == ["done", "done", "done"]
+    world("preview", "0")
+    one = world("task", "reopen", str(ids[0]), input="n\n")
+    assert "Reopen 1 task? 1 done · 0 already open —" in one.stdout
+    world("preview", "2")
+    world("task", "reopen", *map(str, ids[1:]))
     # --yes does not ask; two tasks (not above the threshold) do not either
     assert "?" not in world("task", "reopen", *map(str, ids[1:])).stdout
     yes = world("task", "assign", *map(str, ids), "--to", "alice", "--yes")

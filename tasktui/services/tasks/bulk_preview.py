@@ -72,6 +72,8 @@ def describe(result: BulkResult) -> BulkPreview:
     kind = result.kind if not (result.kind == "group" and result.target is None) else "clear-group"
     question, changed_label, always = WORDING.get(kind, (f"{result.action}: {{n}} tasks?", "to change", ()))
     total = len(result.changed) + result.skipped_count
+    if total == 1:
+        question = question.replace("{n} tasks", "{n} task")
     parts = [(len(result.changed), changed_label)]
     parts += [(len(result.skipped.get(reason, [])), reason) for reason in always]
     parts += [(len(ids), reason) for reason, ids in result.skipped.items() if reason not in always]
