@@ -111,6 +111,27 @@ def test_resolve_per_on_resolve(actor, mode, status, outcome):
     assert again.outcome == ("no open task" if mode == "done" else outcome)
 
 
+def test_a_late_firing_of_an_episode_the_source_resolved_changes_nothing(source, actor):
+    """Alertmanager HA pairs deliver twice, and late: a firing of the episode that the
+    source's resolve ended is a repeat on the done task, not a new task nobody would
+    ever resolve. A new episode raises again, and so does a resend after a person
+    closed the task (they said it was handled while it still fires)."""
+    from tasktui.services.tasks.transitions import mark_done
+
+    (raised,) = apply_signals(source, parse_alertmanager(_firing()))
+    (resolved,) = apply_signals(source, parse_alertmanager(captured("alertmanager-0.25-resolved")))
+    assert resolved.outcome == "resolved"
+    (late,) = apply_signals(source, parse_alertmanager(_firing()))
+    assert (late.outcome, late.task_ids) == ("repeated", raised.task_ids)
+    assert [(t.status, t.occurrences) for t in Task.select()] == [("done", 1)]
+    (new,) = apply_signals(source, parse_alertmanager(_firing("2026-12-01T20:00:00Z")))
+    assert new.outcome == "created" and new.task_ids != raised.task_ids
+    mark_done(actor, new.task_ids)
+    (after_a_person,) = apply_signals(source, parse_alertmanager(_firing("2026-12-01T20:00:00Z")))
+    assert after_a_person.outcome == "created" and after_a_person.task_ids != new.task_ids
+    assert IntakeSource.get(IntakeSource.name == "am").raises == 3
+
+
 def test_severity_label_reaches_the_task_and_a_higher_one_wakes_a_snoozed_task(source, actor):
     """Issue 17 through the intake: the alert's severity label is the task's severity;
     a resend with a higher severity raises it and wakes the task if snoozed."""

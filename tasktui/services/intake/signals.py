@@ -221,7 +221,8 @@ def _apply_run(
                 raise ValueError("a raise signal needs a request")
             event, results[b][i].warning = _chosen_event(source, signal)
             owners.append((b, i))
-            requests.append(dataclasses.replace(signal.request, event=event))
+            # a resend of an episode this source's resolve ended changes nothing (raise_plan)
+            requests.append(dataclasses.replace(signal.request, event=event, ended_by=source.actor.user_id))
     while True:
         plan = plan_raises(requests)
         fallback = [

@@ -17,6 +17,10 @@ through one planner (`plan_raises`), so the rules exist once:
 - a request with an `episode` (the intake's alert start time) that finds an open
   task which last counted that same episode is a `repeat`: a resend of one episode
   counts once (only the task's last seen time moves), a new episode counts again;
+  with `ended_by`, so is one that finds no open task but a done one that user closed
+  while it counted that episode (the intake's resolve ended it: a late or replayed
+  firing of the ended episode changes nothing, where it created a task nobody
+  would ever resolve); a task someone else closed is raised again as before;
 - severity: a new task gets the request's severity, else its event's; a raise naming
   a higher severity than the task it absorbs into raises the task's severity and, when
   the task is snoozed, wakes it (someone must look again); the acknowledgement of an
@@ -84,6 +88,8 @@ class RaiseRequest(Record):
     episode: str | None = None
     #: A rank of `models.SEVERITIES`; None: the event's default.
     severity: int | None = None
+    #: The user whose closing of a task ends its episode (see the module docstring).
+    ended_by: int | None = None
 
 
 def raise_request(
@@ -221,6 +227,7 @@ class _Target(Record, frozen=False):
     episode: str | None = None
     severity: int = 2
     snoozed: bool = False
+    closed_by: int | None = None
 
 
 def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
@@ -247,6 +254,12 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
             continue
         pair = (planned.planned_event.id, request.dedup_key)
         target = open_now.get(pair)
+        ended = done.get(pair) if target is None else None
+        if ended is not None and _ends_episode(ended, request):  # a resend of an ended episode
+            planned.kind, planned.task_id = REPEAT, ended.task_id
+            planned.occurrences = planned.previous = ended.occurrences
+            planned.severity = planned.severity_before = ended.severity
+            continue
         if target is None and request.reopen and pair in done:
             target = open_now[pair] = done.pop(pair)
             planned.kind = REOPEN
@@ -270,6 +283,17 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
             target.episode = request.episode
         planned.occurrences, planned.task_id, planned.first = target.occurrences, target.task_id, target.first
     return plan
+
+
+def _ends_episode(ended: _Target, request: RaiseRequest) -> bool:
+    """Whether the done task `ended` was closed by `request.ended_by` while it counted
+    the request's episode."""
+    return (
+        request.episode is not None
+        and request.ended_by is not None
+        and ended.episode == request.episode
+        and ended.closed_by == request.ended_by
+    )
 
 
 def raisable_event(event: Event) -> Event:
@@ -345,22 +369,25 @@ def latest_dedup_tasks(pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str,
     return latest
 
 
-def _target(task_id: int, found: tuple[int, str | None, int, bool]) -> _Target:
-    occurrences, episode, severity, snoozed = found
-    return _Target(occurrences, task_id=task_id, episode=episode, severity=severity, snoozed=snoozed)
+def _target(task_id: int, found: tuple[int, str | None, int, bool, int | None]) -> _Target:
+    occurrences, episode, severity, snoozed, closed_by = found
+    return _Target(
+        occurrences, task_id=task_id, episode=episode, severity=severity, snoozed=snoozed, closed_by=closed_by
+    )
 
 
-def _occurrences(task_ids: Iterable[int]) -> dict[int, tuple[int, str | None, int, bool]]:
-    """{task id: (occurrences, episode, severity, snoozed now)} of the dedup targets."""
+def _occurrences(task_ids: Iterable[int]) -> dict[int, tuple[int, str | None, int, bool, int | None]]:
+    """{task id: (occurrences, episode, severity, snoozed now, done by)} of the dedup targets."""
     from tasktui.models import utcnow
 
     now = utcnow()
     ids = list(task_ids)
-    counts: dict[int, tuple[int, str | None, int, bool]] = {}
-    columns = (Task.id, Task.occurrences, Task.episode, Task.severity, Task.snoozed_until)
+    counts: dict[int, tuple[int, str | None, int, bool, int | None]] = {}
+    columns = (Task.id, Task.occurrences, Task.episode, Task.severity, Task.snoozed_until, Task.done_by)
     for start in range(0, len(ids), CHUNK):
         query = Task.select(*columns).where(Task.id.in_(ids[start : start + CHUNK])).tuples()
-        rows = cast("Iterable[tuple[int, int, str | None, int, dt.datetime | None]]", query)  # .tuples()
-        for task_id, occurrences, episode, severity, snoozed_until in rows:
-            counts[task_id] = (occurrences, episode, severity, snoozed_until is not None and snoozed_until > now)
+        rows = cast("Iterable[tuple[int, int, str | None, int, dt.datetime | None, int | None]]", query)  # .tuples()
+        for task_id, occurrences, episode, severity, snoozed_until, done_by in rows:
+            snoozed = snoozed_until is not None and snoozed_until > now
+            counts[task_id] = (occurrences, episode, severity, snoozed, done_by)
     return counts
