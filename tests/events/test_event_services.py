@@ -120,12 +120,32 @@ def test_delete_only_without_tasks(database, actor):
     assert events.get_event("used").identifier == "used"
 
 
+def test_an_obsolete_event_still_counts_a_raise_on_the_open_task_of_its_dedup_key(database, actor):
+    """Obsolete: no new tasks; but a monitoring resend still counts on the task it
+    opened (else it would start a second task under another event)."""
+    from tasktui.models import Task
+
+    events.create_event("old_event", "Old")
+    first = raise_task(actor, "old_event", "kept", dedup_key="k")
+    events.set_obsolete("old_event")
+    again = raise_task(actor, "old_event", "kept", dedup_key="k")
+    assert (again.outcome, again.task_id, again.occurrences) == ("deduplicated", first.task_id, 2)
+    from tasktui.services.tasks.transitions import mark_done
+
+    mark_done(actor, [first.task_id])
+    with pytest.raises(Refused, match="obsolete and raises no new tasks"):
+        raise_task(actor, "old_event", "kept", dedup_key="k")
+    assert Task.select().count() == 1
+
+
 def test_obsolete_refuses_raise_and_can_be_undone(database, actor):
     events.create_event("old_event", "Old")
     raise_task(actor, "old_event", "kept")
     assert events.set_obsolete("old_event").state == "Obsolete"
     with pytest.raises(Refused, match="obsolete"):
         raise_task(actor, "old_event", "refused")
+    with pytest.raises(Refused, match="obsolete"):  # a dedup key with no open task: refused too
+        raise_task(actor, "old_event", "refused", dedup_key="k")
     from tasktui.models import Task
 
     assert Task.select().count() == 1

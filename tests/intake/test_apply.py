@@ -78,6 +78,22 @@ def test_an_unknown_or_obsolete_event_falls_back_for_that_alert_only(source):
     assert all(r.outcome == "created" for r in results)
 
 
+def test_a_resend_after_its_event_was_made_obsolete_counts_on_the_open_task(source):
+    """The open task of an alert stays the one task of that alert when its event is
+    made obsolete: no second task under the default event, and the resolve closes it."""
+    (first,) = apply_signals(source, parse_alertmanager(_firing(event_label="disk_full")))
+    set_obsolete("disk_full")
+    (again,) = apply_signals(source, parse_alertmanager(_firing("2026-12-01T20:00:00Z", event_label="disk_full")))
+    assert (again.outcome, again.task_ids, again.event, again.warning) == (
+        "deduplicated", first.task_ids, "disk_full", None
+    )  # fmt: skip
+    assert Task.select().count() == 1
+    resolved = captured("alertmanager-0.25-resolved")
+    resolved["alerts"][0]["labels"]["tasktui_event"] = "disk_full"
+    (closed,) = apply_signals(source, parse_alertmanager(resolved))
+    assert (closed.outcome, closed.task_ids) == ("resolved", first.task_ids)
+
+
 def test_when_even_the_default_event_is_refused_nothing_is_written(source):
     set_obsolete("alerts")
     body = captured("alertmanager-0.25-group-two-firing")

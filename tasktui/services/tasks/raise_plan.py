@@ -7,7 +7,9 @@ write transaction, so an oversized input never holds the lock. Then every way in
 (`tasktui raise`, `raise --batch`, `run`, and the dedup planning of `import`) goes
 through one planner (`plan_raises`), so the rules exist once:
 
-- the event must exist and be active (an obsolete event raises no new tasks);
+- the event must exist and be active: an obsolete event raises no new tasks, but a
+  raise with a dedup key still counts on the open task of that key (a monitoring
+  resend must not start a second task under another event);
 - assignee and group default to the event's responsible user and group, a named
   one must exist; attribute values fit the event's attribute set (defaults filled);
 - with a dedup key, an open task of the same event and key absorbs the raise (one
@@ -197,6 +199,8 @@ class PlannedRaise(Record, frozen=False):
     severity_before: int = 2
     #: An absorbing raise of a higher severity wakes the snoozed task it counts on.
     wakes: bool = False
+    #: The event is obsolete: only an open task of the dedup key may take the raise.
+    obsolete: bool = False
 
     @property
     def planned_event(self) -> Event:
@@ -265,6 +269,10 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
             planned.kind = REOPEN
         elif target is not None:
             planned.kind = ABSORB
+        if target is None and planned.obsolete:
+            planned.kind, planned.event_refused = REFUSED, True
+            planned.error = _obsolete_error(planned.planned_event)
+            continue
         if target is None:
             open_now[pair] = _Target(1, first=index, episode=request.episode, severity=planned.severity)
             continue
@@ -299,8 +307,12 @@ def _ends_episode(ended: _Target, request: RaiseRequest) -> bool:
 def raisable_event(event: Event) -> Event:
     """`event`, when it may raise new tasks (an obsolete one is refused)."""
     if event.obsolete:
-        raise Refused(f"event {event.identifier!r} is obsolete and raises no new tasks")
+        raise _obsolete_error(event)
     return event
+
+
+def _obsolete_error(event: Event) -> Refused:
+    return Refused(f"event {event.identifier!r} is obsolete and raises no new tasks")
 
 
 def check_raise_target(event: str, assignee: str | None = None, group: str | None = None) -> Event:
@@ -319,7 +331,9 @@ def _resolve(request: RaiseRequest, caches: dict[str, dict[Any, Any]]) -> Planne
     """A `new` plan with the request's event, people and attribute values resolved,
     or `refused` with the first error."""
     try:
-        ev = raisable_event(cached_lookup(caches["event"], request.event, get_event))
+        ev = cached_lookup(caches["event"], request.event, get_event)
+        if request.dedup_key is None:  # with a key, an open task may still take it (plan_raises)
+            raisable_event(ev)
     except TaskTuiError as e:
         return PlannedRaise(REFUSED, error=e, event_refused=True)
     try:
@@ -338,7 +352,7 @@ def _resolve(request: RaiseRequest, caches: dict[str, dict[Any, Any]]) -> Planne
     severity = request.severity if request.severity is not None else ev.severity
     return PlannedRaise(
         NEW, event=ev, assignee_id=assignee_id, group_id=group_id, values=values, severity=severity,
-        severity_before=severity,
+        severity_before=severity, obsolete=bool(ev.obsolete),
     )  # fmt: skip
 
 
