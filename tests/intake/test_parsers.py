@@ -100,6 +100,23 @@ def test_hostile_text_is_cleaned_and_cut():
     assert not any(c in request.title + request.description for c in "\x1b\x07\r\x9b")
 
 
+def test_a_line_break_in_a_label_or_annotation_forges_no_line_of_the_description():
+    body = captured("alertmanager-0.25-firing")
+    alert = body["alerts"][0]
+    alert["labels"]["instance"] = "h1\r\nX-Injected: 1"
+    alert["annotations"]["note"] = "first\nSubject: forged"
+    alert["generatorURL"] = "http://x/\nValue: 0"
+    lines = parse_alertmanager(body)[0].request.description.splitlines()
+    assert "  instance = h1 X-Injected: 1" in lines
+    assert "  note = first" in lines and "    Subject: forged" in lines
+    assert "Source: http://x/ Value: 0" in lines
+    assert not [line for line in lines if line.startswith(("X-Injected", "Subject", "Value: 0"))]
+    trigger = {**captured("pagerduty-v2-from-alertmanager-0.25-trigger"), "client": "am\nSeverity: info"}
+    trigger["payload"] = {**trigger["payload"], "custom_details": {"note": "a\nSource: forged"}}
+    lines = parse_pagerduty(trigger).request.description.splitlines()
+    assert "note: a" in lines and "  Source: forged" in lines and "Client: am Severity: info" in lines
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [

@@ -32,6 +32,7 @@ from tasktui.services.intake.signals import (
 )
 from tasktui.services.severity import from_label
 from tasktui.services.tasks.raise_plan import RaiseRequest
+from tasktui.text_safety import clean_line, clean_text
 
 #: The label that names the event to raise.
 EVENT_LABEL = "tasktui_event"
@@ -80,18 +81,27 @@ def _title(labels: dict[str, str], annotations: dict[str, str], fingerprint: str
     return title_text(text) or f"alert {fingerprint}"
 
 
+def _indented(text: str) -> str:
+    """A multi-line value under its key: every further line indented."""
+    return "\n    ".join(clean_text(text).split("\n"))
+
+
 def _description(alert: dict, labels: dict[str, str], annotations: dict[str, str], body: dict) -> str:
     parts = []
     if annotations.get("description"):
         parts.append(annotations["description"])
-    parts.append("Labels:\n" + "\n".join(f"  {k} = {v}" for k, v in sorted(labels.items())))
+    # One line per label and fact: a line break in a value must not forge a line of its
+    # own ("X-Injected: 1"); an annotation's further lines stay indented under its key.
+    parts.append("Labels:\n" + "\n".join(f"  {clean_line(k)} = {clean_line(v)}" for k, v in sorted(labels.items())))
     others = {k: v for k, v in annotations.items() if k not in ("summary", "description", "runbook_url")}
     if others:
-        parts.append("Annotations:\n" + "\n".join(f"  {k} = {v}" for k, v in sorted(others.items())))
+        parts.append(
+            "Annotations:\n" + "\n".join(f"  {clean_line(k)} = {_indented(v)}" for k, v in sorted(others.items()))
+        )
     facts = [("Started", alert.get("startsAt")), ("Runbook", annotations.get("runbook_url"))]
     facts += [("Source", alert.get("generatorURL")), ("Dashboard", alert.get("dashboardURL"))]
     facts += [("Value", alert.get("valueString")), ("Alertmanager", body.get("externalURL"))]
-    lines = [f"{name}: {value}" for name, value in facts if isinstance(value, str) and value]
+    lines = [f"{name}: {clean_line(value)}" for name, value in facts if isinstance(value, str) and value]
     if lines:
         parts.append("\n".join(lines))
     return description_text("\n\n".join(parts))

@@ -27,6 +27,7 @@ from tasktui.services.intake.signals import (
 )
 from tasktui.services.severity import PAGERDUTY as PAGERDUTY_SEVERITY
 from tasktui.services.tasks.raise_plan import RaiseRequest
+from tasktui.text_safety import clean_line
 
 ACTIONS = {"trigger": RAISE, "acknowledge": ACKNOWLEDGE, "resolve": RESOLVE}
 SEVERITIES = ("critical", "error", "warning", "info")
@@ -47,7 +48,8 @@ def _shown(value: Any) -> str:
 
 def _details(value: Any) -> str:
     if isinstance(value, dict):
-        return "\n".join(f"{k}: {_shown(v)}" for k, v in value.items())
+        # a key's further lines stay indented under it (no line forged of a value)
+        return "\n".join(f"{clean_line(k)}: " + "\n  ".join(_shown(v).split("\n")) for k, v in value.items())
     if isinstance(value, str):
         return value
     return "" if value is None else repr(value)[:10_000]
@@ -83,7 +85,7 @@ def parse_pagerduty(body: Any) -> Signal:
     parts = [_details(payload.get("custom_details"))]
     facts = [(k.capitalize(), payload.get(k)) for k in ("source", "severity", "component", "group", "class")]
     facts += [("Timestamp", payload.get("timestamp")), ("Client", body.get("client"))]
-    parts.append("\n".join(f"{name}: {value}" for name, value in facts if isinstance(value, str) and value))
+    parts.append("\n".join(f"{name}: {clean_line(value)}" for name, value in facts if isinstance(value, str) and value))
     links = body.get("links")
     first_link = links[0].get("href") if isinstance(links, list) and links and isinstance(links[0], dict) else None
     request = RaiseRequest(
