@@ -27,8 +27,9 @@ def _dict(info) -> dict:
     data["plugin"] = info.plugin_label if data["plugin"] is None else data["plugin"]
     data["state"] = info.state
     data.pop("warnings")
-    if data["task_count"] is None:
-        data.pop("task_count")
+    for key in ("task_count", "open_count", "last_raised"):  # counted by `show` only
+        if data[key] is None:
+            data.pop(key)
     return data
 
 
@@ -69,6 +70,7 @@ def show(
     """Show one event, with its number of tasks."""
     from tasktui.services.events.definitions import event_info, get_event
 
+    check_format_in(fmt)  # before anything is changed
     actor = state(ctx).open()
     _print(event_info(get_event(identifier), actor.lang, with_count=True), fmt)
 
@@ -92,6 +94,7 @@ def create(
     """Create an event by hand (plugin: "Manually created")."""
     from tasktui.services.events.definitions import create_event
 
+    check_format_in(fmt)  # before anything is changed
     actor = state(ctx).open()
     info = create_event(
         identifier, name, name_de, None, user, group, attribute_set, actor.lang, actor=actor, severity=severity,
@@ -118,6 +121,7 @@ def edit(
     raised from now on."""
     from tasktui.services.events.definitions import edit_event
 
+    check_format_in(fmt)  # before anything is changed
     actor = state(ctx).open()
     changes = given(name_de=name_de, responsible_user=user, responsible_group=group)
     info = edit_event(

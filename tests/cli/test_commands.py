@@ -180,7 +180,15 @@ def test_event_commands(world):
     )
     assert (edited["name_en"], edited["responsible_user"]) == ("Disk is full", None)
     _raise(world, "t")
-    assert json.loads(world("event", "show", "disk_full", "--format", "json").stdout)["task_count"] == 1
+    shown = json.loads(world("event", "show", "disk_full", "--format", "json").stdout)
+    assert (shown["task_count"], shown["open_count"]) == (1, 1) and shown["last_raised"].endswith("Z")
+    assert "open count         1" in world("event", "show", "disk_full").stdout
+    listed = json.loads(world("event", "list", "--format", "json").stdout)
+    assert not {"task_count", "open_count", "last_raised"} & set(listed[0])  # counted by show only
+    for args in (("show", "disk_full"), ("create", "new_event", "--name", "N"), ("edit", "disk_full", "--name", "N")):
+        refused = world("event", *args, "--format", "csv")
+        assert refused.exit_code == 2 and "unknown format 'csv': use table or json" in refused.stderr
+    assert world("event", "show", "new_event").exit_code == 3  # nothing was created
     assert world("event", "delete", "disk_full", "--yes").exit_code == 1
     assert world("event", "obsolete", "disk_full").stdout.strip() == "event disk_full is now obsolete"
     assert world("raise", "disk_full", "-t", "x").exit_code == 1

@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Literal, cast, overload
+from typing import Any, Literal, cast, overload
 
 import peewee as pw
 
@@ -132,7 +132,8 @@ def _responsibility_warnings(event: Event) -> list[str]:
 
 
 def event_info(event: Event, lang: str = "en", with_count: bool = False) -> EventInfo:
-    """The plain view of an event."""
+    """The plain view of an event; `with_count`: with its number of tasks, of open
+    tasks and its last raise."""
     user = User.get_by_id(event.responsible_user_id) if event.responsible_user_id else None
     group = Group.get_by_id(event.responsible_group_id) if event.responsible_group_id else None
     aset = AttributeSet.get_by_id(event.attribute_set_id) if event.attribute_set_id else None
@@ -147,12 +148,30 @@ def event_info(event: Event, lang: str = "en", with_count: bool = False) -> Even
         responsible_group=group.name if group else None,
         attribute_set=aset.key if aset else None,
         obsolete=event.obsolete,
-        task_count=Task.select().where(Task.event == event.id).count() if with_count else None,
+        **(_activity(event.id) if with_count else {}),
         warnings=_responsibility_warnings(event),
         severity=severity_name(event.severity),
         subject_template=event.subject_template,
         body_template=event.body_template,
     )
+
+
+def _activity(event_id: int) -> dict[str, Any]:
+    """task_count, open_count and last_raised of one event (one query)."""
+    row = (
+        Task.select(
+            pw.fn.COUNT(Task.id), pw.fn.SUM(pw.Case(None, [(Task.status == OPEN, 1)], 0)), pw.fn.MAX(Task.last_seen_at)
+        )
+        .where(Task.event == event_id)
+        .tuples()
+        .get()
+    )
+    count, open_count, last = cast("tuple[int, int | None, object]", row)
+    return {
+        "task_count": count,
+        "open_count": int(open_count or 0),
+        "last_raised": Task.last_seen_at.python_value(last),
+    }
 
 
 def audited_fields(event: Event) -> dict[str, object]:
