@@ -73,6 +73,21 @@ async def test_help_lists_every_key_of_the_tasks_screen(seeded, app):
         assert listed["View 1–9 (tabs)"] == "1…9"
 
 
+async def test_at_80x24_the_help_scrolls_to_its_last_key_and_shows_its_closing_line(seeded, app):
+    """The list is longer than 24 rows: it scrolls inside the box (End, Page Down, the
+    wheel), and the box with its closing hint stays on the screen."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        keys, hint = app.screen.query_one("#help-keys"), app.screen.query_one("#help-hint")
+        assert keys.max_scroll_y > 0 and app.focused is keys
+        assert hint.region.bottom <= 24 and hint.region.height == 1
+        await pilot.press("end")
+        await pilot.pause()
+        assert keys.scroll_y == keys.max_scroll_y > 0
+
+
 async def test_palette_offers_the_same_actions_as_the_bindings(seeded, app):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
