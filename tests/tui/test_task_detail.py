@@ -42,6 +42,21 @@ async def test_detail_shows_every_field_and_full_description(seeded, app):
         assert app.screen.id == "tasks-screen"
 
 
+async def test_a_long_title_is_shown_whole_in_the_detail(seeded, app, actor):
+    from tasktui.services.tasks.raising import raise_task
+
+    title = "Very long title " + "abcdefghij" * 30 + " END"
+    task = raise_task(actor, "stock_diff", title)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("home")
+        screen = await open_task(pilot, task.task_id)
+        label = screen.query_one("#detail-title")
+        assert label.region.height >= 4  # wrapped, not cut with an ellipsis
+        shown = "".join(line.text for line in label.render_lines(label.region.reset_offset))
+        assert shown.replace(" ", "").endswith("END") and "…" not in shown
+
+
 async def test_done_reopen_and_assign_from_the_detail(seeded, app):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_task(pilot, 5)  # no dependency: `d` does not ask
