@@ -48,7 +48,10 @@ async def test_z_snoozes_through_the_prompt_and_the_task_leaves_the_view(seeded,
         await pilot.press("tab", *"1999-01-01T08:00", "enter")  # a past time is refused inline
         await settle(pilot)
         assert isinstance(app.screen, SnoozeScreen)
-        assert "in the past" in str(app.screen.query_one("#snooze-error").render())
+        error = app.screen.query_one("#snooze-error")
+        shown = " ".join(line.text.strip() for line in error.render_lines(error.region.reset_offset))
+        assert "in the past" in shown and shown.endswith("a snooze must end later")  # wrapped, whole
+        assert error.region.right <= app.screen.query_one("#snooze-box").region.right
         app.screen.query_one("#snooze-custom", Input).value = "4h"
         await pilot.press("enter")
         await settle(pilot)

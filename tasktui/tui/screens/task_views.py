@@ -97,7 +97,7 @@ class ViewNameScreen(ModalScreen[str | None]):
         width: 50; max-width: 95%; height: auto; border: round $accent; background: $surface; padding: 0 1;
     }
     ViewNameScreen #view-name-title { text-style: bold; }
-    ViewNameScreen #view-name-error { color: $error; }
+    ViewNameScreen #view-name-error { color: $error; width: 100%; }
     """
 
     def __init__(self, title: str, name: str = "") -> None:

@@ -104,8 +104,8 @@ class SnoozeScreen(ModalScreen["dt.datetime | None"]):
     }
     SnoozeScreen #snooze-title { text-style: bold; }
     SnoozeScreen #snooze-options { height: auto; max-height: 8; }
-    SnoozeScreen #snooze-error { color: $error; }
-    SnoozeScreen #snooze-help { color: $text-muted; }
+    SnoozeScreen #snooze-error { color: $error; width: 100%; }  /* wrapped: the whole reason */
+    SnoozeScreen #snooze-help { color: $text-muted; width: 100%; }
     """
 
     def __init__(self, count: int) -> None:

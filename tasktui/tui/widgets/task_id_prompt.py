@@ -40,7 +40,7 @@ class TaskIdPromptScreen(ModalScreen[str | None]):
     DEFAULT_CSS = """
     TaskIdPromptScreen { align: center middle; }
     TaskIdPromptScreen > Vertical { width: 64; max-width: 100%; height: auto; border: round $accent; background: $surface; padding: 0 1; }
-    TaskIdPromptScreen #prompt-error { color: $error; }
+    TaskIdPromptScreen #prompt-error { color: $error; width: 100%; }  /* wrapped: the whole reason */
     TaskIdPromptScreen #prompt-matches { height: auto; max-height: 10; border: none; }
     TaskIdPromptScreen #prompt-matches:focus { border-left: thick $accent; }
     """
