@@ -77,6 +77,20 @@ def test_channel_test_draws_the_servers_answer_visibly(team, cli, receiver):
     assert_visible(result.stdout, "channel test", "␛]0;pwned␇", "␛]52;c;cHduZWQ=␇", "<U+202E>")
 
 
+def test_a_webhook_url_with_user_and_password_sends_basic_auth(team, cli, receiver, monkeypatch):
+    """urllib takes `user:pw@` for part of the host name ("Name or service not
+    known"): the userinfo becomes an Authorization header, and never shows."""
+    import base64
+
+    monkeypatch.setenv("HOOK_URL", receiver.url("http", "/auth").replace("://", "://ops%40x:s%3Acret@"))
+    cli("notify", "channel", "add", "authd", "--url-env", "HOOK_URL")
+    result = cli("notify", "channel", "test", "authd")
+    assert result.exit_code == 0 and result.stdout.startswith("HTTP 200"), result.stderr
+    (request,) = receiver.accepted("/auth")
+    assert request.headers["Authorization"] == "Basic " + base64.b64encode(b"ops@x:s:cret").decode()
+    assert "s%3Acret" not in cli("notify", "channel", "list").stdout
+
+
 def test_channel_test_reports_refusals_and_unreachable(team, cli, receiver):
     cli("notify", "channel", "add", "gone", receiver.url("http", "/code/404"), "--store-in-db")
     cli("notify", "channel", "add", "down", receiver.url("json", "/code/503"), "--store-in-db")

@@ -84,15 +84,33 @@ def _load_apprise() -> Any:
     return _apprise
 
 
+def _without_userinfo(url: str) -> tuple[str, str | None]:
+    """The URL without `user:password@`, and the Basic Authorization header value for
+    it (urllib would take the userinfo for part of the host name)."""
+    import base64
+    import urllib.parse
+
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    host = parts.hostname or ""
+    if ":" in host:  # an IPv6 address
+        host = f"[{host}]"
+    netloc = host + (f":{parts.port}" if parts.port is not None else "")
+    user = urllib.parse.unquote(parts.username or "")
+    password = urllib.parse.unquote(parts.password or "")
+    credentials = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), f"Basic {credentials}"
+
+
 def send_webhook(url: str, text: ChannelText, timeout: float = TIMEOUT_S) -> SendOutcome:
-    """POST tasktui's JSON to a plain webhook."""
-    request = urllib.request.Request(
-        url,
-        data=text.payload.encode("utf-8"),
-        method="POST",
-        headers={"Content-Type": "application/json; charset=utf-8", "User-Agent": f"tasktui/{__version__}"},
-    )
+    """POST tasktui's JSON to a plain webhook (`user:password@` in the URL: Basic auth)."""
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": f"tasktui/{__version__}"}
     try:
+        target, authorization = _without_userinfo(url)  # (a bad port is a ValueError: below)
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        request = urllib.request.Request(target, data=text.payload.encode("utf-8"), method="POST", headers=headers)
         with urllib.request.urlopen(request, timeout=timeout) as response:
             answer = response.read(300).decode("utf-8", "replace")
             return SendOutcome(True, scrub(f"HTTP {response.status} {answer}", url))
