@@ -291,8 +291,20 @@ def _apply_closing(source: SourceInfo, signals: Sequence[Signal], results: list[
             if free:
                 acknowledge(actor, free)
         else:
-            outcome.outcome = "commented"
-            for task_id in ids:
-                add_comment(actor, task_id, comment_text(signal.note or f"{signal.action} from {source.name}"))
-            resolved += signal.action == RESOLVE
+            note = comment_text(signal.note or f"{signal.action} from {source.name}")
+            fresh = [task_id for task_id in ids if not _last_comment_is(task_id, actor.user_id, note)]
+            outcome.outcome = "commented" if fresh else "repeated"  # a replayed body adds nothing
+            for task_id in fresh:
+                add_comment(actor, task_id, note)
+            resolved += signal.action == RESOLVE and bool(fresh)
     return resolved
+
+
+def _last_comment_is(task_id: int, author_id: int, body: str) -> bool:
+    """Whether the task's latest comment is `body` by `author_id` (a replay of it)."""
+    from tasktui.models import Comment
+
+    last = (
+        Comment.select(Comment.author, Comment.body).where(Comment.task == task_id).order_by(Comment.id.desc()).first()
+    )
+    return last is not None and last.author_id == author_id and last.body == body
