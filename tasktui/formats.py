@@ -76,6 +76,26 @@ def _cell(value: Any) -> str:
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
+def cell_width(text: str) -> int:
+    """The cells `text` takes on a terminal: wide (East Asian wide and fullwidth)
+    characters two, combining marks and zero-width characters none, others one."""
+    if text.isascii():
+        return len(text)
+    import unicodedata
+
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
+
+
+def _padded(text: str, width: int) -> str:
+    """`text` filled with spaces to `width` cells."""
+    return text + " " * (width - cell_width(text))
+
+
 def fit_widths(natural: list[int], minimum: list[int], available: int) -> list[int]:
     """Widths (in cells, without padding) for columns whose content needs `natural`
     cells, so that together they take at most `available` cells.
@@ -114,7 +134,17 @@ MIN_FITTED_CELL = 6
 
 
 def _fitted(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+    """`text` cut to `width` cells, with "…" when cut."""
+    if cell_width(text) <= width:
+        return text
+    kept, used = [], 0
+    for ch in text:
+        cells = cell_width(ch)
+        if used + cells > width - 1:
+            break
+        kept.append(ch)
+        used += cells
+    return "".join(kept) + "…" if width > 0 else ""
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int | None = None) -> str:
@@ -122,7 +152,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str], width: int | N
     it fits the width: the widest columns are cut with "…", and a row is never wrapped
     (a line that still does not fit is cut at the edge)."""
     cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    natural = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    natural = [max([len(c)] + [cell_width(row[i]) for row in cells]) for i, c in enumerate(columns)]
     width = width or terminal_width()
     widths = _table_widths(natural, columns, width)
     return "\n".join(_table_line(row, widths, width) for row in [[c.upper() for c in columns], *cells])
@@ -137,7 +167,7 @@ def streamed_table(
     natural = [len(c) for c in columns]
     for r in rows():
         for i, c in enumerate(columns):
-            natural[i] = max(natural[i], len(_cell(r.get(c))))
+            natural[i] = max(natural[i], cell_width(_cell(r.get(c))))
     width = width or terminal_width()
     widths = _table_widths(natural, columns, width)
     yield _table_line([c.upper() for c in columns], widths, width)
@@ -153,7 +183,7 @@ def _table_widths(natural: list[int], columns: Sequence[str], width: int | None)
 
 
 def _table_line(row: list[str], widths: list[int], width: int | None) -> str:
-    line = "  ".join(_fitted(v, w).ljust(w) for v, w in zip(row, widths)).rstrip()
+    line = "  ".join(_padded(_fitted(v, w), w) for v, w in zip(row, widths)).rstrip()
     return _fitted(line, width) if width else line
 
 

@@ -15,7 +15,7 @@ from tasktui.cli.state import check_format_in, parse_id, state
 from tasktui.web.addresses import DEFAULT_LISTEN
 
 web_app = typer.Typer(
-    help="Serve the TUI to browsers (needs the extra: pip install 'tasktui[web]').",
+    help="Serve the TUI to browsers (needs the extra: pip install 'tasktui\\[web]').",  # \\[ keeps Rich from reading [web] as markup
     invoke_without_command=True,
 )
 token_app = typer.Typer(help="Login tokens of browser mode: add, list, revoke.", no_args_is_help=True)

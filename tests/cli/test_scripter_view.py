@@ -110,6 +110,22 @@ def test_a_table_fits_the_width_cutting_the_widest_column_and_never_wrapping():
     assert len(formats.table(rows, ["id", "title", "event"], width=None).split("\n")[1]) > 80  # a pipe: whole rows
 
 
+def test_columns_line_up_by_terminal_cells_with_wide_and_combining_characters():
+    """CJK and fullwidth characters take two cells, a combining accent none: the
+    columns after them line up on a terminal, and a cut never splits the width."""
+    rows = [
+        {"id": 1, "title": "Live raise 实时", "event": "plain"},
+        {"id": 2, "title": "Wide ＦＵＬＬＷＩＤＴＨ　ｔｉｔｌｅ", "event": "plain"},
+        {"id": 3, "title": "cafe\u0301 ok", "event": "x"},
+    ]
+    for width in (None, 30):
+        lines = formats.table(rows, ["id", "title", "event"], width=width).split("\n")
+        starts = {formats.cell_width(line[: line.rindex(" ") + 1]) for line in lines}
+        assert len(starts) == 1, lines  # the last column starts at the same cell on every line
+        if width:
+            assert all(formats.cell_width(line) <= width for line in lines) and "…" in lines[2]
+
+
 @pytest.fixture
 def stocked(cli):
     assert cli("init").exit_code == 0
