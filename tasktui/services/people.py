@@ -59,11 +59,19 @@ def _user_info(user: User) -> UserInfo:
     return UserInfo(user.id, user.login, user.display_name, user.email, user.active, groups)
 
 
+def check_display_name(display_name: str | None) -> None:
+    """A display name is one line (as a title: a newline is refused, not joined) of at
+    most MAX_DISPLAY_NAME characters."""
+    check_length(display_name, MAX_DISPLAY_NAME, "a display name")
+    if display_name is not None and "\n" in display_name:
+        raise Invalid("a display name must be one line")
+
+
 def add_user(login: str, display_name: str = "", email: str | None = None, *, actor: Actor | None = None) -> UserInfo:
     """Register a user; a login already taken is refused. Recorded in the audit log."""
     login = check_login(login)
     email = check_email(email)
-    check_length(display_name, MAX_DISPLAY_NAME, "a display name")
+    check_display_name(display_name)
     with write_transaction():
         lock_keys([f"user:{login}"])  # concurrent creators of one name take turns (PostgreSQL)
         if User.select().where(User.login == login).exists():
@@ -83,7 +91,7 @@ def edit_user(
 ) -> UserInfo:
     """Change a user's display name, email (empty string clears it) or active flag;
     each changed field is recorded in the audit log."""
-    check_length(display_name, MAX_DISPLAY_NAME, "a display name")
+    check_display_name(display_name)
     with write_transaction():
         user = get_user(login)
         before = _audited(user)

@@ -4,6 +4,8 @@ edit/delete — as services and as `tasktui user delete|merge`, `group edit|dele
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tasktui.errors import Invalid, NotFound, Refused
@@ -118,3 +120,14 @@ def test_cli_user_delete_merge_and_group_edit_delete(cli):
     assert cli("group", "edit", "operations").exit_code == 2
     assert cli("group", "delete", "operations").stdout.strip() == "deleted group operations"
     assert cli("group", "delete", "operations").exit_code == 3
+
+
+def test_a_display_name_is_one_line(cli):
+    """A newline in a display name is refused, as in a title (README); a tab or CR is
+    cleaned to a space."""
+    refused = cli("user", "add", "nl", "--name", "a\nb")
+    assert refused.exit_code == 2 and "a display name must be one line" in refused.stderr
+    assert cli("user", "add", "tab", "--name", "a\tb\rc").exit_code == 0
+    assert cli("user", "edit", "tab", "--name", "x\ny").exit_code == 2
+    users = {u["login"]: u for u in json.loads(cli("user", "list", "--format", "json").stdout)}
+    assert users["tab"]["display_name"] == "a b c" and "nl" not in users  # nothing was added
