@@ -24,12 +24,13 @@ from tasktui.cli.tasks import (
     STATUS_OPTION,
     task_filter,
 )
+from tasktui.errors import Invalid
 from tasktui.text_safety import visible_line
 
 
 def export(
     ctx: typer.Context,
-    path: Path = typer.Argument(..., help="File to write (.csv or .json)."),
+    path: Path = typer.Argument(..., help="File to write (.csv or .json); - writes to stdout (with --format)."),
     fmt: Optional[str] = typer.Option(None, "--format", "-f", help="csv or json (default: from the file name)."),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing file."),
     assigned: str = ASSIGNED_OPTION,
@@ -48,10 +49,15 @@ def export(
     sort: str = SORT_OPTION,
     ascending: bool = ASCENDING_OPTION,
 ) -> None:
-    """Export every task matching the filters (as `task list`) to a CSV or JSON file."""
+    """Export every task matching the filters (as `task list`) to a CSV or JSON file,
+    or with `-` to stdout (e.g. `tasktui export - -f json | ssh other tasktui import -`)."""
     from tasktui.services.transfer.export import check_destination, export_tasks, format_for
 
-    check_destination(path, force)
+    to_stdout = str(path) == "-"
+    if to_stdout and fmt is None:
+        raise Invalid("export to stdout (-) needs --format csv or --format json")
+    if not to_stdout:
+        check_destination(path, force)
     format_for(path, fmt)
     actor = state(ctx).open()
     flt = task_filter(
@@ -64,6 +70,17 @@ def export(
             sys.stderr.write(f"\rexporting: {done:,}/{total:,} tasks")
             sys.stderr.flush()
 
+    if to_stdout:
+        from tasktui.services.transfer.export import write_tasks
+
+        chosen = format_for(path, fmt)
+        count = write_tasks(sys.stdout, flt, chosen, sort, not ascending, actor.lang, progress)
+        sys.stdout.flush()
+        if show_progress:
+            sys.stderr.write("\n")
+        # the data is on stdout: the summary goes to stderr
+        typer.echo(f"exported {count} task{'' if count == 1 else 's'} to stdout ({chosen})", err=True)
+        return
     result = export_tasks(flt, path, fmt, sort, not ascending, actor.lang, overwrite=force, progress=progress)
     if show_progress:
         sys.stderr.write("\n")

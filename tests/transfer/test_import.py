@@ -3,7 +3,9 @@ all or nothing, importing twice, dedup keys, unknown people, history, no email."
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -60,6 +62,24 @@ def test_round_trip_keeps_every_field(source, target, tmp_path):
     by_title = {r["title"]: r["id"] for r in after}
     assert {m["old_id"]: m["new_id"] for m in mapping} == {r["id"]: by_title[r["title"]] for r in exported}
     assert [r["id"] for r in after] == sorted(r["id"] for r in after)
+
+
+def test_export_to_stdout_and_import_from_stdin_round_trip(source, target, tmp_path):
+    """`tasktui export - -f json | tasktui import -`: the data on stdout, the summary
+    on stderr; the same tasks as through a file."""
+    refused = source("export", "-")
+    assert refused.exit_code == 2 and "needs --format csv or --format json" in refused.stderr
+    piped = source("export", "-", "--format", "json", "--status", "all")
+    assert piped.exit_code == 0 and piped.stderr.strip() == "exported 6 tasks to stdout (json)"
+    assert len(json.loads(piped.stdout)) == 6
+    assert not (tmp_path / "-").exists()
+    imported = target("import", "-", input=piped.stdout)
+    assert imported.exit_code == 0, imported.stderr
+    assert imported.stdout.splitlines()[-1] == "imported 6 tasks from stdin"
+    assert _without_ids(task_list(target)) == _without_ids(task_list(source))
+    csv_out = source("export", "-", "-f", "csv", "--status", "all")
+    assert csv_out.exit_code == 0 and csv_out.stdout.startswith("id,created_at,")
+    assert len(list(csv.reader(io.StringIO(csv_out.stdout)))) == 7  # the header and 6 tasks
 
 
 def test_json_mapping_and_history_name_the_file_and_the_actor(source, target, tmp_path):

@@ -236,11 +236,12 @@ def read_file(path: Path) -> ImportSpool:
     closes it: `with read_file(path) as spool`); a file that is not one, or has bad
     records, is ImportRejected (exit 2) listing every bad record. The file is read
     record by record (`json_stream`), each record at most MAX_IMPORT_RECORD, so
-    `/dev/zero` or a huge record is refused at once, in flat memory."""
+    `/dev/zero` or a huge record is refused at once, in flat memory. The path `-` is
+    stdin (named "stdin" in messages and history)."""
     path = Path(path).expanduser()
     if path.suffix.lower() == ".csv":
         raise Invalid(f"{path.name}: {CSV_REFUSED}")
-    spool = ImportSpool(path.name)
+    spool = ImportSpool(STDIN_NAME if str(path) == "-" else path.name)
     try:
         _read_into(path, spool)
     except BaseException:
@@ -249,13 +250,21 @@ def read_file(path: Path) -> ImportSpool:
     return spool
 
 
+#: How messages and history name an import read from stdin (`tasktui import -`).
+STDIN_NAME = "stdin"
+
+
 def _read_into(path: Path, spool: ImportSpool) -> None:
+    import contextlib
+    import sys
+
     from tasktui.json_stream import NotAnArray, NotJson, iter_json_array
 
     problems: list[Problem] = []
+    name = spool.source
     try:
-        with open(path, "rb") as stream:
-            for index, item in enumerate(iter_json_array(stream, MAX_IMPORT_RECORD, path.name), start=1):
+        with contextlib.nullcontext(sys.stdin.buffer) if str(path) == "-" else open(path, "rb") as stream:
+            for index, item in enumerate(iter_json_array(stream, MAX_IMPORT_RECORD, name), start=1):
                 try:
                     record = parse_record(index, item)
                 except TaskTuiError as e:
@@ -271,15 +280,15 @@ def _read_into(path: Path, spool: ImportSpool) -> None:
         raise Invalid(f"cannot read {path}: {e.strerror}") from None
     except NotJson as e:
         if e.head.lstrip().startswith("id,created_at,"):
-            raise Invalid(f"{path.name}: {CSV_REFUSED}") from None
+            raise Invalid(f"{name}: {CSV_REFUSED}") from None
         raise
     except NotAnArray as e:
         raise Invalid(
-            f"{path.name}: expected a JSON array of tasks (as 'tasktui export --format json' writes), "
+            f"{name}: expected a JSON array of tasks (as 'tasktui export --format json' writes), "
             f"not a JSON {type(e.value).__name__}"
         ) from None
     if problems:
-        raise ImportRejected(path.name, problems)
+        raise ImportRejected(name, problems)
     spool.flush()
 
 
