@@ -121,6 +121,21 @@ def json_safe(text: str) -> str:
     return re.sub(_UNSAFE_IN_JSON, lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+#: Link schemes tasktui opens in a browser (a task link comes from a script: no
+#: `javascript:`, `data:` or `file:`), in the terminal and in browser mode alike.
+OPEN_URL_SCHEMES = ("http", "https", "mailto")
+
+
+def openable_link(url: str) -> bool:
+    """Whether `url` may be opened in a browser (its scheme is in OPEN_URL_SCHEMES)."""
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url.strip()).scheme.lower() in OPEN_URL_SCHEMES
+    except ValueError:
+        return False
+
+
 def csv_cell(value: str) -> str:
     """A CSV cell that is safe to print and to open in a spreadsheet: controls
     visible (newlines and tabs kept, CSV quotes them), and a leading `=`, `+`,

@@ -29,14 +29,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from string import Template
-from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 from aiohttp.abc import AbstractAccessLogger
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
-from tasktui.text_safety import visible_line
+from tasktui.text_safety import openable_link, visible_line
 from tasktui.web.addresses import Listen, PublicUrl, allowed_host, host_name
 from tasktui.web.session_process import LOGIN_ENV, REMOTE_ENV, SERVER_PID_ENV
 
@@ -51,8 +50,6 @@ MAX_REMEMBERED_SESSIONS = 1000
 QUIT_GRACE_S = 3.0
 #: How often open app sessions are checked against their token (revoked: closed).
 RECHECK_S = 5.0
-#: Link schemes the app may open in the browser (no `javascript:` or `data:`).
-OPEN_URL_SCHEMES = ("http", "https", "mailto")
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -163,7 +160,7 @@ class SessionApp(AppService):
             return
         if meta.get("type") == "open_url":
             url = str(meta.get("url", ""))
-            if urlsplit(url).scheme.lower() not in OPEN_URL_SCHEMES:
+            if not openable_link(url):
                 log.warning("refused to open a link that is not http(s) or mailto: %s", visible_line(url)[:100])
                 return
         await super().on_meta(data)

@@ -57,6 +57,28 @@ async def test_a_long_title_is_shown_whole_in_the_detail(seeded, app, actor):
         assert shown.replace(" ", "").endswith("END") and "…" not in shown
 
 
+async def test_only_http_and_mailto_links_are_opened(seeded, app, actor, monkeypatch):
+    """A link comes from a script: `l` opens http(s) and mailto only, and says so."""
+    from tasktui.services.tasks.raising import raise_task
+
+    opened: list[str] = []
+    monkeypatch.setattr(type(app), "open_url", lambda self, url, **kw: opened.append(url))
+    monkeypatch.setattr("tasktui.tui.screens.task_detail.browser_available", lambda: True)
+    odd = raise_task(actor, "stock_diff", "odd link", link="javascript:alert(document.cookie)")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("home")
+        await open_task(pilot, odd.task_id)
+        await pilot.press("l")
+        await pilot.pause()
+        assert opened == [] and any("Not opened: only http(s) and mailto" in n for n in notifications(app))
+        await pilot.press("escape")
+        await open_task(pilot, 1)
+        await pilot.press("l")
+        await pilot.pause()
+        assert opened == ["https://shop.example/orders/1"]
+
+
 async def test_done_reopen_and_assign_from_the_detail(seeded, app):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_task(pilot, 5)  # no dependency: `d` does not ask

@@ -21,6 +21,7 @@ from tasktui.formats import local
 from tasktui.services.tasks import detail as detail_service
 from tasktui.services.tasks.detail import HistoryEntry, TaskDetail, TaskRef
 from tasktui.services.tasks.transitions import BulkResult
+from tasktui.text_safety import openable_link
 from tasktui.tui.common.task_actions import USER_PREFIX, TaskActions
 from tasktui.tui.screens.help import ScreenWithHelp
 from tasktui.tui.terminal_safety import visible_line, visible_text
@@ -340,6 +341,12 @@ class TaskDetailScreen(TaskActions, ScreenWithHelp):
         """Open the link in the browser."""
         if self.detail and self.detail.link:
             link = visible_line(self.detail.link)
+            if not openable_link(self.detail.link):
+                self.notify(
+                    f"Not opened: only http(s) and mailto links open from tasktui (y copies it)\n{link}",
+                    severity="warning", markup=False, timeout=10,
+                )  # fmt: skip
+                return
             if not (self.app.is_web or browser_available()):
                 self.notify(f"No browser can be opened here: y copies the link\n{link}", markup=False, timeout=10)
                 return
