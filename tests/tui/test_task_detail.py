@@ -79,6 +79,24 @@ async def test_only_http_and_mailto_links_are_opened(seeded, app, actor, monkeyp
         assert opened == ["https://shop.example/orders/1"]
 
 
+async def test_back_from_the_detail_the_cursor_is_on_its_task_after_done_and_reopen(seeded, app):
+    """Done takes the task out of the open view (the cursor moved to its neighbour),
+    reopen brings it back: Esc lands on the task that was open in the detail."""
+    async with app.run_test(size=(100, 30)) as pilot:
+        await open_task(pilot, 5)
+        await pilot.press("d")
+        await settle(pilot)
+        app.poll_changes()  # the live refresh (each second) reloads the list behind the detail
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        app.poll_changes()
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen.id == "tasks-screen" and app.screen.table.current_row.id == 5
+
+
 async def test_done_reopen_and_assign_from_the_detail(seeded, app):
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await open_task(pilot, 5)  # no dependency: `d` does not ask

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
+from tasktui.lazy_typing import TYPE_CHECKING
 from tasktui.services.context import get_setting, set_setting
 from tasktui.services.tasks.counts import count_tasks
 from tasktui.services.tasks.filters import TaskFilter
@@ -38,6 +39,9 @@ from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, COLUMNS_SETTING, SORT_SETTING, parse_columns, parse_sort
 from tasktui.tui.widgets.task_table import TaskTable
 from tasktui.tui.widgets.task_window import Query
+
+if TYPE_CHECKING:
+    from tasktui.tui.screens.task_detail import TaskDetailScreen
 from tasktui.tui.widgets.view_tabs import ViewTabs
 
 #: Typing in the search box waits this long for the next key before querying.
@@ -125,6 +129,8 @@ class TasksScreen(
         self.event_id: int | None = None
         self.event_identifier = ""
         self.event_label = ""
+        #: The detail opened from this screen (its last task gets the cursor on return).
+        self._detail: TaskDetailScreen | None = None
         self.status = "open"
         #: The triage filter (issue 17): severity ranks, acknowledged, snoozed.
         self.severities: tuple[int, ...] = ()
@@ -383,7 +389,15 @@ class TasksScreen(
 
         if self.app.screen is not self:  # a second click or Enter of a burst: the detail is open
             return
-        self.app.push_screen(TaskDetailScreen(event.task_id, self.table.neighbour))
+        self._detail = TaskDetailScreen(event.task_id, self.table.neighbour)
+        self.app.push_screen(self._detail)
+
+    def on_screen_resume(self) -> None:
+        """Back from the detail: the cursor is on the task it showed last, even when
+        that task left the view meanwhile and came back (done, then reopened)."""
+        detail, self._detail = self._detail, None
+        if detail is not None and self.query(TaskTable):
+            self.table.reload(anchor_id=detail.task_id)
 
     def data_changed(self) -> None:
         """Another process (or a worker) changed the data: refresh count, window and tabs

@@ -152,14 +152,16 @@ class TaskTable(TaskFeed, TaskCells, ScrollView, can_focus=True):
         self.scroll_to(y=0, animate=False, immediate=True)
         self._reload(query, None, self._visible_range(0))
 
-    def reload(self) -> None:
+    def reload(self, anchor_id: int | None = None) -> None:
         """Fetch the count and the visible rows again (the data changed), keeping the
-        cursor on the same task and the selection as it is."""
+        cursor on the same task (or on `anchor_id` when it is in the view) and the
+        selection as it is."""
         if self.task_query is None:
             return
         self.generation += 1
-        current = self.current_row
-        anchor_id = current.id if current else None
+        if anchor_id is None:
+            current = self.current_row
+            anchor_id = current.id if current else None
         self._reload(self.task_query, anchor_id, self._visible_range(self.cursor))
 
     def _set_new_above(self, count: int) -> None:
