@@ -80,8 +80,12 @@ def test_the_os_login_is_registered_on_first_use(run):
     assert [(a["key"], a["action"], a["new"]) for a in audit] == [(os_login, "register", "first use")]
 
 
-def test_the_tui_follows_the_same_rule(run):
-    """`tasktui --user ghost` with no command would start the TUI: it stops first."""
+def test_the_tui_follows_the_same_rule(run, monkeypatch):
+    """`tasktui --user ghost` with no command would start the TUI: it stops first
+    (in a terminal: the runner has none, which the TUI would say first)."""
+    from tasktui.cli import tui_command
+
+    monkeypatch.setattr(tui_command, "check_terminal", lambda: None)
     run("init")
     result = run("--user", "ghost")
     assert result.exit_code == 3 and "unknown user 'ghost'" in result.stderr
