@@ -92,6 +92,23 @@ async def test_sort_and_columns_are_remembered_per_user(seeded, app, db_path):
         assert "created" not in table.chosen_columns
 
 
+async def test_sorting_by_severity_starts_with_critical_and_its_header_keeps_the_arrow(seeded, app, actor):
+    """As `task list --sort severity`: most severe first; the narrow Sv header shows
+    its arrow ("S▼"), not an ellipsis."""
+    from tasktui.services.tasks.raising import raise_task
+
+    critical = raise_task(actor, "stock_diff", "on fire", severity=4).task_id
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TaskTable)
+        await pilot.press("s", *"severity", "enter")
+        await settle(pilot)
+        assert table.task_query.sort == "severity" and table.task_query.descending
+        assert table.current_row.id == critical
+        header = "".join(segment.text for segment in table.render_line(0))
+        assert "S▼" in header and "S…" not in header
+
+
 async def test_bulk_actions_on_a_selection_report_changed_and_skipped(seeded, app):
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)

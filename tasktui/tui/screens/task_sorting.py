@@ -19,6 +19,16 @@ else:
     _Base = object
 
 
+#: Columns whose first sort is descending: newest, most and most severe first (as
+#: `task list --sort` gives them); text columns start from A.
+DESCENDING_FIRST = frozenset({"created", "id", "done_at", "last_seen", "occurrences", "severity"})
+
+
+def first_direction(key: str) -> bool:
+    """Whether a sort newly chosen on `key` starts descending."""
+    return key in DESCENDING_FIRST
+
+
 class SortAndColumns(_Base):
     """Sort and visible columns of the tasks screen."""
 
@@ -28,7 +38,7 @@ class SortAndColumns(_Base):
 
         def chosen(key: str | None) -> None:
             if key:
-                self.set_sort(key, self.descending if key == self.sort else key in ("created", "id", "done_at"))
+                self.set_sort(key, self.descending if key == self.sort else first_direction(key))
 
         self.app.push_screen(PickerScreen("Sort by", items, current=self.sort), chosen)
 

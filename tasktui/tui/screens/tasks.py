@@ -31,7 +31,7 @@ from tasktui.tui.screens.task_filters import (
 )
 from tasktui.tui.screens.task_links import OtherScreens
 from tasktui.tui.screens.task_pages import TaskPagesMixin
-from tasktui.tui.screens.task_sorting import SortAndColumns
+from tasktui.tui.screens.task_sorting import SortAndColumns, first_direction
 from tasktui.tui.screens.task_views import ViewActions
 from tasktui.tui.screens.triage import TriageActions, triage_summary
 from tasktui.tui.widgets.filter_bar import FilterBar, FilterSummary
@@ -344,7 +344,7 @@ class TasksScreen(
 
     @on(TaskTable.SortRequested)
     def _header_clicked(self, event: TaskTable.SortRequested) -> None:
-        self.set_sort(event.key, not self.descending if event.key == self.sort else True)
+        self.set_sort(event.key, not self.descending if event.key == self.sort else first_direction(event.key))
 
     def _save_setting(self, key: str, value: str) -> None:
         self.app.backend.run(set_setting, self.actor, key, value, owner=self, group="tasks-settings")

@@ -110,7 +110,9 @@ class TaskCells:
         self._header_ranges = []
         x = GUTTER
         for column, w in zip(columns, widths):
-            label = column.label + (arrow if column.sort_key == sort else "")
+            label = column.label
+            if column.sort_key == sort:  # a narrow column keeps the arrow, not an ellipsis ("S▼", not "S…")
+                label = (label if cell_len(label) + 1 <= w else set_cell_size(label, max(0, w - 1))) + arrow
             labels.append(self._cell(label, w, column.align_right))
             self._header_ranges.append((x, x + w, column.sort_key))
             x += w + 1
