@@ -104,6 +104,21 @@ async def test_footer_follows_the_focus(seeded, app):
         assert len(bar.lines(bar.size.width)) == before
 
 
+async def test_in_the_comment_field_a_punctuation_key_is_not_offered(seeded, app):
+    """`-` removes a dependency, but in the comment field it types a dash: the bar
+    does not offer it there (letters were already left out)."""
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, TaskDetailScreen)
+        assert "Remove dependency" in [d for _k, d in footer_keys(app.screen)]
+        await pilot.press("c")
+        await settle(pilot)
+        in_field = footer_keys(app.screen)
+        assert "Remove dependency" not in [d for _k, d in in_field] and ("esc", "Back") in in_field, in_field
+
+
 async def test_click_on_a_key_presses_it(seeded, app):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)

@@ -57,14 +57,38 @@ def shown_keys(screen: Screen) -> list[KeyItem]:
         key=lambda entry: rank.get(id(entry.node), 1),
     )
     items: dict[tuple[int, str], KeyItem] = {}
+    focused = screen.focused
     for node, binding, enabled, _tooltip in active:
         if binding.key == app.COMMAND_PALETTE_BINDING:
             continue
+        if focused is not None and node is not focused and _types_into(focused, binding.key):
+            continue  # in a text field this key types itself ("-" in a comment), it does not act
         items.setdefault(
             (id(node), binding.action),
             KeyItem(binding.key, app.get_key_display(binding), binding.description, enabled),
         )
     return list(items.values())
+
+
+def _character(key: str) -> str | None:
+    """The character a key name types ("minus" -> "-"), or None."""
+    from textual.keys import _character_to_key, key_to_character
+
+    global _PUNCTUATION
+    if _PUNCTUATION is None:
+        import string
+
+        _PUNCTUATION = {_character_to_key(c): c for c in string.punctuation}
+    return _PUNCTUATION.get(key) or key_to_character(key)
+
+
+_PUNCTUATION: dict[str, str] | None = None
+
+
+def _types_into(widget: Widget, key: str) -> bool:
+    """Whether `key`, pressed in `widget` (a text field), is typed into it."""
+    character = _character(key)
+    return character is not None and character.isprintable() and widget.check_consume_key(key, character)
 
 
 def palette_key(screen: Screen) -> KeyItem | None:
