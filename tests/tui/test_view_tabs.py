@@ -77,6 +77,22 @@ async def test_number_keys_take_a_views_filters_and_a_change_marks_the_tab(seede
         assert table.total == 12 and any("No view 7" in n.message for n in app._notifications)
 
 
+async def test_a_click_on_a_tab_takes_its_view(seeded, app, actor):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one(TaskTable)
+        tabs = app.screen.query_one(ViewTabs)
+        line = _line(app)
+        x = line.index("2 Unassigned") + 3  # a cell inside the second tab (the widget pads by 1)
+        await pilot.click(ViewTabs, offset=(x + 1, 0))
+        await settle(pilot)
+        assert "[2 Unassigned 6]" in _line(app) and table.total == 6
+        await pilot.click(ViewTabs, offset=(_line(app).index("4 All open") + 2, 0))
+        await settle(pilot)
+        assert "[4 All open 12]" in _line(app) and table.total == 12
+        assert tabs.region.height == 1
+
+
 async def test_a_view_takes_its_event_sort_text_and_columns(seeded, app, actor):
     save_view(actor, "Stock", ViewSpec(event="stock_diff", status="all", sort="id", descending=False,
                                        text="SKU", columns=("id", "title")))  # fmt: skip

@@ -207,6 +207,10 @@ class ViewActions(_Base):
         active = names.index(self.active_view) if self.active_view in names else None
         self.view_tabs().show(tabs, active, self.view_modified())
 
+    def on_view_tabs_clicked(self, event: ViewTabs.Clicked) -> None:  # by name: `@on` skips mixins
+        """A click on a tab chooses its view, as its number key does."""
+        self.action_switch_view(event.position)
+
     def action_switch_view(self, position: int) -> None:
         """Take the filters, sort and columns of the Nth view (a tab)."""
         if position > len(self.views):

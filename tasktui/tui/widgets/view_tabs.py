@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
+from textual import events
+from textual.message import Message
 from textual.widget import Widget
 
 from tasktui.text_safety import visible_line
@@ -85,11 +87,20 @@ class ViewTabs(Widget):
     ViewTabs { height: 1; width: 1fr; padding: 0 1; color: $text-muted; }
     """
 
+    class Clicked(Message):
+        """A tab was clicked: `position` is its number (1 for the first)."""
+
+        def __init__(self, position: int) -> None:
+            super().__init__()
+            self.position = position
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.tabs: list[Tab] = []
         self.active: int | None = None
         self.modified = False
+        #: (first cell, end cell, tab index) of each tab drawn, for clicks.
+        self._ranges: list[tuple[int, int, int]] = []
 
     def show(self, tabs: list[Tab], active: int | None, modified: bool) -> None:
         """Draw `tabs`, `active` (an index, or None) marked, with `*` when `modified`."""
@@ -108,13 +119,26 @@ class ViewTabs(Widget):
         labels = self.labels()
         start, end = fit([cell_len(label) for label in labels], self.active, self.content_size.width or 78)
         line = Text(no_wrap=True, overflow="ellipsis")
+        self._ranges = []
         if start:
             line.append("‹ ")
         for i in range(start, end):
             style = "bold reverse" if i == self.active else ("bold" if not self.tabs[i].failed else "bold red")
+            x = line.cell_len
             line.append(labels[i], style=style)
+            self._ranges.append((x, line.cell_len, i))
             if i + 1 < end:
                 line.append(" ")
         if end < len(labels):
             line.append(f" +{len(labels) - end} ›")
         return line
+
+    def on_click(self, event: events.Click) -> None:
+        """A click on a tab chooses its view, as its number key does."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return
+        for first, end, index in self._ranges:
+            if first <= offset.x < end:
+                self.post_message(self.Clicked(index + 1))
+                return
