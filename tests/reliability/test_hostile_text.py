@@ -201,3 +201,31 @@ def test_comments_events_manifests_and_people_are_cleaned(noted, tmp_path):
     users = {u["login"]: u for u in json.loads(cli("user", "list", "-f", "json").stdout)}
     groups = {g["name"]: g for g in json.loads(cli("group", "list", "-f", "json").stdout)}
     assert (users["eve"]["display_name"], groups["night"]["description"]) == (CLEAN_TITLE, CLEAN_TEXT)
+
+
+def test_attribute_labels_choices_groups_and_set_names_are_cleaned(cli):
+    """Names shown in every table and the TUI: cleaned on the way in like event and
+    display names (escape sequences and control characters gone)."""
+    assert cli("attribute", "add", "note", "--label", f"Note{OSC0}{CSI}X", "--type", "text").exit_code == 0
+    added = cli(
+        "attribute",
+        "add",
+        "colour",
+        "--label",
+        "Colour",
+        "--type",
+        "choice",
+        "--choice",
+        f"red{OSC52}",
+        "--choice",
+        "blue",
+    )
+    assert added.exit_code == 0, added.stderr
+    note = json.loads(cli("attribute", "show", "note", "--format", "json").stdout)
+    colour = json.loads(cli("attribute", "show", "colour", "--format", "json").stdout)
+    assert note["label_en"] == "NoteX" and colour["choices"] == ["red", "blue"]
+    created = cli("attribute", "set", "add", "odd", "--name", f"Odd{OSC0}set", "--attr", "note")
+    assert created.exit_code == 0, created.stderr
+    sets = json.loads(cli("attribute", "set", "list", "--format", "json").stdout)
+    assert [s["name"] for s in sets if s["key"] == "odd"] == ["Oddset"]
+    assert cli("attribute", "add", "two", "--label", "a\nb", "--type", "text").exit_code == 2  # one line

@@ -17,6 +17,7 @@ from tasktui.errors import Invalid, NotFound
 from tasktui.limits import MAX_CHOICES, MAX_LABEL
 from tasktui.models import AttributeDef, AttributeGroup, AttributeSet, AttributeSetItem
 from tasktui.services.events.definitions import identifier_problem
+from tasktui.text_safety import clean_line
 
 #: "Not given" for keyword arguments where None means "clear it".
 UNSET: object = object()
@@ -40,8 +41,11 @@ def check_label(label: str | None, lang: str, required: Literal[True]) -> str: .
 @overload
 def check_label(label: str | None, lang: str, required: bool) -> str | None: ...
 def check_label(label: str | None, lang: str, required: bool) -> str | None:
-    """A label is one line of at most MAX_LABEL characters; an empty one is None
-    (Invalid when `required`, as the English label is)."""
+    """A label is one line of at most MAX_LABEL characters, cleaned like every name
+    (escape sequences and control characters removed: text_safety); an empty one is
+    None (Invalid when `required`, as the English label is)."""
+    if label is not None and "\n" not in label:
+        label = clean_line(label)
     label = (label or "").strip()
     if not label:
         if required:
@@ -56,7 +60,7 @@ def check_choices(choices: Iterable[str]) -> list[str]:
     """Choices are distinct (ignoring case), one line each, without surrounding spaces."""
     result: list[str] = []
     for raw in choices:
-        choice = raw.strip()
+        choice = (raw if "\n" in raw else clean_line(raw)).strip()  # a newline stays refused below
         if not choice or "\n" in choice or len(choice) > MAX_LABEL:
             raise Invalid(f"invalid choice {raw!r}: a choice is one non-empty line of at most {MAX_LABEL} characters")
         if any(c.casefold() == choice.casefold() for c in result):
