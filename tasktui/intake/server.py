@@ -349,7 +349,11 @@ def apply_batch(work: Sequence[Work]) -> list[tuple[str, dict] | Exception]:
                 source = group[0][1]
                 outcomes = apply_bodies(source, [signals for _i, _s, signals, _f in group])
                 for (index, _s, _signals, finish), outcome in zip(group, outcomes):
-                    done[index] = outcome if isinstance(outcome, Exception) else (source.name, finish(outcome))
+                    done[index] = (
+                        _of_source(outcome, source.name)
+                        if isinstance(outcome, Exception)
+                        else (source.name, finish(outcome))
+                    )
     except Exception as e:
         if len(prepared) == 1 or isinstance(e, Unavailable | pw.OperationalError | pw.InterfaceError):
             for index, *_rest in prepared:  # busy or unusable: the senders retry them all
@@ -359,11 +363,17 @@ def apply_batch(work: Sequence[Work]) -> list[tuple[str, dict] | Exception]:
             try:
                 answers[index] = (source.name, finish(apply_signals(source, signals)))
             except Exception as one:
-                answers[index] = one
+                answers[index] = _of_source(one, source.name)
         return _answered(answers)
     for index, answer in done.items():
         answers[index] = answer
     return _answered(answers)
+
+
+def _of_source(error: Exception, name: str) -> Exception:
+    """`error`, marked with the source it was refused for (the request log names it)."""
+    error.intake_source = name  # type: ignore[attr-defined]
+    return error
 
 
 def _answered(answers: list[tuple[str, dict] | Exception | None]) -> list[tuple[str, dict] | Exception]:
@@ -415,6 +425,7 @@ def make_app(intake: Intake, *, metrics_open: bool = False) -> web.Application:
         except Exception as e:  # every error becomes a reply, never a traceback
             if os.environ.get("TASKTUI_DEBUG"):
                 traceback.print_exc()
+            request[SOURCE_KEY] = getattr(e, "intake_source", "-")  # known once its token was
             return _failure_reply(request, failure_of(e), pagerduty=pd)
         request[SOURCE_KEY] = source
         return _reply(202 if pd else 200, data)

@@ -181,6 +181,10 @@ def test_generic_json_raise_and_resolve(cli, start_server):
     assert "unknown event 'gone'" in unknown.json["result"]["warning"]
     refused = server.post("/intake/json", {"title": "t", "assignee": "nobody"}, token)
     assert refused.status == 422 and "nobody" in refused.json["message"]
+    time.sleep(0.2)
+    assert " POST /intake/json 422 " in server.log() and [
+        line for line in server.log().splitlines() if " 422 " in line and "source=scripts" in line
+    ]  # a refused request of a known source names it in the request log
     bad = server.post("/intake/json", {"title": "t", "colour": 1}, token)
     assert bad.status == 400 and "unknown key 'colour'" in bad.json["message"]
     resolved = server.post("/intake/json", {"status": "resolved", "dedup_key": "sync"}, token)
