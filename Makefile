@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 LSTAMP := $(VENV)/.installed-lint
 #: The core that mypy checks (the TUI and the CLI follow Textual's and Typer's types loosely).
-CORE   := tasktui/records.py tasktui/deferred.py tasktui/lazy_typing.py tasktui/config.py tasktui/db tasktui/models.py tasktui/services tasktui/formats.py tasktui/errors.py
+CORE   := tasktui/records.py tasktui/deferred.py tasktui/lazy_typing.py tasktui/config.py tasktui/db tasktui/models.py tasktui/services tasktui/formats.py tasktui/errors.py tasktui/strict_json.py tasktui/log_safety.py
 #: Parallel test workers (pytest-xdist): one per core and one more, since many tests
 #: wait on subprocesses and servers (on 2 cores, 3 workers finish about 10% sooner than 2).
 WORKERS ?= $(shell $(PYTHON) -c 'import os; print((os.cpu_count() or 1) + 1)')
