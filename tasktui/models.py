@@ -128,6 +128,10 @@ class AttributeSetItem(BaseModel):
         indexes = ((("attribute_set", "attribute"), True),)
 
 
+#: How an event without a plugin (created by hand) names its plugin on every screen.
+MANUAL_PLUGIN_LABEL = "Manually created"
+
+
 class Event(BaseModel):
     """A kind of occurrence that creates tasks; see PRODUCT.md section 1."""
 

@@ -258,6 +258,7 @@ def show_task(st: CliState, task_id: str, fmt: str) -> None:
         return
     lists = ("attributes", "depends_on", "blocks", "processes", "history", "comments", "description")
     width = max(len(k) for k in data)
+    data["plugin"] = detail.plugin_label  # the table says "Manually created" (JSON: null)
     for key, value in data.items():
         if key not in lists:
             echo(f"{key.replace('_', ' '):<{width}}  {formats.shown(value)}")

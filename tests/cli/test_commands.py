@@ -242,3 +242,12 @@ def test_errors_are_one_line(world):
         assert result.exit_code == code, (args, result)
         assert result.stderr.startswith("tasktui: error: ") and result.stderr.count("\n") == 1, result.stderr
         assert "Traceback" not in result.stderr
+
+
+def test_task_show_names_a_hand_made_events_plugin_as_the_event_does(world):
+    assert world("event", "create", "hand_made", "--name", "Hand made").exit_code == 0
+    task_id = world("raise", "hand_made", "-t", "t", "-f", "ids").stdout.strip()
+    assert "plugin             Manually created" in world("event", "show", "hand_made").stdout
+    shown = world("task", "show", task_id).stdout
+    assert [line for line in shown.splitlines() if line.startswith("plugin ")] == ["plugin           Manually created"]
+    assert json.loads(world("task", "show", task_id, "-f", "json").stdout)["plugin"] is None

@@ -13,7 +13,7 @@ import peewee as pw
 from tasktui.db import lock_keys, write_transaction
 from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.limits import MAX_IDENTIFIER, MAX_NAME
-from tasktui.models import OPEN, AttributeSet, Event, Group, Task, User
+from tasktui.models import MANUAL_PLUGIN_LABEL, OPEN, AttributeSet, Event, Group, Task, User
 from tasktui.services.audit import record, record_changes, summary
 from tasktui.services.context import Actor
 from tasktui.services.lookups import get_event, get_group, get_user
@@ -22,7 +22,6 @@ from tasktui.services.severity import name_of as severity_name
 from tasktui.services.severity import rank_of
 from tasktui.text_safety import clean_line
 
-MANUAL_PLUGIN_LABEL = "Manually created"
 #: Fields that may change after an event is created; the others are locked.
 EDITABLE = (
     "name_en",

@@ -13,6 +13,7 @@ from tasktui.errors import Invalid, NotFound, Refused
 from tasktui.lazy_typing import cast
 from tasktui.limits import MAX_COMMENT
 from tasktui.models import (
+    MANUAL_PLUGIN_LABEL,
     AttributeDef,
     AttributeGroup,
     Comment,
@@ -104,6 +105,11 @@ class TaskDetail(Record):
     processes: list[ProcessInfo] = field(default_factory=list)
     history: list[HistoryEntry] = field(default_factory=list)
     comments: list[HistoryEntry] = field(default_factory=list)
+
+    @property
+    def plugin_label(self) -> str:
+        """The plugin, or "Manually created" (as the event shows it)."""
+        return self.plugin or MANUAL_PLUGIN_LABEL
 
 
 def _login(user_id: int | None) -> str | None:

@@ -90,7 +90,7 @@ def fields_table(task: TaskDetail) -> Table:
         grid.add_column(ratio=1, overflow="ellipsis", no_wrap=True)
     done = f"{local(task.done_at)} by {visible_line(task.done_by)}" if task.done_at else "—"
     seen = f"{task.occurrences} (last {local(task.last_seen_at)})" if task.occurrences > 1 else "1"
-    grid.add_row("Event", _cell(task.event_name), "Plugin", _cell(task.plugin or "Manually created"))
+    grid.add_row("Event", _cell(task.event_name), "Plugin", _cell(task.plugin_label))
     grid.add_row("Identifier", _cell(task.event), "Dedup key", _cell(task.dedup_key or "—"))
     grid.add_row("Assignee", _cell(task.assignee or "Unassigned"), "Group", _cell(task.group or "—"))
     grid.add_row("Created", local(task.created_at), "Done", _cell(done))
