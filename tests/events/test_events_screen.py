@@ -275,6 +275,8 @@ async def test_delete_asks_and_deletes_an_event_without_tasks(catalogue) -> None
         await settle(pilot)
         screen = app.screen
         await _select(pilot, screen, "parcel_lost")
+        listed = [e.identifier for e in screen.events]
+        after = listed[listed.index("parcel_lost") + 1]  # the cursor takes the next event after the delete
         await pilot.press("d")
         await settle(pilot)
         dialog = app.screen
@@ -291,6 +293,7 @@ async def test_delete_asks_and_deletes_an_event_without_tasks(catalogue) -> None
         await settle(pilot)
         assert not Event.select().where(Event.identifier == "parcel_lost").exists()
         assert "parcel_lost" not in {r[5] for r in _rows(screen)}
+        assert screen.selected_identifier() == after
 
 
 async def test_event_with_tasks_cannot_be_deleted_and_can_be_made_obsolete(catalogue) -> None:

@@ -379,13 +379,18 @@ class EventsScreen(ScreenWithHelp[None]):
         if choice != "delete":
             return
 
+        listed = [e.identifier for e in self.events]
+        at = listed.index(info.identifier) if info.identifier in listed else None
+        # after the delete the cursor takes the next event (the previous one at the end)
+        neighbour = None if at is None else (listed[at + 1] if at + 1 < len(listed) else listed[at - 1] if at else None)
+
         def refused(e: TaskTuiError) -> None:
             self.notify(str(e), severity="error")
-            self.reload()
+            self.reload(info.identifier)
 
         def deleted(_: object) -> None:
             self.notify(f"Deleted event {info.identifier}.")
-            self.reload()
+            self.reload(neighbour)
 
         self.app.backend.run(
             lambda: delete_event(info.identifier, actor=self.actor), on_done=deleted, on_error=refused, owner=self
