@@ -45,6 +45,8 @@ async def test_people_add_edit_deactivate_members_and_refused_delete(seeded, app
         await settle(pilot)
         assert User.get(User.login == "dave").display_name == "Dave D"
         assert "added user dave" in notifications(app)
+        users = screen.query_one("#people-users", DataTable)
+        assert screen.users[users.cursor_row].login == "dave"  # the cursor is on the user just added
         # delete bob: refused with the counts
         users = screen.query_one("#people-users", DataTable)
         users.move_cursor(row=[u.login for u in screen.users].index("bob"))

@@ -49,6 +49,9 @@ class PeopleScreen(ScreenWithHelp):
         super().__init__(id="people-screen")
         self.users: list[UserRow] = []
         self.groups: list[GroupRow] = []
+        #: A user or group just added: the next list puts the cursor on it.
+        self._added_user: str | None = None
+        self._added_group: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -78,7 +81,13 @@ class PeopleScreen(ScreenWithHelp):
         self.app.backend.run(read, on_done=self._show, owner=self, group="people-read", exclusive=True)
 
     def _show(self, rows: tuple[list[UserRow], list[GroupRow]]) -> None:
+        old_user, old_group = self._user(), self._group()
         self.users, self.groups = rows
+        # the cursor stays on its user and group (or goes to the one just added); a row
+        # that is gone leaves it at the same place
+        want_user = self._added_user or (old_user.login if old_user else None)
+        want_group = self._added_group or (old_group.name if old_group else None)
+        self._added_user = self._added_group = None
         users = self.query_one("#people-users", DataTable)
         row, column = users.cursor_coordinate
         users.clear()
@@ -87,6 +96,7 @@ class PeopleScreen(ScreenWithHelp):
                 visible_line(u.login), visible_line(u.display_name), visible_line(u.email or "–"),
                 "yes" if u.active else "no", f"{u.open_tasks:,}", _people(u.groups), key=u.login,
             )  # fmt: skip
+        row = next((i for i, u in enumerate(self.users) if u.login == want_user), row)
         users.move_cursor(row=min(row, max(len(self.users) - 1, 0)), column=column)
         groups = self.query_one("#people-groups", DataTable)
         row, column = groups.cursor_coordinate
@@ -96,6 +106,7 @@ class PeopleScreen(ScreenWithHelp):
                 visible_line(g.name), f"{g.open_tasks:,}", _people(g.members), visible_line(g.description or "–"),
                 key=g.name,
             )  # fmt: skip
+        row = next((i for i, g in enumerate(self.groups) if g.name == want_group), row)
         groups.move_cursor(row=min(row, max(len(self.groups) - 1, 0)), column=column)
 
     # ------------------------------------------------------------------ what the keys act on
@@ -129,7 +140,9 @@ class PeopleScreen(ScreenWithHelp):
             fields = [FormField("name", "Name"), FormField("description", "Description")]
 
             def add_group(v: dict) -> str:
-                return f"added group {people.add_group(str(v['name']), str(v['description']), actor=actor).name}"
+                name = people.add_group(str(v["name"]), str(v["description"]), actor=actor).name
+                self._added_group = name  # the next list puts the cursor on it
+                return f"added group {name}"
 
             self.app.push_screen(FormScreen("New group", fields, add_group), self._done)
             return
@@ -137,6 +150,7 @@ class PeopleScreen(ScreenWithHelp):
 
         def add_user(v: dict) -> str:
             info = people.add_user(str(v["login"]), str(v["name"]), str(v["email"]) or None, actor=actor)
+            self._added_user = info.login  # the next list puts the cursor on it
             return f"added user {info.login}"
 
         self.app.push_screen(FormScreen("New user", fields, add_user), self._done)
