@@ -86,12 +86,17 @@ class FilterBar(Vertical):
             f"[b]f[/b] Triage: {escape(summary.triage_label)}",
             f"[b]s[/b] Sort: {escape(summary.sort_label)} {'▼' if summary.descending else '▲'}",
         ]
-        if summary.filtered:
-            parts.append("[b]R[/b] Reset")
+        if summary.filtered:  # before the sort, which the table's header shows too: cut first
+            parts.insert(len(parts) - 1, "[b]R[/b] Reset")
         if summary.selected:
             parts.insert(0, f"[reverse] {summary.selected:,} selected [/reverse]")
         assignee = visible_line(
             summary.assignee_label or ASSIGNEE_SHORT.get(summary.assignee_mode, summary.assignee_mode)
         )
         event = visible_line(summary.event_label or "Any")
-        self.query_one("#filters", Label).update(Content.from_markup("  ".join(parts), assignee=assignee, event=event))
+        label = self.query_one("#filters", Label)
+        content = Content.from_markup("  ".join(parts), assignee=assignee, event=event)
+        room = label.size.width - 2 or self.size.width - 2  # without its padding
+        if room > 0 and content.cell_length > room:  # one space between the parts before any is cut
+            content = Content.from_markup(" ".join(parts), assignee=assignee, event=event)
+        label.update(content)
