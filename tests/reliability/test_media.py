@@ -132,6 +132,32 @@ def test_a_read_only_mount_serves_reading_commands_and_refuses_writes(tmpfs, tmp
     _one_error_line(migrate, f"read-only: cannot create database {disk.path / 'new.db'}")
 
 
+def test_a_writable_file_in_a_read_only_directory_is_read_and_writes_say_why_not(tmpfs, tmp_path):
+    """A writer creates the -wal and -shm next to the file, which a read-only directory
+    forbids even when the file itself is writable (a bind-mounted file): reading
+    commands work, writes name the directory (not "unable to open database file")."""
+    data, shelf = tmpfs("4m"), tmpfs("1m")
+    cli = Cli(data.path / "tasks.db")
+    _make_database(cli)
+    target = shelf.path / "tasks.db"
+    target.touch()
+    shelf.remount_read_only()
+    bound = subprocess.run(["mount", "--bind", str(cli.db_path), str(target)], capture_output=True, text=True)
+    if bound.returncode != 0:
+        pytest.skip(f"cannot bind-mount a file here: {bound.stderr.strip()}")
+    try:
+        assert os.access(target, os.W_OK) and not os.access(shelf.path, os.W_OK)
+        on_shelf = Cli(target)
+        for args in READING:
+            result = on_shelf.run(*args)
+            assert result.exit_code == 0 and result.stderr == "", (args, result.stderr)
+        for args in WRITING:
+            _one_error_line(on_shelf.run(*args), f"read-only: {target} is in a directory that cannot be written")
+        assert sorted(p.name for p in shelf.path.iterdir()) == ["tasks.db"]
+    finally:
+        subprocess.run(["umount", str(target)], capture_output=True)
+
+
 CRASHING_WRITER = """
 import os, sys
 from tasktui.db import open_database

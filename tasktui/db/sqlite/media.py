@@ -9,7 +9,8 @@ from pathlib import Path
 
 def read_only_reason(path: Path) -> str | None:
     """Why the database file at `path` (or, when it does not exist, its directory) can
-    only be read — "is on a read-only file system", "is not writable by you" — or None.
+    only be read — "is on a read-only file system", "is not writable by you", "is in a
+    directory that cannot be written" — or None.
 
     Such a file is opened read-only: reading commands work, writing ones are refused
     with "read-only: ..." (an ordinary open would fail before reading anything: it
@@ -19,6 +20,9 @@ def read_only_reason(path: Path) -> str | None:
             return "is on a read-only file system"
         if path.exists() and not os.access(path, os.W_OK):
             return "is not writable by you"
+        if path.exists() and not Path(f"{path}-shm").exists() and not os.access(path.parent, os.W_OK):
+            # a writer creates the -wal and -shm next to the file: it cannot here
+            return f"is in a directory that cannot be written ({path.parent}: SQLite keeps its -wal and -shm there)"
     except OSError:
         return None
     return None
