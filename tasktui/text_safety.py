@@ -74,6 +74,14 @@ def clean_line(text: str | None) -> str:
     return re.sub(_CONTROLS, "", text)
 
 
+def clean_name(text: str | None) -> str:
+    """A one-line name (event name, attribute label or choice, set name) as stored:
+    stripped and cleaned like `clean_line`, except that a newline is kept, so that the
+    caller's one-line check refuses it instead of the lines being joined."""
+    text = (text or "").strip()
+    return text if "\n" in text else clean_line(text).strip()
+
+
 def _picture(match: re.Match[str]) -> str:
     code = ord(match.group())
     if code < 0x20:

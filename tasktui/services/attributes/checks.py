@@ -17,7 +17,7 @@ from tasktui.errors import Invalid, NotFound
 from tasktui.limits import MAX_CHOICES, MAX_LABEL
 from tasktui.models import AttributeDef, AttributeGroup, AttributeSet, AttributeSetItem
 from tasktui.services.events.definitions import identifier_problem
-from tasktui.text_safety import clean_line
+from tasktui.text_safety import clean_name
 
 #: "Not given" for keyword arguments where None means "clear it".
 UNSET: object = object()
@@ -44,9 +44,7 @@ def check_label(label: str | None, lang: str, required: bool) -> str | None:
     """A label is one line of at most MAX_LABEL characters, cleaned like every name
     (escape sequences and control characters removed: text_safety); an empty one is
     None (Invalid when `required`, as the English label is)."""
-    if label is not None and "\n" not in label:
-        label = clean_line(label)
-    label = (label or "").strip()
+    label = clean_name(label)  # a newline stays, refused below
     if not label:
         if required:
             raise Invalid("the English label is required")
@@ -60,7 +58,7 @@ def check_choices(choices: Iterable[str]) -> list[str]:
     """Choices are distinct (ignoring case), one line each, without surrounding spaces."""
     result: list[str] = []
     for raw in choices:
-        choice = (raw if "\n" in raw else clean_line(raw)).strip()  # a newline stays refused below
+        choice = clean_name(raw)  # a newline stays, refused below
         if not choice or "\n" in choice or len(choice) > MAX_LABEL:
             raise Invalid(f"invalid choice {raw!r}: a choice is one non-empty line of at most {MAX_LABEL} characters")
         if any(c.casefold() == choice.casefold() for c in result):

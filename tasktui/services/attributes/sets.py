@@ -27,7 +27,7 @@ from tasktui.services.attributes.checks import (
 )
 from tasktui.services.audit import record, summary
 from tasktui.services.context import Actor
-from tasktui.text_safety import clean_line
+from tasktui.text_safety import clean_name
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,7 @@ def list_attribute_sets() -> list[SetInfo]:
 
 
 def _check_name(name: str) -> str:
-    name = (name or "") if "\n" in (name or "") else clean_line(name)  # a newline stays refused below
-    name = name.strip()
+    name = clean_name(name)  # a newline stays, refused below
     if len(name) > MAX_LABEL or "\n" in name:
         raise Invalid(f"the set name must be one line of at most {MAX_LABEL} characters")
     return name

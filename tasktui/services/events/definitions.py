@@ -20,7 +20,7 @@ from tasktui.services.lookups import get_event, get_group, get_user
 from tasktui.services.severity import DEFAULT as DEFAULT_SEVERITY
 from tasktui.services.severity import name_of as severity_name
 from tasktui.services.severity import rank_of
-from tasktui.text_safety import clean_line
+from tasktui.text_safety import clean_line, clean_name
 
 #: Fields that may change after an event is created; the others are locked.
 EDITABLE = (
@@ -69,9 +69,7 @@ def _check_name(name: str | None, lang: str, required: Literal[True]) -> str: ..
 @overload
 def _check_name(name: str | None, lang: str, required: bool) -> str | None: ...
 def _check_name(name: str | None, lang: str, required: bool) -> str | None:
-    name = (name or "").strip()
-    if "\n" not in name:  # a newline stays refused below; other controls are cleaned
-        name = clean_line(name).strip()
+    name = clean_name(name)  # a newline stays, refused below
     if not name:
         if required:
             raise Invalid(f"the {'English' if lang == 'en' else 'German'} name is required")
