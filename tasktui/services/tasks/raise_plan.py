@@ -199,8 +199,6 @@ class PlannedRaise(Record, frozen=False):
     severity_before: int = 2
     #: An absorbing raise of a higher severity wakes the snoozed task it counts on.
     wakes: bool = False
-    #: The event is obsolete: only an open task of the dedup key may take the raise.
-    obsolete: bool = False
 
     @property
     def planned_event(self) -> Event:
@@ -269,7 +267,7 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
             planned.kind = REOPEN
         elif target is not None:
             planned.kind = ABSORB
-        if target is None and planned.obsolete:
+        if target is None and planned.planned_event.obsolete:  # only an open task may take it
             planned.kind, planned.event_refused = REFUSED, True
             planned.error = _obsolete_error(planned.planned_event)
             continue
@@ -352,7 +350,7 @@ def _resolve(request: RaiseRequest, caches: dict[str, dict[Any, Any]]) -> Planne
     severity = request.severity if request.severity is not None else ev.severity
     return PlannedRaise(
         NEW, event=ev, assignee_id=assignee_id, group_id=group_id, values=values, severity=severity,
-        severity_before=severity, obsolete=bool(ev.obsolete),
+        severity_before=severity,
     )  # fmt: skip
 
 
