@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sys
 from collections.abc import Sequence
 
 #: (pattern, replacement): what no log line may show.
@@ -68,3 +69,27 @@ class RedactSecrets(logging.Filter):
         record.exc_text = None
         record.stack_info = None
         return True
+
+
+def log_redacted(
+    names: Sequence[str],
+    formatter: logging.Formatter,
+    *,
+    extra: Sequence[tuple[re.Pattern[str], str]] = (),
+    one_line: bool = False,
+    level: int | None = None,
+) -> None:
+    """Send the records of the loggers `names` to stderr through one handler that
+    redacts them (`RedactSecrets(extra, one_line=...)`), and no longer to the root
+    logger; `level` sets theirs. A logger that has such a handler already keeps it
+    (a server started twice in one process logs each line once)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    handler.addFilter(RedactSecrets(extra, one_line=one_line))
+    for name in names:
+        logger = logging.getLogger(name)
+        if level is not None:
+            logger.setLevel(level)
+        if not any(isinstance(f, RedactSecrets) for h in logger.handlers for f in h.filters):
+            logger.addHandler(handler)
+        logger.propagate = False

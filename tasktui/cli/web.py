@@ -54,21 +54,21 @@ def web(
 
     from tasktui.db import open_database
     from tasktui.errors import Unavailable
-    from tasktui.log_safety import RedactSecrets
+    from tasktui.log_safety import log_redacted
     from tasktui.web.server import COOKIE_SECRET, WebConfig, serve
 
     st = state(ctx)
     url = st.settings.db
     open_database(url)
     database = str(url.path.resolve()) if url.path is not None else f"{url.scheme}://{url.rest}"
-    handler = logging.StreamHandler()  # stderr: the server's log, one line per request and per session
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(COOKIE_SECRET))  # aiohttp quotes a malformed request's raw line (a token URL)
-    for name in ("tasktui.web", "aiohttp.access", "aiohttp.server", "textual-serve"):
-        logger = logging.getLogger(name)
-        logger.setLevel(logging.INFO)
-        logger.addHandler(handler)
-        logger.propagate = False
+    # stderr: the server's log, one line per request and per session; aiohttp quotes a
+    # malformed request's raw line (a token URL): redacted
+    log_redacted(
+        ("tasktui.web", "aiohttp.access", "aiohttp.server", "textual-serve"),
+        logging.Formatter("%(asctime)s %(name)s: %(message)s"),
+        extra=COOKIE_SECRET,
+        level=logging.INFO,
+    )
     config = WebConfig(database=database, listen=bind, public=public, max_sessions=max_sessions)
 
     def ready(address: str) -> None:

@@ -506,19 +506,11 @@ _FRAMEWORK_LOGGERS = ("aiohttp.server", "aiohttp.web", "aiohttp.internal", "asyn
 def _log_framework_errors_redacted() -> None:
     """What aiohttp or asyncio logs goes to stderr as one redacted line (no token, no
     traceback: `log_safety`), in the format of the request lines; once per process."""
-    from tasktui.log_safety import RedactSecrets
+    from tasktui.log_safety import log_redacted
 
-    for name in _FRAMEWORK_LOGGERS:
-        logger = logging.getLogger(name)
-        if any(isinstance(f, RedactSecrets) for h in logger.handlers for f in h.filters):
-            continue
-        handler = logging.StreamHandler(sys.stderr)
-        formatter = logging.Formatter("%(asctime)sZ %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
-        formatter.converter = time.gmtime
-        handler.setFormatter(formatter)
-        handler.addFilter(RedactSecrets(one_line=True))
-        logger.addHandler(handler)
-        logger.propagate = False
+    formatter = logging.Formatter("%(asctime)sZ %(name)s: %(message)s", datefmt="%Y-%m-%dT%H:%M:%S")
+    formatter.converter = time.gmtime
+    log_redacted(_FRAMEWORK_LOGGERS, formatter, one_line=True)
 
 
 async def serve(
