@@ -58,7 +58,7 @@ def export(
         raise Invalid("export to stdout (-) needs --format csv or --format json")
     if not to_stdout:
         check_destination(path, force)
-    format_for(path, fmt)
+    chosen = format_for(path, fmt)
     actor = state(ctx).open()
     flt = task_filter(
         actor, assigned, for_user, assignee, group, event, status, search, attrs, severity, acknowledged, snoozed
@@ -73,7 +73,6 @@ def export(
     if to_stdout:
         from tasktui.services.transfer.export import write_tasks
 
-        chosen = format_for(path, fmt)
         count = write_tasks(sys.stdout, flt, chosen, sort, not ascending, actor.lang, progress)
         sys.stdout.flush()
         if show_progress:
@@ -81,7 +80,7 @@ def export(
         # the data is on stdout: the summary goes to stderr
         typer.echo(f"exported {count} task{'' if count == 1 else 's'} to stdout ({chosen})", err=True)
         return
-    result = export_tasks(flt, path, fmt, sort, not ascending, actor.lang, overwrite=force, progress=progress)
+    result = export_tasks(flt, path, chosen, sort, not ascending, actor.lang, overwrite=force, progress=progress)
     if show_progress:
         sys.stderr.write("\n")
     typer.echo(

@@ -379,10 +379,11 @@ class EventsScreen(ScreenWithHelp[None]):
         if choice != "delete":
             return
 
+        # after the delete the cursor takes the next event (the previous one at the end)
         listed = [e.identifier for e in self.events]
         at = listed.index(info.identifier) if info.identifier in listed else None
-        # after the delete the cursor takes the next event (the previous one at the end)
-        neighbour = None if at is None else (listed[at + 1] if at + 1 < len(listed) else listed[at - 1] if at else None)
+        others = [] if at is None else listed[at + 1 : at + 2] + listed[max(at - 1, 0) : at]
+        neighbour = others[0] if others else None
 
         def refused(e: TaskTuiError) -> None:
             self.notify(str(e), severity="error")

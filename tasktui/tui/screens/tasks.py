@@ -39,10 +39,10 @@ from tasktui.tui.widgets.key_bar import KeyBar
 from tasktui.tui.widgets.task_columns import COLUMNS_BY_KEY, COLUMNS_SETTING, SORT_SETTING, parse_columns, parse_sort
 from tasktui.tui.widgets.task_table import TaskTable
 from tasktui.tui.widgets.task_window import Query
+from tasktui.tui.widgets.view_tabs import ViewTabs
 
 if TYPE_CHECKING:
     from tasktui.tui.screens.task_detail import TaskDetailScreen
-from tasktui.tui.widgets.view_tabs import ViewTabs
 
 #: Typing in the search box waits this long for the next key before querying.
 SEARCH_DELAY_S = 0.08

@@ -96,7 +96,7 @@ class FilterBar(Vertical):
         event = visible_line(summary.event_label or "Any")
         label = self.query_one("#filters", Label)
         content = Content.from_markup("  ".join(parts), assignee=assignee, event=event)
-        room = label.size.width - 2 or self.size.width - 2  # without its padding
-        if room > 0 and content.cell_length > room:  # one space between the parts before any is cut
+        room = label.content_size.width  # 0 before the first layout
+        if room and content.cell_length > room:  # one space between the parts before any is cut
             content = Content.from_markup(" ".join(parts), assignee=assignee, event=event)
         label.update(content)

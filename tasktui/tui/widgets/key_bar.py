@@ -12,12 +12,14 @@ every key. F2 folds the bar to one line and back (htop and lazygit have such a k
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
+from textual.keys import _character_to_key, key_to_character
 from textual.screen import Screen
 from textual.widget import Widget
 
@@ -70,19 +72,13 @@ def shown_keys(screen: Screen) -> list[KeyItem]:
     return list(items.values())
 
 
+#: Key names of the punctuation characters ("minus": "-"), which `key_to_character` misses.
+_PUNCTUATION = {_character_to_key(c): c for c in string.punctuation}
+
+
 def _character(key: str) -> str | None:
     """The character a key name types ("minus" -> "-"), or None."""
-    from textual.keys import _character_to_key, key_to_character
-
-    global _PUNCTUATION
-    if _PUNCTUATION is None:
-        import string
-
-        _PUNCTUATION = {_character_to_key(c): c for c in string.punctuation}
     return _PUNCTUATION.get(key) or key_to_character(key)
-
-
-_PUNCTUATION: dict[str, str] | None = None
 
 
 def _types_into(widget: Widget, key: str) -> bool:
