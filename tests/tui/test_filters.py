@@ -114,3 +114,34 @@ async def test_the_filter_bar_offers_reset_only_when_a_filter_is_set(seeded, app
         await pilot.press("R")
         await settle(pilot)
         assert "R Reset" not in str(bar.render())
+
+
+async def test_long_names_in_the_filter_bar_give_way_to_the_keys_after_them():
+    """A group or event name longer than the bar leaves room for the filters after it
+    (cut with "…", never below 12 cells), instead of pushing them off the screen."""
+    from textual.app import App
+
+    from tasktui.tui.widgets.filter_bar import FilterBar, FilterSummary
+
+    class Bar(App):
+        def compose(self):
+            yield FilterBar()
+
+    app = Bar()
+    async with app.run_test(size=(80, 24)) as pilot:
+        bar = app.query_one(FilterBar)
+        group = "group warehouse-night-shift-escalations-for-europe-and-asia"
+        summary = FilterSummary(assignee_label=group, event_label="Insufficient inventory stock", filtered=True)
+        bar.show_summary(summary)
+        await pilot.pause()
+        bar.show_summary(summary)  # now the label has its width
+        await pilot.pause()
+        drawn = "".join(seg.text for seg in bar.query_one("#filters").render_line(0)).rstrip()
+        assert "a Assignee: group wareh" in drawn and "… v Event: " in drawn, drawn
+        for key in ("t Open", "f Triage: Any", "R Reset"):
+            assert key in drawn, drawn
+        short = FilterSummary(assignee_label="bob", event_label="Disk full", filtered=True)
+        bar.show_summary(short)
+        await pilot.pause()
+        drawn = "".join(seg.text for seg in bar.query_one("#filters").render_line(0)).rstrip()
+        assert "a Assignee: bob v Event: Disk full t Open" in drawn, drawn  # short names: uncut

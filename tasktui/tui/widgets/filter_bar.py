@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len, set_cell_size
 from rich.markup import escape
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -99,4 +100,33 @@ class FilterBar(Vertical):
         room = label.content_size.width  # 0 before the first layout
         if room and content.cell_length > room:  # one space between the parts before any is cut
             content = Content.from_markup(" ".join(parts), assignee=assignee, event=event)
+        if room and content.cell_length > room:  # then long names give way to the keys after them,
+            # all but the sort's, which is left out then (the table's header shows the sort)
+            keys = Content.from_markup(" ".join(parts[:-1]), assignee=assignee, event=event)
+            if keys.cell_length > room:
+                assignee, event = _shortened(assignee, event, keys.cell_length - room)
+                content = Content.from_markup(" ".join(parts[:-1]), assignee=assignee, event=event)
         label.update(content)
+
+
+#: A user, group or event name in the bar keeps at least this many cells when cut.
+MIN_NAME_CELLS = 12
+
+
+def _shortened(assignee: str, event: str, over: int) -> tuple[str, str]:
+    """The two names with `over` cells taken off, from the longer one first, neither
+    cut below `MIN_NAME_CELLS`; a cut name ends in "…"."""
+    widths = [cell_len(assignee), cell_len(event)]
+    for _ in range(over):
+        longer = 0 if widths[0] >= widths[1] else 1
+        if widths[longer] <= MIN_NAME_CELLS:
+            break
+        widths[longer] -= 1
+    return _cut(assignee, widths[0]), _cut(event, widths[1])
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` in at most `width` cells, "…" last when cut."""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width - 1).rstrip() + "…"
