@@ -90,6 +90,7 @@ def test_a_resend_after_its_event_was_made_obsolete_counts_on_the_open_task(sour
     assert Task.select().count() == 1
     resolved = captured("alertmanager-0.25-resolved")
     resolved["alerts"][0]["labels"]["tasktui_event"] = "disk_full"
+    resolved["alerts"][0]["startsAt"] = "2026-12-01T20:00:00Z"  # the episode the task counts
     (closed,) = apply_signals(source, parse_alertmanager(resolved))
     assert (closed.outcome, closed.task_ids) == ("resolved", first.task_ids)
 
@@ -241,3 +242,57 @@ def test_a_refused_body_among_others_writes_nothing_and_the_others_go_through(so
     (task,) = Task.select()
     assert task.occurrences == 2
     assert IntakeSource.get(IntakeSource.name == "scripts").raises == 2
+
+
+def test_late_deliveries_of_an_earlier_episode_leave_the_later_one_alone(source, actor):
+    """A flapping alert: episode 1 fires and resolves, episode 2 fires; then the other
+    Alertmanager of an HA pair delivers episode 1's firing and resolve late. The firing
+    does not count again, the resolve does not close episode 2's task (which would
+    then stay done while the alert fires: its resends are repeats of a closed
+    episode). Once episode 2 resolves, a late firing of episode 1 raises nothing."""
+    one, two = "2026-12-01T19:04:42.601534047Z", "2026-12-01T20:00:00Z"
+
+    def resolved(starts: str) -> dict:
+        body = captured("alertmanager-0.25-resolved")
+        body["alerts"][0]["startsAt"] = starts
+        return body
+
+    (first,) = apply_signals(source, parse_alertmanager(_firing(one)))
+    assert apply_signals(source, parse_alertmanager(resolved(one)))[0].outcome == "resolved"
+    (second,) = apply_signals(source, parse_alertmanager(_firing(two)))
+    assert second.outcome == "created" and second.task_ids != first.task_ids
+    (late_firing,) = apply_signals(source, parse_alertmanager(_firing(one)))
+    assert (late_firing.outcome, late_firing.task_ids) == ("repeated", second.task_ids)
+    (late_resolve,) = apply_signals(source, parse_alertmanager(resolved(one)))
+    assert (late_resolve.outcome, late_resolve.task_ids) == ("earlier episode", [])
+    task = Task.get_by_id(second.task_ids[0])
+    assert (task.status, task.occurrences, task.episode) == ("open", 1, two)
+    assert apply_signals(source, parse_alertmanager(resolved(two)))[0].outcome == "resolved"
+    # episode 2's task is done now: a late episode 1 firing is older than what it counted
+    (later_still,) = apply_signals(source, parse_alertmanager(_firing(one)))
+    assert (later_still.outcome, later_still.task_ids) == ("repeated", second.task_ids)
+    assert [(t.status, t.occurrences) for t in Task.select().order_by(Task.id)] == [("done", 1), ("done", 1)]
+    # also after a person closed it: episode 1 is over whoever closed episode 2's task
+    (third,) = apply_signals(source, parse_alertmanager(_firing("2026-12-01T21:00:00Z")))
+    from tasktui.services.tasks.transitions import mark_done
+
+    mark_done(actor, third.task_ids)
+    (stale,) = apply_signals(source, parse_alertmanager(_firing(two)))
+    assert (stale.outcome, stale.task_ids) == ("repeated", third.task_ids)
+    assert Task.select().count() == 3
+    assert IntakeSource.get(IntakeSource.name == "am").resolves == 2
+
+
+def test_a_resolve_of_a_later_or_unparsable_episode_still_resolves(source):
+    """Only a resolve of an episode that began before the task's is set aside: one of a
+    later episode (its firing was never received) or without a readable time resolves."""
+    (raised,) = apply_signals(source, parse_alertmanager(_firing("2026-12-01T19:00:00Z")))
+    body = captured("alertmanager-0.25-resolved")
+    body["alerts"][0]["startsAt"] = "2026-12-01T19:30:00Z"
+    (later,) = apply_signals(source, parse_alertmanager(body))
+    assert (later.outcome, later.task_ids) == ("resolved", raised.task_ids)
+    (again,) = apply_signals(source, parse_alertmanager(_firing("2026-12-01T20:00:00Z")))
+    assert again.outcome == "created"
+    body["alerts"][0]["startsAt"] = "not a time"
+    (odd,) = apply_signals(source, parse_alertmanager(body))
+    assert (odd.outcome, odd.task_ids) == ("resolved", again.task_ids)

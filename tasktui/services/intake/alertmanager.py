@@ -125,7 +125,7 @@ def parse_alert(alert: Any, index: int, body: dict) -> Signal:
     asked = labels.get(EVENT_LABEL)
     if status == "resolved":
         note = f"resolved in Alertmanager at {ends}" if ends and ends != NO_TIME else "resolved in Alertmanager"
-        return Signal(RESOLVE, key, ref, asked_event=asked, labels=labels, note=note)
+        return Signal(RESOLVE, key, ref, asked_event=asked, labels=labels, note=note, episode=starts or None)
     request = RaiseRequest(
         event="",
         title=_title(labels, annotations, key),

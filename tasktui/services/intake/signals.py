@@ -28,7 +28,14 @@ from tasktui.limits import MAX_COMMENT, MAX_DEDUP_KEY, MAX_DESCRIPTION, MAX_LINK
 from tasktui.models import OPEN
 from tasktui.services.events.definitions import get_event, identifier_problem
 from tasktui.services.intake.sources import SourceInfo, count_signals
-from tasktui.services.tasks.raise_plan import REFUSED, REPEAT, RaiseRequest, latest_dedup_tasks, plan_raises
+from tasktui.services.tasks.raise_plan import (
+    REFUSED,
+    REPEAT,
+    RaiseRequest,
+    began_before,
+    latest_dedup_tasks,
+    plan_raises,
+)
 from tasktui.services.tasks.raise_writer import apply_plan
 from tasktui.text_safety import clean_line, clean_text
 
@@ -43,7 +50,8 @@ class Signal:
     """One thing a body asks: `action` (raise, resolve, acknowledge) on the task with
     `dedup_key`. A raise carries its `request` (its event filled in when applied);
     `asked_event` is the event the sender named, `labels` what routes match on,
-    `note` the comment of a resolve or an acknowledge, `ref` how replies name it."""
+    `note` the comment of a resolve or an acknowledge, `ref` how replies name it,
+    `episode` the start time of the episode a resolve ends (Alertmanager's `startsAt`)."""
 
     action: str
     dedup_key: str
@@ -52,12 +60,14 @@ class Signal:
     asked_event: str | None = None
     labels: Mapping[str, str] = field(default_factory=dict)
     note: str = ""
+    episode: str | None = None
 
 
 @dataclass
 class SignalResult:
     """What one signal did: `outcome` (created, deduplicated, reopened, repeated,
-    resolved, acknowledged, commented, ignored, no open task), the task and event,
+    resolved, acknowledged, commented, ignored, no open task, earlier episode), the
+    task and event,
     and a warning."""
 
     ref: str
@@ -277,6 +287,13 @@ def _apply_closing(source: SourceInfo, signals: Sequence[Signal], results: list[
         event_ids = _event_ids([c for c in candidates if c])
         latest = latest_dedup_tasks((e, signal.dedup_key) for e in event_ids)
         ids = sorted(task_id for (_e, _k, status), task_id in latest.items() if status == OPEN)
+        if signal.action == RESOLVE and ids and signal.episode is not None:
+            # a late resolve of an earlier episode leaves the task of a later one open
+            counted = _episodes(ids)
+            ids = [i for i in ids if not began_before(signal.episode, counted.get(i))]
+            if not ids:
+                outcome.outcome = "earlier episode"
+                continue
         outcome.task_ids = ids
         if not ids:
             outcome.outcome = "no open task"
@@ -298,6 +315,13 @@ def _apply_closing(source: SourceInfo, signals: Sequence[Signal], results: list[
                 add_comment(actor, task_id, note)
             resolved += signal.action == RESOLVE and bool(fresh)
     return resolved
+
+
+def _episodes(ids: Sequence[int]) -> dict[int, str | None]:
+    """{task id: the episode it counted last} of open tasks of one key (a few)."""
+    from tasktui.models import Task
+
+    return dict(Task.select(Task.id, Task.episode).where(Task.id.in_(list(ids))).tuples())
 
 
 def _last_comment_is(task_id: int, author_id: int, body: str) -> bool:

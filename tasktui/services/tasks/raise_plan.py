@@ -17,12 +17,14 @@ through one planner (`plan_raises`), so the rules exist once:
   a key repeated inside the same list counts on the task the first of them found or
   created, exactly as one raise after another would;
 - a request with an `episode` (the intake's alert start time) that finds an open
-  task which last counted that same episode is a `repeat`: a resend of one episode
-  counts once (only the task's last seen time moves), a new episode counts again;
-  with `ended_by`, so is one that finds no open task but a done one that user closed
-  while it counted that episode (the intake's resolve ended it: a late or replayed
-  firing of the ended episode changes nothing, where it created a task nobody
-  would ever resolve); a task someone else closed is raised again as before;
+  task which last counted that same episode, or a later one, is a `repeat`: a resend
+  of one episode counts once (only the task's last seen time moves), a late replay of
+  an earlier one not at all, a new episode counts again; so is one that finds no open
+  task but a done one that counted a later episode (the replayed one is over), or,
+  with `ended_by`, that same episode and was closed by that user (the intake's resolve
+  ended it: a late or replayed firing of the ended episode changes nothing, where it
+  created a task nobody would ever resolve); a task someone else closed while it
+  counted the episode is raised again as before;
 - severity: a new task gets the request's severity, else its event's; a raise naming
   a higher severity than the task it absorbs into raises the task's severity and, when
   the task is snoozed, wakes it (someone must look again); the acknowledgement of an
@@ -281,7 +283,7 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
             planned.wakes, target.snoozed = target.snoozed, False
             target.severity = request.severity
         planned.severity = target.severity
-        if planned.kind == ABSORB and request.episode is not None and request.episode == target.episode:
+        if planned.kind == ABSORB and replayed(request.episode, target.episode):
             planned.kind = REPEAT
             planned.previous = target.occurrences
         else:
@@ -292,14 +294,29 @@ def plan_raises(requests: Sequence[RaiseRequest]) -> list[PlannedRaise]:
 
 
 def _ends_episode(ended: _Target, request: RaiseRequest) -> bool:
-    """Whether the done task `ended` was closed by `request.ended_by` while it counted
-    the request's episode."""
-    return (
-        request.episode is not None
-        and request.ended_by is not None
-        and ended.episode == request.episode
-        and ended.closed_by == request.ended_by
-    )
+    """Whether the request's episode is over for the done task `ended`: the task counted
+    a later episode, or was closed by `request.ended_by` while it counted this one."""
+    if request.episode is not None and request.episode == ended.episode:
+        return request.ended_by is not None and ended.closed_by == request.ended_by
+    return began_before(request.episode, ended.episode)
+
+
+def replayed(episode: str | None, counted: str | None) -> bool:
+    """Whether `episode` (a start time) is the one a task `counted` last, or began
+    before it: a resend or a late replay, not a new occurrence."""
+    return (episode is not None and episode == counted) or began_before(episode, counted)
+
+
+def began_before(episode: str | None, other: str | None) -> bool:
+    """Whether the episode that started at `episode` began before the one at `other`
+    (ISO 8601 times, as Alertmanager's `startsAt`); False when either is missing or
+    not a time with its zone."""
+    if episode is None or other is None:
+        return False
+    try:
+        return dt.datetime.fromisoformat(episode) < dt.datetime.fromisoformat(other)
+    except (ValueError, TypeError):  # not a time, or one without a time zone
+        return False
 
 
 def raisable_event(event: Event) -> Event:
