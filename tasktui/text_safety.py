@@ -10,7 +10,8 @@ is read. Two layers, both here so every way in and out shares them:
   characters, so a stray control character never refuses a script's task.
 - On output to a terminal, `visible_line` / `visible_text` draw what remains (older
   databases were not cleaned; bidi overrides are kept on input, as real
-  right-to-left text may need them) as visible symbols: ESC as ␛, U+202E as <U+202E>.
+  right-to-left text may need them; so are zero-width spaces, word joiners, BOMs) as
+  visible symbols: ESC as ␛, U+202E as <U+202E>, a zero-width space as <U+200B>.
 - JSON stays the exact stored string, but with these characters as \\u escapes
   (`json_safe`), and CSV cells are shown like a terminal and lose formula power
   (`csv_cell`).
@@ -41,14 +42,20 @@ _CONTROLS = r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f]"
 _LINE_BREAKS = r"\r\n|[\r\n\t\x85]"
 #: Invisible characters that reorder the text around them (Trojan Source).
 BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-#: Everything a terminal must not receive raw: C0, DEL, C1 and the bidi controls.
-_UNSAFE = f"[\\x00-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]"
+#: Characters that take no room and mean nothing in a title or a name, so two texts
+#: that look alike may differ by them: zero-width space, word joiner, the invisible
+#: operators, BOM. (The zero-width joiners U+200C/U+200D shape scripts and emoji: kept.)
+INVISIBLE = "\u200b\u2060\u2061\u2062\u2063\u2064\ufeff"
+_HIDDEN = BIDI_CONTROLS + INVISIBLE
+#: Everything a terminal must not receive raw: C0, DEL, C1, the bidi controls and
+#: the invisible characters.
+_UNSAFE = f"[\\x00-\\x1f\\x7f-\\x9f{_HIDDEN}]"
 #: A line shows the Unicode line and paragraph separators too: a reader splitting
 #: lines as Python and JavaScript do would see one line of an error message as two.
-_UNSAFE_IN_LINE = f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{BIDI_CONTROLS}]"
-_UNSAFE_IN_TEXT = f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{BIDI_CONTROLS}]"
+_UNSAFE_IN_LINE = f"[\\x00-\\x1f\\x7f-\\x9f\u2028\u2029{_HIDDEN}]"
+_UNSAFE_IN_TEXT = f"[\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f{_HIDDEN}]"
 #: What `json.dumps` leaves raw (it escapes C0 itself; its own newlines are layout).
-_UNSAFE_IN_JSON = f"[\\x7f-\\x9f{BIDI_CONTROLS}]"
+_UNSAFE_IN_JSON = f"[\\x7f-\\x9f{_HIDDEN}]"
 #: Characters at the start of a CSV cell that a spreadsheet reads as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

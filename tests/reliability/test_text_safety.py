@@ -30,6 +30,18 @@ def test_visible_rendering_shows_what_was_there():
     assert visible_text("one\n\ttwo\x1b[2J\r") == "one\n\ttwo␛[2J␍"
 
 
+def test_invisible_characters_are_shown_and_joiners_kept():
+    """Two titles that look alike may differ by a zero-width space, a word joiner or
+    a BOM: a terminal shows where they are (and JSON escapes them). The joiners that
+    shape scripts and emoji stay as they are; input keeps all of them."""
+    assert visible_line("Pay\u200binvoice\u2060 \ufeff#12") == "Pay<U+200B>invoice<U+2060> <U+FEFF>#12"
+    assert visible_text("a\u2063b\nc") == "a<U+2063>b\nc"
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467 \u0645\u200c\u06cc"  # ZWJ emoji, ZWNJ in Persian
+    assert visible_line(family) == family
+    assert json_safe('"Pay\u200binvoice"') == '"Pay\\u200binvoice"'
+    assert clean_line("Pay\u200binvoice") == "Pay\u200binvoice"
+
+
 @given(anything)
 @example(HOSTILE)
 @example(HOSTILE_TEXT)
