@@ -96,3 +96,23 @@ def test_demo_is_realistic_and_idempotent(database, actor, cli):
     again = cli("demo")
     assert again.exit_code == 0 and "already loaded" in again.stdout
     assert Task.select().count() == 120
+
+
+def test_demo_tasks_are_done_over_time_and_name_processes_only_when_they_have_one(database, actor):
+    """The demo's done tasks were done minutes to days after they were raised, as a
+    team's are (they were all done the moment the demo was loaded), and a description
+    that points at the related process belongs to a task that has one."""
+    from tasktui.models import RelatedProcess, TaskHistory, utcnow
+    from tasktui.services.admin.demo import PROCESS_DESCRIPTION
+
+    load_demo(actor, tasks=120)
+    done = list(Task.select().where(Task.status == "done"))
+    assert len(done) > 10
+    assert len({t.done_at for t in done}) > len(done) // 2
+    for task in done:
+        assert task.created_at < task.done_at < utcnow()
+        (entry,) = TaskHistory.select().where((TaskHistory.task == task.id) & (TaskHistory.action == "done"))
+        assert entry.at == task.done_at
+    pointing = Task.select().where(Task.description == PROCESS_DESCRIPTION)
+    assert pointing.count() > 0
+    assert all(RelatedProcess.select().where(RelatedProcess.task == t.id).exists() for t in pointing)

@@ -142,10 +142,11 @@ EVENTS = [
 CHANNELS = ["Amazon DE", "eBay", "Otto", "Zalando", "Shopify store"]
 DESCRIPTIONS = [
     "The remote side answered with an error.\nThe run will be retried at the next schedule.",
-    "Raised by the nightly job. See the related process for the exit code and the log tail.",
     "Customer is waiting; please handle today.",
     "",
 ]
+#: The description of a task raised with a related process (it names one).
+PROCESS_DESCRIPTION = "Raised by the nightly job. See the related process for the exit code and the log tail."
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,7 @@ def _load(actor: Actor, tasks: int, seed: int, progress: Progress) -> DemoResult
             actor,
             identifier,
             _title(rng, rng.choice(templates)),
-            rng.choice(DESCRIPTIONS),
+            PROCESS_DESCRIPTION if processes and rng.random() < 0.5 else rng.choice(DESCRIPTIONS),
             link,
             dedup_key=f"{DEMO_KEY}{i}",
             processes=processes,
@@ -269,8 +270,9 @@ def _load(actor: Actor, tasks: int, seed: int, progress: Progress) -> DemoResult
 
 
 def _finish(actor: Actor, rng: random.Random, created: list[tuple[int, dt.datetime]]) -> None:
-    """Spread creation times over the last 30 days, close most old tasks, assign some,
-    add comments, repeats and dependencies."""
+    """Spread creation times over the last 30 days, close most old tasks and some of
+    the last days' (not the 20 newest), assign some, add comments, repeats and
+    dependencies; the done tasks were done some time after they were raised."""
     with write_transaction():
         for task_id, at in created:
             Task.update(created_at=at, last_seen_at=at, updated_at=at).where(Task.id == task_id).execute()
@@ -278,6 +280,7 @@ def _finish(actor: Actor, rng: random.Random, created: list[tuple[int, dt.dateti
     ids = [task_id for task_id, _ in created]
     old = ids[: len(ids) * 2 // 3]
     done = [i for i in old if rng.random() < 0.8]
+    done += [i for i in ids[len(old) : -20] if rng.random() < 0.4]  # the last days' too, but the newest
     if done:  # a tiny demo (-n 1) has no old task, and mark_done refuses an empty list
         mark_done(actor, done)
     for login in ("anna", "carla", "georg"):
@@ -298,6 +301,20 @@ def _finish(actor: Actor, rng: random.Random, created: list[tuple[int, dt.dateti
     for a, b in zip(recent[::4], recent[1::4]):
         add_dependency(actor, b, a)
     _triage(actor, ids)
+    _done_times(rng, dict(created), done)
+
+
+def _done_times(rng: random.Random, created: dict[int, dt.datetime], done: list[int]) -> None:
+    """Each done task done some minutes to days after it was raised (not all at the
+    moment the demo was loaded), in the task and its history: the stats screen's time
+    to done and the done column then look like a real team's."""
+    now = utcnow().replace(microsecond=0)
+    with write_transaction():
+        for task_id in done:
+            after = dt.timedelta(minutes=rng.choice([rng.randint(5, 90), rng.randint(60, 600), rng.randint(600, 4320)]))
+            at = min(created[task_id] + after, now - dt.timedelta(minutes=1))
+            Task.update(done_at=at, updated_at=at).where(Task.id == task_id).execute()
+            TaskHistory.update(at=at).where((TaskHistory.task == task_id) & (TaskHistory.action == "done")).execute()
 
 
 def _triage(actor: Actor, ids: list[int]) -> None:
