@@ -321,7 +321,7 @@ def _episodes(ids: Sequence[int]) -> dict[int, str | None]:
     """{task id: the episode it counted last} of open tasks of one key (a few)."""
     from tasktui.models import Task
 
-    return dict(Task.select(Task.id, Task.episode).where(Task.id.in_(list(ids))).tuples())
+    return {task.id: task.episode for task in Task.select(Task.id, Task.episode).where(Task.id.in_(list(ids)))}
 
 
 def _last_comment_is(task_id: int, author_id: int, body: str) -> bool:
