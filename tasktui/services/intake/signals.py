@@ -67,8 +67,7 @@ class Signal:
 class SignalResult:
     """What one signal did: `outcome` (created, deduplicated, reopened, repeated,
     resolved, acknowledged, commented, ignored, no open task, earlier episode), the
-    task and event,
-    and a warning."""
+    task and event, and a warning."""
 
     ref: str
     action: str
